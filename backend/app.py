@@ -1,0 +1,132 @@
+"""create_app(settings): routes, plugins, lifespan: wiring only."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from litestar import Litestar, MediaType, Request, Response, Router
+from litestar.config.compression import CompressionConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi import OpenAPIConfig
+from litestar.static_files import create_static_files_router
+
+from backend.errors import CaseTrailError
+from backend.evidence.blobstore import BlobStore
+from backend.identity.access import access_guard
+from backend.identity.authentication import session_authentication
+from backend.ledger.ledger import Ledger
+from backend.migrations import DOMAINS
+from backend.runtime import open_runtime
+from backend.settings import Settings
+
+PWA_DIR = Path(__file__).resolve().parents[1] / "pwa"
+SHARED_DIR = Path(__file__).resolve().parents[1] / "shared"
+log = logging.getLogger("casetrail")
+
+
+def error_response(request: Request, exc: Exception) -> Response:
+    """Every refusal is JSON with a stable code and a human message; never a bare 500."""
+    if isinstance(exc, CaseTrailError):
+        status, code, message, detail = exc.status, exc.code, exc.message, exc.detail
+    elif isinstance(exc, ValidationException):
+        status, code, message, detail = 400, "invalid_request", str(exc.detail), exc.extra
+    elif isinstance(exc, HTTPException):
+        status, code, message, detail = (
+            exc.status_code,
+            f"http_{exc.status_code}",
+            str(exc.detail),
+            None,
+        )
+        if status == 413:
+            code = "too_large"
+    else:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        status, code, message, detail = 500, "internal", "internal error", None
+    body: dict = {"code": code, "message": message}
+    if detail:
+        body["detail"] = detail
+    return Response(body, status_code=status, media_type=MediaType.JSON)
+
+
+def domain_routes(name: str) -> list:
+    """Each domain's routes.py lists its handlers in API_ROUTES (under /api) or ROOT_ROUTES."""
+    handlers: list = []
+    for domain in DOMAINS:
+        try:
+            module = importlib.import_module(f"backend.{domain}.routes")
+        except ModuleNotFoundError as missing:
+            if missing.name != f"backend.{domain}.routes":
+                raise
+            continue
+        handlers.extend(h for h in getattr(module, name, []) if h not in handlers)
+    return handlers
+
+
+def provide_ledger(state: State) -> Ledger:
+    return state.ledger
+
+
+def provide_blobs(state: State) -> BlobStore:
+    return state.blobs
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        async with open_runtime(settings) as runtime:
+            app.state.runtime = runtime
+            app.state.ledger = runtime.ledger
+            app.state.blobs = runtime.blobs
+            yield
+
+    api = Router(path="/api", route_handlers=domain_routes("API_ROUTES"))
+    handlers: list = [
+        api,
+        *domain_routes("ROOT_ROUTES"),
+        create_static_files_router(
+            path="/shared",
+            directories=[SHARED_DIR],
+            opt={"access": "public"},
+            include_in_schema=False,
+        ),
+    ]
+    if PWA_DIR.is_dir():
+        handlers.append(
+            create_static_files_router(
+                path="/",
+                directories=[PWA_DIR],
+                html_mode=True,
+                opt={"access": "public"},
+                include_in_schema=False,
+            )
+        )
+    return Litestar(
+        route_handlers=handlers,
+        lifespan=[lifespan],
+        guards=[access_guard],
+        middleware=[session_authentication(settings)],
+        dependencies={
+            "settings": Provide(lambda: settings, sync_to_thread=False),
+            "ledger": Provide(provide_ledger, sync_to_thread=False),
+            "blobs": Provide(provide_blobs, sync_to_thread=False),
+        },
+        exception_handlers={Exception: error_response},
+        openapi_config=OpenAPIConfig(
+            title="CaseTrail",
+            version="0.1.0",
+            path="/schema",
+            # The API description is public; the access guard reads this router's opt.
+            openapi_router=Router(path="/schema", route_handlers=[], opt={"access": "public"}),
+        ),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        request_max_body_size=settings.max_json_bytes,
+        state=State({"settings": settings}),
+    )

@@ -1,0 +1,788 @@
+"""The compliance engine: what an agency's rule pack requires of one case's timeline, and whether it is met.
+
+`evaluate` is a pure function of (pack, entries, now). Entries are ledger entry bodies in seq order with
+their `hash` added. A correction (`corrects.hash`) replaces the payload of what it corrects, but the
+record keeps the original's time: the moment something was recorded does not move when it is fixed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from backend.cases import random_draw, workdays
+from backend.cases import stages as stage_projection
+from backend.cases.rules import RulePack
+
+MEDIA_KINDS = {"media.photo": "photo", "media.audio": "audio", "media.video": "video"}
+LINKED_RECORDING = "recording.linked"  # a recorder or CCTV file imported once, linked per case
+
+
+def media_type_of(record: _Record) -> str | None:
+    """photo, audio or video for capture entries and for linked recorder files."""
+    if record.kind == LINKED_RECORDING:
+        mime = str(record.payload.get("media_type") or "video/")
+        return "audio" if mime.startswith("audio/") else "video"
+    return MEDIA_KINDS.get(record.kind)
+
+
+STATUSES = ("met", "missing", "late", "waived", "not_applicable")
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One rule applied to one case (or one record of it), with its outcome and citation."""
+
+    id: str
+    status: str
+    citation: dict[str, Any]
+    message_zh: str
+    message_en: str
+    entry_hash: str | None = None
+    late_by_s: int | None = None
+    due_at: datetime | None = None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass
+class _Record:
+    """An entry together with its corrections; `payload` and `hash` are the latest version's."""
+
+    kind: str
+    root: str
+    hash: str
+    payload: dict[str, Any]
+    seq_index: int
+    time: datetime | None
+    received_at: datetime | None
+    hashes: set[str]
+    versions: list[dict[str, Any]]
+
+
+def evaluate(pack: RulePack, entries: list[dict[str, Any]], now: datetime) -> list[Requirement]:
+    """Every requirement the pack places on this case, in a stable order."""
+    now = _aware(now)
+    records = _records(entries)
+    facts = stage_projection.case_facts(entries)
+    if not facts:
+        return []
+    case = _Case(pack, records, facts, entries, now)
+    found = [
+        *case.steps(),
+        *case.prerequisites(),
+        *case.av_matters(),
+        *case.av_uploads(),
+        *case.emergency_approvals(),
+        *case.archive_deadline(),
+        *case.signatures(),
+        *case.random_draws(),
+        *case.record_evidence(),
+    ]
+    waived = {r.payload.get("requirement_id"): r for r in records if r.kind == "record.waiver"}
+    return [_waive(req, waived[req.id]) if req.id in waived else req for req in found]
+
+
+class _Case:
+    """One case's records seen through one pack; each method returns one family of requirements."""
+
+    def __init__(
+        self,
+        pack: RulePack,
+        records: list[_Record],
+        facts: dict[str, Any],
+        entries: list[dict[str, Any]],
+        now: datetime,
+    ) -> None:
+        self.pack = pack
+        self.records: list[_Record] = records
+        self.facts = facts
+        self.entries = entries
+        self.now = now
+        self.opened = not stage_projection.not_opened(entries)
+        self.stage = stage_projection.current_stage(entries)
+        self.closed = not self.opened or self.stage == "archive"
+
+    def of_kind(self, *kinds: str) -> list[_Record]:
+        return [r for r in self.records if r.kind in kinds]
+
+    # -- required records per stage
+    def steps(self) -> list[Requirement]:
+        kind, procedure = self.facts.get("enforcement_kind"), self.facts.get("procedure")
+        if self.pack.workflow(kind, procedure) is None:
+            cite = {"basis": "domain default", "note": "pack has no workflow for this case"}
+            return [
+                _req(
+                    "workflow",
+                    "missing",
+                    cite,
+                    f"本机关规则未规定“{kind}/{procedure}”类案件的执法流程",
+                    f"The rule pack has no workflow for {kind}/{procedure} cases",
+                )
+            ]
+        reached = stage_projection.STAGES.index(self.stage)
+        out = []
+        steps = stage_projection.required_steps(
+            self.pack, kind, procedure, self.facts.get("start_path"), self.opened
+        )
+        for step_id, step in steps:
+            found = self.of_kind(*step["any_of"])
+            zh, en, cite = step["title_zh"], step["title_en"], step["citation"]
+            if found:
+                out.append(
+                    _req(
+                        f"step:{step_id}",
+                        "met",
+                        cite,
+                        f"已记录：{zh}",
+                        f"Recorded: {en}",
+                        found[0].hash,
+                    )
+                )
+            elif self.closed or stage_projection.STAGES.index(step["stage"]) < reached:
+                out.append(
+                    _req(
+                        f"step:{step_id}",
+                        "missing",
+                        cite,
+                        f"缺少{zh}{_cite_zh(cite)}",
+                        f"Missing: {en}{_cite_en(cite)}",
+                    )
+                )
+        return out
+
+    # -- legal review / collective discussion before the decision
+    def prerequisites(self) -> list[Requirement]:
+        out = []
+        for pre in self.pack.data["prerequisites"]:
+            relevant = _applies(pre["applies_to"], self.facts)
+            cite = pre["citation"]
+            for target in self.of_kind(pre["before"]):
+                rid = f"prerequisite:{pre['id']}:{target.root}"
+                if not relevant:
+                    out.append(
+                        _req(
+                            rid,
+                            "not_applicable",
+                            cite,
+                            f"本案无需{pre['title_zh']}",
+                            f"Not required here: {pre['title_en']}",
+                            target.hash,
+                        )
+                    )
+                    continue
+                earlier = [
+                    r for r in self.of_kind(pre["record_kind"]) if r.seq_index < target.seq_index
+                ]
+                if earlier:
+                    out.append(
+                        _req(
+                            rid,
+                            "met",
+                            cite,
+                            f"已在决定前完成{pre['title_zh']}",
+                            f"{pre['title_en']} done before the decision",
+                            earlier[0].hash,
+                        )
+                    )
+                else:
+                    out.append(
+                        _req(
+                            rid,
+                            "missing",
+                            cite,
+                            f"作出决定前缺少{pre['title_zh']}{_cite_zh(cite)}",
+                            f"Decision made without {pre['title_en'].lower()}{_cite_en(cite)}",
+                            target.hash,
+                        )
+                    )
+        return out
+
+    # -- records on the AV-recording list need media of the right type
+    def av_matters(self) -> list[Requirement]:
+        out = []
+        for matter in self.pack.data["av_matters"]:
+            when = matter.get("when")
+            cite = matter["citation"]
+            for record in self.of_kind(*matter["record_kinds"]):
+                if when and record.payload.get(when["field"]) not in when["in"]:
+                    continue
+                media = self.media_for(record, set(matter["media"]))
+                rid = f"av:{matter['id']}:{record.root}"
+                kinds_zh = "、".join(_MEDIA_ZH[m] for m in matter["media"])
+                if media:
+                    out.append(
+                        _req(
+                            rid,
+                            "met",
+                            cite,
+                            f"已有音像记录：{matter['title_zh']}",
+                            f"AV present: {matter['title_en']}",
+                            record.hash,
+                        )
+                    )
+                else:
+                    out.append(
+                        _req(
+                            rid,
+                            "missing",
+                            cite,
+                            f"缺少{kinds_zh}：{matter['title_zh']}{_cite_zh(cite)}",
+                            f"No {'/'.join(matter['media'])} for: {matter['title_en']}{_cite_en(cite)}",
+                            record.hash,
+                        )
+                    )
+        return out
+
+    def media_for(self, record: _Record, types: set[str] | None = None) -> list[_Record]:
+        found = []
+        for media in self.records:
+            kind = media_type_of(media)
+            if kind is None or (types is not None and kind not in types):
+                continue
+            # The draw's video may be filed against the commitment it was made under.
+            linked = record.hashes | (
+                {record.payload.get("commit_entry")}
+                if record.kind == random_draw.REVEAL_KIND
+                else set()
+            )
+            if media.payload.get("for_entry") in linked or media.payload.get("step") == record.kind:
+                found.append(media)
+        return found
+
+    # -- upload deadline for every piece of AV
+    def av_uploads(self) -> list[Requirement]:
+        rule = self.pack.deadlines["av_upload"]
+        remote = self.pack.deadlines["av_upload_remote_return"]
+        out = []
+        for media in self.records:
+            if media.kind == LINKED_RECORDING:
+                out.append(self._linked_upload(media, rule["citation"]))
+                continue
+            if media.kind not in MEDIA_KINDS:
+                continue
+            rid = f"av_upload:{media.root}"
+            captured = _parse((media.versions[0].get("claimed") or {}).get("time"))
+            if captured is None or media.received_at is None:
+                out.append(
+                    _req(
+                        rid,
+                        "not_applicable",
+                        rule["citation"],
+                        "无拍摄时间，无法计算上传期限",
+                        "No capture time; upload deadline cannot be computed",
+                        media.hash,
+                    )
+                )
+                continue
+            notes: tuple[str, ...] = ()
+            cite = rule["citation"]
+            back = _parse(media.payload.get("remote_area_return_at"))
+            if back is not None and media.payload.get("remote_area_reason"):
+                due = back + timedelta(hours=remote["hours"])
+                cite = remote["citation"]
+                span_zh, span_en = (
+                    f"返回后{remote['hours']}小时内",
+                    f"within {remote['hours']} h of return",
+                )
+            elif "hours" in rule:
+                due = captured + timedelta(hours=rule["hours"])
+                span_zh, span_en = f"{rule['hours']}小时内", f"within {rule['hours']} h"
+            else:
+                due = workdays.end_of_day(workdays.add_working_days(captured, rule["working_days"]))
+                notes = tuple(
+                    f"calendar not published for {y}; weekdays used"
+                    for y in workdays.weekday_fallback_years(captured, due)
+                )
+                span_zh, span_en = (
+                    f"{rule['working_days']}个工作日内",
+                    f"within {rule['working_days']} working days",
+                )
+            out.append(
+                self._deadline(
+                    rid,
+                    cite,
+                    media.received_at,
+                    due,
+                    media.hash,
+                    f"音像记录应在{span_zh}上传",
+                    f"AV must be uploaded {span_en}",
+                    notes,
+                )
+            )
+        return out
+
+    # -- emergency start: head's approval within N hours
+    def emergency_approvals(self) -> list[Requirement]:
+        rule = self.pack.deadlines["emergency_approval"]
+        out = []
+        for start in self.of_kind("record.emergency_start"):
+            began = _parse(start.payload.get("started_at")) or start.time
+            due = began + timedelta(hours=rule["hours"])
+            approvals = [
+                a
+                for a in self.of_kind("record.head_approval")
+                if a.payload.get("approved") is not False
+                and (
+                    a.payload.get("approves") in start.hashes
+                    or (
+                        not a.payload.get("approves")
+                        and a.payload.get("approves_kind") == "record.emergency_start"
+                    )
+                )
+            ]
+            rid = f"emergency_approval:{start.root}"
+            what_zh = f"紧急启动后{rule['hours']}小时内报负责人补办批准"
+            what_en = f"head's approval of an emergency start within {rule['hours']} h"
+            if approvals:
+                out.append(
+                    self._deadline(
+                        rid,
+                        rule["citation"],
+                        approvals[0].received_at,
+                        due,
+                        approvals[0].hash,
+                        what_zh,
+                        what_en,
+                    )
+                )
+            elif self.now > due:
+                out.append(
+                    _req(
+                        rid,
+                        "missing",
+                        rule["citation"],
+                        f"紧急启动未经负责人批准：{what_zh}{_cite_zh(rule['citation'])}",
+                        f"Emergency start never approved: {what_en}{_cite_en(rule['citation'])}",
+                        start.hash,
+                        due_at=due,
+                    )
+                )
+        return out
+
+    # -- dossier archived within N days of the end of the action
+    def archive_deadline(self) -> list[Requirement]:
+        rule = self.pack.deadlines["archive"]
+        flow = self.pack.workflow(self.facts.get("enforcement_kind"), self.facts.get("procedure"))
+        ends = list(flow["ends_with"]) if flow else []
+        if not self.opened:
+            ends += ["record.complaint_handling", "record.application_decision"]
+        enders = [r for r in self.of_kind(*ends) if r.time is not None]
+        if not enders:
+            return []
+        ended = max(r.time for r in enders)
+        due = ended + timedelta(days=rule["days"])
+        archives = self.of_kind("record.archive")
+        what_zh = f"执法行为终结后{rule['days']}日内立卷归档"
+        what_en = f"dossier archived within {rule['days']} days of the end of the action"
+        if archives:
+            return [
+                self._deadline(
+                    "archive",
+                    rule["citation"],
+                    archives[0].received_at,
+                    due,
+                    archives[0].hash,
+                    what_zh,
+                    what_en,
+                )
+            ]
+        if self.now > due:
+            late = int((self.now - due).total_seconds())
+            return [
+                _req(
+                    "archive",
+                    "missing",
+                    rule["citation"],
+                    f"案卷逾期未归档：{what_zh}{_cite_zh(rule['citation'])}",
+                    f"Dossier not archived in time: {what_en}{_cite_en(rule['citation'])}",
+                    late_by_s=late,
+                    due_at=due,
+                )
+            ]
+        return []
+
+    # -- random inspection draws: committed before, revealed after, re-computable, on video
+    def random_draws(self) -> list[Requirement]:
+        step = self.pack.steps.get("random_draw_reveal") or self.pack.steps.get("random_draw")
+        cite = step["citation"] if step else {"basis": "domain default"}
+        commits = {h: r for r in self.of_kind(random_draw.COMMIT_KIND) for h in r.hashes}
+        reveals = self.of_kind(random_draw.REVEAL_KIND)
+        out = []
+        for reveal in reveals:
+            rid = f"random_draw:{reveal.root}"
+            commit = commits.get(reveal.payload.get("commit_entry"))
+            if commit is None or commit.seq_index > reveal.seq_index:
+                out.append(
+                    _req(
+                        rid,
+                        "missing",
+                        cite,
+                        f"抽取结果没有事先的种子承诺{_cite_zh(cite)}",
+                        f"Draw result revealed without a prior seed commitment{_cite_en(cite)}",
+                        reveal.hash,
+                    )
+                )
+                continue
+            problems = random_draw.reveal_problems(commit.payload, reveal.payload)
+            if problems:
+                zh = "；".join(random_draw.PROBLEM_TEXT[p][0] for p in problems)
+                en = "; ".join(random_draw.PROBLEM_TEXT[p][1] for p in problems)
+                out.append(
+                    _req(
+                        rid,
+                        "missing",
+                        cite,
+                        f"抽取结果无法复核（{zh}）{_cite_zh(cite)}",
+                        f"Draw does not verify ({en}){_cite_en(cite)}",
+                        reveal.hash,
+                    )
+                )
+            else:
+                out.append(
+                    _req(
+                        rid,
+                        "met",
+                        cite,
+                        "抽取结果与承诺的种子复算一致",
+                        "Draw verified against the committed seed",
+                        reveal.hash,
+                    )
+                )
+            covered = any(
+                reveal.kind in m["record_kinds"] and "video" in m["media"]
+                for m in self.pack.data["av_matters"]
+            )
+            if not covered:  # packs that list the draw video check it in av_matters already
+                video = self.media_for(reveal, {"video"})
+                zh, en = "双随机抽取过程录像", "video of the random draw"
+                out.append(
+                    _req(
+                        f"random_draw_video:{reveal.root}",
+                        "met" if video else "missing",
+                        cite,
+                        f"已有{zh}" if video else f"缺少{zh}{_cite_zh(cite)}",
+                        f"Present: {en}" if video else f"No {en}{_cite_en(cite)}",
+                        reveal.hash,
+                    )
+                )
+        revealed = {r.payload.get("commit_entry") for r in reveals}
+        for commit in {id(c): c for c in commits.values()}.values():
+            if commit.hashes & revealed or not (self.closed or self.stage != "start"):
+                continue
+            out.append(
+                _req(
+                    f"random_draw_reveal:{commit.root}",
+                    "missing",
+                    cite,
+                    f"已承诺随机种子但未公布抽取结果{_cite_zh(cite)}",
+                    f"Seed committed but the draw never revealed{_cite_en(cite)}",
+                    commit.hash,
+                )
+            )
+        return out
+
+    # -- payload evidence a record needs (postal receipt and return card), when the pack lists it
+    def record_evidence(self) -> list[Requirement]:
+        out = []
+        for rule in self.pack.data.get("record_evidence", []):
+            cite = rule["citation"]
+            for record in self.of_kind(*rule["record_kinds"]):
+                absent = [f for f in rule["fields"] if not record.payload.get(f)]
+                rid = f"evidence:{rule['id']}:{record.root}"
+                if absent:
+                    out.append(
+                        _req(
+                            rid,
+                            "missing",
+                            cite,
+                            f"缺少{rule['title_zh']}（{'、'.join(absent)}）{_cite_zh(cite)}",
+                            f"Missing {rule['title_en']} ({', '.join(absent)}){_cite_en(cite)}",
+                            record.hash,
+                        )
+                    )
+                else:
+                    zh, en = f"已有{rule['title_zh']}", f"Present: {rule['title_en']}"
+                    out.append(_req(rid, "met", cite, zh, en, record.hash))
+        return out
+
+    # -- signatures, refusals, page and correction confirmations
+    def signatures(self) -> list[Requirement]:
+        sig = self.pack.data["signatures"]
+        out = []
+        for rule in sig["rules"]:
+            for record in self.of_kind(*rule["record_kinds"]):
+                out.extend(self._signature_checks(record, rule, sig))
+        return out
+
+    def _signature_checks(self, record: _Record, rule: dict, sig: dict) -> list[Requirement]:
+        sigs = record.payload.get("signatures") or []
+
+        def signed(role):
+            return [s for s in sigs if s.get("role") == role and s.get("method") != "refused"]
+
+        refusal = sig["refusal"]
+        problems_zh, problems_en = [], []
+        refused_roles = set()
+        for role in rule["roles"]:
+            if role == "officer":
+                need = rule.get("min_officers", 1)
+                if len(signed("officer")) < need:
+                    problems_zh.append(f"执法人员签名不足{need}人")
+                    problems_en.append(f"fewer than {need} officers signed")
+                continue
+            if signed(role):
+                continue
+            refused = [s for s in sigs if s.get("role") == role and s.get("method") == "refused"]
+            if not refused:
+                problems_zh.append(f"缺少{_ROLE_ZH[role]}签名")
+                problems_en.append(f"no {role} signature")
+                continue
+            refused_roles.add(role)
+            paths = []
+            if "witness" in refusal["accepts"] and signed("witness"):
+                paths.append("witness")
+            if "two_officers" in refusal["accepts"] and len(signed("officer")) >= 2:
+                paths.append("two_officers")
+            if not all(s.get("refusal_reason") for s in refused):
+                problems_zh.append(f"{_ROLE_ZH[role]}拒签未注明情况")
+                problems_en.append(f"{role} refusal not noted")
+            if not paths:
+                problems_zh.append(f"{_ROLE_ZH[role]}拒签，但无见证人或两名执法人员签字")
+                problems_en.append(f"{role} refused and neither a witness nor two officers signed")
+            if refusal["av_required"] and not self.media_for(record):
+                problems_zh.append(f"{_ROLE_ZH[role]}拒签，缺少音像记录")
+                problems_en.append(f"{role} refused and there is no AV of it")
+        cite = refusal["citation"] if refused_roles and problems_zh else rule["citation"]
+        rid = f"signatures:{record.root}"
+        out = [
+            _req(
+                rid,
+                "missing",
+                cite,
+                f"签名不全（{'；'.join(problems_zh)}）{_cite_zh(cite)}",
+                f"Signatures incomplete ({'; '.join(problems_en)}){_cite_en(cite)}",
+                record.hash,
+            )
+            if problems_zh
+            else _req(rid, "met", cite, "签名齐全", "Signatures complete", record.hash)
+        ]
+        confirmers = [r for r in rule["roles"] if r != "officer" and r not in refused_roles]
+        pages = int(record.payload.get("pages") or 1)
+        if sig["per_page"]["required"] and pages > 1 and confirmers:
+            cite = sig["per_page"]["citation"]
+            gaps = sorted(
+                {
+                    p
+                    for p in range(1, pages + 1)
+                    for role in confirmers
+                    if p not in {s.get("page") for s in signed(role)}
+                }
+            )
+            rid = f"signatures_pages:{record.root}"
+            out.append(
+                _req(
+                    rid,
+                    "missing",
+                    cite,
+                    f"多页记录第{'、'.join(map(str, gaps))}页缺少逐页确认（骑缝手印）{_cite_zh(cite)}",
+                    f"Pages {', '.join(map(str, gaps))} lack a per-page confirmation{_cite_en(cite)}",
+                    record.hash,
+                )
+                if gaps
+                else _req(rid, "met", cite, "每页均已确认", "Every page confirmed", record.hash)
+            )
+        if sig["per_correction"]["required"] and len(record.versions) > 1 and confirmers:
+            cite = sig["per_correction"]["citation"]
+            for before, after in zip(record.versions, record.versions[1:], strict=False):
+                old = {_sig_key(s) for s in (before.get("payload") or {}).get("signatures") or []}
+                fresh = [
+                    s
+                    for s in (after.get("payload") or {}).get("signatures") or []
+                    if _sig_key(s) not in old
+                    and s.get("role") in confirmers
+                    and s.get("method") != "refused"
+                ]
+                rid = f"signatures_correction:{after['hash']}"
+                out.append(
+                    _req(rid, "met", cite, "更正处已确认", "Correction confirmed", after["hash"])
+                    if fresh
+                    else _req(
+                        rid,
+                        "missing",
+                        cite,
+                        f"更正未经当事人确认（更正处捺手印）{_cite_zh(cite)}",
+                        f"Correction not confirmed by the party{_cite_en(cite)}",
+                        after["hash"],
+                    )
+                )
+        return out
+
+    def _linked_upload(self, link: _Record, default_cite: dict[str, Any]) -> Requirement:
+        """A recorder file's deadline ran from the end of the recording to its import (judged
+        then, on the agency timeline); linking it to the case later does not make it late."""
+        rid = f"av_upload:{link.root}"
+        verdict = link.payload.get("deadline")
+        if not verdict:
+            return _req(rid, "not_applicable", default_cite, "无录制结束时间，无法计算上传期限",
+                        "No recording end time; upload deadline cannot be computed", link.hash)  # fmt: skip
+        cite = verdict.get("citation") or default_cite
+        due = _parse(verdict["deadline"])
+        if not verdict["late"]:
+            return _req(rid, "met", cite, "执法记录仪文件已按时导入",
+                        "Recorder file imported in time", link.hash)  # fmt: skip
+        late_s = int(float(verdict["late_by_h"]) * 3600)
+        reason = verdict.get("reason")
+        return Requirement(
+            id=rid,
+            status="late",
+            citation=cite,
+            message_zh=f"执法记录仪文件导入迟延{_span_zh(late_s)}{_cite_zh(cite)}"
+            + (f"（说明：{reason}）" if reason else ""),
+            message_en=f"Recorder file imported {_span_en(late_s)} late{_cite_en(cite)}"
+            + (f" (reason: {reason})" if reason else ""),
+            entry_hash=link.hash,
+            late_by_s=late_s,
+            due_at=due,
+        )
+
+    def _deadline(
+        self, rid, cite, done_at, due, entry_hash, what_zh, what_en, notes=()
+    ) -> Requirement:
+        note_zh = "".join(f"（{_note_zh(n)}）" for n in notes)
+        note_en = "".join(f" ({n})" for n in notes)
+        if done_at is not None and done_at <= due:
+            return _req(
+                rid,
+                "met",
+                cite,
+                f"按时完成：{what_zh}{note_zh}",
+                f"On time: {what_en}{note_en}",
+                entry_hash,
+                due_at=due,
+                notes=notes,
+            )
+        late = int(((done_at or self.now) - due).total_seconds())
+        return _req(
+            rid,
+            "late",
+            cite,
+            f"逾期{_span_zh(late)}：{what_zh}{_cite_zh(cite)}{note_zh}",
+            f"Late by {_span_en(late)}: {what_en}{_cite_en(cite)}{note_en}",
+            entry_hash,
+            late_by_s=late,
+            due_at=due,
+            notes=notes,
+        )
+
+
+def _records(entries: list[dict[str, Any]]) -> list[_Record]:
+    records: list[_Record] = []
+    root_of: dict[str, _Record] = {}
+    for index, entry in enumerate(entries):
+        target = (entry.get("corrects") or {}).get("hash")
+        if target in root_of:
+            record = root_of[target]
+            record.hash = entry["hash"]
+            record.payload = entry.get("payload") or {}
+            record.hashes.add(entry["hash"])
+            record.versions.append(entry)
+            root_of[entry["hash"]] = record
+            continue
+        received = _parse(entry.get("received_at"))
+        record = _Record(
+            kind=entry.get("kind", ""),
+            root=entry["hash"],
+            hash=entry["hash"],
+            payload=entry.get("payload") or {},
+            seq_index=index,
+            time=_parse((entry.get("claimed") or {}).get("time")) or received,
+            received_at=received,
+            hashes={entry["hash"]},
+            versions=[entry],
+        )
+        records.append(record)
+        root_of[entry["hash"]] = record
+    return records
+
+
+def _applies(applies_to: dict[str, Any], facts: dict[str, Any]) -> bool:
+    if applies_to.get("major_only") and not facts.get("major"):
+        return False
+    kinds = applies_to.get("enforcement_kinds")
+    procedures = applies_to.get("procedures")
+    return (kinds is None or facts.get("enforcement_kind") in kinds) and (
+        procedures is None or facts.get("procedure") in procedures
+    )
+
+
+def _waive(req: Requirement, waiver: _Record) -> Requirement:
+    if req.status not in ("missing", "late"):
+        return req
+    reason = waiver.payload.get("reason", "")
+    who = waiver.payload.get("approved_by", "")
+    return replace(
+        req,
+        status="waived",
+        message_zh=f"已豁免（{who}批准：{reason}）：{req.message_zh}",
+        message_en=f"Waived (approved by {who}: {reason}): {req.message_en}",
+    )
+
+
+def _req(
+    rid, status, citation, zh, en, entry_hash=None, late_by_s=None, due_at=None, notes=()
+) -> Requirement:
+    return Requirement(rid, status, citation, zh, en, entry_hash, late_by_s, due_at, tuple(notes))
+
+
+def _parse(value: Any) -> datetime | None:
+    if not value:
+        return None
+    if isinstance(value, datetime):
+        return _aware(value)
+    return _aware(datetime.fromisoformat(str(value).replace("Z", "+00:00")))
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _sig_key(s: dict[str, Any]) -> tuple:
+    return (s.get("role"), s.get("name"), s.get("method"), s.get("page"), s.get("blob"))
+
+
+def _cite_zh(c: dict[str, Any]) -> str:
+    if "article" in c:
+        return f"（依据{c['file']}第{c['article']}条）"
+    return "（依据：领域默认规则）"
+
+
+def _cite_en(c: dict[str, Any]) -> str:
+    if "article" in c:
+        return f" ({c['file']} §{c['article']})"
+    return " (domain default)"
+
+
+def _span_zh(seconds: int) -> str:
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}小时{rest // 60}分" if hours else f"{rest // 60}分{rest % 60}秒"
+
+
+def _span_en(seconds: int) -> str:
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours} h {rest // 60} min" if hours else f"{rest // 60} min {rest % 60} s"
+
+
+def _note_zh(note: str) -> str:
+    year = note.split("for ")[1].split(";")[0]
+    return f"{year}年官方节假日安排未发布，按周一至周五计算"
+
+
+_MEDIA_ZH = {"photo": "照片", "audio": "录音", "video": "录像"}
+_ROLE_ZH = {
+    "officer": "执法人员",
+    "party": "当事人",
+    "witness": "见证人",
+    "participant": "参加人",
+    "recipient": "受送达人",
+}

@@ -1,0 +1,89 @@
+"""HTTP routes for the random inspection draw: commit the seed's hash, then reveal (thin: random_draw.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, post
+
+from backend.cases.random_draw import commit_draw, reveal_draw
+from backend.identity.access import principal_of
+from backend.ledger.ledger import Ledger
+from backend.ledger.routes import entry_out
+from backend.ledger.schemas import EntryOut
+
+
+class DrawCommit(msgspec.Struct, forbid_unknown_fields=True):
+    """The commitment, made before the draw: SHA-256 of the secret seed and both candidate lists."""
+
+    client_id: str
+    method: str
+    seed_sha256: str
+    target_pool: list[str]
+    inspector_pool: list[str]
+    target_count: int
+    inspector_count: int
+    algorithm: str | None = None
+    claimed: dict[str, Any] | None = None
+    device: str | None = None
+
+
+class DrawReveal(msgspec.Struct, forbid_unknown_fields=True):
+    """The seed, revealed after the draw; targets and inspectors are filled in when left out."""
+
+    client_id: str
+    commit_entry: str
+    seed: str
+    targets: list[str] | None = None
+    inspectors: list[str] | None = None
+    witnesses: list[str] | None = None
+    published_at: str | None = None
+    claimed: dict[str, Any] | None = None
+    device: str | None = None
+
+
+def _split(data: msgspec.Struct) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    fields = {k: v for k, v in msgspec.to_builtins(data).items() if v is not None}
+    envelope = {k: fields.pop(k, None) for k in ("claimed", "device")}
+    return fields.pop("client_id"), fields, envelope
+
+
+class RandomDrawController(Controller):
+    path = "/cases/{case_id:str}/random-draw"
+    tags = ["cases"]
+
+    @post("/commit", operation_id="commitRandomDraw", opt={"access": "case:write"}, status_code=201)
+    async def commit(
+        self, request: Request, case_id: str, data: DrawCommit, ledger: Ledger
+    ) -> EntryOut:
+        """Commit SHA-256(seed) and the candidate lists before the draw (algorithm sha256-rank-v1)."""
+        client_id, payload, envelope = _split(data)
+        entry = await commit_draw(
+            ledger,
+            case_id,
+            client_id=client_id,
+            payload=payload,
+            actor=principal_of(request).staff_id,
+            **envelope,
+        )
+        return entry_out(entry)
+
+    @post("/reveal", operation_id="revealRandomDraw", opt={"access": "case:write"}, status_code=201)
+    async def reveal(
+        self, request: Request, case_id: str, data: DrawReveal, ledger: Ledger
+    ) -> EntryOut:
+        """Reveal the seed; refused unless it matches the commitment and the result is its draw."""
+        client_id, payload, envelope = _split(data)
+        entry = await reveal_draw(
+            ledger,
+            case_id,
+            client_id=client_id,
+            payload=payload,
+            actor=principal_of(request).staff_id,
+            **envelope,
+        )
+        return entry_out(entry)
+
+
+DRAW_ROUTES = [RandomDrawController]

@@ -1,0 +1,66 @@
+"""Keeps CaseState in step with the ledger; `rebuild_cases` recomputes it from the entries alone."""
+
+from __future__ import annotations
+
+import json
+
+from backend.cases.stages import STAGES, kind_stages
+from backend.cases.tables import CaseState
+from backend.ledger.entry import Entry
+from backend.ledger.ledger import Ledger
+from backend.ledger.projections import catch_up, follow, rebuild
+
+CLOSING_KINDS = {"record.archive": "archived", "record.complaint_not_opened": "closed"}
+
+
+async def apply_case_entry(entry: Entry) -> None:
+    """Fold one entry into the case's projected state."""
+    if entry.case_id.startswith("agency:"):
+        return
+    payload = entry.payload
+    if entry.kind == "case.opened":
+        if await CaseState.exists().where(CaseState.case_id == entry.case_id):
+            return
+        await CaseState.insert(
+            CaseState(
+                case_id=entry.case_id,
+                agency_id=payload["agency_id"],
+                number=payload.get("number"),
+                title=payload["title"],
+                stage="start",
+                status="open",
+                enforcement_kind=payload["enforcement_kind"],
+                procedure=payload.get("procedure", "general"),
+                start_path=payload.get("start_path", "ex_officio"),
+                opened_at=entry.received_at,
+                updated_at=entry.received_at,
+                parties=json.dumps(payload.get("parties", []), ensure_ascii=False),
+                last_seq=entry.seq,
+            )
+        )
+        return
+    if entry.kind.startswith("access."):
+        return  # looking at a case is not activity on it
+    changes: dict = {CaseState.updated_at: entry.received_at, CaseState.last_seq: entry.seq}
+    stage = payload.get("stage") if entry.kind == "case.stage" else kind_stages().get(entry.kind)
+    if stage in STAGES:
+        row = (
+            await CaseState.select(CaseState.stage)
+            .where(CaseState.case_id == entry.case_id)
+            .first()
+        )
+        # Same rule as stages.current_stage: a case only moves forward to the furthest stage reached.
+        if row and STAGES.index(stage) > STAGES.index(row["stage"]):
+            changes[CaseState.stage] = stage
+    if entry.kind in CLOSING_KINDS:
+        changes[CaseState.status] = CLOSING_KINDS[entry.kind]
+    await CaseState.update(changes).where(CaseState.case_id == entry.case_id)
+
+
+async def register(ledger: Ledger) -> None:
+    await catch_up(ledger, "cases", apply_case_entry)
+    follow(ledger, "cases", apply_case_entry)
+
+
+async def rebuild_all(ledger: Ledger) -> int:
+    return await rebuild(ledger, "cases", apply_case_entry, CaseState)

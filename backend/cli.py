@@ -1,0 +1,209 @@
+"""`casetrail serve | init | invite | verify | export | rebuild | checkpoint`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from backend.errors import CaseTrailError
+from backend.identity.signatures import verify_signatures
+from backend.ledger.bundle import export_case, verify_bundle
+from backend.ledger.guards import check_append_only
+from backend.ledger.verify import Problem, Report, verify_database
+from backend.migrations import DOMAINS, append_only_tables
+from backend.runtime import Runtime, open_runtime, projection_modules
+from backend.settings import Settings
+
+Command = Callable[[argparse.Namespace, Settings], int]
+COMMANDS: dict[str, Command] = {}
+
+
+def command(name: str) -> Callable[[Command], Command]:
+    def register(fn: Command) -> Command:
+        COMMANDS[name] = fn
+        return fn
+
+    return register
+
+
+def run(
+    settings: Settings,
+    work: Callable[[Runtime], object],
+    projections: bool = True,
+    auditing: bool = False,
+) -> object:
+    async def main() -> object:
+        async with open_runtime(settings, projections, auditing) as runtime:
+            return await work(runtime)  # type: ignore[misc]
+
+    return asyncio.run(main())
+
+
+def print_report(report: Report, what: str) -> int:
+    if report.ok:
+        print(
+            f"OK {what}: {report.entries} entries in {report.cases} case(s), "
+            f"{report.blobs} blobs, {report.checkpoints} checkpoints verified"
+        )
+        return 0
+    first = report.first()
+    print(f"FAILED {what}: first bad: {first}", file=sys.stderr)
+    for problem in report.problems:
+        print(f"  - {problem}", file=sys.stderr)
+    return 1
+
+
+@command("init")
+def init(args: argparse.Namespace, settings: Settings) -> int:
+    async def work(rt: Runtime) -> None:
+        print(f"CaseTrail data directory: {settings.data_dir}")
+        print(f"Database: {settings.database_url}")
+        print(f"Checkpoint verifier key: {rt.ledger.signer.vkey}")
+        link = await first_admin_link(settings)
+        if link:
+            print(f"First administrator registration link: {link}")
+
+    run(settings, work)
+    return 0
+
+
+async def first_admin_link(settings: Settings) -> str | None:
+    try:
+        from backend.identity.bootstrap import first_admin_link as make_link
+    except ImportError:
+        return None
+    return await make_link(settings)
+
+
+@command("serve")
+def serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    init(args, settings)
+    print(f"CaseTrail is at {settings.public_url}", flush=True)
+    uvicorn.run(
+        "backend.app:create_app", factory=True, host=args.host, port=args.port, log_level="info"
+    )
+    return 0
+
+
+@command("verify")
+def verify(args: argparse.Namespace, settings: Settings) -> int:
+    pinned = [Path(p).read_text() for p in args.checkpoint]
+    if args.receipt:
+        from backend.service.receipts import verify_receipt
+
+        try:
+            receipt = json.loads(Path(args.receipt).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as unreadable:
+            print(f"FAILED receipt {args.receipt}: unreadable: {unreadable}", file=sys.stderr)
+            return 1
+        trusted = Path(args.vkey).read_text().strip() if args.vkey else None
+        document = Path(args.document) if args.document else None
+        return print_report(verify_receipt(receipt, trusted, document), f"receipt {args.receipt}")
+    if args.bundle:
+        report = asyncio.run(
+            verify_bundle(
+                Path(args.bundle), Path(args.vkey).read_text().strip() if args.vkey else None
+            )
+        )
+        return print_report(report, f"bundle {args.bundle}")
+
+    async def work(rt: Runtime) -> Report:
+        report = await verify_database(rt.ledger, rt.blobs, args.case, pinned)
+        # Passkey approvals are checked against the public keys the ledger itself recorded.
+        for case_id in [args.case] if args.case else await rt.ledger.case_ids():
+            report.problems += await verify_signatures(rt.ledger, case_id)
+        try:
+            await check_append_only(rt.engine, append_only_tables())
+        except CaseTrailError as missing:
+            report.problems.append(Problem("database", missing.message))
+        return report
+
+    report = run(settings, work, auditing=True)
+    return print_report(report, f"case {args.case}" if args.case else "whole log")  # type: ignore[arg-type]
+
+
+@command("checkpoint")
+def checkpoint(args: argparse.Namespace, settings: Settings) -> int:
+    async def work(rt: Runtime) -> None:
+        made = await rt.ledger.checkpoint()
+        print(made.note, end="")
+
+    run(settings, work)
+    return 0
+
+
+@command("export")
+def export(args: argparse.Namespace, settings: Settings) -> int:
+    async def work(rt: Runtime) -> None:
+        manifest = await export_case(rt.ledger, rt.blobs, args.case, Path(args.output))
+        print(f"wrote {args.output}: {manifest['entries']} entries, {len(manifest['blobs'])} blobs")
+
+    run(settings, work)
+    return 0
+
+
+@command("rebuild")
+def rebuild(args: argparse.Namespace, settings: Settings) -> int:
+    async def work(rt: Runtime) -> None:
+        for module in projection_modules():
+            print(f"{module.__name__}: {await module.rebuild_all(rt.ledger)} entries replayed")
+
+    run(settings, work, projections=False)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="casetrail", description="CaseTrail 执法全过程记录")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("serve", help="initialise if needed and serve the app")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    sub.add_parser("init", help="create the data directory, database and signing key")
+    v = sub.add_parser("verify", help="verify a case, the whole log, or an exported bundle")
+    v.add_argument("case", nargs="?", help="case id (default: the whole log)")
+    v.add_argument("--bundle", help="verify an exported bundle offline instead of the database")
+    v.add_argument("--receipt", help="verify a party's service receipt (JSON) offline")
+    v.add_argument("--document", help="with --receipt: the served PDF to check against it")
+    v.add_argument("--vkey", help="file with the trusted checkpoint verifier key")
+    v.add_argument(
+        "--checkpoint", action="append", default=[], help="a checkpoint note kept elsewhere"
+    )
+    sub.add_parser("checkpoint", help="sign a checkpoint of the log now")
+    e = sub.add_parser("export", help="export a case as a verifiable bundle")
+    e.add_argument("case")
+    e.add_argument("-o", "--output", required=True)
+    sub.add_parser("rebuild", help="rebuild every projection from the ledger")
+    for domain in DOMAINS:
+        # A domain with commands of its own has commands.py with add_commands(subparsers),
+        # registering each handler with @command.
+        try:
+            module = importlib.import_module(f"backend.{domain}.commands")
+        except ModuleNotFoundError as missing:
+            if missing.name != f"backend.{domain}.commands":
+                raise
+            continue
+        module.add_commands(sub)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args, Settings.from_env())
+    except CaseTrailError as refused:
+        print(f"casetrail {args.command}: {refused.message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    # Run through the importable module so domains' @command registrations land in one COMMANDS.
+    from backend.cli import main as package_main
+
+    sys.exit(package_main())

@@ -1,0 +1,100 @@
+"""The database engines CaseTrail runs on, and the per-connection settings the ledger relies on."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, dict_factory
+
+# Piccolo's SQLite engine opens a connection per query or transaction and sets only
+# foreign_keys. Without recursive_triggers, INSERT OR REPLACE deletes rows without firing
+# DELETE triggers; without synchronous=FULL, a power cut can lose acknowledged evidence.
+SQLITE_PRAGMAS = (
+    "PRAGMA foreign_keys = 1",
+    "PRAGMA recursive_triggers = ON",
+    "PRAGMA synchronous = FULL",
+    "PRAGMA busy_timeout = 30000",
+)
+
+
+class LedgerSQLiteEngine(SQLiteEngine):
+    """SQLite engine whose every connection carries the ledger's safety pragmas.
+
+    Queries outside a transaction share one long-lived connection: opening a connection (and its
+    thread) per query, as Piccolo does, costs more than most queries. Transactions still get a
+    connection of their own.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._shared: aiosqlite.Connection | None = None
+        self._opening = asyncio.Lock()
+
+    async def _connect(self) -> aiosqlite.Connection:
+        connection = await aiosqlite.connect(**self.connection_kwargs)
+        connection.row_factory = dict_factory  # type: ignore[assignment]
+        for pragma in SQLITE_PRAGMAS:
+            await connection.execute(pragma)
+        return connection
+
+    async def get_connection(self) -> aiosqlite.Connection:
+        return await self._connect()
+
+    async def _run_in_new_connection(
+        self,
+        query: str,
+        args: list[Any] | None = None,
+        query_type: str = "generic",
+        table: Any = None,
+    ) -> Any:
+        async with self._opening:
+            if self._shared is None:
+                self._shared = await self._connect()
+        # isolation_level=None: each statement on the shared connection commits by itself.
+        async with self._shared.execute(query, args or []) as cursor:
+            return await cursor.fetchall()
+
+    async def close(self) -> None:
+        if self._shared is not None:
+            await self._shared.close()
+            self._shared = None
+
+
+def make_engine(database_url: str) -> Engine:
+    """Build the Piccolo engine for a `sqlite:///path` or `postgresql://…` URL."""
+    if database_url.startswith("sqlite:///"):
+        path = Path(database_url.removeprefix("sqlite:///"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # WAL is a property of the database file, so once is enough.
+        with sqlite3.connect(path) as conn:
+            conn.execute("PRAGMA journal_mode = WAL")
+        return LedgerSQLiteEngine(path=str(path), timeout=30)
+    if database_url.startswith(("postgresql://", "postgres://")):
+        return PostgresEngine(config={"dsn": database_url}, extensions=())
+    raise ValueError(f"unsupported database URL: {database_url!r}")
+
+
+async def open_engine(database_url: str, pool_size: int = 20) -> Engine:
+    """An engine ready for queries (PostgreSQL: its connection pool started)."""
+    engine = make_engine(database_url)
+    if is_postgres(engine):
+        await engine.start_connection_pool(min_size=1, max_size=pool_size)
+    return engine
+
+
+async def close_engine(engine: Engine) -> None:
+    """Release the engine's connections; SQLite's worker threads would otherwise keep a process alive."""
+    if is_postgres(engine):
+        await engine.close_connection_pool()
+    elif isinstance(engine, LedgerSQLiteEngine):
+        await engine.close()
+
+
+def is_postgres(engine: Engine) -> bool:
+    return engine.engine_type == "postgres"

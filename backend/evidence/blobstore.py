@@ -1,0 +1,533 @@
+"""The content-addressed blob store: evidence bytes kept once under their SHA-256, in a directory or S3.
+
+Blobs are immutable. A blob is written once under the lowercase hex SHA-256 of its bytes and is
+never overwritten; the only way one disappears is `delete`, which exists for retention disposal
+alone (the ledger keeps a tombstone entry saying why the media is gone).
+
+Every write streams into a local temp file while hashing, so a multi-GB recording never sits in
+memory, and nothing becomes visible under an address until the bytes are known to hash to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import hashlib
+import os
+import re
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+from typing import IO, Any, Protocol, runtime_checkable
+from urllib.parse import urlsplit
+
+import boto3
+from boto3.exceptions import S3UploadFailedError
+from boto3.s3.transfer import TransferConfig
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from backend.errors import Invalid, NotFound, TooLarge
+
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+_HASH_CHUNK = 1 << 20
+
+
+class InvalidBlobAddress(Invalid, ValueError):
+    """The string is not 64 lowercase hex digits, so it can never name a blob (nor a path)."""
+
+    code = "invalid_blob_address"
+
+
+class BlobHashMismatch(Invalid, ValueError):
+    """The bytes received do not hash to the SHA-256 the client declared; nothing was stored."""
+
+    code = "blob_hash_mismatch"
+
+
+class BlobTooLarge(TooLarge, ValueError):
+    """The upload went past its byte limit; nothing was stored."""
+
+    code = "blob_too_large"
+
+
+class BlobNotFound(NotFound, KeyError):
+    """No blob is stored under this SHA-256 (never written, or disposed of at retention)."""
+
+    code = "blob_not_found"
+
+
+def validate_sha256(value: object) -> str:
+    """Return `value` if it is 64 lowercase hex digits; raise InvalidBlobAddress otherwise.
+
+    The address becomes a path component and an object key, so this is the traversal guard too.
+    """
+    if not isinstance(value, str) or not _SHA256_HEX.fullmatch(value):
+        raise InvalidBlobAddress(f"not a lowercase hex SHA-256: {value!r:.80}")
+    return value
+
+
+class BlobWriter:
+    """One upload in progress: bytes go to a temp file and into the hash as they arrive.
+
+    Await `write` calls one after another; `.sha256` and `.created` are set once the store's
+    `writer` context has exited cleanly.
+    """
+
+    def __init__(self, file: IO[bytes], path: Path, max_bytes: int | None) -> None:
+        self._file: IO[bytes] | None = file
+        self._path = path
+        self._hash = hashlib.sha256()
+        self._max_bytes = max_bytes
+        self._overflowed = False
+        self.size = 0
+        self.sha256: str | None = None
+        self.created: bool | None = None
+
+    async def write(self, chunk: bytes) -> None:
+        if self._file is None:
+            raise ValueError("blob writer is closed")
+        if self._max_bytes is not None and self.size + len(chunk) > self._max_bytes:
+            self._overflowed = True
+            raise BlobTooLarge(f"blob exceeds the limit of {self._max_bytes} bytes")
+        await asyncio.to_thread(self._write_sync, self._file, chunk)
+        self.size += len(chunk)
+
+    def _write_sync(self, file: IO[bytes], chunk: bytes) -> None:
+        self._hash.update(chunk)
+        file.write(chunk)
+
+    def _finish_sync(self) -> str:
+        """Flush and fsync the temp file so what gets committed is on disk, then close it."""
+        assert self._file is not None
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        self._file = None
+        return self._hash.hexdigest()
+
+    def _discard_sync(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        self._path.unlink(missing_ok=True)
+
+
+@runtime_checkable
+class BlobStore(Protocol):
+    """Where evidence bytes live, addressed by SHA-256. Implementations: directory, S3."""
+
+    def writer(
+        self, expected_sha256: str | None = None, max_bytes: int | None = None
+    ) -> AbstractAsyncContextManager[BlobWriter]:
+        """Stream a new blob in; it is verified and committed when the context exits cleanly.
+
+        Raises BlobHashMismatch if the bytes do not hash to `expected_sha256`, BlobTooLarge from
+        `write` (and again on exit) once `max_bytes` is passed. On any error nothing is stored.
+        """
+        ...
+
+    async def put_file(self, path: Path, sha256: str) -> bool:
+        """Commit a finished local file as the blob `sha256`; True if newly stored.
+
+        The file is re-hashed first. On success the source file is consumed (moved or deleted);
+        on BlobHashMismatch it is left where it was and nothing is stored.
+        """
+        ...
+
+    async def exists(self, sha256: str) -> bool: ...
+
+    async def size(self, sha256: str) -> int:
+        """Size in bytes; BlobNotFound if absent."""
+        ...
+
+    def open(self, sha256: str, chunk_size: int = 1 << 20) -> AsyncIterator[bytes]:
+        """Stream the blob's bytes; BlobNotFound is raised when iteration starts if absent."""
+        ...
+
+    async def read_range(self, sha256: str, start: int, end: int) -> bytes:
+        """Bytes [start, end) of the blob, clipped to its size; meant for bounded HTTP ranges."""
+        ...
+
+    async def delete(self, sha256: str) -> None:
+        """Remove a blob. For retention disposal only; a no-op if it is already gone."""
+        ...
+
+
+class _TempFileStore:
+    """The writer both stores share: temp file + hash, then a store-specific `_commit`."""
+
+    tmp_dir: Path
+
+    async def _commit(self, tmp_path: Path, sha256: str) -> bool:
+        raise NotImplementedError
+
+    def _open_temp(self) -> tuple[IO[bytes], Path]:
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=self.tmp_dir, prefix="upload-", suffix=".part")
+        return os.fdopen(fd, "wb"), Path(name)
+
+    @asynccontextmanager
+    async def writer(
+        self, expected_sha256: str | None = None, max_bytes: int | None = None
+    ) -> AsyncIterator[BlobWriter]:
+        expected = validate_sha256(expected_sha256) if expected_sha256 is not None else None
+        file, path = await asyncio.to_thread(self._open_temp)
+        blob = BlobWriter(file, path, max_bytes)
+        try:
+            yield blob
+            # A caller that swallowed BlobTooLarge inside the block must still not commit.
+            if blob._overflowed:
+                raise BlobTooLarge(f"blob exceeds the limit of {max_bytes} bytes")
+            digest = await asyncio.to_thread(blob._finish_sync)
+            if expected is not None and digest != expected:
+                raise BlobHashMismatch(
+                    f"declared sha256 {expected}, received bytes hash to {digest}"
+                )
+            blob.created = await self._commit(path, digest)
+            blob.sha256 = digest
+        finally:
+            await asyncio.to_thread(blob._discard_sync)
+
+
+def _hash_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(_HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class DirectoryBlobStore(_TempFileStore):
+    """Blobs as read-only files at `root/ab/cd/<sha256>`; temp files in `root/tmp/`."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.tmp_dir = self.root / "tmp"
+
+    def path_of(self, sha256: str) -> Path:
+        sha256 = validate_sha256(sha256)
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    async def _commit(self, tmp_path: Path, sha256: str) -> bool:
+        return await asyncio.to_thread(self._commit_sync, tmp_path, sha256)
+
+    def _commit_sync(self, tmp_path: Path, sha256: str) -> bool:
+        final = self.path_of(sha256)
+        new_dirs = [d for d in (final.parent.parent, final.parent) if not d.exists()]
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(tmp_path, 0o444)
+        try:
+            # link() fails if the name exists, unlike replace(): a concurrent writer of the same
+            # blob finds it there and reports created=False instead of clobbering it.
+            os.link(tmp_path, final)
+        except FileExistsError:
+            return False
+        finally:
+            tmp_path.unlink(missing_ok=True)
+        # The new name, and any directory made for it, must survive a power cut.
+        _fsync_dir(final.parent)
+        for d in new_dirs:
+            _fsync_dir(d.parent)
+        return True
+
+    async def put_file(self, path: Path, sha256: str) -> bool:
+        sha256 = validate_sha256(sha256)
+        return await asyncio.to_thread(self._put_file_sync, Path(path), sha256)
+
+    def _put_file_sync(self, source: Path, sha256: str) -> bool:
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        staged = self.tmp_dir / f"put-{uuid.uuid4().hex}.part"
+        # Take the file out of the caller's hands before hashing, so what is hashed is what
+        # gets linked in; copy (hashing as we go) only when it lives on another filesystem.
+        try:
+            os.rename(source, staged)
+            moved = True
+        except OSError as e:
+            if e.errno != errno.EXDEV:
+                raise
+            moved = False
+        try:
+            digest = _hash_file(staged) if moved else _copy_hashing(source, staged)
+            with staged.open("rb") as f:
+                os.fsync(f.fileno())
+            if digest != sha256:
+                if moved:
+                    os.rename(staged, source)
+                raise BlobHashMismatch(f"declared sha256 {sha256}, file hashes to {digest}")
+            created = self._commit_sync(staged, sha256)
+            if not moved:
+                source.unlink(missing_ok=True)
+            return created
+        finally:
+            staged.unlink(missing_ok=True)
+
+    async def exists(self, sha256: str) -> bool:
+        return await asyncio.to_thread(self.path_of(sha256).is_file)
+
+    async def size(self, sha256: str) -> int:
+        path = self.path_of(sha256)
+        try:
+            return (await asyncio.to_thread(path.stat)).st_size
+        except FileNotFoundError:
+            raise BlobNotFound(f"no blob {sha256}") from None
+
+    def open(self, sha256: str, chunk_size: int = 1 << 20) -> AsyncIterator[bytes]:
+        return self._stream(self.path_of(sha256), sha256, chunk_size)
+
+    async def _stream(self, path: Path, sha256: str, chunk_size: int) -> AsyncIterator[bytes]:
+        try:
+            f = await asyncio.to_thread(path.open, "rb")
+        except FileNotFoundError:
+            raise BlobNotFound(f"no blob {sha256}") from None
+        try:
+            while chunk := await asyncio.to_thread(f.read, chunk_size):
+                yield chunk
+        finally:
+            f.close()
+
+    async def read_range(self, sha256: str, start: int, end: int) -> bytes:
+        path = self.path_of(sha256)
+        if start < 0 or end < start:
+            raise ValueError(f"bad range [{start}, {end})")
+
+        def read() -> bytes:
+            with path.open("rb") as f:
+                f.seek(start)
+                return f.read(end - start)
+
+        try:
+            return await asyncio.to_thread(read)
+        except FileNotFoundError:
+            raise BlobNotFound(f"no blob {sha256}") from None
+
+    async def delete(self, sha256: str) -> None:
+        path = self.path_of(sha256)
+
+        def remove() -> None:
+            if path.parent.is_dir():
+                path.unlink(missing_ok=True)
+                _fsync_dir(path.parent)
+
+        await asyncio.to_thread(remove)
+
+
+def _copy_hashing(source: Path, target: Path) -> str:
+    digest = hashlib.sha256()
+    with source.open("rb") as src, target.open("wb") as dst:
+        while chunk := src.read(_HASH_CHUNK):
+            digest.update(chunk)
+            dst.write(chunk)
+    return digest.hexdigest()
+
+
+def _s3_error_code(error: BaseException | None) -> str | None:
+    """The S3 error code behind `error`; boto3's upload_file hides it inside S3UploadFailedError."""
+    while error is not None:
+        if isinstance(error, ClientError):
+            return error.response.get("Error", {}).get("Code")
+        error = error.__cause__ or error.__context__
+    return None
+
+
+def _is_missing(error: BaseException) -> bool:
+    return _s3_error_code(error) in {"404", "NoSuchKey", "NotFound"}
+
+
+class S3BlobStore(_TempFileStore):
+    """Blobs as objects `<prefix>/<sha256>` in an S3-compatible bucket (AWS, MinIO, Ceph RGW).
+
+    Never overwrites: existence is checked first, and every PUT carries `If-None-Match: *` so a
+    racing writer of the same blob is refused by the server. At scale the bucket also has object
+    lock (compliance mode), which enforces immutability server-side whatever the client does.
+    """
+
+    def __init__(
+        self,
+        bucket: str,
+        prefix: str = "",
+        endpoint_url: str | None = None,
+        access_key: str | None = None,
+        secret_key: str | None = None,
+        region: str = "us-east-1",
+        *,
+        tmp_dir: Path | None = None,
+    ) -> None:
+        self.bucket = bucket
+        self.prefix = prefix.strip("/")
+        self.tmp_dir = Path(tmp_dir) if tmp_dir is not None else Path(tempfile.gettempdir())
+        # Self-hosted S3 (MinIO, Ceph, moto) rarely has wildcard DNS for virtual-host buckets.
+        addressing = "path" if endpoint_url else "auto"
+        self._client = boto3.session.Session().client(
+            "s3",
+            endpoint_url=endpoint_url or None,
+            aws_access_key_id=access_key or None,
+            aws_secret_access_key=secret_key or None,
+            region_name=region,
+            config=Config(s3={"addressing_style": addressing}, retries={"mode": "standard"}),
+        )
+        self._client.meta.events.register("before-sign.s3.PutObject", _refuse_overwrite)
+        self._client.meta.events.register(
+            "before-sign.s3.CompleteMultipartUpload", _refuse_overwrite
+        )
+        self._transfer = TransferConfig(multipart_threshold=16 << 20, multipart_chunksize=16 << 20)
+
+    def key_of(self, sha256: str) -> str:
+        sha256 = validate_sha256(sha256)
+        return f"{self.prefix}/{sha256}" if self.prefix else sha256
+
+    async def _call(self, fn: Callable[..., Any], /, **kwargs: Any) -> Any:
+        return await asyncio.to_thread(fn, **kwargs)
+
+    async def _head(self, sha256: str) -> dict[str, Any] | None:
+        try:
+            return await self._call(
+                self._client.head_object, Bucket=self.bucket, Key=self.key_of(sha256)
+            )
+        except Exception as e:
+            if _is_missing(e):
+                return None
+            raise
+
+    async def _commit(self, tmp_path: Path, sha256: str) -> bool:
+        return await self._upload(tmp_path, sha256)
+
+    async def _upload(self, path: Path, sha256: str) -> bool:
+        if await self._head(sha256) is not None:
+            return False
+        try:
+            await asyncio.to_thread(
+                self._client.upload_file,
+                str(path),
+                self.bucket,
+                self.key_of(sha256),
+                ExtraArgs={"ContentType": "application/octet-stream"},
+                Config=self._transfer,
+            )
+        except (ClientError, S3UploadFailedError) as e:
+            if _s3_error_code(e) in {"PreconditionFailed", "412"}:
+                return False  # someone else stored the same bytes between our check and PUT
+            raise
+        return True
+
+    async def put_file(self, path: Path, sha256: str) -> bool:
+        sha256 = validate_sha256(sha256)
+        path = Path(path)
+        digest = await asyncio.to_thread(_hash_file, path)
+        if digest != sha256:
+            raise BlobHashMismatch(f"declared sha256 {sha256}, file hashes to {digest}")
+        created = await self._upload(path, sha256)
+        await asyncio.to_thread(path.unlink, missing_ok=True)
+        return created
+
+    async def exists(self, sha256: str) -> bool:
+        return await self._head(sha256) is not None
+
+    async def size(self, sha256: str) -> int:
+        head = await self._head(sha256)
+        if head is None:
+            raise BlobNotFound(f"no blob {sha256}")
+        return int(head["ContentLength"])
+
+    def open(self, sha256: str, chunk_size: int = 1 << 20) -> AsyncIterator[bytes]:
+        return self._stream(self.key_of(sha256), sha256, chunk_size)
+
+    async def _stream(self, key: str, sha256: str, chunk_size: int) -> AsyncIterator[bytes]:
+        try:
+            response = await self._call(self._client.get_object, Bucket=self.bucket, Key=key)
+        except Exception as e:
+            if _is_missing(e):
+                raise BlobNotFound(f"no blob {sha256}") from None
+            raise
+        body = response["Body"]
+        chunks = body.iter_chunks(chunk_size)
+        try:
+            while chunk := await asyncio.to_thread(next, chunks, b""):
+                yield chunk
+        finally:
+            body.close()
+
+    async def read_range(self, sha256: str, start: int, end: int) -> bytes:
+        key = self.key_of(sha256)
+        if start < 0 or end < start:
+            raise ValueError(f"bad range [{start}, {end})")
+        if end == start:
+            if not await self.exists(sha256):
+                raise BlobNotFound(f"no blob {sha256}")
+            return b""
+        try:
+            response = await self._call(
+                self._client.get_object,
+                Bucket=self.bucket,
+                Key=key,
+                Range=f"bytes={start}-{end - 1}",
+            )
+        except Exception as e:
+            if _is_missing(e):
+                raise BlobNotFound(f"no blob {sha256}") from None
+            if _s3_error_code(e) == "InvalidRange":
+                return b""  # start is past the end: same answer as a file read
+            raise
+        return await asyncio.to_thread(response["Body"].read)
+
+    async def delete(self, sha256: str) -> None:
+        await self._call(self._client.delete_object, Bucket=self.bucket, Key=self.key_of(sha256))
+
+
+def _refuse_overwrite(request: Any, **_: Any) -> None:
+    """Make every object write conditional on the key being absent (S3 conditional writes)."""
+    request.headers["If-None-Match"] = "*"
+
+
+def make_blob_store(spec: str, data_dir: Path, env: Mapping[str, str] = os.environ) -> BlobStore:
+    """The store named by settings.blob_store: "" (data_dir/blobs), a directory, or s3://bucket/prefix.
+
+    S3 endpoint and credentials come from CASETRAIL_S3_ENDPOINT, CASETRAIL_S3_ACCESS_KEY,
+    CASETRAIL_S3_SECRET_KEY and CASETRAIL_S3_REGION (default us-east-1); uploads are staged in
+    data_dir/tmp before they go to the bucket.
+    """
+    spec = spec.strip()
+    if not spec:
+        return DirectoryBlobStore(Path(data_dir) / "blobs")
+    if spec.startswith("s3://"):
+        parts = urlsplit(spec)
+        if not parts.netloc:
+            raise ValueError(f"blob store {spec!r} names no bucket")
+        return S3BlobStore(
+            bucket=parts.netloc,
+            prefix=parts.path.strip("/"),
+            endpoint_url=env.get("CASETRAIL_S3_ENDPOINT") or None,
+            access_key=env.get("CASETRAIL_S3_ACCESS_KEY") or None,
+            secret_key=env.get("CASETRAIL_S3_SECRET_KEY") or None,
+            region=env.get("CASETRAIL_S3_REGION") or "us-east-1",
+            tmp_dir=Path(data_dir) / "tmp",
+        )
+    if "://" in spec:
+        raise ValueError(
+            f"unsupported blob store {spec!r}: use a directory path or s3://bucket/prefix"
+        )
+    return DirectoryBlobStore(Path(spec).expanduser())
+
+
+__all__ = [
+    "BlobHashMismatch",
+    "BlobNotFound",
+    "BlobStore",
+    "BlobTooLarge",
+    "BlobWriter",
+    "DirectoryBlobStore",
+    "InvalidBlobAddress",
+    "S3BlobStore",
+    "make_blob_store",
+    "validate_sha256",
+]

@@ -1,0 +1,531 @@
+"""Ingest: checking a finished upload's bytes, then finalising it as a media entry with its findings.
+
+Two moments. When the last byte of an upload arrives, `inspect_upload` decides whether the bytes
+are acceptable at all (type sniffed vs declared vs kind, no polyglot, safe decode, sane EXIF,
+readable audio/video); a refusal there means nothing is stored. When the officer's app finalises
+the capture, `finalise_media` compares what the file says with what the device claims, records
+findings (which never block), adds the upload deadline, and appends one `media.*` entry,
+idempotent on the capture's client id. Derivatives (thumbnail, EXIF-free public copy, video
+poster) are separate blobs that name their original; they are made after the entry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import mmap
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from backend.errors import CaseTrailError, Conflict, Invalid, NotFound, UnsupportedMedia
+from backend.evidence.blobstore import BlobStore, DirectoryBlobStore
+from backend.evidence.deadlines import upload_deadline
+from backend.evidence.exif_check import (
+    EARLIEST_PLAUSIBLE,
+    FUTURE_ALLOWANCE,
+    DeviceClaims,
+    ExifFacts,
+    ExifInvalid,
+    Finding,
+    Tolerances,
+    check_exif,
+    read_exif,
+)
+from backend.evidence.image_safety import (
+    MAX_IMAGE_PIXELS,
+    UnsafeImage,
+    make_public_copy,
+    make_thumbnail,
+    open_image_safely,
+)
+from backend.evidence.media_probe import MediaUnreadable, poster_frame, probe
+from backend.evidence.sniff import TypeMismatch, check_type, image_end, normalize_mime
+from backend.evidence.tables import EvidenceDerivative, EvidenceMedia
+from backend.evidence.uploads import MEDIA_TYPES, Upload, UploadStore, media_kind
+from backend.ledger.entry import Draft, Entry, parse_iso, utc_iso
+from backend.ledger.ledger import Ledger, entry_time
+from backend.ledger.tables import LedgerEntry
+
+log = logging.getLogger("casetrail.evidence")
+
+AV_KINDS = {"photo", "audio", "video"}  # the kinds the pack's upload deadline applies to
+CLIENT_FIELDS = (
+    "step",
+    "for_entry",
+    "caption",
+    "av_session",
+    "step_started_at",
+    "remote_area_return_at",
+    "remote_area_reason",
+    "strokes",
+    "signer",
+)
+VARIANTS = ("thumbnail", "public", "poster")
+# Made right after the entry, for the timeline; the public copy is made when first asked for.
+EAGER_VARIANTS = ("thumbnail", "poster")
+THUMBNAIL_SIDE = 480
+
+
+class Unprocessable(CaseTrailError):
+    """The bytes are of the declared type but cannot be safely used (bomb, truncated, absurd)."""
+
+    status, code = 422, "unprocessable_media"
+
+
+# -- moment 1: the finished upload ------------------------------------------------------------
+
+
+def inspect_file(path: Path, media_type: str, kind: str, received_at: datetime) -> dict[str, Any]:
+    """What the bytes are, checked; raises UnsupportedMedia (415) or Unprocessable (422)."""
+    try:
+        sniffed = check_type(path, media_type, MEDIA_TYPES[kind])
+    except TypeMismatch as bad:
+        raise UnsupportedMedia(
+            str(bad), code="type_mismatch", detail={"reason": bad.reason}
+        ) from bad
+    facts: dict[str, Any] = {"media_type": sniffed, "size": path.stat().st_size}
+    if sniffed.startswith("image/"):
+        try:
+            facts["image"] = check_image(path, sniffed)
+        except UnsafeImage as bad:
+            raise Unprocessable(
+                str(bad), code="unsafe_image", detail={"reason": bad.reason}
+            ) from bad
+        try:
+            exif = read_exif(path)
+        except ExifInvalid as bad:
+            raise Unprocessable(str(bad), code="absurd_exif") from bad
+        refuse_absurd_exif(exif, received_at)
+        facts["exif"] = exif.to_json()
+    elif sniffed.startswith(("audio/", "video/")):
+        try:
+            info = probe(path)
+        except MediaUnreadable as bad:
+            raise Unprocessable(str(bad), code="unreadable_media") from bad
+        facts["media"] = {
+            "duration_s": info.duration_s,
+            "container": info.container,
+            "video_codec": info.video_codec,
+            "audio_codec": info.audio_codec,
+            "width": info.width,
+            "height": info.height,
+            "created_at": utc_iso(info.created_at) if info.created_at else None,
+            "has_video": info.has_video,
+            "has_audio": info.has_audio,
+        }
+    return facts
+
+
+def check_image(path: Path, mime: str) -> dict[str, int]:
+    """Width and height of a photo that is safe to decode later, or UnsafeImage.
+
+    A JPEG is checked without decoding its pixels (a full decode is most of the cost of ingesting
+    a photo): Pillow reads the header (format, size) under the pixel limit, and the marker walk
+    must reach the end-of-image marker, so a bomb or a truncated file is refused here, before any
+    entry is appended. The pixels are decoded by the thumbnail job after the entry (where a
+    corrupt scan only costs the thumbnail). Other formats are decoded in full now.
+    """
+    if mime != "image/jpeg":
+        with open_image_safely(path) as im:
+            return {"width": im.width, "height": im.height}
+    try:
+        with Image.open(path, formats=("JPEG",)) as im:
+            width, height = im.size
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise UnsafeImage("bomb", str(exc)) from exc
+    except Exception as exc:  # Pillow raises OSError, SyntaxError, ValueError... on bad headers
+        raise UnsafeImage("undecodable", f"{type(exc).__name__}: {exc}") from exc
+    if width * height > MAX_IMAGE_PIXELS:
+        raise UnsafeImage("bomb", f"{width}x{height} is over the {MAX_IMAGE_PIXELS} pixel limit")
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        if image_end(data, mime) is None:
+            raise UnsafeImage("truncated", "the JPEG ends before its end-of-image marker")
+    return {"width": width, "height": height}
+
+
+def refuse_absurd_exif(facts: ExifFacts, received_at: datetime) -> None:
+    """EXIF that no real camera writes (latitude 999, a photo from 1970 or 2099) is malformed input."""
+    if facts.gps_lat is not None and not -90 <= facts.gps_lat <= 90:
+        raise Unprocessable(f"EXIF GPS latitude {facts.gps_lat} is outside ±90", code="absurd_exif")
+    if facts.gps_lon is not None and not -180 <= facts.gps_lon <= 180:
+        raise Unprocessable(
+            f"EXIF GPS longitude {facts.gps_lon} is outside ±180", code="absurd_exif"
+        )
+    for name, value in (("DateTimeOriginal", facts.taken_at), ("GPS time", facts.gps_time)):
+        if value is None:
+            continue
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        if aware < EARLIEST_PLAUSIBLE or aware > received_at + FUTURE_ALLOWANCE:
+            raise Unprocessable(
+                f"EXIF {name} {value.isoformat()} is not a plausible capture time",
+                code="absurd_exif",
+            )
+
+
+async def inspect_upload(path: Path, upload: Upload) -> dict[str, Any]:
+    """UploadStore hook: the content checks, off the event loop."""
+    return await asyncio.to_thread(
+        inspect_file, path, upload.media_type, upload.kind, datetime.now(UTC)
+    )
+
+
+# -- moment 2: finalising the capture ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MediaRequest:
+    """What the app sends to finalise a capture (see POST /api/cases/{case_id}/media)."""
+
+    client_id: str
+    sha256: str
+    kind: str
+    media_type: str
+    claimed: dict[str, Any] | None = None
+    device: str | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    make: str | None = None
+    model: str | None = None
+
+
+async def entry_by_client_id(client_id: str) -> Entry | None:
+    rows = await LedgerEntry.raw(
+        "SELECT log_index, hash, client_id, body FROM ledger_entry WHERE client_id = {}", client_id
+    )
+    return Entry.from_row(rows[0]) if rows else None
+
+
+def _same_capture(entry: Entry, case_id: str, kind: str, sha256: str) -> bool:
+    return entry.case_id == case_id and entry.kind == kind and sha256 in entry.body["blobs"]
+
+
+async def finalise_media(
+    ledger: Ledger,
+    blobs: BlobStore,
+    uploads: UploadStore,
+    *,
+    case_id: str,
+    actor: str | None,
+    request: MediaRequest,
+    pack: dict[str, Any] | None,
+    device: DeviceInfo | None = None,
+    now: datetime | None = None,
+) -> Entry:
+    """Append the media entry for a finished upload; a resend returns the same entry."""
+    kind = f"media.{media_kind(request.kind)}"
+    existing = await entry_by_client_id(request.client_id)
+    if existing is not None:
+        if _same_capture(existing, case_id, kind, request.sha256):
+            return existing
+        raise Conflict("client_id already used for a different entry", code="client_id_reused")
+    upload = await uploads.find(actor, case_id, request.client_id)
+    if upload is None:
+        raise NotFound("no upload for this capture", code="upload_not_found")
+    upload = await uploads.ensure_complete(upload)
+    if not upload.complete:
+        raise Conflict(
+            f"upload has {upload.offset} of {upload.length} bytes",
+            code="upload_incomplete",
+            detail={"offset": upload.offset, "length": upload.length},
+        )
+    if upload.sha256 != request.sha256:
+        raise Conflict("sha256 differs from the uploaded file's", code="sha256_mismatch")
+    if f"media.{upload.kind}" != kind:
+        raise UnsupportedMedia(f"the upload was a {upload.kind}, not {kind}", code="kind_mismatch")
+    if normalize_mime(request.media_type) != upload.facts.get("media_type"):
+        raise UnsupportedMedia(
+            f"declared {request.media_type}, the bytes are {upload.facts.get('media_type')}",
+            code="type_mismatch",
+        )
+    now = now or datetime.now(UTC)
+    unknown = set(request.payload) - set(CLIENT_FIELDS)
+    if unknown:
+        raise Invalid(f"unknown payload fields: {sorted(unknown)}", code="bad_payload")
+    payload: dict[str, Any] = {k: v for k, v in request.payload.items() if v is not None}
+    payload.update(
+        sha256=upload.sha256,
+        media_type=upload.facts["media_type"],
+        size=upload.length,
+    )
+    if upload.filename:
+        payload["filename"] = upload.filename
+    for key in ("image", "exif", "media"):
+        if key in upload.facts:
+            payload[key] = upload.facts[key]
+    step_started = await _step_started_at(ledger, case_id, payload)
+    tolerances = _tolerances(pack)
+    claims = _claims(request, device)
+    if upload.kind == "photo":
+        async with local_copy(blobs, upload.sha256, uploads.root.parent / "tmp") as path:
+            findings = await asyncio.to_thread(
+                _photo_findings, path, claims, step_started, now, tolerances
+            )
+    elif upload.kind in ("audio", "video"):
+        findings = _recording_findings(upload.facts.get("media") or {}, claims, tolerances)
+    else:
+        findings = []
+    payload["findings"] = [f.to_json() for f in findings]
+    if upload.kind in AV_KINDS and claims is not None and pack is not None:
+        captured = claims.captured_at + timedelta(milliseconds=claims.clock_offset_ms or 0)
+        back = payload.get("remote_area_return_at")
+        payload["upload"] = upload_deadline(
+            pack["deadlines"],
+            captured,
+            now,
+            _time(back, "remote_area_return_at") if back else None,
+            payload.get("remote_area_reason"),
+        ).to_json()
+    draft = Draft(
+        case_id=case_id,
+        kind=kind,
+        client_id=request.client_id,
+        payload=payload,
+        actor=actor,
+        device=request.device,
+        claimed=request.claimed,
+        blobs=(upload.sha256,),
+    )
+    try:
+        entry = await ledger.append(draft)
+    except Conflict:
+        # Two finalises of one capture raced; the first one's entry is the answer.
+        existing = await entry_by_client_id(request.client_id)
+        if existing is not None and _same_capture(existing, case_id, kind, request.sha256):
+            return existing
+        raise
+    await record_media(entry)
+    return entry
+
+
+async def record_media(entry: Entry) -> None:
+    """Project one media entry into evidence_media (idempotent)."""
+    if not entry.kind.startswith("media.") or not entry.body["blobs"]:
+        return
+    if await EvidenceMedia.exists().where(EvidenceMedia.entry_hash == entry.hash):
+        return
+    try:
+        await EvidenceMedia.insert(
+            EvidenceMedia(
+                entry_hash=entry.hash,
+                sha256=entry.body["blobs"][0],
+                case_id=entry.case_id,
+                kind=entry.kind,
+                media_type=entry.payload.get("media_type", ""),
+                received_at=entry.received_at,
+            )
+        )
+    except Exception as exc:  # a concurrent projector inserted it first
+        if "unique" not in str(exc).lower():
+            raise
+
+
+def _time(text: Any, name: str) -> datetime:
+    try:
+        return parse_iso(str(text))
+    except ValueError as bad:
+        raise Invalid(f"{name} is not an ISO 8601 time", code="bad_time") from bad
+
+
+async def _step_started_at(
+    ledger: Ledger, case_id: str, payload: dict[str, Any]
+) -> datetime | None:
+    if payload.get("step_started_at"):
+        return _time(payload["step_started_at"], "step_started_at")
+    if payload.get("for_entry"):
+        entry = await ledger.get(payload["for_entry"])
+        if entry.case_id != case_id:
+            raise Invalid("for_entry is not on this case's timeline", code="bad_for_entry")
+        return entry_time(entry)
+    return None
+
+
+def _tolerances(pack: dict[str, Any] | None) -> Tolerances:
+    exif = (pack or {}).get("exif") or {}
+    default = Tolerances()
+    return Tolerances(
+        time_skew_s=exif.get("time_skew_s", default.time_skew_s),
+        distance_m=exif.get("distance_m", default.distance_m),
+        older_than_step_s=exif.get("older_than_step_s", default.older_than_step_s),
+    )
+
+
+def _claims(request: MediaRequest, device: DeviceInfo | None) -> DeviceClaims | None:
+    claimed = request.claimed or {}
+    if not claimed.get("time"):
+        return None
+    geo = claimed.get("geo") or {}
+    return DeviceClaims(
+        captured_at=_time(claimed["time"], "claimed.time"),
+        clock_offset_ms=claimed.get("clock_offset_ms"),
+        lat=geo.get("lat"),
+        lon=geo.get("lon"),
+        accuracy_m=geo.get("accuracy_m"),
+        fix_time=_time(geo["fix_time"], "claimed.geo.fix_time") if geo.get("fix_time") else None,
+        device_id=request.device,
+        make=device.make if device else None,
+        model=device.model if device else None,
+    )
+
+
+def _photo_findings(
+    path: Path,
+    claims: DeviceClaims | None,
+    step_started: datetime | None,
+    now: datetime,
+    tolerances: Tolerances,
+) -> list[Finding]:
+    if claims is None:
+        facts = read_exif(path)
+        basis = "exif_only" if facts.has_checkable_facts else "none"
+        return [Finding("no_claims", {"basis": basis})]
+    try:
+        return check_exif(path, claims, step_started, now, tolerances)
+    except ExifInvalid as bad:  # already refused at upload; kept for blobs stored before that
+        raise Unprocessable(str(bad), code="absurd_exif") from bad
+
+
+def _recording_findings(
+    media: dict[str, Any], claims: DeviceClaims | None, tolerances: Tolerances
+) -> list[Finding]:
+    if claims is None:
+        return [Finding("no_claims", {"basis": "container" if media.get("created_at") else "none"})]
+    created = media.get("created_at")
+    if not created:
+        # Browser recordings (webm) carry no creation time: the device claim stands alone.
+        return [Finding("consistent", {"checked": [], "basis": "device_claims"})]
+    skew = (parse_iso(created) - claims.captured_at).total_seconds()
+    if abs(skew) > tolerances.time_skew_s:
+        return [
+            Finding(
+                "container_time_skew",
+                {
+                    "container_time": created,
+                    "claimed_time": claims.captured_at.isoformat(),
+                    "skew_s": round(skew, 3),
+                    "tolerance_s": tolerances.time_skew_s,
+                },
+            )
+        ]
+    return [Finding("consistent", {"checked": ["container_time"]})]
+
+
+# -- reading blobs as local files ---------------------------------------------------------------
+
+
+@asynccontextmanager
+async def local_copy(blobs: BlobStore, sha256: str, tmp_dir: Path) -> AsyncIterator[Path]:
+    """A local path holding the blob: the file itself for a directory store, else a temp copy."""
+    if isinstance(blobs, DirectoryBlobStore):
+        yield blobs.path_of(sha256)
+        return
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    path = tmp_dir / f"copy-{uuid.uuid4().hex}"
+    try:
+        with path.open("wb") as f:
+            async for chunk in blobs.open(sha256):
+                await asyncio.to_thread(f.write, chunk)
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
+
+
+# -- derivatives --------------------------------------------------------------------------------
+
+
+async def ensure_derivatives(
+    blobs: BlobStore,
+    original: str,
+    media_type: str,
+    tmp_dir: Path,
+    variants: Iterable[str] | None = None,
+) -> dict[str, str]:
+    """Make the missing derivatives of `original` among `variants` (default: all its kind has).
+
+    Returns {variant: sha256} of every derivative made so far.
+    """
+    rows = await EvidenceDerivative.select().where(EvidenceDerivative.original == original)
+    have = {r["variant"]: r["sha256"] for r in rows}
+    wanted = _variants_for(media_type)
+    if variants is not None:
+        wanted &= set(variants)
+    if all(v in have for v in wanted):
+        return have
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    async with local_copy(blobs, original, tmp_dir) as source:
+        with tempfile.TemporaryDirectory(dir=tmp_dir, prefix="derive-") as work:
+            made = await asyncio.to_thread(
+                _make_derivatives, source, media_type, Path(work), wanted - set(have)
+            )
+            for variant, (path, size) in made.items():
+                sha = await asyncio.to_thread(_sha256_file, path)
+                await blobs.put_file(path, sha)
+                try:
+                    await EvidenceDerivative.insert(
+                        EvidenceDerivative(
+                            original=original,
+                            variant=variant,
+                            sha256=sha,
+                            media_type="image/jpeg",
+                            width=size[0],
+                            height=size[1],
+                            created_at=datetime.now(UTC),
+                        )
+                    )
+                except Exception as exc:  # another request made the same variant first
+                    if "unique" not in str(exc).lower():
+                        raise
+                    continue
+                have[variant] = sha
+    return have
+
+
+def _variants_for(media_type: str) -> set[str]:
+    if media_type.startswith("image/"):
+        return {"thumbnail", "public"}
+    if media_type.startswith("video/"):
+        return {"poster", "thumbnail"}
+    return set()
+
+
+def _make_derivatives(
+    source: Path, media_type: str, work: Path, variants: set[str]
+) -> dict[str, tuple[Path, tuple[int, int]]]:
+    made: dict[str, tuple[Path, tuple[int, int]]] = {}
+    image_source = source
+    if media_type.startswith("video/"):
+        poster = work / "poster.jpg"
+        if not poster_frame(source, poster):
+            return made
+        with open_image_safely(poster) as im:
+            size = im.size
+        made["poster"] = (poster, size)
+        image_source = poster
+    if "thumbnail" in variants:
+        thumb = work / "thumbnail.jpg"
+        made["thumbnail"] = (thumb, make_thumbnail(image_source, thumb, THUMBNAIL_SIDE))
+    if "public" in variants:
+        public = work / "public.jpg"
+        make_public_copy(image_source, public)
+        with Image.open(public) as im:  # our own re-encoded file: its header is enough
+            made["public"] = (public, im.size)
+    return {k: v for k, v in made.items() if k in variants}
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()

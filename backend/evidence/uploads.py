@@ -1,0 +1,447 @@
+"""Resumable uploads (tus 1.0 core + creation): partial files on disk with a JSON sidecar each.
+
+Each upload lives in `data_dir/uploads/<id>/` as `data` (the bytes received so far) and
+`info.json` (declared length, SHA-256, media type, case, client id, the durable offset). Bytes
+are hashed as they stream to disk and fsynced before the offset is acknowledged, so after a
+dropped connection or a server restart the client resumes from the server's offset. When the
+last byte arrives the file is checked (hash, then content via `inspect`) and committed to the
+blob store, which re-hashes it from disk; a refused upload leaves nothing behind.
+
+The upload id is derived from (owner, case, client id), so a client that lost the `Location`
+of its upload gets the same upload back by creating it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import fcntl
+import hashlib
+import json
+import os
+import re
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from backend.errors import CaseTrailError, Conflict, Invalid, NotFound, TooLarge
+from backend.evidence.blobstore import BlobHashMismatch, BlobStore, validate_sha256
+from backend.evidence.sniff import ALLOWED_BY_KIND, normalize_mime
+from backend.settings import MediaLimits
+
+TUS_VERSION = "1.0.0"
+UPLOAD_NAMESPACE = uuid.UUID("0b7c4f7e-3c55-4a51-9b1e-5d0f1d6a2e90")
+WRITE_BATCH = 1 << 20  # bytes gathered before one write+hash in a worker thread
+_HASH_CHUNK = 1 << 20
+_ID = re.compile(r"[0-9a-f]{32}")
+
+IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
+MEDIA_TYPES: dict[str, frozenset[str]] = {
+    **ALLOWED_BY_KIND,
+    "document": ALLOWED_BY_KIND["document"] | {"image/jpeg", "image/png"},
+    "signature": IMAGE_TYPES,
+    "fingerprint": IMAGE_TYPES,
+}
+
+
+class UploadLocked(CaseTrailError):
+    """Another request is writing to this upload right now (tus servers answer 423)."""
+
+    status, code = 423, "upload_locked"
+
+
+def media_kind(name: str) -> str:
+    """`media.photo` or `photo` -> `photo`; Invalid for anything that is not a media kind."""
+    short = name.removeprefix("media.")
+    if short not in MEDIA_TYPES:
+        raise Invalid(f"not a media kind: {name!r:.60}", code="bad_media_kind")
+    return short
+
+
+def kind_for_type(media_type: str) -> str:
+    """The media kind a type belongs to when the client does not say (photo, audio, video...)."""
+    mime = normalize_mime(media_type)
+    for kind in ("photo", "audio", "video", "document"):
+        if mime in MEDIA_TYPES[kind]:
+            return kind
+    raise CaseTrailError(f"media type {mime!r:.80} is not accepted", code="unsupported_media_type")
+
+
+def limit_for(limits: MediaLimits, kind: str) -> int:
+    return getattr(limits, {"fingerprint": "signature"}.get(kind, kind))
+
+
+def check_filename(name: str) -> str:
+    """A device file name as metadata only; anything that could act as a path is refused."""
+    if (
+        not name
+        or len(name) > 255
+        or name in {".", ".."}
+        or any(c in name for c in "/\\\x00")
+        or any(ord(c) < 32 for c in name)
+    ):
+        raise Invalid(f"file name {name!r:.80} is not a plain file name", code="bad_filename")
+    return name
+
+
+def parse_metadata(header: str | None) -> dict[str, str]:
+    """tus `Upload-Metadata`: comma-separated `key base64value` pairs."""
+    out: dict[str, str] = {}
+    for pair in (header or "").split(","):
+        pair = pair.strip()
+        if not pair:
+            continue
+        key, _, value = pair.partition(" ")
+        try:
+            out[key] = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError) as bad:
+            raise Invalid(f"Upload-Metadata value of {key!r:.40} is not base64 UTF-8",
+                          code="bad_upload_metadata") from bad  # fmt: skip
+    return out
+
+
+@dataclass
+class Upload:
+    """One upload as its sidecar records it."""
+
+    id: str
+    length: int
+    sha256: str
+    media_type: str
+    kind: str
+    case_id: str
+    client_id: str
+    owner: str | None
+    created_at: str
+    filename: str | None = None
+    offset: int = 0
+    complete: bool = False
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def location(self) -> str:
+        return f"/api/uploads/{self.id}"
+
+
+# Content checks run on the finished file before it is stored; raise CaseTrailError to refuse.
+Inspect = Callable[[Path, Upload], Awaitable[dict[str, Any]]]
+
+
+class UploadStore:
+    """Partial uploads under `root`, committed to `blobs` once complete and verified."""
+
+    def __init__(
+        self,
+        root: Path,
+        blobs: BlobStore,
+        limits: MediaLimits,
+        inspect: Inspect | None = None,
+    ) -> None:
+        self.root = Path(root)
+        self.blobs = blobs
+        self.limits = limits
+        self.inspect = inspect
+        # Running hashes by upload id, with the offset they cover; lost on restart, when the
+        # partial file is re-hashed from disk instead.
+        self._hashers: dict[str, tuple[int, Any]] = {}
+
+    @property
+    def max_size(self) -> int:
+        return max(limit_for(self.limits, k) for k in MEDIA_TYPES)
+
+    def upload_id(self, owner: str | None, case_id: str, client_id: str) -> str:
+        return uuid.uuid5(UPLOAD_NAMESPACE, f"{owner or ''}\n{case_id}\n{client_id}").hex
+
+    def _dir(self, upload_id: str) -> Path:
+        if not _ID.fullmatch(upload_id):
+            raise NotFound("no such upload", code="upload_not_found")
+        return self.root / upload_id
+
+    # -- creation ----------------------------------------------------------------------------
+
+    async def create(
+        self, length: int | None, metadata: dict[str, str], owner: str | None
+    ) -> Upload:
+        """Start an upload (or return the one already started for this capture)."""
+        if length is None:
+            raise Invalid("Upload-Length is required", code="upload_length_required")
+        if length <= 0:
+            raise Invalid("an upload of zero bytes holds no evidence", code="empty_upload")
+        for key in ("sha256", "media_type", "case_id", "client_id"):
+            if not metadata.get(key):
+                raise Invalid(f"Upload-Metadata must carry {key}", code="bad_upload_metadata")
+        sha256 = validate_sha256(metadata["sha256"].lower())
+        media_type = normalize_mime(metadata["media_type"])
+        kind = media_kind(metadata["kind"]) if metadata.get("kind") else kind_for_type(media_type)
+        if media_type not in MEDIA_TYPES[kind]:
+            raise CaseTrailError(
+                f"{media_type} is not accepted for media.{kind}", code="unsupported_media_type"
+            )
+        limit = limit_for(self.limits, kind)
+        if length > limit:
+            raise TooLarge(
+                f"{kind} uploads are limited to {limit} bytes; this one declares {length}",
+                code="upload_too_large",
+                detail={"kind": kind, "limit": limit, "length": length},
+            )
+        filename = check_filename(metadata["filename"]) if metadata.get("filename") else None
+        for key in ("case_id", "client_id"):
+            if len(metadata[key]) > 120:
+                raise Invalid(f"{key} is longer than 120 characters", code="bad_upload_metadata")
+        upload = Upload(
+            id=self.upload_id(owner, metadata["case_id"], metadata["client_id"]),
+            length=length,
+            sha256=sha256,
+            media_type=media_type,
+            kind=kind,
+            case_id=metadata["case_id"],
+            client_id=metadata["client_id"],
+            owner=owner,
+            created_at=datetime.now(UTC).isoformat(),
+            filename=filename,
+        )
+        return await asyncio.to_thread(self._create_sync, upload)
+
+    def _create_sync(self, upload: Upload) -> Upload:
+        folder = self._dir(upload.id)
+        folder.mkdir(parents=True, exist_ok=True)
+        with _Lock(folder):
+            existing = self._read(folder)
+            if existing is not None:
+                same = (existing.length, existing.sha256, existing.media_type, existing.kind)
+                if same != (upload.length, upload.sha256, upload.media_type, upload.kind):
+                    raise Conflict(
+                        "this client_id is already uploading a different file",
+                        code="client_id_reused",
+                    )
+                return existing
+            (folder / "data").touch()
+            self._write(folder, upload)
+        return upload
+
+    # -- reading -----------------------------------------------------------------------------
+
+    async def get(self, upload_id: str, owner: str | None) -> Upload:
+        upload = await asyncio.to_thread(self._read, self._dir(upload_id))
+        if upload is None or upload.owner != owner:
+            raise NotFound("no such upload", code="upload_not_found")
+        return upload
+
+    async def find(self, owner: str | None, case_id: str, client_id: str) -> Upload | None:
+        upload = await asyncio.to_thread(
+            self._read, self._dir(self.upload_id(owner, case_id, client_id))
+        )
+        return upload if upload is not None and upload.owner == owner else None
+
+    def _read(self, folder: Path) -> Upload | None:
+        try:
+            data = json.loads((folder / "info.json").read_text())
+        except FileNotFoundError:
+            return None
+        return Upload(**data)
+
+    def _write(self, folder: Path, upload: Upload) -> None:
+        tmp = folder / "info.json.tmp"
+        with tmp.open("w") as f:
+            json.dump(asdict(upload), f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, folder / "info.json")
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    # -- appending ---------------------------------------------------------------------------
+
+    async def append(
+        self,
+        upload_id: str,
+        owner: str | None,
+        offset: int | None,
+        body: AsyncIterator[bytes],
+        content_length: int | None = None,
+    ) -> Upload:
+        """Write one PATCH body at `offset`; completes the upload when the last byte arrives."""
+        if offset is None or offset < 0:
+            raise Invalid("Upload-Offset is required", code="upload_offset_required")
+        folder = self._dir(upload_id)
+        upload = await self.get(upload_id, owner)
+        lock = _Lock(folder, wait=False)
+        await asyncio.to_thread(lock.acquire)
+        try:
+            upload = await asyncio.to_thread(self._read, folder)
+            assert upload is not None
+            if offset != upload.offset:
+                raise Conflict(
+                    f"upload is at offset {upload.offset}, not {offset}",
+                    code="offset_mismatch",
+                    detail={"offset": upload.offset},
+                )
+            if upload.complete:
+                return upload
+            if content_length is not None and offset + content_length > upload.length:
+                raise TooLarge(
+                    f"{offset + content_length} bytes would pass the declared length "
+                    f"{upload.length}",
+                    code="upload_exceeds_length",
+                )
+            await self._receive(folder, upload, body)
+            if upload.offset == upload.length:
+                await self._complete(folder, upload)
+            return upload
+        finally:
+            await asyncio.to_thread(lock.release)
+
+    async def _receive(self, folder: Path, upload: Upload, body: AsyncIterator[bytes]) -> None:
+        start = upload.offset
+        hasher = await asyncio.to_thread(self._hasher, folder, upload)
+        file = await asyncio.to_thread(open, folder / "data", "r+b")
+        written = 0
+        overflow = False
+        pending: list[bytes] = []
+        pending_size = 0
+        try:
+            await asyncio.to_thread(file.seek, start)
+            async for chunk in body:
+                if start + written + pending_size + len(chunk) > upload.length:
+                    overflow = True
+                    raise TooLarge(
+                        f"more bytes than the declared length {upload.length}",
+                        code="upload_exceeds_length",
+                    )
+                pending.append(chunk)
+                pending_size += len(chunk)
+                if pending_size >= WRITE_BATCH:
+                    await asyncio.to_thread(_write_hashing, file, hasher, pending)
+                    written += pending_size
+                    pending, pending_size = [], 0
+        finally:
+            # A dropped connection keeps what arrived (the batch not yet written too): made
+            # durable, then acknowledged.
+            if overflow:
+                written = 0
+                self._hashers.pop(upload.id, None)
+            elif pending:
+                await asyncio.to_thread(_write_hashing, file, hasher, pending)
+                written += pending_size
+            await asyncio.to_thread(_settle, file, start + written)
+            upload.offset = start + written
+            await asyncio.to_thread(self._write, folder, upload)
+            if not overflow:
+                self._hashers[upload.id] = (upload.offset, hasher)
+
+    def _hasher(self, folder: Path, upload: Upload) -> Any:
+        cached = self._hashers.pop(upload.id, None)
+        if cached is not None and cached[0] == upload.offset:
+            return cached[1]
+        # After a restart (or on another worker) the running hash is rebuilt from the bytes on disk.
+        hasher = hashlib.sha256()
+        with (folder / "data").open("rb") as f:
+            remaining = upload.offset
+            while remaining:
+                chunk = f.read(min(_HASH_CHUNK, remaining))
+                if not chunk:
+                    break
+                hasher.update(chunk)
+                remaining -= len(chunk)
+        return hasher
+
+    # -- completing --------------------------------------------------------------------------
+
+    async def _complete(self, folder: Path, upload: Upload) -> None:
+        cached = self._hashers.pop(upload.id, None)
+        hasher = cached[1] if cached and cached[0] == upload.offset else None
+        if hasher is None:
+            hasher = await asyncio.to_thread(self._hasher, folder, upload)
+        digest = hasher.hexdigest()
+        try:
+            if digest != upload.sha256:
+                raise BlobHashMismatch(
+                    f"declared sha256 {upload.sha256}, received bytes hash to {digest}",
+                    detail={"declared": upload.sha256, "received": digest},
+                )
+            if self.inspect is not None:
+                upload.facts = await self.inspect(folder / "data", upload)
+            # put_file re-hashes from disk before linking the blob in.
+            await self.blobs.put_file(folder / "data", upload.sha256)
+        except CaseTrailError:
+            await self.discard(upload.id)
+            raise
+        upload.complete = True
+        await asyncio.to_thread(self._write, folder, upload)
+
+    async def ensure_complete(self, upload: Upload) -> Upload:
+        """Finish an upload whose last byte arrived but whose commit a crash interrupted."""
+        if upload.complete or upload.offset != upload.length:
+            return upload
+        folder = self._dir(upload.id)
+        lock = _Lock(folder, wait=False)
+        await asyncio.to_thread(lock.acquire)
+        try:
+            current = await asyncio.to_thread(self._read, folder)
+            if current is None:
+                raise NotFound("no such upload", code="upload_not_found")
+            if not current.complete:
+                if (folder / "data").exists():
+                    await self._complete(folder, current)
+                elif await self.blobs.exists(current.sha256):
+                    current.complete = True
+                    await asyncio.to_thread(self._write, folder, current)
+            return current
+        finally:
+            await asyncio.to_thread(lock.release)
+
+    async def discard(self, upload_id: str) -> None:
+        self._hashers.pop(upload_id, None)
+        await asyncio.to_thread(shutil.rmtree, self._dir(upload_id), True)
+
+
+def _write_hashing(file: Any, hasher: Any, chunks: list[bytes]) -> None:
+    data = b"".join(chunks)
+    hasher.update(data)
+    file.write(data)
+
+
+def _settle(file: Any, size: int) -> None:
+    file.flush()
+    file.truncate(size)
+    os.fsync(file.fileno())
+    file.close()
+
+
+class _Lock:
+    """An flock on the upload's folder: one writer per upload across threads, workers and requests."""
+
+    def __init__(self, folder: Path, wait: bool = True) -> None:
+        self.folder = folder
+        self.wait = wait
+        self.fd: int | None = None
+
+    def acquire(self) -> None:
+        self.fd = os.open(self.folder / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | (0 if self.wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            os.close(self.fd)
+            self.fd = None
+            raise UploadLocked("another request is writing to this upload") from None
+
+    def release(self) -> None:
+        if self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
+
+    def __enter__(self) -> _Lock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()

@@ -1,0 +1,70 @@
+"""HTTP routes for dossier export: make one (with approval) and download what was exported."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.response import Stream
+
+from backend.evidence.blobstore import BlobStore
+from backend.export.exports import export_dossier, exported_file
+from backend.identity.access import principal_of
+from backend.ledger.ledger import Ledger
+from backend.settings import Settings
+
+EXPORTERS = {"archivist", "supervisor", "legal_reviewer", "head", "approver", "admin", "officer"}
+
+
+class ExportRequest(msgspec.Struct):
+    client_id: str
+    approval: str
+    purpose: str | None = None
+    recipient: str | None = None
+
+
+@post(
+    "/cases/{case_id:str}/dossier",
+    operation_id="exportDossier",
+    opt={"access": "case:read"},
+    tags=["export"],
+    status_code=201,
+)
+async def make_export(
+    request: Request,
+    case_id: str,
+    data: ExportRequest,
+    ledger: Ledger,
+    blobs: BlobStore,
+    settings: Settings,
+) -> dict[str, Any]:
+    """Signed dossier PDF (PAdES) plus verifiable bundle; needs an approval and is itself an entry."""
+    me = principal_of(request)
+    export = await export_dossier(
+        ledger, blobs, case_id, keys_dir=settings.keys_dir, requester=me.staff_id,
+        approval=data.approval, client_id=data.client_id,
+        storage=settings.blob_store or "casetrail-blobs", purpose=data.purpose,
+        recipient=data.recipient,
+    )  # fmt: skip
+    return export.json()
+
+
+@get(
+    "/cases/{case_id:str}/dossier/{sha256:str}",
+    operation_id="downloadExport",
+    opt={"access": "case:read"},
+    tags=["export"],
+)
+async def download_export(case_id: str, sha256: str, ledger: Ledger, blobs: BlobStore) -> Response:
+    """A file this case was exported as (the entry names it), streamed from the blob store."""
+    media_type = await exported_file(ledger, case_id, sha256)
+    suffix = "pdf" if media_type == "application/pdf" else "zip"
+    return Stream(
+        blobs.open(sha256),
+        media_type=media_type,
+        headers={"content-disposition": f'attachment; filename="{case_id}-{sha256[:12]}.{suffix}"'},
+    )
+
+
+API_ROUTES = [make_export, download_export]

@@ -1,0 +1,184 @@
+"""The one permission check every route passes through: rules declared per route in `opt`.
+
+Each handler declares `opt={"access": RULE}`; a route without a rule is refused, so nothing is
+ever open by accident. Rules:
+
+- ``public``: anyone (the OpenAPI description under /schema is public too);
+- ``staff``: any active, signed-in staff member;
+- ``role:<role>[|<role>...]``: holds one of those roles in their agency;
+- ``case:read`` / ``case:write``: the path parameter ``case_id`` (see `can_read_case`, `can_write_case`);
+- ``entry:read``: the path parameter ``entry_hash``, then as ``case:read`` on that entry's case.
+
+Signed-in callers come from the session cookie (backend/identity/authentication.py); state-changing
+requests made with a session must carry its CSRF token in the ``x-csrftoken`` header.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass, field
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+
+from backend.errors import Forbidden, NotFound, Unauthorized
+
+PUBLIC = "public"
+CSRF_HEADER = "x-csrftoken"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Roles that read every case of their own agency (same set as the cases API lists by).
+AGENCY_READERS = frozenset({"supervisor", "legal_reviewer", "approver", "archivist", "admin"})
+# Roles that write their review entries (opinions, approvals) on cases they are not members of.
+REVIEW_WRITERS = frozenset({"approver", "legal_reviewer"})
+# Agency timelines (passkeys, devices, retention batches) are read by those who run the agency.
+AGENCY_TIMELINE_READERS = frozenset({"supervisor", "admin", "approver", "archivist"})
+# Any staff member of the agency writes to it (patrol recordings, device checks); identity's own
+# kinds there (passkeys, staff changes) are reserved to identity's endpoints.
+AGENCY_TIMELINE_WRITERS = frozenset(
+    {"officer", "legal_reviewer", "approver", "supervisor", "archivist", "admin"}
+)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a signed-in staff member."""
+
+    staff_id: str
+    agency_id: str
+    name: str
+    roles: frozenset[str]
+    clearances: frozenset[str] = field(default_factory=frozenset)
+
+
+async def case_agency(case_id: str) -> str | None:
+    """The agency a case belongs to: its projection, else the `case.opened` entry (projection lag)."""
+    if case_id.startswith("agency:"):
+        return case_id.removeprefix("agency:")
+    from backend.cases.tables import CaseState
+    from backend.ledger.tables import LedgerEntry
+
+    row = await CaseState.select(CaseState.agency_id).where(CaseState.case_id == case_id).first()
+    if row is not None:
+        return row["agency_id"]
+    rows = await LedgerEntry.raw(
+        "SELECT body FROM ledger_entry WHERE case_id = {} AND kind = 'case.opened' LIMIT 1",
+        case_id,
+    )
+    if rows:
+        import json
+
+        return json.loads(rows[0]["body"])["payload"].get("agency_id")
+    return None
+
+
+async def is_member(principal: Principal, case_id: str) -> bool:
+    from backend.identity.tables import CaseMember
+
+    return await CaseMember.exists().where(
+        (CaseMember.case_id == case_id) & (CaseMember.staff_id == principal.staff_id)
+    )
+
+
+async def case_decision(principal: Principal, case_id: str, write: bool) -> str | None:
+    """None when allowed; otherwise the refusal code (`case_not_found`, `other_agency`, `not_member`)."""
+    agency = await case_agency(case_id)
+    if agency is None:
+        return "case_not_found"
+    if agency != principal.agency_id:
+        return "other_agency"
+    if case_id.startswith("agency:"):
+        allowed = AGENCY_TIMELINE_WRITERS if write else AGENCY_TIMELINE_READERS
+        return None if principal.roles & allowed else "role_required"
+    if await is_member(principal, case_id):
+        return None
+    if principal.roles & (REVIEW_WRITERS if write else AGENCY_READERS):
+        return None
+    return "not_member"
+
+
+async def can_read_case(principal: Principal, case_id: str) -> bool:
+    return await case_decision(principal, case_id, write=False) is None
+
+
+async def can_write_case(principal: Principal, case_id: str) -> bool:
+    return await case_decision(principal, case_id, write=True) is None
+
+
+async def check_case(principal: Principal, case_id: str, write: bool) -> None:
+    """Raise the refusal a caller should see for this case."""
+    code = await case_decision(principal, case_id, write)
+    if code == "case_not_found":
+        raise NotFound("no such case", code="case_not_found")
+    if code is not None:
+        verb = "change" if write else "see"
+        raise Forbidden(f"you may not {verb} this case", code=code)
+
+
+def has_role(principal: Principal, rule: str) -> bool:
+    wanted = set(rule.removeprefix("role:").split("|"))
+    return bool(principal.roles & wanted)
+
+
+def check_csrf(connection: ASGIConnection) -> None:
+    session: Any = connection.scope.get("auth")
+    expected = getattr(session, "csrf_token", None)
+    if expected is None:  # not a cookie session (e.g. an import token): nothing ambient to forge
+        return
+    sent = connection.headers.get(CSRF_HEADER, "")
+    if not sent or not hmac.compare_digest(sent, expected):
+        raise Forbidden("missing or wrong CSRF token", code="csrf_failed")
+
+
+def principal_of(connection: ASGIConnection) -> Principal:
+    """The signed-in caller of a route whose access rule already required one."""
+    user = connection.scope.get("user")
+    if not isinstance(user, Principal):
+        raise Unauthorized("sign in first", code="not_signed_in")
+    return user
+
+
+async def access_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    rule = handler.opt.get("access")
+    if connection.scope["path"].startswith("/schema"):
+        return
+    if rule is None:
+        raise Forbidden("route has no access rule", code="no_access_rule")
+    if rule == PUBLIC:
+        return
+    principal = connection.scope.get("user")
+    if not isinstance(principal, Principal):
+        raise Unauthorized("sign in first", code="not_signed_in")
+    if connection.scope.get("method", "GET") not in SAFE_METHODS:
+        check_csrf(connection)
+    if rule == "staff":
+        return
+    if rule.startswith("role:"):
+        if not has_role(principal, rule):
+            raise Forbidden(f"this needs the {rule.removeprefix('role:')} role", "role_required")
+        return
+    if rule in ("case:read", "case:write"):
+        case_id = connection.path_params.get("case_id")
+        if not case_id:
+            raise Forbidden("route rule names a case but has no case_id", code="no_access_rule")
+        await check_case(principal, case_id, write=rule == "case:write")
+        return
+    if rule == "entry:read":
+        entry_hash = connection.path_params.get("entry_hash")
+        ledger = connection.app.state.ledger
+        entry = await ledger.get(str(entry_hash))
+        await check_case(principal, entry.case_id, write=False)
+        return
+    raise Forbidden(f"unknown access rule {rule!r}", code="no_access_rule")
+
+
+# The generic append route takes only what an officer writes directly: record forms, notes and
+# stage moves. Every other kind (media, signatures, memberships, access log, service, retention
+# tombstones ...) is made by its own endpoint after its own checks, so it cannot be forged here.
+CLIENT_KINDS = frozenset({"note", "case.stage"})
+CLIENT_KIND_PREFIXES = ("record.",)
+
+
+def check_client_kind(kind: str) -> None:
+    if kind not in CLIENT_KINDS and not kind.startswith(CLIENT_KIND_PREFIXES):
+        raise Forbidden(f"{kind} entries are made by their own endpoint", code="reserved_kind")

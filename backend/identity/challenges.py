@@ -1,0 +1,60 @@
+"""Single-use, expiring WebAuthn challenges kept server-side (only their SHA-256 is stored)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from webauthn.helpers import base64url_to_bytes, parse_client_data_json
+
+from backend.errors import Invalid
+from backend.identity.tables import Challenge
+
+CHALLENGE_TTL_S = 300
+
+
+def challenge_of(credential: dict[str, Any]) -> bytes:
+    """The challenge the authenticator signed, read from the credential's clientDataJSON."""
+    try:
+        raw = base64url_to_bytes(credential["response"]["clientDataJSON"])
+        return parse_client_data_json(raw).challenge
+    except (KeyError, TypeError, ValueError, AttributeError) as bad:
+        raise Invalid("credential has no readable clientDataJSON", "bad_credential") from bad
+    except Exception as bad:  # py_webauthn raises its own types for malformed client data
+        raise Invalid("credential has no readable clientDataJSON", "bad_credential") from bad
+
+
+async def issue(purpose: str, subject: str | None = None, ttl_s: int = CHALLENGE_TTL_S) -> bytes:
+    challenge = secrets.token_bytes(32)
+    await Challenge.insert(
+        Challenge(
+            challenge_hash=hashlib.sha256(challenge).hexdigest(),
+            purpose=purpose,
+            subject=subject,
+            expires_at=datetime.now(UTC) + timedelta(seconds=ttl_s),
+        )
+    )
+    return challenge
+
+
+async def take(challenge: bytes, purpose: str, now: datetime | None = None) -> dict[str, Any]:
+    """Use up a challenge once; unknown, expired or already used challenges are refused."""
+    now = now or datetime.now(UTC)
+    digest = hashlib.sha256(challenge).hexdigest()
+    row = await Challenge.select().where(Challenge.challenge_hash == digest).first()
+    if row is None or row["purpose"] != purpose:
+        raise Invalid("this sign-in attempt is not known here; start again", "unknown_challenge")
+    if row["used_at"] is not None:
+        raise Invalid("this response was already used (replay refused)", "challenge_used")
+    if row["expires_at"] <= now:
+        raise Invalid("this sign-in attempt expired; start again", "challenge_expired")
+    taken = (
+        await Challenge.update({Challenge.used_at: now})
+        .where((Challenge.challenge_hash == digest) & Challenge.used_at.is_null())
+        .returning(Challenge.id)
+    )
+    if not taken:  # a concurrent request won the race
+        raise Invalid("this response was already used (replay refused)", "challenge_used")
+    return row

@@ -1,0 +1,86 @@
+"""Case membership as ledger facts (`case.member_added` / `case.member_removed`) and its projection."""
+
+from __future__ import annotations
+
+from backend.errors import Forbidden, Invalid, NotFound
+from backend.identity.access import Principal, case_agency, is_member
+from backend.identity.tables import CaseMember, Staff
+from backend.ledger.entry import Draft, Entry
+from backend.ledger.ledger import Ledger
+
+MEMBER_ROLES = ("handler", "officer", "reviewer")
+# Who may change a case's team: its handler, or the agency's supervisors and admins.
+TEAM_MANAGERS = frozenset({"supervisor", "admin"})
+
+
+async def apply_membership(entry: Entry) -> None:
+    if entry.kind == "case.member_added":
+        staff_id = entry.payload["staff_id"]
+        await CaseMember.delete().where(
+            (CaseMember.case_id == entry.case_id) & (CaseMember.staff_id == staff_id)
+        )
+        await CaseMember.insert(
+            CaseMember(
+                case_id=entry.case_id,
+                staff_id=staff_id,
+                role=entry.payload["role"],
+                entry_hash=entry.hash,
+            )
+        )
+    elif entry.kind == "case.member_removed":
+        await CaseMember.delete().where(
+            (CaseMember.case_id == entry.case_id)
+            & (CaseMember.staff_id == entry.payload["staff_id"])
+        )
+
+
+async def _may_manage(by: Principal, case_id: str) -> None:
+    if await case_agency(case_id) != by.agency_id:
+        raise Forbidden("you may not change this case", "other_agency")
+    if by.roles & TEAM_MANAGERS:
+        return
+    handler = await CaseMember.exists().where(
+        (CaseMember.case_id == case_id)
+        & (CaseMember.staff_id == by.staff_id)
+        & (CaseMember.role == "handler")
+    )
+    if not handler:
+        raise Forbidden("only the case handler or a supervisor changes the team", "not_handler")
+
+
+async def add_member(
+    ledger: Ledger, by: Principal, case_id: str, staff_id: str, role: str, client_id: str
+) -> Entry:
+    if role not in MEMBER_ROLES:
+        raise Invalid(f"role is one of {', '.join(MEMBER_ROLES)}", "bad_member_role")
+    await _may_manage(by, case_id)
+    staff = await Staff.select().where(Staff.staff_id == staff_id).first()
+    if staff is None or staff["agency_id"] != by.agency_id or not staff["active"]:
+        raise NotFound("no such active staff member in your agency", "staff_not_found")
+    return await ledger.append(
+        Draft(
+            case_id,
+            "case.member_added",
+            client_id,
+            {"staff_id": staff_id, "role": role},
+            by.staff_id,
+        )
+    )
+
+
+async def remove_member(
+    ledger: Ledger, by: Principal, case_id: str, staff_id: str, reason: str, client_id: str
+) -> Entry:
+    await _may_manage(by, case_id)
+    target = Principal(staff_id, by.agency_id, staff_id, frozenset())
+    if not await is_member(target, case_id):
+        raise NotFound("not a member of this case", "not_member")
+    return await ledger.append(
+        Draft(
+            case_id,
+            "case.member_removed",
+            client_id,
+            {"staff_id": staff_id, "reason": reason},
+            by.staff_id,
+        )
+    )

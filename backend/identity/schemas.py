@@ -1,0 +1,163 @@
+"""API shapes for identity: passkey ceremonies, sessions, staff, invitations, signatures, exports."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+Role = Literal["officer", "legal_reviewer", "approver", "supervisor", "archivist", "admin"]
+Clearance = Literal["secret", "business_secret", "privacy"]
+
+
+class CredentialIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A browser's PublicKeyCredential as JSON (py_webauthn's / the WebAuthn JSON form)."""
+
+    credential: dict[str, Any]
+    label: str | None = None
+
+
+class MeOut(msgspec.Struct):
+    staff_id: str
+    agency_id: str
+    name: str
+    roles: list[str]
+    clearances: list[str]
+    csrf_header: str = "x-csrftoken"
+    csrf_cookie: str = "csrftoken"
+
+
+class PasskeyOut(msgspec.Struct):
+    credential_id: str
+    label: str | None
+    created_at: str
+    last_used_at: str | None
+    revoked: bool
+    entry_hash: str | None
+
+
+class RegisteredOut(msgspec.Struct):
+    credential_id: str
+    entry_hash: str
+
+
+class RevokeIn(msgspec.Struct, forbid_unknown_fields=True):
+    reason: str = ""
+
+
+class RevokedOut(msgspec.Struct):
+    credential_id: str
+    revoked: bool
+    entry_hash: str | None = None
+
+
+class InviteIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The agency is always the inviting admin's own; it cannot be named here."""
+
+    roles: list[Role]
+    name: str = msgspec.field(default="")
+    unit_id: str | None = None
+    cert_number: str | None = None
+    cert_valid_until: Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}-\d{2}$")] | None = None
+
+
+class InviteOut(msgspec.Struct):
+    link: str
+    staff_id: str
+    expires_at: str
+    qr_svg: str
+
+
+class InviteInfo(msgspec.Struct):
+    name: str
+    agency_id: str
+    roles: list[str]
+    options: dict[str, Any]
+
+
+class StaffOut(msgspec.Struct):
+    staff_id: str
+    agency_id: str
+    unit_id: str | None
+    name: str
+    cert_number: str | None
+    cert_valid_until: str | None
+    roles: list[str]
+    clearances: list[str]
+    active: bool
+    passkeys: int = 0
+
+
+class StaffChange(msgspec.Struct, forbid_unknown_fields=True):
+    client_id: str
+    roles: list[Role] | None = None
+    clearances: list[Clearance] | None = None
+    cert_number: str | None = None
+    cert_valid_until: str | None = None
+
+
+class Deactivate(msgspec.Struct, forbid_unknown_fields=True):
+    client_id: str
+    reason: str = "离职 left the agency"
+
+
+class MemberIn(msgspec.Struct, forbid_unknown_fields=True):
+    staff_id: str
+    client_id: str
+    role: Literal["handler", "officer", "reviewer"] = "officer"
+
+
+class MemberRemoval(msgspec.Struct, forbid_unknown_fields=True):
+    reason: str
+    client_id: str
+
+
+class MemberOut(msgspec.Struct):
+    staff_id: str
+    role: str
+    entry_hash: str
+
+
+class SignOptionsIn(msgspec.Struct, forbid_unknown_fields=True):
+    meaning: str = "approve"
+
+
+class SignIn(msgspec.Struct, forbid_unknown_fields=True):
+    meaning: str
+    credential: dict[str, Any]
+    client_id: str | None = None
+    comment: str | None = None
+
+
+class SignatureOut(msgspec.Struct):
+    hash: str
+    signs: str
+    meaning: str
+    signer: str | None
+    credential_id: str
+    received_at: str
+    verified: bool
+    problems: list[str]
+
+
+class ExportRequestIn(msgspec.Struct, forbid_unknown_fields=True):
+    scope: Literal["copy", "export"]
+    purpose: str
+    client_id: str
+    recipient: str | None = None
+
+
+class PermissionOut(msgspec.Struct):
+    allowed: bool
+    permission: str | None = None
+    valid_until: str | None = None
+
+
+class CopyIn(msgspec.Struct, forbid_unknown_fields=True):
+    what: str
+
+
+class CopyOut(msgspec.Struct):
+    permission: str
+    valid_until: str
+    logged: str | None

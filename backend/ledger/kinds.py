@@ -1,0 +1,81 @@
+"""The closed, versioned set of entry kinds, each with a JSON Schema for its payload."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema_rs
+from jsonschema import Draft202012Validator
+
+from backend.errors import Invalid
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+KIND_FILE = re.compile(r"^(?P<kind>[a-z][a-z0-9_]*(\.[a-z0-9_]+)*)\.v(?P<version>\d+)\.json$")
+
+
+@dataclass(frozen=True)
+class KindRegistry:
+    """Validators by kind and version; the latest version is used for new entries."""
+
+    validators: dict[str, dict[int, jsonschema_rs.Draft202012Validator]]
+
+    @classmethod
+    def load(cls, directory: Path = SHARED / "schemas" / "kinds") -> KindRegistry:
+        validators: dict[str, dict[int, jsonschema_rs.Draft202012Validator]] = {}
+        for path in sorted(directory.glob("*.json")):
+            match = KIND_FILE.match(path.name)
+            if not match:
+                raise ValueError(f"kind schema file name not of the form <kind>.v<N>.json: {path}")
+            schema = json.loads(path.read_text(encoding="utf-8"))
+            # jsonschema checks the schema itself; jsonschema-rs validates payloads on the hot path.
+            validators.setdefault(match["kind"], {})[int(match["version"])] = compile_schema(schema)
+        return cls(validators)
+
+    def __contains__(self, kind: str) -> bool:
+        return kind in self.validators
+
+    def latest(self, kind: str) -> int:
+        if kind not in self.validators:
+            raise Invalid(f"unknown entry kind: {kind}", code="unknown_kind")
+        return max(self.validators[kind])
+
+    def validate(self, kind: str, payload: Any, version: int | None = None) -> int:
+        """Check `payload` against the kind's schema; returns the version it was checked against."""
+        version = version or self.latest(kind)
+        validator = self.validators.get(kind, {}).get(version)
+        if validator is None:
+            raise Invalid(f"unknown entry kind: {kind} v{version}", code="unknown_kind")
+        if validator.is_valid(payload):
+            return version
+        errors = schema_errors(validator, payload)
+        raise Invalid(
+            f"{kind} payload invalid at {errors[0]['path'] or '(payload)'}: {errors[0]['message']}",
+            code="schema_violation",
+            detail=errors[:20],
+        )
+
+
+def compile_schema(schema: dict[str, Any]) -> jsonschema_rs.Draft202012Validator:
+    Draft202012Validator.check_schema(schema)
+    return jsonschema_rs.Draft202012Validator(schema, validate_formats=True)
+
+
+def schema_errors(
+    validator: jsonschema_rs.Draft202012Validator, instance: Any
+) -> list[dict[str, str]]:
+    """Errors as {path, message}, ordered by where they are."""
+    errors = [
+        {"path": "/".join(str(p) for p in e.instance_path), "message": e.message}
+        for e in validator.iter_errors(instance)
+    ]
+    return sorted(errors, key=lambda e: e["path"])
+
+
+@cache
+def default_registry() -> KindRegistry:
+    return KindRegistry.load()

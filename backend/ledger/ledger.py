@@ -1,0 +1,386 @@
+"""The ledger: appends entries to per-case hash chains and to the global Merkle log.
+
+Appends are group-committed: whichever caller finds no commit running becomes the committer
+and drains everything queued meanwhile into one durable transaction. No caller is answered
+before its entry is committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from piccolo.engine.base import Engine
+
+from backend.errors import Conflict, IntegrityFailure, Invalid, NotFound
+from backend.ledger.checkpoint import Checkpoint, CheckpointSigner, verify_note
+from backend.ledger.entry import Draft, Entry, canonical, parse_iso
+from backend.ledger.kinds import (
+    SHARED,
+    KindRegistry,
+    compile_schema,
+    default_registry,
+    schema_errors,
+)
+from backend.ledger.merkle import MerkleTree
+from backend.ledger.tables import LedgerCheckpoint, LedgerEntry
+from backend.ledger.timestamp import TimestampError, request_timestamp
+from backend.ledger.writer import WriterConnection
+
+Listener = Callable[[list[Entry]], Awaitable[None]]
+MAX_BATCH = 256
+log = logging.getLogger("casetrail.ledger")
+_CLAIMED = compile_schema(json.loads((SHARED / "schemas" / "claimed.schema.json").read_text()))
+_HEX64 = frozenset("0123456789abcdef")
+
+
+def _is_sha256(value: object) -> bool:
+    return isinstance(value, str) and len(value) == 64 and set(value) <= _HEX64
+
+
+def check_envelope(draft: Draft) -> None:
+    """Reject drafts whose non-payload fields are malformed."""
+    for name in ("case_id", "kind", "client_id"):
+        value = getattr(draft, name)
+        if not isinstance(value, str) or not 0 < len(value) <= 120:
+            raise Invalid(f"{name} must be a string of 1 to 120 characters", code="bad_envelope")
+    if not _CLAIMED.is_valid(draft.claimed):
+        error = schema_errors(_CLAIMED, draft.claimed)[0]
+        raise Invalid(f"claimed time/place invalid: {error['message']}", code="bad_claim")
+    if not all(_is_sha256(b) for b in draft.blobs):
+        raise Invalid("blobs must be SHA-256 hex digests", code="bad_envelope")
+    if draft.corrects is not None and not (
+        _is_sha256(draft.corrects.get("hash")) and draft.corrects.get("reason")
+    ):
+        raise Invalid(
+            "a correction names the entry hash it corrects and a reason", code="bad_envelope"
+        )
+
+
+class Ledger:
+    """Appends and reads timeline entries; keeps the global Merkle tree and signs checkpoints."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        signer: CheckpointSigner | None = None,
+        kinds: KindRegistry | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        tsa_url: str = "",
+    ) -> None:
+        self.engine = engine
+        self.tsa_url = tsa_url
+        self.signer = signer
+        self.kinds = kinds or default_registry()
+        self.clock = clock
+        self.tree = MerkleTree()
+        self._pending: list[tuple[Draft, int, asyncio.Future[Entry]]] = []
+        self._committing = False
+        self._listeners: list[Listener] = []
+        self._tree_lock = asyncio.Lock()
+        self._writer = WriterConnection(engine)
+
+    @classmethod
+    def for_data_dir(
+        cls, engine: Engine, data_dir: Path, log_name: str, tsa_url: str = ""
+    ) -> Ledger:
+        signer = CheckpointSigner.load_or_create(data_dir / "keys" / "checkpoint.pem", log_name)
+        return cls(engine, signer, tsa_url=tsa_url)
+
+    def on_append(self, listener: Listener) -> None:
+        """Call `listener` with every committed batch of new entries (projections)."""
+        self._listeners.append(listener)
+
+    # -- appending -------------------------------------------------------------------------
+
+    async def append(self, draft: Draft) -> Entry:
+        """Append one entry durably; a resend with the same client_id returns the original."""
+        check_envelope(draft)
+        version = self.kinds.validate(draft.kind, draft.payload)
+        future: asyncio.Future[Entry] = asyncio.get_running_loop().create_future()
+        self._pending.append((draft, version, future))
+        if not self._committing:
+            await self._drain()
+        return await future
+
+    async def _drain(self) -> None:
+        self._committing = True
+        try:
+            while self._pending:
+                batch = self._pending[:MAX_BATCH]
+                del self._pending[: len(batch)]
+                await self._commit(batch)
+        finally:
+            self._committing = False
+            if self._pending:  # the committer was cancelled: hand over to a fresh task
+                asyncio.ensure_future(self._drain())
+
+    async def _commit(self, batch: list[tuple[Draft, int, asyncio.Future[Entry]]]) -> None:
+        try:
+            results = await self._write([(d, v) for d, v, _ in batch])
+        except BaseException as exc:
+            for *_, future in batch:
+                if not future.done():
+                    future.set_exception(exc if isinstance(exc, Exception) else RuntimeError(exc))
+            raise
+        fresh: list[Entry] = []
+        for (*_, future), (result, is_new) in zip(batch, results, strict=True):
+            if future.done():
+                continue
+            if isinstance(result, Exception):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
+                if is_new:
+                    fresh.append(result)
+        if fresh:
+            if self.tree.size == fresh[0].log_index:
+                for entry in fresh:
+                    self.tree.append(bytes.fromhex(entry.hash))
+            for listener in self._listeners:
+                await listener(fresh)
+
+    async def _write(self, batch: list[tuple[Draft, int]]) -> list[tuple[Entry | Exception, bool]]:
+        for attempt in range(3):
+            try:
+                async with self._writer.transaction() as tx:
+                    return await self._write_locked(tx, batch)
+            except Exception as exc:  # unique violations mean another writer raced us
+                if attempt == 2 or "unique" not in str(exc).lower():
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _write_locked(
+        self, tx: WriterConnection, batch: list[tuple[Draft, int]]
+    ) -> list[tuple[Entry | Exception, bool]]:
+        client_ids = list({d.client_id for d, _ in batch})
+        existing = {
+            row["client_id"]: Entry.from_row(row)
+            for row in await tx.fetch(
+                "SELECT log_index, hash, client_id, body FROM ledger_entry "
+                f"WHERE client_id IN ({', '.join('?' for _ in client_ids)})",
+                *client_ids,
+            )
+        }
+        top = (await tx.fetch("SELECT MAX(log_index) AS top FROM ledger_entry"))[0]["top"]
+        next_index = 0 if top is None else top + 1
+        case_ids = list({d.case_id for d, _ in batch})
+        marks = ", ".join("?" for _ in case_ids)
+        heads: dict[str, tuple[int, str | None]] = {c: (-1, None) for c in case_ids}
+        for row in await tx.fetch(
+            "SELECT e.case_id, e.seq, e.hash FROM ledger_entry AS e JOIN (SELECT case_id, "
+            f"MAX(seq) AS seq FROM ledger_entry WHERE case_id IN ({marks}) GROUP BY case_id) AS h "
+            "ON e.case_id = h.case_id AND e.seq = h.seq",
+            *case_ids,
+        ):
+            heads[row["case_id"]] = (row["seq"], row["hash"])
+        received_at = self.clock()
+        results: list[tuple[Entry | Exception, bool]] = []
+        inserts: list[Entry] = []
+        texts: dict[str, str] = {}
+        for draft, version in batch:
+            known = existing.get(draft.client_id)
+            if known is not None:
+                reused = Conflict(
+                    "client_id already used for a different entry", "client_id_reused"
+                )
+                results.append((known if draft.same_request(known.body) else reused, False))
+                continue
+            if draft.corrects and not await self._in_case(tx, draft, inserts):
+                bad = Invalid("the corrected entry is not on this timeline", "bad_correction")
+                results.append((bad, False))
+                continue
+            last_seq, last_hash = heads[draft.case_id]
+            body = draft.body(last_seq + 1, last_hash, version, received_at)
+            text = canonical(body)
+            entry = Entry(log_index=next_index, hash=hashlib.sha256(text).hexdigest(), body=body)
+            texts[entry.hash] = text.decode()
+            next_index += 1
+            heads[draft.case_id] = (entry.seq, entry.hash)
+            existing[draft.client_id] = entry
+            inserts.append(entry)
+            results.append((entry, True))
+        if inserts:
+            values = ", ".join("(?, ?, ?, ?, ?, ?, ?, ?, ?)" for _ in inserts)
+            args: list[Any] = []
+            for e in inserts:
+                args += [
+                    e.log_index, e.case_id, e.seq, e.hash, e.body["prev_hash"], e.kind,
+                    e.body["client_id"], received_at, texts[e.hash],
+                ]  # fmt: skip
+            await tx.execute(
+                "INSERT INTO ledger_entry (log_index, case_id, seq, hash, prev_hash, kind, "
+                f"client_id, received_at, body) VALUES {values}",
+                *args,
+            )
+        return results
+
+    async def _in_case(self, tx: WriterConnection, draft: Draft, pending: list[Entry]) -> bool:
+        target = draft.corrects["hash"]  # type: ignore[index]
+        if any(e.hash == target and e.case_id == draft.case_id for e in pending):
+            return True
+        rows = await tx.fetch(
+            "SELECT 1 AS found FROM ledger_entry WHERE hash = ? AND case_id = ?",
+            target,
+            draft.case_id,
+        )
+        return bool(rows)
+
+    async def close(self) -> None:
+        await self._writer.close()
+
+    # -- reading ---------------------------------------------------------------------------
+
+    async def _select(self, where: str, *args: Any, tail: str = "") -> list[dict]:
+        return await LedgerEntry.raw(
+            f"SELECT log_index, hash, client_id, body FROM ledger_entry WHERE {where} {tail}", *args
+        )
+
+    async def timeline(self, case_id: str, after_seq: int = -1, limit: int = 100) -> list[Entry]:
+        rows = await self._select(
+            "case_id = {} AND seq > {}", case_id, after_seq, tail=f"ORDER BY seq LIMIT {int(limit)}"
+        )
+        return [Entry.from_row(r) for r in rows]
+
+    async def whole_timeline(self, case_id: str) -> list[Entry]:
+        entries: list[Entry] = []
+        while page := await self.timeline(case_id, entries[-1].seq if entries else -1, 1000):
+            entries += page
+        return entries
+
+    async def get(self, entry_hash: str) -> Entry:
+        rows = await self._select("hash = {}", entry_hash)
+        if not rows:
+            raise NotFound("no such entry", code="entry_not_found")
+        return Entry.from_row(rows[0])
+
+    async def since(self, log_index: int, limit: int = 1000) -> list[Entry]:
+        """Entries after `log_index` in log order (for projections catching up)."""
+        rows = await self._select(
+            "log_index > {}", log_index, tail=f"ORDER BY log_index LIMIT {int(limit)}"
+        )
+        return [Entry.from_row(r) for r in rows]
+
+    # -- the global log --------------------------------------------------------------------
+
+    async def sync_tree(self) -> MerkleTree:
+        """Bring the in-memory tree up to the database (other workers may have appended)."""
+        async with self._tree_lock:
+            while True:
+                rows = await LedgerEntry.raw(
+                    "SELECT log_index, hash FROM ledger_entry WHERE log_index >= {} "
+                    "ORDER BY log_index LIMIT 50000",
+                    self.tree.size,
+                )
+                if not rows:
+                    return self.tree
+                for row in rows:
+                    if row["log_index"] != self.tree.size:
+                        raise IntegrityFailure(
+                            f"log has a gap at index {self.tree.size}", code="log_gap"
+                        )
+                    self.tree.append(bytes.fromhex(row["hash"]))
+
+    async def latest_checkpoint(self) -> Checkpoint | None:
+        rows = await LedgerCheckpoint.raw(
+            "SELECT note FROM ledger_checkpoint ORDER BY tree_size DESC LIMIT 1"
+        )
+        return self._parse(rows[0]["note"]) if rows else None
+
+    def _parse(self, note: str) -> Checkpoint:
+        if self.signer is None:
+            raise IntegrityFailure("no checkpoint key configured", code="no_signer")
+        return verify_note(note, self.signer.vkey)
+
+    async def checkpoint(self) -> Checkpoint:
+        """Sign the current tree head, refusing if history disagrees with the last checkpoint."""
+        if self.signer is None:
+            raise IntegrityFailure("no checkpoint key configured", code="no_signer")
+        tree = await self.sync_tree()
+        latest = await self.latest_checkpoint()
+        if latest is not None:
+            if latest.size > tree.size or tree.root(latest.size) != latest.root:
+                raise IntegrityFailure(
+                    f"the log no longer matches checkpoint of size {latest.size}: refusing to sign",
+                    code="history_rewritten",
+                )
+            if latest.size == tree.size:
+                return latest
+        size = tree.size
+        note = self.signer.sign(size, tree.root(size))
+        token = await self._timestamp(note)
+        await LedgerCheckpoint.insert(
+            LedgerCheckpoint(
+                tree_size=size,
+                root=tree.root(size).hex(),
+                note=note,
+                created_at=self.clock(),
+                tsa_token=token.hex() if token else None,
+            )
+        )
+        return self._parse(note)
+
+    async def _timestamp(self, note: str) -> bytes | None:
+        """An RFC 3161 token over the note from the configured TSA, so a key holder who rewrites
+        history cannot back-date it. A TSA outage must not stop the ledger: sign without it."""
+        if not self.tsa_url:
+            return None
+        try:
+            return await asyncio.to_thread(request_timestamp, note.encode(), self.tsa_url)
+        except TimestampError:
+            log.warning("time-stamp authority unavailable; checkpoint signed without a token")
+            return None
+
+    async def timestamp_tokens(self) -> dict[int, bytes]:
+        """Tree size -> RFC 3161 token, for the checkpoints that have one."""
+        rows = await LedgerCheckpoint.raw(
+            "SELECT tree_size, tsa_token FROM ledger_checkpoint WHERE tsa_token IS NOT NULL"
+        )
+        return {r["tree_size"]: bytes.fromhex(r["tsa_token"]) for r in rows}
+
+    async def checkpoints(self) -> list[Checkpoint]:
+        rows = await LedgerCheckpoint.raw("SELECT note FROM ledger_checkpoint ORDER BY tree_size")
+        return [self._parse(r["note"]) for r in rows]
+
+    async def inclusion(self, entry_hash: str) -> dict[str, Any]:
+        """An inclusion proof for an entry against a signed checkpoint that covers it."""
+        entry = await self.get(entry_hash)
+        checkpoint = await self.latest_checkpoint()
+        if checkpoint is None or checkpoint.size <= entry.log_index:
+            checkpoint = await self.checkpoint()
+        tree = await self.sync_tree()
+        proof = tree.inclusion_proof(entry.log_index, checkpoint.size)
+        return {
+            "entry_hash": entry.hash,
+            "log_index": entry.log_index,
+            "tree_size": checkpoint.size,
+            "proof": [p.hex() for p in proof],
+            "checkpoint": checkpoint.note,
+        }
+
+    async def consistency(self, old_size: int, new_size: int | None = None) -> dict[str, Any]:
+        tree = await self.sync_tree()
+        new_size = tree.size if new_size is None else new_size
+        if not 0 <= old_size <= new_size <= tree.size:
+            raise Invalid("sizes out of range", code="bad_range")
+        return {
+            "old_size": old_size,
+            "new_size": new_size,
+            "proof": [p.hex() for p in tree.consistency_proof(old_size, new_size)],
+        }
+
+    async def case_ids(self) -> list[str]:
+        rows = await LedgerEntry.raw("SELECT DISTINCT case_id FROM ledger_entry ORDER BY case_id")
+        return [r["case_id"] for r in rows]
+
+
+def entry_time(entry: Entry) -> datetime:
+    """When the device says it happened, else when the server received it."""
+    claimed = entry.body.get("claimed") or {}
+    return parse_iso(claimed["time"]) if claimed.get("time") else entry.received_at

@@ -1,0 +1,132 @@
+"""HTTP routes for timelines, checkpoints and proofs (thin: the Ledger does the work)."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.params import Parameter
+
+from backend.errors import NotFound
+from backend.identity.access import check_client_kind, principal_of
+from backend.identity.access_log import timeline_as_seen
+from backend.ledger.entry import Draft, Entry
+from backend.ledger.ledger import Ledger
+from backend.ledger.schemas import (
+    AppendRequest,
+    CheckpointOut,
+    ConsistencyOut,
+    EntryOut,
+    InclusionOut,
+    TimelinePage,
+)
+
+
+def entry_out(entry: Entry) -> EntryOut:
+    return msgspec.convert(entry.to_json(), EntryOut)
+
+
+def draft_from(case_id: str, data: AppendRequest, actor: str | None) -> Draft:
+    return Draft(
+        case_id=case_id,
+        kind=data.kind,
+        client_id=data.client_id,
+        payload=data.payload,
+        actor=actor,
+        device=data.device,
+        claimed=data.claimed,
+        blobs=tuple(data.blobs),
+        signatures=tuple(data.signatures),
+        corrects=data.corrects,
+    )
+
+
+class LedgerController(Controller):
+    path = ""
+    tags = ["ledger"]
+
+    @post(
+        "/cases/{case_id:str}/entries",
+        operation_id="appendEntry",
+        opt={"access": "case:write"},
+        status_code=201,
+    )
+    async def append_entry(
+        self, request: Request, case_id: str, data: AppendRequest, ledger: Ledger
+    ) -> EntryOut:
+        """Append one entry to a case timeline; resending the same client_id returns the original."""
+        check_client_kind(data.kind)
+        entry = await ledger.append(draft_from(case_id, data, principal_of(request).staff_id))
+        return entry_out(entry)
+
+    @get("/cases/{case_id:str}/timeline", operation_id="readTimeline", opt={"access": "case:read"})
+    async def read_timeline(
+        self,
+        request: Request,
+        case_id: str,
+        ledger: Ledger,
+        after_seq: int = Parameter(default=-1, ge=-1),
+        limit: int = Parameter(default=100, ge=1, le=1000),
+    ) -> TimelinePage:
+        """A page of a case timeline in order."""
+        entries = await ledger.timeline(case_id, after_seq, limit)
+        if not entries and after_seq == -1:
+            raise NotFound("no such case", code="case_not_found")
+        shown = await timeline_as_seen(  # redacts uncleared secrets, logs the view
+            ledger,
+            principal_of(request),
+            case_id,
+            entries,
+            request.client.host if request.client else None,
+            request.headers.get("user-agent"),
+        )
+        return TimelinePage(
+            case_id=case_id,
+            entries=[msgspec.convert(e, EntryOut) for e in shown],
+            next_after_seq=entries[-1].seq if len(entries) == limit else None,
+        )
+
+    @get("/log/checkpoint", operation_id="latestCheckpoint", opt={"access": "public"})
+    async def latest_checkpoint(self, ledger: Ledger) -> CheckpointOut:
+        """The latest signed checkpoint of the global log (made now if none exists)."""
+        checkpoint = await ledger.latest_checkpoint() or await ledger.checkpoint()
+        return CheckpointOut(
+            origin=checkpoint.origin,
+            size=checkpoint.size,
+            root=checkpoint.root.hex(),
+            note=checkpoint.note,
+            vkey=ledger.signer.vkey if ledger.signer else "",
+        )
+
+    @post("/log/checkpoint", operation_id="makeCheckpoint", opt={"access": "role:supervisor"})
+    async def make_checkpoint(self, ledger: Ledger) -> CheckpointOut:
+        """Sign a checkpoint of the log as it is now."""
+        checkpoint = await ledger.checkpoint()
+        return CheckpointOut(
+            origin=checkpoint.origin,
+            size=checkpoint.size,
+            root=checkpoint.root.hex(),
+            note=checkpoint.note,
+            vkey=ledger.signer.vkey if ledger.signer else "",
+        )
+
+    @get(
+        "/log/inclusion/{entry_hash:str}",
+        operation_id="inclusionProof",
+        opt={"access": "entry:read"},
+    )
+    async def inclusion_proof(self, entry_hash: str, ledger: Ledger) -> InclusionOut:
+        """Proof that an entry is in the signed log."""
+        return msgspec.convert(await ledger.inclusion(entry_hash), InclusionOut)
+
+    @get("/log/consistency", operation_id="consistencyProof", opt={"access": "public"})
+    async def consistency_proof(
+        self,
+        ledger: Ledger,
+        old_size: int = Parameter(ge=0),
+        new_size: int | None = Parameter(default=None, ge=0),
+    ) -> ConsistencyOut:
+        """Proof that the log at `new_size` extends the log at `old_size` unchanged."""
+        return msgspec.convert(await ledger.consistency(old_size, new_size), ConsistencyOut)
+
+
+API_ROUTES = [LedgerController]

@@ -1,0 +1,23 @@
+"""Notify's start-up and periodic work: the ledger listener, and deadline reminders every 10 minutes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backend.notify.recipients import Notifier, deadline_reminders
+from backend.notify.sending import Pusher
+from backend.review.scheduler import Job
+
+REMINDER_INTERVAL_S = 600
+
+
+def jobs(runtime: Any) -> list[Job]:
+    pusher = Pusher(runtime.settings.keys_dir)
+    notifier = Notifier(runtime.ledger, pusher)
+    runtime.ledger.on_append(notifier.on_entries)
+
+    async def remind() -> None:
+        for rows, message in await deadline_reminders(runtime.ledger):
+            await pusher.send_to(rows, message)
+
+    return [Job("notify_reminders", REMINDER_INTERVAL_S, remind)]

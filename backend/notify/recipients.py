@@ -1,0 +1,201 @@
+"""Who hears about what: the ledger listener and the deadline reminders decide whom to push to.
+
+Entries that need someone now (an approval, a party's action, a spot check) are pushed as they are
+committed; deadlines (AV upload in 4 h and overdue, archive approaching) by a periodic job.
+Every message carries the PWA route that shows the item.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from backend.ledger.entry import Entry, parse_iso
+from backend.ledger.ledger import Ledger
+from backend.notify.sending import Message, Pusher
+from backend.notify.tables import PushSubscription, ReminderSent
+
+log = logging.getLogger("casetrail.notify")
+APPROVERS = {"approver", "head", "legal_reviewer"}
+SUPERVISORS = {"supervisor", "legal_reviewer"}
+APPROVAL_KINDS = {
+    "record.handler_proposal": ("待审批：案件处理意见", "Approval waiting: handler's proposal"),
+    "record.legal_review": ("待审批：法制审核意见", "Approval waiting: legal review"),
+    "record.collective_discussion": (
+        "待签名：集体讨论记录",
+        "Signature waiting: discussion minutes",
+    ),
+    "retention.batch": ("待审批：到期销毁清单", "Approval waiting: disposal batch"),
+}
+PARTY_KINDS = {
+    "service.opened": "当事人已打开送达文书",
+    "party.confirmed": "当事人已确认收到送达文书",
+    "party.statement": "收到当事人陈述申辩",
+}
+AV_SOON = timedelta(hours=4)
+ARCHIVE_SOON = timedelta(days=3)
+
+
+def agency_of_timeline(case_id: str) -> str | None:
+    return case_id.removeprefix("agency:") if case_id.startswith("agency:") else None
+
+
+async def case_agency(case_id: str) -> str | None:
+    if (agency := agency_of_timeline(case_id)) is not None:
+        return agency
+    from backend.cases.tables import CaseState
+
+    row = await CaseState.select(CaseState.agency_id).where(CaseState.case_id == case_id).first()
+    return row["agency_id"] if row else None
+
+
+async def case_members(ledger: Ledger, case_id: str) -> set[str]:
+    entries = await ledger.whole_timeline(case_id)
+    members = {e.payload.get("staff_id") for e in entries if e.kind == "case.member_added"}
+    if entries and entries[0].body.get("actor"):
+        members.add(entries[0].body["actor"])
+    return {m for m in members if m}
+
+
+async def subscriptions(
+    agency_id: str | None, *, staff: set[str] | None = None, roles: set[str] | None = None
+) -> list[dict[str, Any]]:
+    if agency_id is None:
+        return []
+    rows = await PushSubscription.select().where(PushSubscription.agency_id == agency_id)
+    return [
+        r
+        for r in rows
+        if (staff is not None and r["staff_id"] in staff)
+        or (roles is not None and set(json.loads(r["roles"] or "[]")) & roles)
+    ]
+
+
+async def messages_for(ledger: Ledger, entry: Entry) -> list[tuple[list[dict], Message]]:
+    """What to push, and to whom, for one committed entry."""
+    kind, case_id = entry.kind, entry.case_id
+    agency = await case_agency(case_id)
+    out: list[tuple[list[dict], Message]] = []
+    if kind == "record.emergency_start":
+        out.append((
+            await subscriptions(agency, roles=APPROVERS),
+            Message("紧急启动待审批", "紧急程序已先行实施，须在规定时限内补办审批。",
+                    f"#/review/cases/{case_id}", tag=f"emergency:{entry.hash[:16]}"),
+        ))  # fmt: skip
+    elif kind in APPROVAL_KINDS:
+        zh, _ = APPROVAL_KINDS[kind]
+        out.append((
+            await subscriptions(agency, roles=APPROVERS),
+            Message(zh, "请使用通行密钥审批签名。", f"#/review/approvals?entry={entry.hash}",
+                    tag=f"approval:{entry.hash[:16]}"),
+        ))  # fmt: skip
+    elif kind in PARTY_KINDS and agency_of_timeline(case_id) is None:
+        out.append((
+            await subscriptions(agency, staff=await case_members(ledger, case_id)),
+            Message(PARTY_KINDS[kind], "点击查看案件时间线。", f"#/cases/{case_id}",
+                    tag=f"{kind}:{entry.hash[:16]}"),
+        ))  # fmt: skip
+    elif kind == "spotcheck.drawn":
+        p = entry.payload
+        out.append((
+            await subscriptions(agency, roles=SUPERVISORS),
+            Message("音像记录抽查待完成",
+                    f"{p['period']} {p['officer']}：抽取 {p['quota']} 条，截止 {p['due_at'][:10]}",
+                    f"#/review/spot-checks?period={p['period']}", tag=f"spotcheck:{p['period']}"),
+        ))  # fmt: skip
+    return [(rows, message) for rows, message in out if rows]
+
+
+class Notifier:
+    """Listens to the ledger and pushes without holding up the append that triggered it."""
+
+    def __init__(self, ledger: Ledger, pusher: Pusher) -> None:
+        self.ledger = ledger
+        self.pusher = pusher
+        self._tasks: set[asyncio.Task] = set()
+
+    async def on_entries(self, entries: list[Entry]) -> None:
+        task = asyncio.create_task(self._push(entries))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _push(self, entries: list[Entry]) -> None:
+        for entry in entries:
+            try:
+                for rows, message in await messages_for(self.ledger, entry):
+                    await self.pusher.send_to(rows, message)
+            except Exception:
+                log.exception("push for entry %s failed", entry.hash)
+
+    async def drain(self) -> None:
+        """Wait for pushes under way (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+async def once(key: str) -> bool:
+    """True the first time `key` is seen: each reminder fires once."""
+    if await ReminderSent.exists().where(ReminderSent.key == key):
+        return False
+    try:
+        await ReminderSent.insert(ReminderSent(key=key, sent_at=datetime.now(UTC)))
+    except Exception:  # another worker recorded it first
+        return False
+    return True
+
+
+async def deadline_reminders(
+    ledger: Ledger, now: datetime | None = None
+) -> list[tuple[list[dict], Message]]:
+    """AV uploads due within 4 h or overdue, dossiers due for archiving within 3 days."""
+    from backend.cases.lifecycle import pack_for
+    from backend.cases.tables import CaseState
+    from backend.evidence.deadlines import upload_deadline
+
+    now = now or datetime.now(UTC)
+    out: list[tuple[list[dict], Message]] = []
+    for case in await CaseState.select().where(CaseState.status == "open"):
+        case_id, agency = case["case_id"], case["agency_id"]
+        try:
+            pack = await pack_for(agency)
+        except Exception:
+            continue
+        entries = await ledger.whole_timeline(case_id)
+        uploaded = {e.payload.get("sha256") for e in entries if e.kind.startswith("media.")}
+        members = None
+        for segment in (e for e in entries if e.kind == "av.segment"):
+            sha = segment.payload.get("sha256")
+            if segment.payload.get("media_entry") or (sha and sha in uploaded):
+                continue
+            due = upload_deadline(
+                pack.deadlines, parse_iso(segment.payload["ended_at"]), now
+            ).deadline
+            stage = "overdue" if now > due else ("soon" if due - now <= AV_SOON else None)
+            if stage is None or not await once(f"av:{stage}:{segment.hash}"):
+                continue
+            members = members or await case_members(ledger, case_id)
+            title = "音像记录上传已逾期" if stage == "overdue" else "音像记录须在4小时内上传"
+            out.append((
+                await subscriptions(agency, staff=members),
+                Message(title, f"{case['title']}：截止 {due.astimezone(UTC).isoformat()[:16]}Z",
+                        "#/outbox", tag=f"av:{segment.hash[:16]}"),
+            ))  # fmt: skip
+        flow = pack.workflow(case["enforcement_kind"], case["procedure"])
+        enders = [e for e in entries if flow and e.kind in flow["ends_with"]]
+        if enders and not any(e.kind == "record.archive" for e in entries):
+            from backend.ledger.ledger import entry_time
+
+            due = max(entry_time(e) for e in enders) + timedelta(
+                days=pack.deadlines["archive"]["days"]
+            )
+            if due - now <= ARCHIVE_SOON and await once(f"archive:{case_id}"):
+                members = members or await case_members(ledger, case_id)
+                out.append((
+                    await subscriptions(agency, staff=members, roles={"archivist"}),
+                    Message("案卷归档期限将至", f"{case['title']}：须于 {due.date().isoformat()} 前归档",
+                            f"#/cases/{case_id}", tag=f"archive:{case_id}"),
+                ))  # fmt: skip
+    return [(rows, m) for rows, m in out if rows]

@@ -1,0 +1,79 @@
+"""Which timelines belong to an agency, and small period arithmetic shared by review reports."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from backend.ledger.entry import Entry
+from backend.ledger.ledger import entry_time
+from backend.ledger.tables import LedgerEntry
+
+MEDIA_KINDS = ("media.photo", "media.audio", "media.video", "media.signature", "media.fingerprint")
+RECORDING_KINDS = ("media.audio", "media.video")
+
+
+def agency_timeline(agency_id: str) -> str:
+    return f"agency:{agency_id}"
+
+
+async def agency_case_ids(agency_id: str) -> list[str]:
+    """The agency's cases (from the case projection) and its own agency-level timeline."""
+    from backend.cases.tables import CaseState
+
+    rows = await CaseState.select(CaseState.case_id).where(CaseState.agency_id == agency_id)
+    return [agency_timeline(agency_id), *sorted(r["case_id"] for r in rows)]
+
+
+async def entries_of_kinds(case_ids: Iterable[str], kinds: Iterable[str]) -> list[Entry]:
+    """Entries of the given kinds on the given timelines, in log order."""
+    case_ids, kinds = list(case_ids), list(kinds)
+    if not case_ids or not kinds:
+        return []
+    out: list[Entry] = []
+    # Chunked so a large agency never builds one enormous IN list.
+    for start in range(0, len(case_ids), 500):
+        chunk = case_ids[start : start + 500]
+        rows = await LedgerEntry.raw(
+            "SELECT log_index, hash, client_id, body FROM ledger_entry WHERE "
+            f"case_id IN ({', '.join('{}' for _ in chunk)}) AND "
+            f"kind IN ({', '.join('{}' for _ in kinds)}) ORDER BY log_index",
+            *chunk,
+            *kinds,
+        )
+        out += [
+            Entry(log_index=r["log_index"], hash=r["hash"], body=json.loads(r["body"]))
+            for r in rows
+        ]
+    return sorted(out, key=lambda e: e.log_index)
+
+
+def month_of(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m")
+
+
+def month_bounds(period: str) -> tuple[datetime, datetime]:
+    """[start, end) of a "YYYY-MM" month in UTC."""
+    year, month = (int(x) for x in period.split("-"))
+    start = datetime(year, month, 1, tzinfo=UTC)
+    end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
+    return start, end
+
+
+def previous_month(now: datetime) -> str:
+    start, _ = month_bounds(month_of(now))
+    year, month = start.year, start.month - 1
+    if month == 0:
+        year, month = year - 1, 12
+    return f"{year:04d}-{month:02d}"
+
+
+def when(entry: Entry) -> datetime:
+    return entry_time(entry)
+
+
+def payload_of(entry: Entry | dict[str, Any]) -> dict[str, Any]:
+    body = entry.body if isinstance(entry, Entry) else entry
+    return body.get("payload") or {}

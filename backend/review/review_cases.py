@@ -1,0 +1,97 @@
+"""The supervisor's case list: every case of the agency with its problems, overdue items and holds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from backend.cases.lifecycle import case_view
+from backend.ledger.ledger import Ledger
+from backend.review.agency_scope import agency_case_ids
+from backend.review.retention import active_holds
+
+APPROVABLE = (
+    "record.handler_proposal",
+    "record.legal_review",
+    "record.collective_discussion",
+    "record.emergency_start",
+    "record.case_opening_approval",
+    "retention.batch",
+)
+
+
+async def review_cases(
+    ledger: Ledger,
+    agency_id: str,
+    now: datetime,
+    *,
+    members: dict[str, set[str]] | None = None,
+    stage: str | None = None,
+    enforcement_kind: str | None = None,
+    officer: str | None = None,
+    unit_officers: set[str] | None = None,
+    overdue: bool = False,
+    problems: bool = False,
+) -> list[dict[str, Any]]:
+    """Case summaries with badges: problems (missing/late), overdue (late), open holds."""
+    out = []
+    for case_id in (await agency_case_ids(agency_id))[1:]:
+        view = await case_view(ledger, case_id, now)
+        entries = await ledger.whole_timeline(case_id)
+        staff = {e.payload.get("staff_id") for e in entries if e.kind == "case.member_added"}
+        staff.add(entries[0].body.get("actor"))
+        if stage and view["stage"] != stage:
+            continue
+        if enforcement_kind and view["enforcement_kind"] != enforcement_kind:
+            continue
+        if officer and officer not in staff:
+            continue
+        if unit_officers is not None and not staff & unit_officers:
+            continue
+        late = [r for r in view["compliance"] if r["status"] == "late"]
+        missing = [r for r in view["compliance"] if r["status"] == "missing"]
+        if overdue and not late:
+            continue
+        if problems and not (late or missing):
+            continue
+        view["officers"] = sorted(s for s in staff if s)
+        view["badges"] = {
+            "missing": len(missing),
+            "late": len(late),
+            "holds": len(active_holds(entries)),
+            "entries": len(entries),
+        }
+        out.append(view)
+    return sorted(out, key=lambda v: v["updated_at"], reverse=True)
+
+
+async def pending_approvals(ledger: Ledger, agency_id: str) -> list[dict[str, Any]]:
+    """Entries waiting for a passkey signature: proposals, reviews, minutes, emergency starts, batches."""
+    from backend.review.agency_scope import entries_of_kinds
+
+    case_ids = await agency_case_ids(agency_id)
+    signed = {
+        value
+        for e in await entries_of_kinds(case_ids, ["signature.passkey"])
+        for value in (e.payload.get(k) for k in ("entry_hash", "signs", "signed_entry", "approves"))
+        if isinstance(value, str)
+    }
+    approved_kinds = await entries_of_kinds(
+        case_ids, ["record.head_approval", "record.case_opening_approval"]
+    )
+    approved = {e.payload.get("approves") for e in approved_kinds}
+    waiting = []
+    for entry in await entries_of_kinds(case_ids, APPROVABLE):
+        if entry.hash in signed or entry.hash in approved:
+            continue
+        waiting.append(
+            {
+                "entry_hash": entry.hash,
+                "case_id": entry.case_id,
+                "kind": entry.kind,
+                "actor": entry.body.get("actor"),
+                "received_at": entry.body["received_at"],
+                "challenge": entry.hash,
+            }
+        )
+    return waiting

@@ -1,0 +1,239 @@
+"""HTTP routes for supervisors: case review, integrity badge, spot checks, statistics, holds, disposal."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from litestar import Request, Response, get, post
+
+from backend.errors import Forbidden
+from backend.identity.access import Principal, principal_of
+from backend.ledger.ledger import Ledger
+from backend.review import retention, spotchecks
+from backend.review.integrity import case_integrity
+from backend.review.review_cases import pending_approvals, review_cases
+from backend.review.schemas import (
+    DisposalRequest,
+    DrawRequest,
+    FindingRequest,
+    HoldRequest,
+    ReleaseRequest,
+)
+from backend.review.statistics import DIMENSIONS, officer_units, statistics, statistics_csv
+
+SUPERVISING = {"supervisor", "legal_reviewer", "approver", "archivist", "admin", "head"}
+DISPOSING = {"archivist", "supervisor", "admin"}
+SUPERVISOR_RULE = "role:" + "|".join(sorted(SUPERVISING))
+DISPOSER_RULE = "role:" + "|".join(sorted(DISPOSING))
+
+
+def supervisor(request: Request, roles: set[str] = SUPERVISING) -> Principal:
+    user = principal_of(request)
+    if not user.roles & roles:
+        raise Forbidden("this needs a supervising role", code="role_required")
+    return user
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@get(
+    "/cases/{case_id:str}/integrity",
+    operation_id="caseIntegrity",
+    opt={"access": "case:read"},
+    tags=["review"],
+)
+async def integrity(case_id: str, ledger: Ledger) -> dict[str, Any]:
+    """Chain, inclusion of the last entry in the latest checkpoint, and the checkpoint's signature."""
+    return await case_integrity(ledger, case_id)
+
+
+@get("/review/cases", operation_id="reviewCases", opt={"access": SUPERVISOR_RULE}, tags=["review"])
+async def list_review_cases(
+    request: Request,
+    ledger: Ledger,
+    stage: str | None = None,
+    enforcement_kind: str | None = None,
+    officer: str | None = None,
+    unit: str | None = None,
+    overdue: bool = False,
+    problems: bool = False,
+) -> list[dict[str, Any]]:
+    """The agency's cases with compliance badges, filtered by unit, officer, stage, kind, overdue, problems."""
+    me = supervisor(request)
+    unit_officers = None
+    if unit:
+        unit_officers = {s for s, u in (await officer_units()).items() if u == unit}
+    return await review_cases(
+        ledger, me.agency_id, now(), stage=stage, enforcement_kind=enforcement_kind,
+        officer=officer, unit_officers=unit_officers, overdue=overdue, problems=problems,
+    )  # fmt: skip
+
+
+@get(
+    "/review/approvals",
+    operation_id="pendingApprovals",
+    opt={"access": SUPERVISOR_RULE},
+    tags=["review"],
+)
+async def approvals(request: Request, ledger: Ledger) -> list[dict[str, Any]]:
+    """Entries waiting for a passkey approval (the challenge is the entry hash)."""
+    return await pending_approvals(ledger, supervisor(request).agency_id)
+
+
+@get(
+    "/review/spot-checks",
+    operation_id="spotCheckLedger",
+    opt={"access": SUPERVISOR_RULE},
+    tags=["review"],
+)
+async def spot_check_ledger(request: Request, period: str | None = None) -> list[dict[str, Any]]:
+    """The inspection ledger (检查台帐): sampled recordings, findings, pending and overdue."""
+    me = supervisor(request)
+    return await spotchecks.spot_check_ledger(me.agency_id, now(), period)
+
+
+@post(
+    "/review/spot-checks/draw",
+    operation_id="drawSpotChecks",
+    opt={"access": SUPERVISOR_RULE},
+    tags=["review"],
+    status_code=201,
+)
+async def draw(request: Request, data: DrawRequest, ledger: Ledger) -> list[dict[str, Any]]:
+    """Draw a month's sample now (the periodic job does it for the month just ended)."""
+    me = supervisor(request)
+    entries = await spotchecks.draw_period(ledger, me.agency_id, data.period, now(), me.staff_id)
+    return [e.to_json() for e in entries]
+
+
+@post(
+    "/review/spot-checks/findings",
+    operation_id="recordSpotCheckFinding",
+    opt={"access": SUPERVISOR_RULE},
+    tags=["review"],
+    status_code=201,
+)
+async def finding(request: Request, data: FindingRequest, ledger: Ledger) -> dict[str, Any]:
+    """The supervisor's structured finding on a replayed recording."""
+    me = supervisor(request)
+    entry = await spotchecks.record_finding(
+        ledger, me.agency_id, actor=me.staff_id, client_id=data.client_id, draw=data.draw,
+        entry_hash=data.entry_hash, outcome=data.outcome, checks=data.checks, notes=data.notes,
+        replayed_s=data.replayed_s, follow_up=data.follow_up,
+    )  # fmt: skip
+    return entry.to_json()
+
+
+@get(
+    "/review/statistics",
+    operation_id="reviewStatistics",
+    opt={"access": SUPERVISOR_RULE},
+    tags=["review"],
+)
+async def stats(
+    request: Request,
+    ledger: Ledger,
+    group_by: str = "officer,month",
+    month_from: str | None = None,
+    month_to: str | None = None,
+    format: str = "json",
+) -> Any:
+    """Counts per agency, unit, officer and month as JSON, or as CSV with `format=csv`."""
+    me = supervisor(request)
+    dims = tuple(d for d in group_by.split(",") if d in DIMENSIONS)
+    report = await statistics(ledger, me.agency_id, now(), dims, month_from, month_to)
+    if format == "csv":
+        return Response(
+            statistics_csv(report),
+            media_type="text/csv; charset=utf-8",
+            headers={"content-disposition": 'attachment; filename="statistics.csv"'},
+        )
+    return report
+
+
+@get(
+    "/review/retention",
+    operation_id="retentionList",
+    opt={"access": SUPERVISOR_RULE},
+    tags=["review"],
+)
+async def retention_list(request: Request, ledger: Ledger) -> list[dict[str, Any]]:
+    """Every kept blob with its record class, due date and holds."""
+    me = supervisor(request)
+    return [r.json() for r in await retention.agency_retention(ledger, me.agency_id)]
+
+
+@post(
+    "/cases/{case_id:str}/holds",
+    operation_id="placeHold",
+    opt={"access": "case:read"},
+    tags=["review"],
+    status_code=201,
+)
+async def place_hold(
+    request: Request, case_id: str, data: HoldRequest, ledger: Ledger
+) -> dict[str, Any]:
+    """A supervisor's long-term hold on a case (or on some of its blobs)."""
+    me = supervisor(request)
+    entry = await retention.place_hold(
+        ledger, case_id, actor=me.staff_id, client_id=data.client_id, trigger="supervisor",
+        reason=data.reason, blobs=data.blobs,
+    )  # fmt: skip
+    return entry.to_json()
+
+
+@post(
+    "/cases/{case_id:str}/holds/{hold:str}/release",
+    operation_id="releaseHold",
+    opt={"access": "case:read"},
+    tags=["review"],
+    status_code=201,
+)
+async def release_hold(
+    request: Request, case_id: str, hold: str, data: ReleaseRequest, ledger: Ledger
+) -> dict[str, Any]:
+    me = supervisor(request)
+    entry = await retention.release_hold(
+        ledger, case_id, hold, actor=me.staff_id, client_id=data.client_id, reason=data.reason
+    )
+    return entry.to_json()
+
+
+@post(
+    "/review/disposals",
+    operation_id="proposeDisposal",
+    opt={"access": DISPOSER_RULE},
+    tags=["review"],
+    status_code=201,
+)
+async def propose(request: Request, data: DisposalRequest, ledger: Ledger) -> dict[str, Any]:
+    """List what is past retention and not held, as a batch for an approver to sign."""
+    me = supervisor(request, DISPOSING)
+    entry = await retention.propose_disposal(
+        ledger, me.agency_id, now(), actor=me.staff_id, client_id=data.client_id,
+        reason=data.reason,
+    )  # fmt: skip
+    return entry.to_json()
+
+
+@post(
+    "/review/disposals/{batch:str}/execute",
+    operation_id="executeDisposal",
+    opt={"access": DISPOSER_RULE},
+    tags=["review"],
+    status_code=200,
+)
+async def execute(request: Request, batch: str, ledger: Ledger) -> dict[str, Any]:
+    """Delete a signed batch's blobs and leave tombstones; refused without the approver's passkey."""
+    me = supervisor(request, DISPOSING)
+    blobs = request.app.state.blobs
+    return await retention.dispose(ledger, blobs, me.agency_id, batch, now(), actor=me.staff_id)
+
+
+API_ROUTES = [
+    integrity, list_review_cases, approvals, spot_check_ledger, draw, finding, stats,
+    retention_list, place_hold, release_hold, propose, execute,
+]  # fmt: skip

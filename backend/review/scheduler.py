@@ -1,0 +1,114 @@
+"""Periodic jobs run inside the app, each by one worker at a time (PostgreSQL advisory lock or file lock).
+
+A domain lists its jobs in `jobs.py` as `jobs(runtime) -> list[Job]`; `running_jobs(runtime)` starts
+them all for the life of the app. Each run first takes a lock named after the job: on PostgreSQL
+`pg_try_advisory_lock` on a pooled connection held for the run, elsewhere an exclusive file lock in
+the data directory. A worker that does not get the lock skips that run; another worker is doing it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import hashlib
+import importlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from backend.database import is_postgres
+from backend.migrations import DOMAINS
+
+log = logging.getLogger("casetrail.jobs")
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    interval_s: float
+    run: Callable[[], Awaitable[Any]]
+
+
+def lock_key(name: str) -> int:
+    """A stable signed 64-bit advisory-lock key per job name."""
+    return int.from_bytes(
+        hashlib.sha256(f"casetrail-job:{name}".encode()).digest()[:8], "big", signed=True
+    )
+
+
+@contextlib.asynccontextmanager
+async def job_lock(engine: Any, lock_dir: Path, name: str) -> AsyncIterator[bool]:
+    """Yields True if this worker holds the job's lock for the run, False if another worker does."""
+    if is_postgres(engine):
+        async with engine.pool.acquire() as connection:
+            got = await connection.fetchval("SELECT pg_try_advisory_lock($1)", lock_key(name))
+            try:
+                yield bool(got)
+            finally:
+                if got:
+                    await connection.fetchval("SELECT pg_advisory_unlock($1)", lock_key(name))
+        return
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    with (lock_dir / f"{name}.lock").open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+async def run_once(engine: Any, lock_dir: Path, job: Job) -> bool:
+    """Run `job` now if no other worker is running it; returns whether it ran."""
+    async with job_lock(engine, lock_dir, job.name) as mine:
+        if not mine:
+            return False
+        await job.run()
+        return True
+
+
+async def _loop(engine: Any, lock_dir: Path, job: Job) -> None:
+    while True:
+        # The first run waits one interval so starting the app never writes anything by itself.
+        await asyncio.sleep(job.interval_s)
+        try:
+            await run_once(engine, lock_dir, job)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("periodic job %s failed; it runs again next interval", job.name)
+
+
+def all_jobs(runtime: Any) -> list[Job]:
+    found: list[Job] = []
+    for domain in DOMAINS:
+        try:
+            module = importlib.import_module(f"backend.{domain}.jobs")
+        except ModuleNotFoundError as missing:
+            if missing.name != f"backend.{domain}.jobs":
+                raise
+            continue
+        found += module.jobs(runtime)
+    return found
+
+
+@contextlib.asynccontextmanager
+async def running_jobs(runtime: Any, enabled: bool = True) -> AsyncIterator[list[Job]]:
+    """Start every domain's periodic jobs for the duration of the block."""
+    jobs = all_jobs(runtime) if enabled else []
+    lock_dir = runtime.settings.data_dir / "locks"
+    tasks = [asyncio.create_task(_loop(runtime.engine, lock_dir, job)) for job in jobs]
+    try:
+        yield jobs
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

@@ -1,0 +1,164 @@
+"""Statistics per agency, unit, officer and month, computed from the timelines and the compliance engine.
+
+Each case contributes facts `(month, officer, metric, count)`; a report adds them up along the
+dimensions asked for. Cases count in the month they were opened, for their handler; records and
+media count in the month they were made, for the officer who made them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter, defaultdict
+from datetime import datetime
+from typing import Any
+
+from backend.cases.compliance import evaluate
+from backend.cases.lifecycle import pack_for
+from backend.cases.stages import case_facts, current_stage
+from backend.ledger.entry import Entry
+from backend.ledger.ledger import Ledger, entry_time
+from backend.review.agency_scope import agency_case_ids, month_of
+
+DIMENSIONS = ("agency", "unit", "officer", "month")
+SERVICE_PREFIX = "record.service_"
+EXIF_CONSISTENT = {"consistent", "ok"}
+
+
+def exif_codes(findings: Any) -> list[str]:
+    """Finding codes from a media entry's `payload.findings`, whatever shape the evidence check used."""
+    if isinstance(findings, dict):
+        if "code" in findings or "status" in findings:
+            return exif_codes([findings])
+        return [k for k, v in findings.items() if v and k not in EXIF_CONSISTENT]
+    codes = []
+    for item in findings or []:
+        code = item if isinstance(item, str) else (item.get("code") or item.get("status") or "")
+        if code and code not in EXIF_CONSISTENT:
+            codes.append(str(code))
+    return codes
+
+
+def case_facts_for_stats(
+    entries: list[Entry], pack: Any, now: datetime
+) -> list[tuple[str, str, str, int]]:
+    """(month, officer, metric, count) facts for one case."""
+    bodies = [{"hash": e.hash, **e.body} for e in entries]
+    facts_out: list[tuple[str, str, str, int]] = []
+    by_hash = {e.hash: e for e in entries}
+    opened = case_facts(bodies)
+    if not opened:
+        return facts_out
+    first = entries[0]
+    handler = next(
+        (
+            e.payload.get("staff_id")
+            for e in entries
+            if e.kind == "case.member_added" and e.payload.get("role") == "handler"
+        ),
+        first.body.get("actor") or "",
+    )
+    month = month_of(entry_time(first))
+
+    def add(at: Entry | None, metric: str, count: int = 1) -> None:
+        who = (at.body.get("actor") if at else None) or handler
+        when = month_of(entry_time(at)) if at else month
+        facts_out.append((when, who, metric, count))
+
+    add(None, "cases")
+    add(None, f"stage:{current_stage(bodies)}")
+    add(None, f"kind:{opened.get('enforcement_kind', '')}")
+    for req in evaluate(pack, bodies, now):
+        at = by_hash.get(req.entry_hash or "")
+        if req.id.startswith("av:") and req.status in ("met", "missing"):
+            add(at, "av_required")
+            if req.status == "met":
+                add(at, "av_recorded")
+        elif req.id.startswith("av_upload:") and req.status == "late":
+            add(at, "late_uploads")
+        elif req.id.startswith("signatures") and req.status == "missing":
+            add(at, "missing_signatures")
+        elif (
+            req.id.startswith("signatures:")
+            and req.status == "met"
+            and at is not None
+            and at.kind.startswith(SERVICE_PREFIX)
+        ):
+            add(at, "service_success")
+    for entry in entries:
+        for sig in entry.payload.get("signatures") or []:
+            if isinstance(sig, dict) and sig.get("method") == "refused":
+                add(entry, "refusals")
+        if entry.kind.startswith(SERVICE_PREFIX):
+            add(entry, f"service:{entry.kind.removeprefix(SERVICE_PREFIX)}")
+        if entry.kind.startswith("media."):
+            for code in exif_codes(entry.payload.get("findings")):
+                add(entry, f"exif:{code}")
+    return facts_out
+
+
+async def officer_units() -> dict[str, str]:
+    """Staff id -> unit, from identity when it keeps units; empty otherwise."""
+    try:
+        from backend.identity.tables import Staff  # type: ignore[attr-defined]
+
+        rows = await Staff.select()
+    except (ImportError, AttributeError):
+        return {}
+    return {r["staff_id"]: r.get("unit_id") or r.get("unit") or "" for r in rows if "staff_id" in r}
+
+
+async def statistics(
+    ledger: Ledger,
+    agency_id: str,
+    now: datetime,
+    group_by: tuple[str, ...] = ("officer", "month"),
+    month_from: str | None = None,
+    month_to: str | None = None,
+) -> dict[str, Any]:
+    """Counts grouped by the chosen dimensions, plus totals; the same numbers the CSV carries."""
+    group_by = tuple(d for d in DIMENSIONS if d in group_by)
+    pack = await pack_for(agency_id)
+    units = await officer_units()
+    table: dict[tuple, Counter] = defaultdict(Counter)
+    totals: Counter = Counter()
+    for case_id in (await agency_case_ids(agency_id))[1:]:
+        entries = await ledger.whole_timeline(case_id)
+        for month, officer, metric, count in case_facts_for_stats(entries, pack, now):
+            if (month_from and month < month_from) or (month_to and month > month_to):
+                continue
+            dims = {
+                "agency": agency_id,
+                "unit": units.get(officer, ""),
+                "officer": officer,
+                "month": month,
+            }
+            table[tuple(dims[d] for d in group_by)][metric] += count
+            totals[metric] += count
+    metrics = sorted(totals)
+    rows = [
+        {**dict(zip(group_by, key, strict=True)), **{m: counts.get(m, 0) for m in metrics}}
+        for key, counts in sorted(table.items())
+    ]
+    return {
+        "agency_id": agency_id,
+        "group_by": list(group_by),
+        "metrics": metrics,
+        "rows": rows,
+        "totals": {m: totals[m] for m in metrics},
+        "av_coverage": (
+            round(totals["av_recorded"] / totals["av_required"], 4)
+            if totals["av_required"]
+            else None
+        ),
+    }
+
+
+def statistics_csv(report: dict[str, Any]) -> str:
+    """The report as CSV (UTF-8 with BOM so spreadsheet programs read the Chinese correctly)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([*report["group_by"], *report["metrics"]])
+    for row in report["rows"]:
+        writer.writerow([row[d] for d in report["group_by"]] + [row[m] for m in report["metrics"]])
+    return "\ufeff" + out.getvalue()

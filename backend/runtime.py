@@ -1,0 +1,75 @@
+"""Opens what a running CaseTrail needs (database, ledger, blob store) for the app and the CLI alike."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from types import ModuleType
+
+from piccolo.engine.base import Engine
+
+from backend.database import close_engine, open_engine
+from backend.evidence.blobstore import BlobStore, make_blob_store
+from backend.ledger.guards import check_append_only
+from backend.ledger.ledger import Ledger
+from backend.migrations import DOMAINS, append_only_tables, bind, migrate
+from backend.review.scheduler import running_jobs
+from backend.settings import Settings
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    ledger: Ledger
+    blobs: BlobStore
+
+
+def projection_modules() -> list[ModuleType]:
+    """Domains with projections have projection.py with `register(ledger)` and `rebuild_all(ledger)`."""
+    modules = []
+    for domain in DOMAINS:
+        try:
+            modules.append(importlib.import_module(f"backend.{domain}.projection"))
+        except ModuleNotFoundError as missing:
+            if missing.name != f"backend.{domain}.projection":
+                raise
+    return modules
+
+
+@asynccontextmanager
+async def open_runtime(
+    settings: Settings, projections: bool = True, auditing: bool = False
+) -> AsyncIterator[Runtime]:
+    """Create the data directory, apply migrations, check the guards, open the ledger.
+
+    `auditing` opens the database as found (no migrations, no guard check, no projections), so
+    that `verify` can examine a database someone tampered with and report it.
+    """
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = await open_engine(settings.database_url)
+    opened: list[Ledger] = []
+    try:
+        if auditing:
+            bind(engine)
+            projections = False
+        else:
+            await migrate(engine)
+            await check_append_only(engine, append_only_tables())
+        ledger = Ledger.for_data_dir(engine, settings.data_dir, settings.log_name, settings.tsa_url)
+        opened.append(ledger)
+        await ledger.sync_tree()
+        if projections:
+            for module in projection_modules():
+                await module.register(ledger)
+        runtime = Runtime(
+            settings, engine, ledger, make_blob_store(settings.blob_store, settings.data_dir)
+        )
+        async with running_jobs(runtime, enabled=projections):  # domains' periodic jobs
+            yield runtime
+    finally:
+        for ledger in opened:
+            await ledger.close()
+        await close_engine(engine)

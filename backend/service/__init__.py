@@ -1,0 +1,1 @@
+"""Service of documents: party links, receipts, statements, the public-notice board."""

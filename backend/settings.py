@@ -1,0 +1,83 @@
+"""CaseTrail settings: one typed object read once from the environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name)
+    return int(value) if value else default
+
+
+@dataclass(frozen=True)
+class MediaLimits:
+    """Largest accepted upload per media kind, in bytes."""
+
+    photo: int = 50 * 1024 * 1024
+    audio: int = 500 * 1024 * 1024
+    video: int = 4 * 1024 * 1024 * 1024
+    document: int = 50 * 1024 * 1024
+    signature: int = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything CaseTrail reads from its environment; defaults are the embedded set-up."""
+
+    data_dir: Path
+    database_url: str
+    blob_store: str = ""
+    log_name: str = "casetrail.local/log"
+    public_url: str = "http://localhost:8000"
+    rp_id: str = "localhost"
+    rp_name: str = "CaseTrail 执法全过程记录"
+    origins: tuple[str, ...] = ("http://localhost:8000",)
+    checkpoint_interval_s: int = 600
+    tsa_url: str = ""
+    session_idle_s: int = 30 * 60
+    session_absolute_s: int = 12 * 3600
+    max_json_bytes: int = 1024 * 1024
+    media_limits: MediaLimits = field(default_factory=MediaLimits)
+    cookie_secure: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        data_dir = Path(env.get("CASETRAIL_DATA_DIR") or Path.cwd() / "data").resolve()
+        public_url = env.get("CASETRAIL_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+        origins = tuple(
+            o.strip() for o in env.get("CASETRAIL_ORIGINS", public_url).split(",") if o.strip()
+        )
+        return cls(
+            data_dir=data_dir,
+            database_url=env.get("CASETRAIL_DATABASE_URL")
+            or f"sqlite:///{data_dir / 'casetrail.sqlite'}",
+            blob_store=env.get("CASETRAIL_BLOB_STORE", ""),
+            log_name=env.get("CASETRAIL_LOG_NAME", "casetrail.local/log"),
+            public_url=public_url,
+            rp_id=env.get("CASETRAIL_RP_ID", "localhost"),
+            origins=origins,
+            checkpoint_interval_s=_int(env, "CASETRAIL_CHECKPOINT_INTERVAL_S", 600),
+            tsa_url=env.get("CASETRAIL_TSA_URL", ""),
+            session_idle_s=_int(env, "CASETRAIL_SESSION_IDLE_S", 30 * 60),
+            session_absolute_s=_int(env, "CASETRAIL_SESSION_ABSOLUTE_S", 12 * 3600),
+            cookie_secure=public_url.startswith("https://"),
+            media_limits=MediaLimits(
+                photo=_int(env, "CASETRAIL_MAX_PHOTO_BYTES", MediaLimits.photo),
+                audio=_int(env, "CASETRAIL_MAX_AUDIO_BYTES", MediaLimits.audio),
+                video=_int(env, "CASETRAIL_MAX_VIDEO_BYTES", MediaLimits.video),
+                document=_int(env, "CASETRAIL_MAX_DOCUMENT_BYTES", MediaLimits.document),
+            ),
+        )
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"

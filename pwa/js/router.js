@@ -1,0 +1,70 @@
+// A small hash router: each screen is one module with `render(params, query) -> Node` loaded on demand.
+// Later screens (review, service, archive) register themselves with `route()`; nothing else changes.
+const routes = [];
+let outlet = null;
+let guard = null;
+let current = null;
+
+/** `pattern` like "/cases/:id/steps/:step"; `load` returns the screen module (a dynamic import). */
+export function route(pattern, load, { auth = true } = {}) {
+  const names = [];
+  const re = new RegExp(
+    `^${pattern.replace(/:(\w+)/g, (_, n) => (names.push(n), "([^/]+)"))}$`,
+  );
+  routes.push({ re, names, load, auth });
+}
+
+export const go = (path) => {
+  if (location.hash === `#${path}`) render();
+  else location.hash = path;
+};
+
+export function path() {
+  return (location.hash.slice(1) || "/").split("?")[0];
+}
+
+export function query() {
+  return new URLSearchParams(location.hash.split("?")[1] || "");
+}
+
+export async function render() {
+  const p = path();
+  for (const r of routes) {
+    const m = p.match(r.re);
+    if (!m) continue;
+    if (r.auth && guard && !(await guard())) return go(`/signin?next=${encodeURIComponent(p)}`);
+    const params = Object.fromEntries(r.names.map((n, i) => [n, decodeURIComponent(m[i + 1])]));
+    const token = (current = {});
+    let node;
+    try {
+      const screen = await r.load();
+      if (token !== current) return; // a newer navigation won
+      current.screen = screen;
+      node = await screen.render(params, query());
+    } catch (e) {
+      // A screen that cannot show (e.g. a form never loaded while online) says so instead of staying blank.
+      console.error(e);
+      node = document.createElement("p");
+      node.className = "card screen-error";
+      node.textContent = `${e.message || e}`;
+    }
+    if (token !== current) return;
+    outlet.replaceChildren(node);
+    outlet.focus({ preventScroll: true });
+    scrollTo(0, 0);
+    return;
+  }
+  go("/");
+}
+
+/** Let the current screen refuse to be left (e.g. a recording running). */
+export function leaving() {
+  return current?.screen?.leave?.() ?? true;
+}
+
+export function start(el, authGuard) {
+  outlet = el;
+  guard = authGuard;
+  addEventListener("hashchange", render);
+  return render();
+}

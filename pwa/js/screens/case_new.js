@@ -1,0 +1,73 @@
+// Start a case by any start path, online or not: the case gets a client-made id and waits in the outbox.
+import * as cases from "../cases.js";
+import * as db from "../db.js";
+import { h, toast } from "../dom.js";
+import { t, titleOf } from "../i18n.js";
+import * as outbox from "../outbox.js";
+import * as router from "../router.js";
+import { renderForm } from "../schema_form.js";
+import * as session from "../session.js";
+import { device, stamp } from "../stamps.js";
+
+export async function render() {
+  const me = session.current();
+  const schema = await cases.schema("case.opened");
+  let pack = null;
+  try {
+    pack = await cases.pack(cases.packIdOf({}, me));
+  } catch {}
+  // The agency's pack narrows the enforcement kinds to those it handles.
+  const s = structuredClone(schema);
+  if (pack) {
+    const allowed = new Set(pack.enforcement_kinds.map((k) => k.kind));
+    const ek = s.properties.enforcement_kind;
+    const keep = ek.enum.map((v, i) => [v, ek["x-enum-titles"]?.[i]]).filter(([v]) => allowed.has(v));
+    ek.enum = keep.map(([v]) => v);
+    ek["x-enum-titles"] = keep.map(([, ti]) => ti);
+  }
+  const form = renderForm(s, { procedure: "general", start_path: "ex_officio", parties: [{ kind: "person" }] }, { skip: ["agency_id"] });
+  const officers = h("input", { id: "f-officers", placeholder: t("case_new.officers_hint") });
+
+  async function submit() {
+    const missing = form.missing();
+    if (missing.length) return toast(t("form.missing", { fields: missing.join("、") }), "error");
+    const v = form.read();
+    const caseId = crypto.randomUUID();
+    const body = {
+      case_id: caseId,
+      title: v.title,
+      enforcement_kind: v.enforcement_kind,
+      procedure: v.procedure,
+      start_path: v.start_path,
+      parties: v.parties || [],
+      summary: v.summary,
+      major: Boolean(v.major),
+      officers: officers.value.split(/[,，\s]+/).filter(Boolean),
+      claimed: stamp(),
+      device: device(),
+    };
+    try {
+      await db.put("cases", {
+        case_id: caseId, agency_id: me?.agency_id, rule_pack: me?.rule_pack, number: null, title: v.title,
+        stage: "start", status: "open", enforcement_kind: v.enforcement_kind, procedure: v.procedure,
+        start_path: v.start_path, parties: body.parties, opened_at: body.claimed.time, updated_at: body.claimed.time,
+        local: true, compliance: [], next_steps: [],
+      });
+      await outbox.enqueue({ type: "case", case_id: caseId, label: `${t("case_new.title")}: ${v.title}`, body });
+      router.go(`/cases/${caseId}`);
+    } catch (e) {
+      toast(e.name === "Error" && e.message === "storage_full" ? t("storage.full") : e.message, "error");
+    }
+  }
+
+  return h(
+    "section",
+    {},
+    h("h1", {}, t("case_new.title")),
+    h("p", { class: "muted" }, titleOf(schema)),
+    form.node,
+    h("label", { for: "f-officers" }, t("case_new.officers")),
+    officers,
+    h("div", { class: "actions" }, h("button", { class: "primary", id: "open-case", onclick: submit }, t("case_new.open"))),
+  );
+}

@@ -1,0 +1,314 @@
+// Bulk import of body-worn recorder and fixed-camera files (wide screen): pick a folder or drop files;
+// each file is hashed, checked against what the agency already holds, sent through the same tus upload
+// path as phone captures, handed over (custody entry), and its proposed cases confirmed by the officer.
+import { ApiError, json } from "../api.js";
+import { h, toast } from "../dom.js";
+import { isEn } from "../i18n.js";
+import * as tus from "../tus.js";
+
+const READ_CHUNK = 8 * 1024 * 1024;
+const TYPES = {
+  mp4: "video/mp4", m4v: "video/mp4", mov: "video/quicktime", webm: "video/webm", "3gp": "video/3gpp",
+  avi: "video/x-msvideo", ts: "video/mp2t", mkv: "video/x-matroska",
+  wav: "audio/wav", mp3: "audio/mpeg", m4a: "audio/mp4", aac: "audio/aac", ogg: "audio/ogg",
+};
+
+// This screen's own words, so it stays one file; zh-CN first like the rest of the app.
+const WORDS = {
+  title: ["导入执法记录仪/固定摄像头文件", "Import recorder and fixed-camera files"],
+  intro: [
+    "选择记录仪的文件夹或把文件拖到这里。每个文件都会计算哈希、上传、登记保管记录，并按时间推荐所属案件和环节。",
+    "Pick the recorder's folder or drop files here. Each file is hashed, uploaded, recorded in custody, and matched to a case and step by time.",
+  ],
+  device: ["设备编号", "Device number"],
+  computer: ["本机名称", "This computer"],
+  late_reason: ["逾期原因（如有）", "Reason if late"],
+  late_text: ["原因说明", "Reason in words"],
+  remote_return: ["偏远地区返回时间", "Returned from remote area at"],
+  none: ["无", "None"],
+  remote_area: ["偏远地区", "Remote area"],
+  continuous_duty: ["连续执勤", "Continuous duty"],
+  device_fault: ["设备故障", "Device fault"],
+  other: ["其他", "Other"],
+  pick: ["选择文件夹", "Pick folder"],
+  pick_files: ["选择文件", "Pick files"],
+  drop: ["把文件拖到这里", "Drop files here"],
+  start: ["开始导入", "Start import"],
+  need_device: ["请先填写设备编号", "Enter the device number first"],
+  file: ["文件", "File"],
+  hash: ["哈希", "Hash"],
+  upload: ["上传", "Upload"],
+  status: ["状态", "Status"],
+  cases: ["推荐案件/环节", "Proposed case / step"],
+  waiting: ["等待", "Waiting"],
+  hashing: ["计算哈希", "Hashing"],
+  checking: ["核对", "Checking"],
+  uploading: ["上传中", "Uploading"],
+  importing: ["登记保管", "Recording custody"],
+  imported: ["已导入", "Imported"],
+  duplicate: ["重复文件，未重复存储", "Duplicate: not stored again"],
+  late: ["逾期 {h} 小时", "Late by {h} h"],
+  on_time: ["按时", "On time"],
+  corrupt: ["无法读取", "Refused"],
+  skipped: ["非音视频文件，已跳过", "Not a recording; skipped"],
+  unassigned: ["未匹配案件：进入未分配列表", "No matching case: on the unassigned list"],
+  confirm: ["确认", "Confirm"],
+  confirmed: ["已关联", "Linked"],
+  retry: ["重试", "Retry"],
+  summary: ["{n} 个文件：{ok} 已导入，{dup} 重复，{bad} 失败", "{n} files: {ok} imported, {dup} duplicates, {bad} failed"],
+};
+
+function w(key, vars = {}) {
+  const pair = WORDS[key] || [key, key];
+  return pair[isEn() ? 1 : 0].replace(/\{(\w+)\}/g, (_, k) => (k in vars ? vars[k] : `{${k}}`));
+}
+
+const STYLE = `
+#import-screen { max-width: none; }
+main:has(#import-screen) { max-width: 1400px; }
+#import-screen .drop { border: 2px dashed var(--line); border-radius: 12px; padding: 24px; text-align: center; margin: 10px 0; }
+#import-screen .drop.over { border-color: var(--brand); background: #eef4fb; }
+#import-screen .fields { display: grid; grid-template-columns: repeat(auto-fit, minmax(200px, 1fr)); gap: 0 12px; }
+#import-screen table { width: 100%; border-collapse: collapse; background: var(--card); }
+#import-screen th, #import-screen td { border-bottom: 1px solid var(--line); padding: 6px 8px; text-align: left; vertical-align: top; font-size: .9rem; }
+#import-screen progress { width: 100%; }
+#import-screen .proposal { display: flex; gap: 8px; align-items: center; margin: 2px 0; }
+#import-screen .proposal button { min-height: 32px; padding: 2px 10px; }
+`;
+
+function mediaTypeOf(file) {
+  if (file.type && /^(video|audio)\//.test(file.type)) return file.type;
+  const ext = file.name.split(".").pop().toLowerCase();
+  return TYPES[ext] || file.type || "";
+}
+
+/** SHA-256 of a file, read in chunks so the officer sees progress. WebCrypto digests one buffer. */
+async function hashFile(file, onProgress) {
+  const buf = new Uint8Array(file.size);
+  let at = 0;
+  while (at < file.size) {
+    const part = new Uint8Array(await file.slice(at, at + READ_CHUNK).arrayBuffer());
+    buf.set(part, at);
+    at += part.length;
+    onProgress(at / file.size);
+  }
+  const digest = await crypto.subtle.digest("SHA-256", buf);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function fileRow(file) {
+  const hashBar = h("progress", { max: 1, value: 0, class: "hash-progress" });
+  const upBar = h("progress", { max: 1, value: 0, class: "upload-progress" });
+  const status = h("div", { class: "status" }, w("waiting"));
+  const cases = h("div", { class: "cases" });
+  const tr = h(
+    "tr",
+    { class: "import-row", dataset: { name: file.name, state: "waiting" } },
+    h("td", {}, h("div", {}, file.webkitRelativePath || file.name), h("div", { class: "muted" }, `${Math.round(file.size / 1024)} KB`)),
+    h("td", {}, hashBar),
+    h("td", {}, upBar),
+    h("td", {}, status),
+    h("td", {}, cases),
+  );
+  return { file, tr, hashBar, upBar, status, cases, clientId: crypto.randomUUID(), url: null, sha: null };
+}
+
+function setState(row, state, text, kind = "") {
+  row.tr.dataset.state = state;
+  row.status.replaceChildren(h("span", { class: `badge ${kind}` }, text));
+}
+
+function addNote(row, text, kind = "") {
+  row.status.append(" ", h("span", { class: `badge ${kind}`, dataset: { note: kind } }, text));
+}
+
+function proposals(row, answer) {
+  const seen = new Set();
+  const list = answer.proposals.filter((p) => !seen.has(`${p.case_id}|${p.for_entry}`) && seen.add(`${p.case_id}|${p.for_entry}`));
+  if (!list.length) {
+    row.cases.replaceChildren(h("span", { class: "muted unassigned" }, w("unassigned")));
+    return;
+  }
+  row.cases.replaceChildren(
+    ...list.map((p) => {
+      const label = `${p.case_number || p.case_title || p.case_id} · ${p.kind}`;
+      const button = h("button", {
+        class: "confirm",
+        disabled: p.linked,
+        onclick: async () => {
+          button.disabled = true;
+          try {
+            await json(`/api/recordings/${row.sha}/links`, {
+              method: "POST",
+              body: { case_id: p.case_id, for_entry: p.for_entry, client_id: (p.client_id ||= crypto.randomUUID()) },
+            });
+            button.textContent = w("confirmed");
+            button.classList.add("done");
+          } catch (e) {
+            if (e.code === "already_linked") {
+              button.textContent = w("confirmed");
+              return;
+            }
+            button.disabled = false;
+            toast(e.message, "error");
+          }
+        },
+      }, p.linked ? w("confirmed") : w("confirm"));
+      return h("div", { class: "proposal", dataset: { caseId: p.case_id } }, h("span", { class: "grow" }, label), button);
+    }),
+  );
+}
+
+async function handIn(row, ctx) {
+  const type = mediaTypeOf(row.file);
+  if (!/^(video|audio)\//.test(type)) {
+    setState(row, "skipped", w("skipped"), "bad");
+    return "bad";
+  }
+  try {
+    if (!row.sha) {
+      setState(row, "hashing", w("hashing"));
+      row.sha = await hashFile(row.file, (f) => (row.hashBar.value = f));
+    }
+    row.hashBar.value = 1;
+    setState(row, "checking", w("checking"));
+    const known = await json("/api/recordings/check", { method: "POST", body: { sha256: [row.sha] } });
+    let clientId = row.clientId;
+    if (known[row.sha]?.imported) {
+      clientId = crypto.randomUUID(); // a second hand-over is its own fact
+    } else {
+      setState(row, "uploading", w("uploading"));
+      const meta = { sha256: row.sha, media_type: type, case_id: `agency:${ctx.agency}`, client_id: row.clientId, filename: row.file.name };
+      let at = row.url ? await tus.offset(row.url) : null;
+      if (at === null) {
+        row.url = await tus.create(row.file.size, meta);
+        at = (await tus.offset(row.url)) ?? 0;
+      }
+      await tus.send(row.url, row.file, at, (sent) => (row.upBar.value = sent / row.file.size));
+    }
+    row.upBar.value = 1;
+    setState(row, "importing", w("importing"));
+    const answer = await json("/api/recordings", {
+      method: "POST",
+      body: {
+        client_id: clientId,
+        sha256: row.sha,
+        filename: row.file.name,
+        media_type: type,
+        size: row.file.size,
+        device: ctx.device,
+        computer: ctx.computer || null,
+        via: "browser",
+        file_modified_at: row.file.lastModified ? new Date(row.file.lastModified).toISOString() : null,
+        late_reason: ctx.lateReason || null,
+        late_reason_text: ctx.lateText || null,
+        remote_area_return_at: ctx.remoteReturn ? new Date(ctx.remoteReturn).toISOString() : null,
+      },
+    });
+    const rec = answer.recording;
+    if (answer.status === "duplicate") {
+      setState(row, "duplicate", w("duplicate"), "warn");
+    } else {
+      setState(row, "imported", w("imported"), "ok");
+    }
+    const d = rec.deadline;
+    if (d) addNote(row, d.late ? w("late", { h: d.late_by_h }) : w("on_time"), d.late ? "bad" : "ok");
+    row.tr.dataset.entry = rec.entry_hash;
+    proposals(row, answer);
+    return answer.status === "duplicate" ? "dup" : "ok";
+  } catch (e) {
+    const message = e instanceof ApiError ? `${e.message} (${e.code})` : e.message;
+    setState(row, "failed", `${w("corrupt")}: ${message}`, "bad");
+    if (!(e instanceof ApiError) || e.transient) {
+      row.status.append(" ", h("button", { class: "retry", onclick: () => handIn(row, ctx) }, w("retry")));
+    }
+    return "bad";
+  }
+}
+
+export async function render() {
+  let me = null;
+  try {
+    me = await json("/api/recordings/me");
+  } catch (e) {
+    toast(e.message, "error");
+  }
+  const rows = [];
+  const body = h("tbody", { id: "import-rows" });
+  const summary = h("p", { class: "muted", id: "import-summary" });
+  const field = (key, input) => h("div", {}, h("label", {}, w(key)), input);
+  const device = h("input", { name: "device", id: "import-device", autocomplete: "off", required: true });
+  const computer = h("input", { name: "computer", id: "import-computer", value: localStorage.getItem("casetrail.computer") || "" });
+  const reason = h(
+    "select",
+    { name: "late_reason", id: "import-late-reason" },
+    ["", "remote_area", "continuous_duty", "device_fault", "other"].map((v) => h("option", { value: v }, w(v || "none"))),
+  );
+  const reasonText = h("input", { name: "late_reason_text", id: "import-late-text" });
+  const remoteReturn = h("input", { type: "datetime-local", name: "remote_return", id: "import-remote-return" });
+
+  const add = (files) => {
+    for (const file of files) {
+      if (file.name.startsWith(".")) continue;
+      const row = fileRow(file);
+      rows.push(row);
+      body.append(row.tr);
+    }
+  };
+  const folder = h("input", { type: "file", webkitdirectory: true, multiple: true, id: "import-folder", onchange: (e) => add(e.target.files) });
+  const picker = h("input", { type: "file", multiple: true, id: "import-files", accept: "video/*,audio/*", onchange: (e) => add(e.target.files) });
+  const drop = h("div", { class: "drop", id: "import-drop" }, w("drop"));
+  drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
+  drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+  drop.addEventListener("drop", (e) => { e.preventDefault(); drop.classList.remove("over"); add(e.dataTransfer.files); });
+
+  const start = h("button", {
+    class: "primary",
+    id: "import-start",
+    onclick: async () => {
+      if (!device.value.trim()) {
+        toast(w("need_device"), "error");
+        device.focus();
+        return;
+      }
+      localStorage.setItem("casetrail.computer", computer.value.trim());
+      const ctx = {
+        agency: me?.agency_id,
+        device: device.value.trim(),
+        computer: computer.value.trim(),
+        lateReason: reason.value,
+        lateText: reasonText.value.trim(),
+        remoteReturn: remoteReturn.value,
+      };
+      start.disabled = true;
+      const counts = { ok: 0, dup: 0, bad: 0 };
+      for (const row of rows.filter((r) => r.tr.dataset.state === "waiting")) counts[await handIn(row, ctx)] += 1;
+      summary.textContent = w("summary", { n: rows.length, ...counts });
+      document.getElementById("import-screen")?.setAttribute("data-done", "1");
+      start.disabled = false;
+    },
+  }, w("start"));
+
+  return h(
+    "section",
+    { id: "import-screen" },
+    h("style", {}, STYLE),
+    h("h1", {}, w("title")),
+    h("p", { class: "muted" }, w("intro")),
+    h("div", { class: "fields" },
+      field("device", device),
+      field("computer", computer),
+      field("late_reason", reason),
+      field("late_text", reasonText),
+      field("remote_return", remoteReturn),
+    ),
+    h("div", { class: "row" }, h("label", {}, w("pick"), folder), h("label", {}, w("pick_files"), picker)),
+    drop,
+    h("div", { class: "row" }, start),
+    summary,
+    h("table", {},
+      h("thead", {}, h("tr", {}, ["file", "hash", "upload", "status", "cases"].map((k) => h("th", {}, w(k))))),
+      body,
+    ),
+  );
+}

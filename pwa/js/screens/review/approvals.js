@@ -1,0 +1,33 @@
+// Entries waiting for a passkey approval: legal review, the head's approval, discussion minutes
+// (each participant signs), emergency starts, disposal batches. The challenge is the entry hash.
+import { json } from "../../api.js";
+import { h, toast } from "../../dom.js";
+import { L, entryLink, page, short, signWithPasskey, when } from "./common.js";
+import { SIGN_MEANINGS } from "./timeline.js";
+
+async function approve(item, button) {
+  button.disabled = true;
+  try {
+    await signWithPasskey(item.case_id, item.entry_hash, SIGN_MEANINGS[item.kind] || "approve");
+    button.closest("tr").querySelector(".state").replaceChildren(h("span", { class: "badge ok" }, L("已签名", "Signed")));
+    button.remove();
+    toast(L("已用通行密钥签名", "Signed with your passkey"));
+  } catch (e) {
+    button.disabled = false;
+    toast(e.message, "error");
+  }
+}
+
+export async function render() {
+  const items = await json("/api/review/approvals");
+  return page(L("待审批", "Approvals waiting"),
+    items.length ? h("table", { id: "approvals" },
+      h("thead", {}, h("tr", {}, ...[L("事项", "Item"), L("案件", "Case"), L("提交人", "By"), L("时间", "When"), L("状态", "State"), ""].map((x) => h("th", {}, x)))),
+      h("tbody", {}, items.map((item) => h("tr", { dataset: { entry: item.entry_hash } },
+        h("td", {}, item.kind, h("div", { class: "mono" }, short(item.entry_hash))),
+        h("td", {}, item.case_id.startsWith("agency:") ? L("本机关", "Agency") : h("a", { href: entryLink(item.case_id, item.entry_hash) }, item.case_id.slice(0, 8))),
+        h("td", {}, item.actor || ""), h("td", {}, when(item.received_at)),
+        h("td", { class: "state" }, h("span", { class: "badge warn" }, L("待签名", "Waiting"))),
+        h("td", {}, h("button", { class: "primary", onclick: (e) => approve(item, e.target) }, L("通行密钥审批", "Approve with passkey")))))))
+      : h("p", { class: "muted" }, L("没有待审批事项。", "Nothing is waiting for approval.")));
+}

@@ -1,0 +1,67 @@
+// Settings: language, this device's identity and clock, storage, sign-out (refused while anything is unsent).
+import { h, toast } from "../dom.js";
+import * as i18n from "../i18n.js";
+import { notificationToggle } from "../notifications.js";
+import * as outbox from "../outbox.js";
+import * as router from "../router.js";
+import * as session from "../session.js";
+import * as stamps from "../stamps.js";
+
+const { t } = i18n;
+
+export function languageSwitch() {
+  return h(
+    "div",
+    { class: "row", role: "group" },
+    i18n.LANGS.map((lang) =>
+      h("button", {
+        class: lang === i18n.current() ? "primary" : "",
+        dataset: { lang },
+        "aria-pressed": String(lang === i18n.current()),
+        onclick: async () => {
+          await i18n.load(lang);
+          location.reload();
+        },
+      }, lang === "en" ? "English" : "简体中文"),
+    ),
+  );
+}
+
+export async function render() {
+  const me = session.current();
+  const signOut = async () => {
+    const n = (await outbox.unsent()).length;
+    if (n) {
+      toast(t("signout.refused", { n }), "error");
+      router.go("/outbox");
+      return;
+    }
+    try {
+      await session.signOut();
+    } catch (e) {
+      toast(e.message, "error");
+      return;
+    }
+    router.go("/signin");
+  };
+  const est = (await navigator.storage?.estimate?.()) || {};
+  const persisted = await navigator.storage?.persisted?.();
+  return h(
+    "section",
+    {},
+    h("h1", {}, t("nav.settings")),
+    h("h2", {}, t("settings.language")),
+    languageSwitch(),
+    h("h2", {}, t("settings.device")),
+    h("div", { class: "card" },
+      h("div", {}, `${t("settings.device_id")}: `, h("span", { class: "mono", id: "device-id" }, stamps.device())),
+      h("div", {}, `${t("settings.clock_offset")}: ${stamps.clockOffset() ?? "—"} ms`),
+      h("div", {}, `${t("settings.storage")}: ${Math.round((est.usage || 0) / 1024)} KB / ${Math.round((est.quota || 0) / 1048576)} MB · ${persisted ? t("settings.persisted") : t("settings.not_persisted")}`),
+    ),
+    me ? h("p", {}, t("home.hello", { name: me.name || me.staff_id })) : null,
+    // Account: passkeys (sign out everywhere lives there) and this device's notifications.
+    me ? h("h2", {}, t("passkeys.title")) : null,
+    me ? h("div", { class: "card" }, h("a", { href: "#/passkeys", id: "my-passkeys" }, t("passkeys.manage")), notificationToggle()) : null,
+    h("div", { class: "actions" }, h("button", { class: "danger", id: "signout", onclick: signOut }, t("settings.signout"))),
+  );
+}

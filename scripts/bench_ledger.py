@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""Ledger benchmark: durable appends/s vs. a raw durable INSERT loop, verify time, proof time.
+
+Prints figures; never a test. Last line:
+RESULT append_vs_raw=<ratio> verify_10k_s=<s> proof_1m_ms=<ms>
+
+Usage: .venv/bin/python scripts/bench_ledger.py [--engine sqlite|postgres] [--appends N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import sqlite3
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import asyncpg  # noqa: E402
+
+from backend.database import close_engine, open_engine  # noqa: E402
+from backend.ledger.entry import Draft  # noqa: E402
+from backend.ledger.ledger import Ledger  # noqa: E402
+from backend.ledger.merkle import MerkleTree  # noqa: E402
+from backend.ledger.verify import verify_database  # noqa: E402
+from backend.migrations import migrate  # noqa: E402
+
+PG_ADMIN = os.environ.get("CASETRAIL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+CONCURRENCY = 64
+
+
+def draft(case_id: str, i: int) -> Draft:
+    return Draft(
+        case_id=case_id,
+        kind="note",
+        client_id=str(uuid.uuid4()),
+        payload={"text": f"现场检查记录第{i}条：当事人在场，执法人员出示证件。"},
+        claimed={"time": datetime.now(UTC).isoformat(), "geo": {"lat": 38.04, "lon": 114.51}},
+    )
+
+
+async def appends_per_second(ledger: Ledger, n: int) -> float:
+    queue = list(range(n))
+
+    async def worker(w: int) -> None:
+        while queue:
+            i = queue.pop()
+            await ledger.append(draft(f"bench-{i % 16}", i))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(w) for w in range(CONCURRENCY)))
+    return n / (time.perf_counter() - started)
+
+
+def raw_sqlite_per_second(path: Path, n: int) -> float:
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("CREATE TABLE raw (id INTEGER PRIMARY KEY, case_id TEXT, body TEXT)")
+    body = "x" * 400
+    started = time.perf_counter()
+    for i in range(n):
+        conn.execute("BEGIN")
+        conn.execute("INSERT INTO raw (case_id, body) VALUES (?, ?)", (f"c{i % 16}", body))
+        conn.execute("COMMIT")
+    rate = n / (time.perf_counter() - started)
+    conn.close()
+    return rate
+
+
+async def raw_postgres_per_second(url: str, n: int) -> float:
+    conn = await asyncpg.connect(url)
+    await conn.execute("CREATE TABLE raw (id BIGSERIAL PRIMARY KEY, case_id TEXT, body TEXT)")
+    body = "x" * 400
+    started = time.perf_counter()
+    for i in range(n):
+        await conn.execute("INSERT INTO raw (case_id, body) VALUES ($1, $2)", f"c{i % 16}", body)
+    rate = n / (time.perf_counter() - started)
+    await conn.close()
+    return rate
+
+
+async def verify_seconds(ledger: Ledger, entries: int) -> float:
+    queue = list(range(entries))
+
+    async def worker() -> None:
+        while queue:
+            i = queue.pop()
+            await ledger.append(draft("verify-case", i))
+
+    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    await ledger.checkpoint()
+    started = time.perf_counter()
+    report = await verify_database(ledger, None, "verify-case")
+    elapsed = time.perf_counter() - started
+    assert report.ok, report.problems[:3]
+    return elapsed
+
+
+def proof_ms(leaves: int, samples: int = 2000) -> float:
+    rng = random.Random(7)
+    tree = MerkleTree(rng.randbytes(32) for _ in range(leaves))
+    indices = [rng.randrange(leaves) for _ in range(samples)]
+    started = time.perf_counter()
+    for index in indices:
+        tree.inclusion_proof(index, leaves)
+    return (time.perf_counter() - started) / samples * 1000
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--appends", type=int, default=5000)
+    parser.add_argument("--verify-entries", type=int, default=10_000)
+    parser.add_argument("--leaves", type=int, default=1_000_000)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmpdir = Path(tmp)
+        if args.engine == "postgres":
+            name = f"bench_{uuid.uuid4().hex[:8]}"
+            admin = await asyncpg.connect(PG_ADMIN)
+            await admin.execute(f"CREATE DATABASE {name}")
+            await admin.execute(f"CREATE DATABASE {name}_raw")
+            url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+        else:
+            url = f"sqlite:///{tmpdir / 'bench.sqlite'}"
+        try:
+            engine = await open_engine(url, pool_size=10)
+            await migrate(engine)
+            ledger = Ledger.for_data_dir(engine, tmpdir, "bench.casetrail/log")
+
+            if args.engine == "postgres":
+                raw = await raw_postgres_per_second(url + "_raw", args.appends)
+            else:
+                raw = raw_sqlite_per_second(tmpdir / "raw.sqlite", args.appends)
+            print(f"raw durable single-row INSERT ({args.engine}): {raw:,.0f}/s")
+            rate = await appends_per_second(ledger, args.appends)
+            print(f"ledger.append durable, {CONCURRENCY} concurrent callers: {rate:,.0f}/s")
+            ratio = rate / raw
+
+            verify_s = await verify_seconds(ledger, args.verify_entries)
+            print(f"verify one case of {args.verify_entries:,} entries: {verify_s:.3f} s")
+            await ledger.close()
+            await close_engine(engine)
+        finally:
+            if args.engine == "postgres":
+                await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+                await admin.execute(f"DROP DATABASE IF EXISTS {name}_raw WITH (FORCE)")
+                await admin.close()
+
+    proof = proof_ms(args.leaves)
+    print(f"inclusion proof at {args.leaves:,} leaves: {proof:.4f} ms")
+    print(f"RESULT append_vs_raw={ratio:.2f} verify_10k_s={verify_s:.3f} proof_1m_ms={proof:.4f}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,193 @@
+"""Officer PWA benchmark: app-shell transfer size, first render on an emulated mid-range phone, and a
+sync of 200 queued photos through 10 network flaps (real server, real Chromium).
+
+Usage: .venv/bin/python scripts/bench_pwa.py [--photos 200] [--flaps 10]
+Last line: RESULT shell_kb=<KB> first_render_ms=<ms> synced=<n>/<N> duplicates=<n>
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import Browser, sync_playwright  # noqa: E402
+
+from tests.e2e.conftest import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    Server,
+    add_authenticator,
+    context_options,
+    outbox_items,
+    register_officer,
+    start_server,
+    wait_ready,
+)
+
+# Chrome DevTools' "Fast 3G" preset and a 4x slower CPU: a mid-range phone on a poor network.
+FAST_3G = {
+    "offline": False,
+    "latency": 562.5,
+    "downloadThroughput": 1.6 * 1024 * 1024 / 8 * 0.9,
+    "uploadThroughput": 750 * 1024 / 8 * 0.9,
+}
+
+
+def shell_files() -> list[str]:
+    sw = (ROOT / "pwa" / "sw.js").read_text()
+    block = sw.split("const SHELL_FILES = [", 1)[1].split("];", 1)[0]
+    return re.findall(r'"(/[^"]*)"', block)
+
+
+def shell_kb(server: Server) -> float:
+    """What installing the app downloads: every precached file as the server sends it (gzip)."""
+    total = 0
+    for path in shell_files():
+        req = urllib.request.Request(server.url + path, headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(req) as res:
+            body = res.read()
+            if res.headers.get("Content-Encoding") != "gzip" and len(body) > 1024:
+                # The server did not compress it: count what gzip would send, and say so.
+                print(f"  note: {path} served uncompressed ({len(body)} B)")
+            total += len(body) + len(str(res.headers))
+    return total / 1024
+
+
+def first_render_ms(browser: Browser, server: Server) -> tuple[float, float, float]:
+    """Cold load under Fast 3G and 4x CPU: first contentful paint, app ready, bytes on the wire."""
+    ctx = browser.new_context(**context_options(server))
+    page = ctx.new_page()
+    cdp = ctx.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    cdp.send("Network.emulateNetworkConditions", FAST_3G)
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
+    wire = Counter()
+    cdp.on("Network.loadingFinished", lambda e: wire.update({"bytes": e["encodedDataLength"]}))
+    page.goto("/")
+    wait_ready(page)
+    fcp = page.evaluate(
+        "performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1"
+    )
+    ready = page.evaluate("performance.now()")
+    ctx.close()
+    return fcp, ready, wire["bytes"] / 1024
+
+
+def sync_through_flaps(
+    browser: Browser, server: Server, photos: int, flaps: int
+) -> tuple[int, int]:
+    """Queue `photos` photos offline on one case, then sync while the network drops `flaps` times."""
+    ctx = browser.new_context(**context_options(server))
+    page = ctx.new_page()
+    add_authenticator(page)
+    register_officer(page, server)
+    ctx.set_offline(True)
+    case_id = page.evaluate(
+        """async (n) => {
+          const outbox = await import('/js/outbox.js');
+          const stamps = await import('/js/stamps.js');
+          const caseId = crypto.randomUUID();
+          await outbox.enqueue({type: 'case', case_id: caseId, label: 'bench', body: {
+            case_id: caseId, title: '基准测试', enforcement_kind: 'inspection', procedure: 'general',
+            start_path: 'ex_officio', parties: [{name: '某公司', kind: 'organisation'}], officers: [],
+            claimed: stamps.stamp(), device: stamps.device()}});
+          const canvas = new OffscreenCanvas(320, 240);
+          const g = canvas.getContext('2d');
+          for (let i = 0; i < n; i++) {
+            g.fillStyle = `hsl(${(i * 37) % 360} 70% 50%)`;
+            g.fillRect(0, 0, 320, 240);
+            g.fillStyle = '#fff';
+            g.fillText(`photo ${i} ${Date.now()}`, 10, 120);
+            const jpeg = await canvas.convertToBlob({type: 'image/jpeg', quality: 0.8});
+            const blob = await outbox.keepBlob(jpeg, {media_type: 'image/jpeg', filename: `p${i}.jpg`});
+            await outbox.enqueue({type: 'media', case_id: caseId, label: `p${i}`, blob, body: {
+              sha256: blob.sha256, kind: 'media.photo', media_type: 'image/jpeg',
+              claimed: stamps.stamp(), device: stamps.device(),
+              payload: {step: 'record.onsite_inspection'}}});
+          }
+          return caseId;
+        }""",
+        photos,
+    )
+    ctx.set_offline(False)
+    deadline = time.monotonic() + 600
+    for _ in range(flaps):
+        page.wait_for_timeout(1500)
+        ctx.set_offline(True)
+        page.wait_for_timeout(700)
+        ctx.set_offline(False)
+    while time.monotonic() < deadline:
+        items = outbox_items(page)
+        if all(i["state"] in ("sent", "rejected") for i in items):
+            break
+        page.wait_for_timeout(500)
+    items = outbox_items(page)
+    synced = sum(1 for i in items if i["type"] == "media" and i["state"] == "sent")
+    entries = []
+    after = -1
+    while True:
+        page_json = page.evaluate(
+            "([c, a]) => fetch(`/api/cases/${c}/timeline?after_seq=${a}&limit=1000`).then(r => r.json())",
+            [case_id, after],
+        )
+        entries += page_json["entries"]
+        if page_json.get("next_after_seq") is None:
+            break
+        after = page_json["next_after_seq"]
+    media = [e for e in entries if e["kind"] == "media.photo"]
+    by_client = Counter(e["client_id"] for e in media)
+    by_hash = Counter(e["payload"].get("sha256") for e in media)
+    duplicates = sum(n - 1 for n in by_client.values() if n > 1) + sum(
+        n - 1 for n in by_hash.values() if n > 1
+    )
+    ctx.close()
+    return synced, duplicates
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--photos", type=int, default=200)
+    parser.add_argument("--flaps", type=int, default=10)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        server = start_server(Path(tmp))
+        server.cli("init", check=False)
+        try:
+            kb = shell_kb(server)
+            print(f"shell: {len(shell_files())} files, {kb:.1f} KB compressed")
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                fcp, ready, wire = first_render_ms(browser, server)
+                print(
+                    f"first render (Fast 3G, 4x CPU): FCP {fcp:.0f} ms, app ready {ready:.0f} ms, {wire:.1f} KB on the wire"
+                )
+                try:
+                    synced, duplicates = sync_through_flaps(
+                        browser, server, args.photos, args.flaps
+                    )
+                except Exception as e:  # noqa: BLE001 - report what blocked the sync run
+                    print(f"sync run failed: {e}", file=sys.stderr)
+                    synced, duplicates = 0, 0
+                browser.close()
+        finally:
+            server.process.terminate()
+    print(json.dumps({"shell_kb": round(kb, 1), "fcp_ms": round(fcp), "ready_ms": round(ready)}))
+    print(
+        f"RESULT shell_kb={kb:.1f} first_render_ms={fcp:.0f} synced={synced}/{args.photos} duplicates={duplicates}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,291 @@
+"""Real-browser test set-up: uvicorn in a subprocess on a temp data dir, Debian Chromium with fake devices.
+
+The app must be reached as http://localhost:<port> (not 127.0.0.1): WebAuthn and service workers need it.
+Browser tests run as their own pytest process (`.venv/bin/pytest tests/e2e -q`): sync Playwright keeps
+an event loop running that asyncio tests would trip over.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import socket
+import struct
+import subprocess
+import sys
+import time
+import urllib.request
+import wave
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+]
+GEO = {"latitude": 26.8968, "longitude": 112.5719, "accuracy": 8}  # Hengyang, Zhengxiang district
+AGENCY = "zhengxiang-hrss"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    url: str
+    data_dir: Path
+    env: dict[str, str]
+    process: subprocess.Popen
+
+    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        """Run `casetrail <args>` against this server's data directory."""
+        return subprocess.run(
+            [sys.executable, "-m", "backend.cli", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=check,
+            timeout=120,
+        )
+
+
+def start_server(data_dir: Path) -> Server:
+    port = free_port()
+    url = f"http://localhost:{port}"
+    env = {
+        **os.environ,
+        "CASETRAIL_DATA_DIR": str(data_dir),
+        "CASETRAIL_PUBLIC_URL": url,
+        "CASETRAIL_ORIGINS": url,
+        "CASETRAIL_RP_ID": "localhost",
+        "CASETRAIL_CHECKPOINT_INTERVAL_S": "3600",
+    }
+    log = open(data_dir / "server.log", "w")  # noqa: SIM115 - closed with the process
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "backend.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError((data_dir / "server.log").read_text())
+        try:
+            with urllib.request.urlopen(f"{url}/api/time", timeout=1) as res:
+                if res.status == 200:
+                    return Server(url, data_dir, env, process)
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("server did not start:\n" + (data_dir / "server.log").read_text())
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    data_dir = tmp_path_factory.mktemp("casetrail-data")
+    srv = start_server(data_dir)
+    srv.cli("init", check=False)
+    yield srv
+    srv.process.terminate()
+    try:
+        srv.process.wait(10)
+    except subprocess.TimeoutExpired:
+        srv.process.kill()
+
+
+def write_y4m(path: Path, width: int = 320, height: int = 240, frames: int = 30) -> Path:
+    """A solid-colour (orange) 4:2:0 video for the fake camera."""
+    y, u, v = 150, 44, 200
+    frame = (
+        bytes([y]) * (width * height)
+        + bytes([u]) * (width * height // 4)
+        + bytes([v]) * (width * height // 4)
+    )
+    with path.open("wb") as f:
+        f.write(f"YUV4MPEG2 W{width} H{height} F15:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            f.write(b"FRAME\n" + frame)
+    return path
+
+
+def write_wav(path: Path, seconds: float = 2.0, freq: float = 440.0, rate: int = 48000) -> Path:
+    """A sine tone for the fake microphone."""
+    n = int(seconds * rate)
+    samples = b"".join(
+        struct.pack("<h", int(12000 * math.sin(2 * math.pi * freq * i / rate))) for i in range(n)
+    )
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(samples)
+    return path
+
+
+@pytest.fixture(scope="session")
+def fake_media(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    d = tmp_path_factory.mktemp("fake-media")
+    video = write_y4m(d / "camera.y4m")
+    audio = write_wav(d / "mic.wav")
+    return [
+        f"--use-file-for-fake-video-capture={video}",
+        f"--use-file-for-fake-audio-capture={audio}",
+    ]
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright, fake_media: list[str]) -> Iterator[Browser]:
+    b = playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *fake_media])
+    yield b
+    b.close()
+
+
+def context_options(server: Server) -> dict:
+    return {
+        "base_url": server.url,
+        "geolocation": GEO,
+        "permissions": ["geolocation", "camera", "microphone"],
+        "has_touch": True,
+        "viewport": {"width": 412, "height": 915},
+        "device_scale_factor": 2,
+        "is_mobile": True,
+        "locale": "zh-CN",
+        "service_workers": "allow",
+    }
+
+
+@pytest.fixture
+def context(browser: Browser, server: Server) -> Iterator[BrowserContext]:
+    ctx = browser.new_context(**context_options(server))
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    return context.new_page()
+
+
+def add_authenticator(page: Page) -> tuple[object, str]:
+    """A CDP virtual platform authenticator with user verification (fingerprint/face) always passing."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable", {"enableUI": False})
+    res = cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
+    return cdp, res["authenticatorId"]
+
+
+def invite_link(server: Server, role: str = "officer", agency: str = AGENCY, name: str = "") -> str:
+    """A one-time registration link from `casetrail invite` (the identity domain's bootstrap)."""
+    args = ["invite", "--agency", agency, "--role", role]
+    if name:
+        args += ["--name", name]
+    out = server.cli(*args).stdout
+    m = re.search(r"https?://\S+", out)
+    assert m, f"no link in: {out}"
+    return m.group(0)
+
+
+def wait_ready(page: Page) -> None:
+    page.wait_for_function("document.documentElement.dataset.ready === '1'", timeout=30_000)
+
+
+def register_officer(page: Page, server: Server, role: str = "officer", name: str = "") -> str:
+    """Invite a staff member with the CLI, open the link and register a passkey in the app.
+
+    Returns the registration link used. The page must already have a virtual authenticator.
+    """
+    if server.cli("invite", "--help", check=False).returncode != 0:
+        pytest.skip(
+            "staff sign-in needs `casetrail invite` from the identity domain, not present yet"
+        )
+    link = invite_link(server, role=role, name=name)
+    page.goto(link)
+    wait_ready(page)
+    page.locator("#register").click()
+    page.wait_for_function("location.hash === '#/' || location.hash === ''", timeout=30_000)
+    page.wait_for_selector("#new-case", timeout=30_000)
+    # Home keeps the agency's record forms for offline use; wait until it has.
+    page.wait_for_function("document.documentElement.dataset.offlineReady === '1'", timeout=30_000)
+    return link
+
+
+def outbox_items(page: Page) -> list[dict]:
+    """The outbox as stored in the page's IndexedDB (without blob bytes)."""
+    return page.evaluate(
+        """() => new Promise((resolve, reject) => {
+          const q = indexedDB.open('casetrail');
+          q.onerror = () => reject(q.error);
+          q.onsuccess = () => {
+            const r = q.result.transaction('outbox').objectStore('outbox').getAll();
+            r.onsuccess = () => resolve(r.result.sort((a, b) => a.seq - b.seq));
+          };
+        })"""
+    )
+
+
+def wait_all_sent(page: Page, timeout_s: float = 120) -> list[dict]:
+    """Wait until every outbox item is on the timeline; fail naming what is stuck."""
+    deadline = time.monotonic() + timeout_s
+    items: list[dict] = []
+    while time.monotonic() < deadline:
+        items = outbox_items(page)
+        if items and all(i["state"] == "sent" for i in items):
+            return items
+        if any(i["state"] == "rejected" for i in items):
+            break
+        page.evaluate("import('/js/outbox.js').then(o => o.kick())")
+        page.wait_for_timeout(500)
+    stuck = [
+        (i["type"], i["body"].get("kind"), i["state"], i.get("error"))
+        for i in items
+        if i["state"] != "sent"
+    ]
+    raise AssertionError(f"not all sent: {stuck}")

@@ -1,0 +1,78 @@
+"""Appends form one gap-free, fork-free chain per case, exactly once per client UUID."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+
+from backend.errors import Conflict, Invalid
+from backend.ledger.entry import Draft
+from backend.ledger.ledger import Ledger
+from backend.ledger.tables import LedgerEntry
+from tests.integration.ledger.drafts import note
+
+
+async def test_entries_chain_by_hash_in_sequence(ledger):
+    first = await ledger.append(note("case-1", "到达现场"))
+    second = await ledger.append(note("case-1", "出示执法证"))
+    assert (first.seq, second.seq) == (0, 1)
+    assert first.body["prev_hash"] is None
+    assert second.body["prev_hash"] == first.hash
+    assert [e.hash for e in await ledger.timeline("case-1")] == [first.hash, second.hash]
+
+
+async def test_resending_the_same_capture_returns_the_original_entry(ledger):
+    draft = note("case-1")
+    first = await ledger.append(draft)
+    again = await ledger.append(draft)
+    assert again.hash == first.hash
+    assert await LedgerEntry.count() == 1
+
+
+async def test_reusing_a_client_uuid_for_different_content_is_refused(ledger):
+    draft = note("case-1")
+    await ledger.append(draft)
+    with pytest.raises(Conflict):
+        await ledger.append(Draft(**{**draft.__dict__, "payload": {"text": "改过的"}}))
+
+
+async def test_unknown_kinds_and_schema_violations_are_refused_and_store_nothing(ledger):
+    with pytest.raises(Invalid, match="unknown entry kind"):
+        await ledger.append(Draft("case-1", "made.up", str(uuid.uuid4()), {}))
+    with pytest.raises(Invalid, match="payload invalid"):
+        await ledger.append(Draft("case-1", "note", str(uuid.uuid4()), {"text": 5}))
+    with pytest.raises(Invalid, match="claimed"):
+        await ledger.append(note("case-1", claimed={"geo": {"lat": 999, "lon": 0}}))
+    assert await LedgerEntry.count() == 0
+
+
+async def test_a_correction_points_at_what_it_corrects_and_the_original_stays(ledger):
+    original = await ledger.append(note("case-1", "当事人姓名：张三"))
+    fix = await ledger.append(
+        note("case-1", "当事人姓名：张山", corrects={"hash": original.hash, "reason": "笔误"})
+    )
+    assert fix.body["corrects"]["hash"] == original.hash
+    assert [e.payload["text"] for e in await ledger.timeline("case-1")] == [
+        "当事人姓名：张三",
+        "当事人姓名：张山",
+    ]
+    with pytest.raises(Invalid, match="not on this timeline"):
+        await ledger.append(note("case-2", corrects={"hash": original.hash, "reason": "x"}))
+
+
+async def test_fifty_concurrent_appenders_give_a_gap_free_fork_free_chain(ledger, engine, settings):
+    # Two independent ledger writers (as two server workers would be) race on one case.
+    other = Ledger.for_data_dir(engine, settings.data_dir, settings.log_name)
+    drafts = [note("busy-case", f"第{i}条") for i in range(60)]
+    entries = await asyncio.gather(
+        *[(ledger if i % 2 else other).append(d) for i, d in enumerate(drafts)]
+    )
+    timeline = await ledger.whole_timeline("busy-case")
+    assert [e.seq for e in timeline] == list(range(60))
+    for previous, entry in zip(timeline, timeline[1:], strict=False):
+        assert entry.body["prev_hash"] == previous.hash
+    assert sorted(e.log_index for e in entries) == list(range(60))
+    assert len({e.hash for e in entries}) == 60
+    await other.close()

@@ -1,0 +1,83 @@
+"""The `casetrail` command line as an archivist or auditor uses it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from backend.ledger.timestamp import verify_timestamp
+from tests.integration.ledger.drafts import note
+from tests.integration.ledger.test_tamper import drop_guards
+from tests.unit.ledger.test_timestamp import tsa  # noqa: F401 - the local TSA fixture
+
+CASETRAIL = str(Path(sys.executable).with_name("casetrail"))
+
+
+async def casetrail(settings, *args: str, cwd: Path | None = None) -> tuple[int, str]:
+    env = {
+        **os.environ,
+        "CASETRAIL_DATA_DIR": str(settings.data_dir),
+        "CASETRAIL_DATABASE_URL": settings.database_url,
+    }
+    process = await asyncio.create_subprocess_exec(
+        CASETRAIL, *args, env=env, cwd=cwd, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    out, _ = await process.communicate()
+    return process.returncode, out.decode()
+
+
+async def test_verify_says_ok_for_an_intact_log_and_names_the_first_bad_entry_otherwise(
+    ledger, engine, settings
+):
+    entries = [await ledger.append(note("case-7", f"第{i}步")) for i in range(4)]
+    code, out = await casetrail(settings, "verify")
+    assert code == 0, out
+    assert "OK whole log: 4 entries in 1 case(s)" in out
+
+    await drop_guards(engine)
+    await engine.run_ddl(
+        f"UPDATE ledger_entry SET body = replace(body, '第2步', '第5步') WHERE hash = '{entries[2].hash}'"
+    )
+    code, out = await casetrail(settings, "verify", "case-7")
+    assert code == 1
+    assert f"first bad: entry {entries[2].hash} (case case-7 seq 2)" in out
+
+
+async def test_an_exported_case_verifies_in_a_fresh_directory_with_no_database(
+    ledger, settings, tmp_path
+):
+    await ledger.append(note("case-8", "询问笔录"))
+    code, out = await casetrail(settings, "export", "case-8", "-o", str(tmp_path / "case-8.zip"))
+    assert code == 0, out
+    elsewhere = tmp_path / "auditor"
+    elsewhere.mkdir()
+    env_free = {"CASETRAIL_DATA_DIR": str(elsewhere / "nothing-here")}
+    process = await asyncio.create_subprocess_exec(
+        CASETRAIL, "verify", "--bundle", str(tmp_path / "case-8.zip"), cwd=elsewhere,
+        env={**os.environ, **env_free}, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    out, _ = await process.communicate()
+    assert process.returncode == 0, out.decode()
+    assert "OK bundle" in out.decode()
+    assert not (elsewhere / "nothing-here").exists()
+
+
+async def test_checkpoints_are_anchored_by_a_configured_time_stamp_authority(
+    engine,
+    settings,
+    tsa,  # noqa: F811
+):
+    from backend.ledger.ledger import Ledger
+
+    ledger = Ledger.for_data_dir(engine, settings.data_dir, settings.log_name, tsa["url"])
+    try:
+        await ledger.append(note("case-9"))
+        checkpoint = await ledger.checkpoint()
+        token = (await ledger.timestamp_tokens())[checkpoint.size]
+        assert verify_timestamp(token, checkpoint.note.encode(), tsa["chain"])
+    finally:
+        await ledger.close()

@@ -1,0 +1,356 @@
+"""Stories for the EXIF check: an officer's photo compared with what the phone claimed."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pillow_heif
+import pytest
+from PIL import ExifTags, Image
+
+from backend.evidence.exif_check import (
+    DeviceClaims,
+    ExifInvalid,
+    Finding,
+    Tolerances,
+    check_exif,
+    haversine_m,
+    read_exif,
+)
+
+CST = timezone(timedelta(hours=8))
+CAPTURED = datetime(2024, 5, 1, 10, 0, 30, tzinfo=CST)
+STEP_STARTED = CAPTURED - timedelta(minutes=2)
+RECEIVED = CAPTURED + timedelta(minutes=5)
+TIANANMEN = (39.9087, 116.3975)
+
+pillow_heif.register_heif_opener()
+
+
+def claims(**changes) -> DeviceClaims:
+    values = dict(
+        captured_at=CAPTURED,
+        clock_offset_ms=1500,
+        lat=TIANANMEN[0],
+        lon=TIANANMEN[1],
+        accuracy_m=12.0,
+        fix_time=CAPTURED,
+        device_id="device-1",
+        make="Xiaomi",
+        model="2211133C",
+    )
+    values.update(changes)
+    return DeviceClaims(**values)
+
+
+def dms(value: float) -> tuple[float, float, float]:
+    value = abs(value)
+    degrees = int(value)
+    minutes = int((value - degrees) * 60)
+    seconds = round((value - degrees - minutes / 60) * 3600, 4)
+    return (float(degrees), float(minutes), seconds)
+
+
+def exif_block(
+    *,
+    taken: str | None = "2024:05:01 10:00:00",
+    offset: str | None = "+08:00",
+    lat: float | None = TIANANMEN[0],
+    lon: float | None = TIANANMEN[1],
+    gps_utc: datetime | None = datetime(2024, 5, 1, 2, 0, 20, tzinfo=UTC),
+    make: str | None = "Xiaomi",
+    model: str | None = "2211133C",
+    software: str | None = "V14.0.6.0.TMCCNXM",
+) -> Image.Exif:
+    exif = Image.Exif()
+    for tag, value in (
+        (ExifTags.Base.Make, make),
+        (ExifTags.Base.Model, model),
+        (ExifTags.Base.Software, software),
+    ):
+        if value is not None:
+            # Chinese editors write UTF-8 into the ASCII-typed tag; Pillow would write "?".
+            exif[tag] = value if value.isascii() else value.encode()
+    ifd = exif.get_ifd(ExifTags.IFD.Exif)
+    if taken is not None:
+        ifd[ExifTags.Base.DateTimeOriginal] = taken
+    if offset is not None:
+        ifd[ExifTags.Base.OffsetTimeOriginal] = offset
+    if lat is not None and lon is not None:
+        gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+        gps[ExifTags.GPS.GPSLatitudeRef] = "N" if lat >= 0 else "S"
+        gps[ExifTags.GPS.GPSLatitude] = dms(lat)
+        gps[ExifTags.GPS.GPSLongitudeRef] = "E" if lon >= 0 else "W"
+        gps[ExifTags.GPS.GPSLongitude] = dms(lon)
+        if gps_utc is not None:
+            gps[ExifTags.GPS.GPSDateStamp] = gps_utc.strftime("%Y:%m:%d")
+            gps[ExifTags.GPS.GPSTimeStamp] = (
+                float(gps_utc.hour),
+                float(gps_utc.minute),
+                float(gps_utc.second),
+            )
+    return exif
+
+
+def photo(tmp_path: Path, name: str = "photo.jpg", fmt: str = "JPEG", **exif) -> Path:
+    path = tmp_path / name
+    Image.new("RGB", (64, 48), (90, 140, 60)).save(path, fmt, exif=exif_block(**exif))
+    return path
+
+
+def check(path: Path, device: DeviceClaims | None = None, **kw) -> list[Finding]:
+    return check_exif(
+        path,
+        device or claims(),
+        kw.pop("step_started_at", STEP_STARTED),
+        kw.pop("received_at", RECEIVED),
+        kw.pop("tolerances", Tolerances()),
+    )
+
+
+def codes(findings: list[Finding]) -> list[str]:
+    return [f.code for f in findings]
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [("photo.jpg", "JPEG"), ("photo.png", "PNG"), ("photo.webp", "WEBP")],
+)
+def test_phone_photo_matching_its_claims_is_consistent(tmp_path, name, fmt):
+    findings = check(photo(tmp_path, name, fmt))
+
+    assert codes(findings) == ["consistent"]
+    assert set(findings[0].detail["checked"]) == {
+        "software",
+        "device",
+        "time",
+        "step",
+        "gps_time",
+        "location",
+    }
+    assert findings[0].to_json() == {"code": "consistent", "detail": findings[0].detail}
+
+
+def test_heic_photo_from_an_iphone_is_read_and_consistent(tmp_path):
+    path = tmp_path / "photo.heic"
+    if not pillow_heif.libheif_info().get("HEIF"):
+        pytest.skip("libheif has no HEIC encoder here")
+    exif = exif_block(make="Apple", model="iPhone 14", software="17.1")
+    Image.new("RGB", (64, 48), (90, 140, 60)).save(path, "HEIF", exif=exif.tobytes())
+
+    findings = check(path, claims(make="Apple", model="iPhone 14"))
+
+    assert codes(findings) == ["consistent"]
+    assert read_exif(path).make == "Apple"
+
+
+def test_in_app_canvas_capture_without_exif_relies_on_device_claims(tmp_path):
+    path = tmp_path / "canvas.png"
+    Image.new("RGB", (64, 48), (1, 2, 3)).save(path, "PNG")
+
+    assert check(path) == [Finding("no_exif", {"basis": "device_claims"})]
+    assert read_exif(path).has_exif is False
+
+
+def test_photo_ten_minutes_off_the_claimed_time_is_time_skew(tmp_path):
+    path = photo(tmp_path, taken="2024:05:01 10:10:30", gps_utc=None)
+
+    [finding] = check(path)
+
+    assert finding.code == "time_skew"
+    assert finding.detail["source"] == "DateTimeOriginal"
+    assert finding.detail["skew_s"] == 600
+    assert finding.detail["tolerance_s"] == 300
+
+
+def test_device_clock_set_back_is_caught_by_satellite_time(tmp_path):
+    # The phone's clock says 10:00, the photo agrees, but GPS time is two hours later and
+    # the app never measured the clock offset.
+    path = photo(tmp_path, gps_utc=datetime(2024, 5, 1, 4, 0, 20, tzinfo=UTC))
+
+    [finding] = check(path, claims(clock_offset_ms=None))
+
+    assert finding.code == "time_skew"
+    assert finding.detail["source"] == "GPSDateTime"
+    assert finding.detail["skew_s"] == pytest.approx(7190)
+    assert finding.detail["clock_offset_known"] is False
+
+
+def test_exif_time_without_offset_is_read_in_the_claimed_zone_and_says_so(tmp_path):
+    path = photo(tmp_path, offset=None)
+
+    [finding] = check(path)
+
+    assert finding.code == "consistent"
+    assert "+08:00" in finding.detail["notes"][0]
+
+    [skewed] = check(photo(tmp_path, "late.jpg", offset=None, taken="2024:05:01 11:00:00"))
+    assert skewed.code == "time_skew"
+    assert skewed.detail["offset_assumed"] == "+08:00"
+
+
+def test_photo_taken_across_town_is_location_mismatch(tmp_path):
+    path = photo(tmp_path, lat=TIANANMEN[0], lon=TIANANMEN[1] + 0.01)
+
+    [finding] = check(path)
+
+    assert finding.code == "location_mismatch"
+    assert 840 < finding.detail["distance_m"] < 860
+    assert finding.detail["tolerance_m"] == 200
+    assert finding.detail["claimed"]["accuracy_m"] == 12.0
+
+
+def test_a_few_metres_of_gps_drift_is_no_mismatch(tmp_path):
+    path = photo(tmp_path, lat=TIANANMEN[0] + 0.0005, lon=TIANANMEN[1])
+
+    assert codes(check(path)) == ["consistent"]
+
+
+@pytest.mark.parametrize(
+    "software",
+    [
+        "Adobe Photoshop 25.0 (Windows)",
+        "Adobe Photoshop Lightroom Classic 13.0",
+        "Snapseed 2.0",
+        "GIMP 2.10.34",
+        "美图秀秀",
+        "PicsArt",
+    ],
+)
+def test_photo_touched_up_in_an_editor_is_edited(tmp_path, software):
+    [finding] = check(photo(tmp_path, software=software))
+
+    assert finding == Finding("edited", {"software": software, "editor": finding.detail["editor"]})
+
+
+@pytest.mark.parametrize(
+    "firmware", ["HDR+ 1.0.540104767zd", "G998BXXU5CVDD", "17.1.2", "Ver.1.00"]
+)
+def test_camera_firmware_version_is_not_an_edit(tmp_path, firmware):
+    assert codes(check(photo(tmp_path, software=firmware))) == ["consistent"]
+
+
+def test_old_photo_reused_for_a_later_step_is_older_than_step(tmp_path):
+    path = photo(tmp_path, taken="2024:05:01 10:00:00", gps_utc=None)
+    device = claims(captured_at=datetime(2024, 5, 1, 10, 0, 0, tzinfo=CST))
+
+    [finding] = check(path, device, step_started_at=CAPTURED + timedelta(hours=1))
+
+    assert finding.code == "older_than_step"
+    assert finding.detail["seconds_before_step"] == pytest.approx(3630 - 1.5)
+    assert finding.detail["tolerance_s"] == 600
+
+
+def test_photo_from_another_phone_is_device_mismatch(tmp_path):
+    path = photo(tmp_path, make="HUAWEI", model="ALN-AL00")
+
+    [finding] = check(path)
+
+    assert finding.code == "device_mismatch"
+    assert finding.detail["make"] == {"exif": "HUAWEI", "claimed": "Xiaomi"}
+    assert finding.detail["model"] == {"exif": "ALN-AL00", "claimed": "2211133C"}
+
+
+def test_device_is_compared_only_when_the_claim_names_one(tmp_path):
+    path = photo(tmp_path, make="HUAWEI", model="ALN-AL00")
+
+    [finding] = check(path, claims(make=None, model=None))
+
+    assert finding.code == "consistent"
+    assert "device" not in finding.detail["checked"]
+
+
+def test_model_with_the_make_repeated_matches_the_claim(tmp_path):
+    path = photo(tmp_path, make="Canon", model="Canon EOS R5", software=None)
+
+    assert codes(check(path, claims(make="CANON", model="EOS R5"))) == ["consistent"]
+
+
+def test_every_failing_check_is_reported(tmp_path):
+    path = photo(
+        tmp_path,
+        taken="2023:01:01 08:00:00",
+        gps_utc=datetime(2023, 1, 1, 0, 0, 0, tzinfo=UTC),
+        lat=31.2304,
+        lon=121.4737,
+        software="Snapseed 2.0",
+        make="HUAWEI",
+    )
+
+    assert set(codes(check(path))) == {
+        "edited",
+        "device_mismatch",
+        "time_skew",
+        "older_than_step",
+        "location_mismatch",
+    }
+
+
+@pytest.mark.parametrize(
+    ("exif", "message"),
+    [
+        ({"lat": 95.0}, "latitude"),
+        ({"lat": -91.0}, "latitude"),
+        ({"lon": 181.0}, "longitude"),
+        ({"taken": "1999:12:31 23:59:59"}, "before 2000"),
+        ({"taken": "0000:00:00 00:00:00"}, "not a valid date"),
+        ({"taken": "2024:05:03 10:00:00"}, "more than a day"),
+        ({"gps_utc": datetime(1998, 1, 1, tzinfo=UTC)}, "before 2000"),
+        ({"offset": "+99:00"}, "OffsetTimeOriginal"),
+    ],
+)
+def test_absurd_exif_is_refused_not_recorded(tmp_path, exif, message):
+    path = photo(tmp_path, **exif)
+
+    with pytest.raises(ExifInvalid, match=message) as raised:
+        check(path)
+    assert isinstance(raised.value, ValueError)
+
+
+def test_blank_exif_date_means_unknown_not_absurd(tmp_path):
+    path = photo(tmp_path, taken="    :  :     :  :  ", gps_utc=None)
+
+    finding = check(path)[0]
+
+    assert finding.code == "consistent"
+    assert "time" not in finding.detail["checked"]
+
+
+def test_naive_datetimes_are_refused():
+    with pytest.raises(ValueError, match="timezone-aware"):
+        check_exif(
+            Path("x"), claims(captured_at=datetime(2024, 5, 1)), None, RECEIVED, Tolerances()
+        )
+
+
+def test_read_exif_gives_facts_for_display(tmp_path):
+    facts = read_exif(photo(tmp_path, lat=-33.8568, lon=-151.2153))
+
+    shown = facts.to_json()
+    assert shown["taken_at"] == "2024-05-01T10:00:00+08:00"
+    assert shown["gps_time"] == "2024-05-01T02:00:20+00:00"
+    assert shown["gps_lat"] == pytest.approx(-33.8568, abs=1e-6)
+    assert shown["gps_lon"] == pytest.approx(-151.2153, abs=1e-6)
+    assert (shown["make"], shown["model"]) == ("Xiaomi", "2211133C")
+
+
+def test_haversine_knows_beijing_to_shanghai():
+    assert haversine_m(39.9042, 116.4074, 31.2304, 121.4737) == pytest.approx(1_067_000, rel=0.01)
+
+
+def test_checking_a_multi_megabyte_photo_reads_only_its_header(tmp_path):
+    path = tmp_path / "big.jpg"
+    noise = Image.effect_noise((2000, 1500), 90).convert("RGB")
+    noise.save(path, "JPEG", quality=95, exif=exif_block())
+    assert path.stat().st_size > 2_000_000
+
+    timings = []
+    for _ in range(5):
+        start = time.perf_counter()
+        findings = check(path)
+        timings.append(time.perf_counter() - start)
+
+    assert codes(findings) == ["consistent"]
+    assert min(timings) < 0.010
