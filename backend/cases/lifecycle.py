@@ -68,30 +68,27 @@ async def open_case(
             code="kind_not_in_pack",
         )
     case_id = case_id_for(client_id, case_id)
-    await ledger.append(
+    opened = Draft(
+        case_id=case_id,
+        kind="case.opened",
+        client_id=client_id,
+        payload={**payload, "agency_id": agency_id},
+        actor=actor,
+        device=device,
+        claimed=claimed,
+    )
+    team = [
         Draft(
             case_id=case_id,
-            kind="case.opened",
-            client_id=client_id,
-            payload={**payload, "agency_id": agency_id},
+            kind="case.member_added",
+            client_id=f"{client_id}:member:{staff_id}",
+            payload={"staff_id": staff_id, "role": "handler" if staff_id == actor else "officer"},
             actor=actor,
-            device=device,
-            claimed=claimed,
         )
-    )
-    for staff_id in dict.fromkeys([actor, *officers]):
-        await ledger.append(
-            Draft(
-                case_id=case_id,
-                kind="case.member_added",
-                client_id=f"{client_id}:member:{staff_id}",
-                payload={
-                    "staff_id": staff_id,
-                    "role": "handler" if staff_id == actor else "officer",
-                },
-                actor=actor,
-            )
-        )
+        for staff_id in dict.fromkeys([actor, *officers])
+    ]
+    # One transaction: nobody may see the case before its team can open it.
+    await ledger.append_all([opened, *team])
     return case_id
 
 

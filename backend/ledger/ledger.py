@@ -2,7 +2,8 @@
 
 Appends are group-committed: whichever caller finds no commit running becomes the committer
 and drains everything queued meanwhile into one durable transaction. No caller is answered
-before its entry is committed.
+before its entry is committed and every projection has seen it, so a caller's next read
+finds what it just wrote.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from backend.ledger.timestamp import TimestampError, request_timestamp
 from backend.ledger.writer import WriterConnection
 
 Listener = Callable[[list[Entry]], Awaitable[None]]
+Pending = tuple[Draft, int, "asyncio.Future[Entry]"]
 MAX_BATCH = 256
 log = logging.getLogger("casetrail.ledger")
 _CLAIMED = compile_schema(json.loads((SHARED / "schemas" / "claimed.schema.json").read_text()))
@@ -80,7 +82,8 @@ class Ledger:
         self.kinds = kinds or default_registry()
         self.clock = clock
         self.tree = MerkleTree()
-        self._pending: list[tuple[Draft, int, asyncio.Future[Entry]]] = []
+        # Groups of drafts that must land in one transaction (e.g. a case and its team).
+        self._pending: list[list[Pending]] = []
         self._committing = False
         self._listeners: list[Listener] = []
         self._tree_lock = asyncio.Lock()
@@ -101,27 +104,39 @@ class Ledger:
 
     async def append(self, draft: Draft) -> Entry:
         """Append one entry durably; a resend with the same client_id returns the original."""
-        check_envelope(draft)
-        version = self.kinds.validate(draft.kind, draft.payload)
-        future: asyncio.Future[Entry] = asyncio.get_running_loop().create_future()
-        self._pending.append((draft, version, future))
+        (entry,) = await self.append_all([draft])
+        return entry
+
+    async def append_all(self, drafts: list[Draft]) -> list[Entry]:
+        """Append several entries in one transaction, so no reader sees some without the rest."""
+        loop = asyncio.get_running_loop()
+        group: list[Pending] = []
+        for draft in drafts:
+            check_envelope(draft)
+            group.append(
+                (draft, self.kinds.validate(draft.kind, draft.payload), loop.create_future())
+            )
+        self._pending.append(group)
         if not self._committing:
             await self._drain()
-        return await future
+        return [await future for *_, future in group]
 
     async def _drain(self) -> None:
         self._committing = True
         try:
             while self._pending:
-                batch = self._pending[:MAX_BATCH]
-                del self._pending[: len(batch)]
+                batch: list[Pending] = []
+                while self._pending and (
+                    not batch or len(batch) + len(self._pending[0]) <= MAX_BATCH
+                ):
+                    batch.extend(self._pending.pop(0))
                 await self._commit(batch)
         finally:
             self._committing = False
             if self._pending:  # the committer was cancelled: hand over to a fresh task
                 asyncio.ensure_future(self._drain())
 
-    async def _commit(self, batch: list[tuple[Draft, int, asyncio.Future[Entry]]]) -> None:
+    async def _commit(self, batch: list[Pending]) -> None:
         try:
             results = await self._write([(d, v) for d, v, _ in batch])
         except BaseException as exc:
@@ -129,22 +144,24 @@ class Ledger:
                 if not future.done():
                     future.set_exception(exc if isinstance(exc, Exception) else RuntimeError(exc))
             raise
-        fresh: list[Entry] = []
-        for (*_, future), (result, is_new) in zip(batch, results, strict=True):
+        fresh = [result for result, is_new in results if is_new and isinstance(result, Entry)]
+        if fresh:
+            if self.tree.size == fresh[0].log_index:
+                for entry in fresh:
+                    self.tree.append(bytes.fromhex(entry.hash))
+            # Projections run before anyone is answered: read-your-writes for every caller.
+            for listener in self._listeners:
+                try:
+                    await listener(fresh)
+                except Exception:  # the entries are durable; a projection catches up next batch
+                    log.exception("projection listener failed")
+        for (*_, future), (result, _) in zip(batch, results, strict=True):
             if future.done():
                 continue
             if isinstance(result, Exception):
                 future.set_exception(result)
             else:
                 future.set_result(result)
-                if is_new:
-                    fresh.append(result)
-        if fresh:
-            if self.tree.size == fresh[0].log_index:
-                for entry in fresh:
-                    self.tree.append(bytes.fromhex(entry.hash))
-            for listener in self._listeners:
-                await listener(fresh)
 
     async def _write(self, batch: list[tuple[Draft, int]]) -> list[tuple[Entry | Exception, bool]]:
         for attempt in range(3):

@@ -39,7 +39,8 @@ export async function getCase(caseId) {
     return row;
   } catch (e) {
     const cached = await db.get("cases", caseId);
-    if (cached && (!(e instanceof ApiError) || e.transient || e.status === 404)) return cached;
+    // A case made on this device stays readable from the device until the server has all of it.
+    if (cached && (cached.local || !(e instanceof ApiError) || e.transient || e.status === 404)) return cached;
     throw e;
   }
 }

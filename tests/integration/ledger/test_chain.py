@@ -76,3 +76,45 @@ async def test_fifty_concurrent_appenders_give_a_gap_free_fork_free_chain(ledger
     assert sorted(e.log_index for e in entries) == list(range(60))
     assert len({e.hash for e in entries}) == 60
     await other.close()
+
+
+async def test_every_concurrent_appender_is_answered_only_after_projections_saw_its_entry(ledger):
+    # A caller that reads right after its append (a phone opening the case it just sent) must find
+    # it projected, even when another caller's commit carried its entry.
+    seen: set[str] = set()
+
+    async def slow_projection(entries):
+        await asyncio.sleep(0.01)
+        seen.update(e.hash for e in entries)
+
+    ledger.on_append(slow_projection)
+
+    async def append_then_read(i: int) -> bool:
+        entry = await ledger.append(note("busy-case", f"第{i}条"))
+        return entry.hash in seen
+
+    assert all(await asyncio.gather(*[append_then_read(i) for i in range(20)]))
+
+
+async def test_entries_appended_together_are_committed_in_one_batch(ledger):
+    batches: list[list[str]] = []
+
+    async def record(entries):
+        batches.append([e.case_id for e in entries])
+
+    ledger.on_append(record)
+    await asyncio.gather(
+        *[ledger.append(note("case-1", f"前{i}")) for i in range(3)],
+        ledger.append_all([note("case-2", "立案"), note("case-2", "成员")]),
+    )
+    assert any(b.count("case-2") == 2 for b in batches), "entries appended together were split"
+    assert await LedgerEntry.count() == 5
+
+
+async def test_a_failing_projection_does_not_lose_the_entry_or_block_the_answer(ledger):
+    async def broken(entries):
+        raise RuntimeError("projection bug")
+
+    ledger.on_append(broken)
+    entry = await ledger.append(note("case-1"))
+    assert [e.hash for e in await ledger.timeline("case-1")] == [entry.hash]
