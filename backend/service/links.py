@@ -40,6 +40,10 @@ def party_actor(token_sha256: str) -> str:
     return f"party:{token_sha256[:12]}"
 
 
+# The party page sends the token in this header; it is never part of a path or query.
+PARTY_TOKEN_HEADER = "x-party-token"
+
+
 def party_url(public_url: str, token: str) -> str:
     # The token rides in the fragment: browsers never send it to the server or in a Referer.
     return f"{public_url.rstrip('/')}/party/#{token}"

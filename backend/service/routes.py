@@ -51,11 +51,11 @@ def _ua(request: Request) -> str:
     return request.headers.get("user-agent", "")
 
 
-async def _link(request: Request, token: str) -> dict[str, Any]:
+async def _link(request: Request) -> dict[str, Any]:
     ip = _ip(request)
     THROTTLE.admit(ip)
     try:
-        return await links.resolve(token)
+        return await links.resolve(request.headers.get(links.PARTY_TOKEN_HEADER, ""))
     except links.LinkUnavailable:
         THROTTLE.failed(ip)
         raise
@@ -175,25 +175,26 @@ class ServiceOfficerController(Controller):
 
 
 class PartyController(Controller):
-    """The party's own routes: public, scoped to the one document the token serves."""
+    """The party's own routes: public, scoped to the one document the token serves.
 
-    path = "/party/{token:str}"
+    The token travels in a header, never in the path, so proxy and access logs never hold it.
+    """
+
+    path = "/party"
     tags = ["party"]
     opt = {"access": "public"}
 
     @get("/", operation_id="openServedDocument")
-    async def open(self, request: Request, token: str, ledger: Ledger) -> Response:
+    async def open(self, request: Request, ledger: Ledger) -> Response:
         """Open the served document's page; every call is recorded, the first is the moment of service."""
-        link = await _link(request, token)
+        link = await _link(request)
         view = await party.open_link(ledger, link, ip=_ip(request), user_agent=_ua(request))
         return Response(view, headers=NO_STORE)
 
     @get("/document", operation_id="servedDocumentPdf")
-    async def document(
-        self, request: Request, token: str, blobs: BlobStore, download: bool = False
-    ) -> Stream:
+    async def document(self, request: Request, blobs: BlobStore, download: bool = False) -> Stream:
         """The served PDF (inline for the page, or as a download)."""
-        link = await _link(request, token)
+        link = await _link(request)
         if link["first_opened_at"] is None:
             raise Invalid("请先打开文书页面 / Open the page first", code="not_opened")
         name = "document.pdf"
@@ -209,9 +210,9 @@ class PartyController(Controller):
         )
 
     @get("/passkey-options", operation_id="confirmationOptions")
-    async def passkey_options(self, request: Request, token: str, settings: Settings) -> Response:
+    async def passkey_options(self, request: Request, settings: Settings) -> Response:
         """WebAuthn creation options whose challenge is the document's SHA-256."""
-        link = await _link(request, token)
+        link = await _link(request)
         options = party.registration_options(link, settings.rp_id, settings.rp_name)
         return Response(json.loads(options), headers=NO_STORE)
 
@@ -219,14 +220,13 @@ class PartyController(Controller):
     async def confirm(
         self,
         request: Request,
-        token: str,
         data: Confirm,
         ledger: Ledger,
         blobs: BlobStore,
         settings: Settings,
     ) -> Response:
         """Confirm receipt by a drawn signature or a passkey ceremony; returns the receipt."""
-        link = await _link(request, token)
+        link = await _link(request)
         if data.method == "passkey":
             if not data.credential:
                 raise Invalid("credential missing", code="bad_ceremony")
@@ -252,9 +252,9 @@ class PartyController(Controller):
         return Response(receipt, status_code=201, headers=NO_STORE)
 
     @get("/receipt", operation_id="partyReceipt")
-    async def receipt(self, request: Request, token: str, ledger: Ledger) -> Response:
+    async def receipt(self, request: Request, ledger: Ledger) -> Response:
         """The party's receipt as a file to keep; `casetrail verify --receipt FILE` checks it offline."""
-        link = await _link(request, token)
+        link = await _link(request)
         body = await party.receipt_for(ledger, link)
         return Response(
             body,
@@ -270,11 +270,9 @@ class PartyController(Controller):
         status_code=201,
         request_max_body_size=MAX_ATTACHMENTS * MAX_ATTACHMENT + 1024 * 1024,
     )
-    async def statement(
-        self, request: Request, token: str, ledger: Ledger, blobs: BlobStore
-    ) -> Response:
+    async def statement(self, request: Request, ledger: Ledger, blobs: BlobStore) -> Response:
         """A statement or defence with attachments (multipart form), accepted until the deadline."""
-        link = await _link(request, token)
+        link = await _link(request)
         form = await request.form()
         files = [f for f in form.getall("files") if hasattr(f, "read")] if "files" in form else []
         if len(files) > MAX_ATTACHMENTS:

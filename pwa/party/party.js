@@ -1,8 +1,10 @@
 // The party's page: open the served document, confirm receipt, keep the receipt, answer in time.
-// The token lives in the URL fragment, so it never reaches a server log or a Referer header.
+// The token lives in the URL fragment and travels in a header, so it never reaches a server or proxy
+// log, a Referer header or the browser history of the API.
 
 const token = decodeURIComponent(location.hash.slice(1));
-const api = `/api/party/${encodeURIComponent(token)}`;
+const api = "/api/party";
+const auth = { "X-Party-Token": token };
 const $ = (id) => document.getElementById(id);
 
 const STRINGS = {
@@ -57,11 +59,26 @@ function show(id, on = true) { $(id).hidden = !on; }
 
 function message(el, text, kind = "note") { el.textContent = text; el.className = kind; }
 
-async function call(path, options = {}) {
-  const res = await fetch(api + path, { credentials: "omit", ...options });
+async function request(path, options = {}) {
+  const res = await fetch(api + path, { credentials: "omit", ...options, headers: { ...auth, ...options.headers } });
+  if (res.ok) return res;
   const body = await res.json().catch(() => ({}));
-  if (!res.ok) throw Object.assign(new Error(body.message || res.statusText), { status: res.status, body });
-  return body;
+  throw Object.assign(new Error(body.message || res.statusText), { status: res.status, body });
+}
+
+async function call(path, options = {}) {
+  return (await request(path, options)).json();
+}
+
+/** A file from the API as a local object URL (links and frames cannot send the token header). */
+async function objectUrl(path) {
+  return URL.createObjectURL(await (await request(path)).blob());
+}
+
+async function saveAs(path, filename) {
+  const a = Object.assign(document.createElement("a"), { href: await objectUrl(path), download: filename });
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
 }
 
 function render(v) {
@@ -88,7 +105,6 @@ function render(v) {
 
 function showReceipt(entryHash) {
   $("receipt-entry").textContent = entryHash;
-  $("receipt-download").href = api + "/receipt";
   show("receipt");
   show("confirm", false);
 }
@@ -102,10 +118,10 @@ async function open() {
     return;
   }
   show("status", false);
-  const pdf = api + "/document";
+  const pdf = await objectUrl("/document");
   $("pdf").data = pdf;
   $("pdf-frame").src = pdf;
-  $("download").href = pdf + "?download=true";
+  $("download").href = pdf;
   show("doc");
   show("confirm", !view.confirmed_entry);
   show("statement");
@@ -200,9 +216,7 @@ async function submitStatement(event) {
   const out = $("statement-result");
   message(out, t("working"));
   try {
-    const res = await fetch(api + "/statements", { method: "POST", body: new FormData(form), credentials: "omit" });
-    const body = await res.json().catch(() => ({}));
-    if (!res.ok) { message(out, body.message || res.statusText, "error"); return; }
+    const body = await call("/statements", { method: "POST", body: new FormData(form) });
     message(out, t("submitted"), "ok");
     form.reset();
     view.statements.push({ type: JSON.parse(body.entries[0].body).payload.type, at: JSON.parse(body.entries[0].body).received_at, entry_hash: body.entries[0].hash });
@@ -212,6 +226,10 @@ async function submitStatement(event) {
 
 $("lang").addEventListener("click", () => { lang = lang === "zh" ? "en" : "zh"; localStorage.setItem("party-lang", lang); applyLang(); });
 $("passkey").addEventListener("click", confirmWithPasskey);
+$("receipt-download").addEventListener("click", (event) => {
+  event.preventDefault();
+  saveAs("/receipt", "casetrail-receipt.json").catch((err) => message($("statement-result"), err.message, "error"));
+});
 $("statement-form").addEventListener("submit", submitStatement);
 setupPad();
 applyLang();

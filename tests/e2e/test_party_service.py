@@ -81,12 +81,21 @@ def test_party_opens_confirms_with_a_passkey_and_keeps_a_receipt_that_verifies_o
     page: Page, server: Server, served: dict, tmp_path: Path
 ) -> None:
     add_authenticator(page)
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
     page.goto(f"/party/#{served['open']}")
     expect(page.locator("#doc")).to_be_visible(timeout=30_000)
     expect(page.locator("#agency")).to_have_text("衡阳市蒸湘区人力资源和社会保障局")
     expect(page.locator("#recipient")).to_have_text("张*丰")
     expect(page.locator("#doc-hash")).to_have_text(served["pdf_sha256"])
-    assert page.locator("#pdf").get_attribute("data").endswith("/document")
+    shown = page.evaluate(
+        """async (url) => {
+            const digest = await crypto.subtle.digest("SHA-256", await (await fetch(url)).arrayBuffer());
+            return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+        }""",
+        page.locator("#pdf").get_attribute("data"),
+    )
+    assert shown == served["pdf_sha256"]
     assert page.viewport_size["width"] <= 420
     # Nothing but the served document: no phone number, no case title.
     body = page.content()
@@ -106,7 +115,11 @@ def test_party_opens_confirms_with_a_passkey_and_keeps_a_receipt_that_verifies_o
     assert any(b["kind"] == "service.opened" and b["payload"]["first"] for b in confirmed)
 
     pdf = tmp_path / "document.pdf"
-    pdf.write_bytes(page.request.get(f"/api/party/{served['open']}/document").body())
+    pdf.write_bytes(
+        page.request.get("/api/party/document", headers={"x-party-token": served["open"]}).body()
+    )
+    # The secret link never appeared in a URL the server (or a proxy's log) saw.
+    assert requested and not any(served["open"] in url for url in requested)
     check = server.cli("verify", "--receipt", str(receipt), "--document", str(pdf), check=False)
     assert check.returncode == 0, check.stderr
     assert check.stdout.startswith("OK receipt")
@@ -127,7 +140,8 @@ def test_party_is_refused_a_statement_after_the_deadline(
     expect(page.locator("#statement-deadline")).to_have_text("陈述申辩期限已届满，本链接不再接收。")
     expect(page.locator("#statement-form")).to_be_hidden()
     late = page.request.post(
-        f"/api/party/{served['late']}/statements",
+        "/api/party/statements",
+        headers={"x-party-token": served["late"]},
         multipart={"type": "statement", "text": "迟交的陈述"},
     )
     assert late.status == 403

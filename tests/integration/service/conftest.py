@@ -164,3 +164,8 @@ async def world(app_client) -> World:
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def as_party(token: str) -> dict[str, str]:
+    """The headers the party page sends: the token rides in a header, never in the URL."""
+    return {links.PARTY_TOKEN_HEADER: token}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from backend.ledger.entry import Draft
 from tests.integration.conftest import signed_in
-from tests.integration.service.conftest import AGENCY
+from tests.integration.service.conftest import AGENCY, as_party
 
 
 async def test_an_officer_makes_a_link_with_a_qr_code_then_revokes_it(app_client, world):
@@ -33,7 +33,7 @@ async def test_an_officer_makes_a_link_with_a_qr_code_then_revokes_it(app_client
         f"/api/cases/{world.case_id}/service/links", json=body, headers=me
     )
     assert again.status_code == 201 and again.json()["token"] is None
-    assert (await app_client.get(f"/api/party/{out['token']}")).status_code == 200
+    assert (await app_client.get("/api/party", headers=as_party(out["token"]))).status_code == 200
     listed = (await app_client.get(f"/api/cases/{world.case_id}/service/links", headers=me)).json()
     assert [x["status"] for x in listed] == ["active"] and listed[0]["served_at"]
     link_entry = out["link"]["link_entry"]
@@ -43,4 +43,4 @@ async def test_an_officer_makes_a_link_with_a_qr_code_then_revokes_it(app_client
         headers=me,
     )
     assert revoked.status_code == 201
-    assert (await app_client.get(f"/api/party/{out['token']}")).status_code == 404
+    assert (await app_client.get("/api/party", headers=as_party(out["token"]))).status_code == 404

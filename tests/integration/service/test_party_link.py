@@ -15,7 +15,7 @@ from backend.errors import Conflict
 from backend.service import links
 from backend.service.receipts import verify_receipt
 from backend.service.throttle import THROTTLE
-from tests.integration.service.conftest import now
+from tests.integration.service.conftest import as_party, now
 
 
 def signature_png() -> str:
@@ -57,8 +57,12 @@ async def test_the_token_is_long_random_and_only_its_hash_is_kept(world):
 async def test_every_opening_is_recorded_and_the_first_is_the_moment_of_service(app_client, world):
     await world.consent()
     made = await world.link()
-    first = await app_client.get(f"/api/party/{made.token}", headers={"user-agent": "Phone/1"})
-    second = await app_client.get(f"/api/party/{made.token}", headers={"user-agent": "Phone/2"})
+    first = await app_client.get(
+        "/api/party", headers={**as_party(made.token), "user-agent": "Phone/1"}
+    )
+    second = await app_client.get(
+        "/api/party", headers={**as_party(made.token), "user-agent": "Phone/2"}
+    )
     assert first.status_code == second.status_code == 200
     view = first.json()
     assert view["agency"]["name_zh"] == "衡阳市蒸湘区人力资源和社会保障局"
@@ -89,12 +93,14 @@ async def test_every_opening_is_recorded_and_the_first_is_the_moment_of_service(
 async def test_the_document_is_served_only_through_its_token(app_client, world):
     await world.consent()
     made = await world.link()
-    await app_client.get(f"/api/party/{made.token}")
-    pdf = await app_client.get(f"/api/party/{made.token}/document")
+    await app_client.get("/api/party", headers=as_party(made.token))
+    pdf = await app_client.get("/api/party/document", headers=as_party(made.token))
     assert pdf.status_code == 200
     assert pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF-")
-    download = await app_client.get(f"/api/party/{made.token}/document?download=true")
+    download = await app_client.get(
+        "/api/party/document?download=true", headers=as_party(made.token)
+    )
     assert download.headers["content-disposition"].startswith("attachment")
 
 
@@ -118,8 +124,10 @@ async def test_wrong_expired_and_revoked_tokens_look_exactly_alike(app_client, w
     )
     wrong = expired.token[:-4] + "AAAA"
     answers = [
-        await app_client.get(f"/api/party/{t}") for t in (wrong, expired.token, revoked.token, "x")
+        await app_client.get("/api/party", headers=as_party(t))
+        for t in (wrong, expired.token, revoked.token, "x")
     ]
+    answers.append(await app_client.get("/api/party"))  # no token at all
     assert {a.status_code for a in answers} == {404}
     assert len({a.content for a in answers}) == 1
     assert answers[0].json()["code"] == "link_unavailable"
@@ -134,12 +142,12 @@ async def test_a_guesser_is_throttled_after_the_limit_even_for_a_real_token(app_
     made = await world.link()
     limit = THROTTLE.failures.limit
     for i in range(limit):
-        guess = await app_client.get(f"/api/party/guess-{i:04d}-{'x' * 30}")
+        guess = await app_client.get("/api/party", headers=as_party(f"guess-{i:04d}-{'x' * 30}"))
         assert guess.status_code == 404
-    blocked = await app_client.get(f"/api/party/guess-final-{'x' * 30}")
+    blocked = await app_client.get("/api/party", headers=as_party(f"guess-final-{'x' * 30}"))
     assert blocked.status_code == 429
     assert blocked.json()["code"] == "too_many_requests"
-    assert (await app_client.get(f"/api/party/{made.token}")).status_code == 429
+    assert (await app_client.get("/api/party", headers=as_party(made.token))).status_code == 429
     # Another address is not affected.
     assert not THROTTLE.failures.full("203.0.113.9")
 
@@ -150,13 +158,15 @@ async def test_the_party_confirms_with_a_drawn_signature_and_gets_a_receipt(
     await world.consent()
     made = await world.link()
     refused = await app_client.post(
-        f"/api/party/{made.token}/confirm",
+        "/api/party/confirm",
+        headers=as_party(made.token),
         json={"method": "drawn", "png_base64": signature_png(), "strokes": STROKES},
     )
     assert refused.status_code == 409  # not opened yet: service comes first
-    await app_client.get(f"/api/party/{made.token}")
+    await app_client.get("/api/party", headers=as_party(made.token))
     done = await app_client.post(
-        f"/api/party/{made.token}/confirm",
+        "/api/party/confirm",
+        headers=as_party(made.token),
         json={"method": "drawn", "png_base64": signature_png(), "strokes": STROKES},
     )
     assert done.status_code == 201
@@ -167,20 +177,22 @@ async def test_the_party_confirms_with_a_drawn_signature_and_gets_a_receipt(
     ][0]
     assert confirmed.payload["method"] == "drawn"
     assert confirmed.body["blobs"] == [confirmed.payload["signature_blob"]]
-    kept = await app_client.get(f"/api/party/{made.token}/receipt")
+    kept = await app_client.get("/api/party/receipt", headers=as_party(made.token))
     assert kept.headers["content-disposition"].startswith("attachment")
     path = tmp_path / "receipt.json"
     path.write_text(kept.text)
     pdf = tmp_path / "doc.pdf"
-    pdf.write_bytes((await app_client.get(f"/api/party/{made.token}/document")).content)
+    pdf.write_bytes(
+        (await app_client.get("/api/party/document", headers=as_party(made.token))).content
+    )
     assert casetrail(["verify", "--receipt", str(path), "--document", str(pdf)]) == 0
 
 
 async def test_a_tampered_receipt_or_another_document_does_not_verify(app_client, world, tmp_path):
     await world.consent()
     made = await world.link()
-    await app_client.get(f"/api/party/{made.token}")
-    receipt = (await app_client.get(f"/api/party/{made.token}/receipt")).json()
+    await app_client.get("/api/party", headers=as_party(made.token))
+    receipt = (await app_client.get("/api/party/receipt", headers=as_party(made.token))).json()
     assert verify_receipt(receipt).ok
     forged = json.loads(json.dumps(receipt))
     forged["entries"][0]["body"] = forged["entries"][0]["body"].replace("张三丰", "李四")
@@ -198,9 +210,10 @@ async def test_a_statement_is_taken_before_the_deadline_and_refused_after(app_cl
     in_time = await world.link(statement_deadline=now() + timedelta(days=2))
     late = await world.link(statement_deadline=now() - timedelta(minutes=1))
     for made in (in_time, late):
-        await app_client.get(f"/api/party/{made.token}")
+        await app_client.get("/api/party", headers=as_party(made.token))
     ok = await app_client.post(
-        f"/api/party/{in_time.token}/statements",
+        "/api/party/statements",
+        headers=as_party(in_time.token),
         data={"type": "defence", "text": "我方已于三月足额支付工资。"},
         files={"files": ("bank.pdf", b"%PDF-1.4 bank slip", "application/pdf")},
     )
@@ -208,7 +221,8 @@ async def test_a_statement_is_taken_before_the_deadline_and_refused_after(app_cl
     assert verify_receipt(ok.json()).ok
     before = await kinds(world)
     refused = await app_client.post(
-        f"/api/party/{late.token}/statements",
+        "/api/party/statements",
+        headers=as_party(late.token),
         data={"type": "statement", "text": "迟到的陈述"},
     )
     assert refused.status_code == 403
@@ -227,7 +241,7 @@ async def test_a_statement_is_taken_before_the_deadline_and_refused_after(app_cl
 async def test_the_pack_sets_the_statement_deadline_from_the_moment_of_service(app_client, world):
     await world.consent()
     made = await world.link()
-    view = (await app_client.get(f"/api/party/{made.token}")).json()
+    view = (await app_client.get("/api/party", headers=as_party(made.token))).json()
     from backend.ledger.entry import parse_iso
 
     served, due = parse_iso(view["served_at"]), parse_iso(view["statement_deadline"])
@@ -244,3 +258,11 @@ async def test_officer_routes_refuse_callers_who_are_not_signed_in(app_client, w
     )
     assert response.status_code in (401, 403)
     assert "service.link_created" not in await kinds(world)
+
+
+async def test_the_token_never_travels_in_a_path_where_logs_would_keep_it(app_client, world):
+    await world.consent()
+    made = await world.link()
+    in_path = await app_client.get(f"/api/party/{made.token}")
+    assert in_path.status_code == 404
+    assert (await app_client.get("/api/party", headers=as_party(made.token))).status_code == 200
