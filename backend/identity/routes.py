@@ -17,6 +17,7 @@ from backend.identity.access_log import log_access
 from backend.identity.schemas import (
     CopyIn,
     CopyOut,
+    CoSignerOut,
     CredentialIn,
     Deactivate,
     ExportRequestIn,
@@ -382,7 +383,16 @@ class SignatureController(Controller):
         self, entry_hash: str, data: SignOptionsIn, settings: Settings, ledger: Ledger
     ) -> dict[str, Any]:
         """Options for navigator.credentials.get() whose challenge is this entry's hash."""
-        return await signatures.signing_options(settings, await ledger.get(entry_hash))
+        entry = await ledger.get(entry_hash)
+        return await signatures.signing_options(settings, entry, data.meaning, data.signer)
+
+    @get("/signers", operation_id="listCoSigners", opt={"access": "entry:read"})
+    async def signers(
+        self, entry_hash: str, ledger: Ledger, meaning: str = "co_sign"
+    ) -> list[CoSignerOut]:
+        """The case's members who may sign this entry with `meaning`, and who already did."""
+        rows = await signatures.co_signers(await ledger.get(entry_hash), meaning)
+        return [CoSignerOut(**r) for r in rows]
 
     @post("/", operation_id="signEntry", opt={"access": "entry:read"}, status_code=201)
     async def sign(
@@ -391,7 +401,14 @@ class SignatureController(Controller):
         """Sign an entry with a passkey (approve, legal review, attest ...); the signer is the passkey's owner."""
         signed: Entry = await ledger.get(entry_hash)
         entry = await signatures.sign_entry(
-            ledger, settings, signed, data.meaning, data.credential, data.client_id, data.comment
+            ledger,
+            settings,
+            signed,
+            data.meaning,
+            data.credential,
+            data.client_id,
+            data.comment,
+            expected_signer=data.signer,
         )
         return entry_out(entry)
 

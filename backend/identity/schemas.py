@@ -120,6 +120,8 @@ class MemberOut(msgspec.Struct):
 
 class SignOptionsIn(msgspec.Struct, forbid_unknown_fields=True):
     meaning: str = "approve"
+    # A colleague signing on this device names themselves: only their passkeys are offered.
+    signer: str | None = None
 
 
 class SignIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -127,6 +129,15 @@ class SignIn(msgspec.Struct, forbid_unknown_fields=True):
     credential: dict[str, Any]
     client_id: str | None = None
     comment: str | None = None
+    signer: str | None = None
+
+
+class CoSignerOut(msgspec.Struct):
+    """A case member who may sign an entry, and whether they already did."""
+
+    staff_id: str
+    name: str
+    signed: bool
 
 
 class SignatureOut(msgspec.Struct):

@@ -3,7 +3,13 @@
 Approvals, legal-review opinions and officers' attestations are `signature.passkey` entries on the
 signed entry's case. They verify later from the ledger alone: the public key is in the agency
 timeline's `passkey.registered` entry. Two officers can co-sign on one device one after the other:
-the signer is whoever owns the passkey that answered, not whoever holds the session.
+the signer is whoever owns the passkey that answered, not whoever holds the session. A colleague who
+signs on the session holder's phone names themselves first (`signer`): the options then allow only
+their passkeys and the server refuses an assertion from anyone else.
+
+The challenge is the entry hash, so it is the same for every ceremony over that entry; an assertion
+captured on the phone could be sent again under another meaning. Each assertion is therefore
+accepted once: a second one whose signed bytes match one on the ledger is a replay.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from backend.errors import Conflict, Forbidden, Invalid
 from backend.identity import passkeys
 from backend.identity.access import Principal, can_read_case, can_write_case
 from backend.identity.staff import principal_of_row
+from backend.identity.tables import CaseMember, Passkey, Staff
 from backend.ledger.entry import Draft, Entry
 from backend.ledger.ledger import Ledger
 from backend.ledger.tables import LedgerEntry
@@ -47,9 +54,57 @@ def challenge_for(entry_hash: str) -> bytes:
     return raw
 
 
-async def signing_options(settings: Settings, entry: Entry) -> dict[str, Any]:
-    """Options for navigator.credentials.get() whose challenge is the entry hash itself."""
-    return await passkeys.authentication_options(settings, challenge=challenge_for(entry.hash))
+async def signing_options(
+    settings: Settings, entry: Entry, meaning: str = "approve", signer: str | None = None
+) -> dict[str, Any]:
+    """Options for navigator.credentials.get() whose challenge is the entry hash itself.
+
+    With `signer`, only that staff member's live passkeys are allowed (a colleague signing on
+    someone else's phone picks their own account, not whichever passkey the phone offers first).
+    """
+    options = await passkeys.authentication_options(settings, challenge=challenge_for(entry.hash))
+    if signer is None:
+        return options
+    await may_sign(await _signer_principal(signer), entry.case_id, meaning)
+    keys = await Passkey.select(Passkey.credential_id, Passkey.transports).where(
+        (Passkey.staff_id == signer) & Passkey.revoked_at.is_null()
+    )
+    if not keys:
+        raise Forbidden("this colleague has no passkey to sign with", "no_passkey")
+    options["allowCredentials"] = [
+        {"type": "public-key", "id": k["credential_id"], "transports": json.loads(k["transports"])}
+        for k in keys
+    ]
+    return options
+
+
+async def _signer_principal(staff_id: str) -> Principal:
+    row = await Staff.select().where(Staff.staff_id == staff_id).first()
+    if row is None or not row["active"]:
+        raise Forbidden("no such active colleague", "not_member")
+    return principal_of_row(row)
+
+
+async def co_signers(signed: Entry, meaning: str) -> list[dict[str, Any]]:
+    """Case members who may sign `signed` with `meaning`, and whether each already has."""
+    members = await CaseMember.select(CaseMember.staff_id).where(
+        CaseMember.case_id == signed.case_id
+    )
+    ids = sorted({m["staff_id"] for m in members})
+    rows = await Staff.select().where(Staff.staff_id.is_in(ids)) if ids else []
+    done = await _signers_of(signed.case_id, signed.hash, meaning)
+    out = []
+    for row in sorted(rows, key=lambda r: r["name"]):
+        if not row["active"]:
+            continue
+        try:
+            await may_sign(principal_of_row(row), signed.case_id, meaning)
+        except Forbidden:
+            continue
+        out.append(
+            {"staff_id": row["staff_id"], "name": row["name"], "signed": row["staff_id"] in done}
+        )
+    return out
 
 
 async def may_sign(signer: Principal, case_id: str, meaning: str) -> None:
@@ -66,18 +121,38 @@ async def may_sign(signer: Principal, case_id: str, meaning: str) -> None:
         raise Forbidden("only officers on the case may attest", "not_member")
 
 
-async def _already_signed(
-    ledger: Ledger, case_id: str, signs: str, cred: str, meaning: str
-) -> bool:
+async def _case_signature_bodies(case_id: str) -> list[dict[str, Any]]:
     rows = await LedgerEntry.raw(
         "SELECT body FROM ledger_entry WHERE case_id = {} AND kind = {}", case_id, SIGNATURE_KIND
     )
-    for row in rows:
-        p = json.loads(row["body"])["payload"]
-        if (
-            p.get("signs") == signs
-            and p.get("credential_id") == cred
-            and p.get("meaning") == meaning
+    return [json.loads(row["body"]) for row in rows]
+
+
+async def _signers_of(case_id: str, signs: str, meaning: str) -> set[str]:
+    """Staff who signed the entry `signs` with `meaning`, with whichever of their passkeys."""
+    return {
+        b.get("actor")
+        for b in await _case_signature_bodies(case_id)
+        if b["payload"].get("signs") == signs and b["payload"].get("meaning") == meaning
+    }
+
+
+async def _replayed(case_id: str, cred: str, response: dict[str, Any]) -> bool:
+    """Whether these signed bytes (authenticator data + client data) are already on the ledger.
+
+    The signature itself is not compared: an ECDSA signature can be re-encoded without the key.
+    """
+
+    # Compared as bytes: base64 text can be padded or re-spelt and still decode the same.
+    def raw(text: str) -> bytes:
+        return _b64url(text.rstrip("="))
+
+    signed = (raw(response["authenticatorData"]), raw(response["clientDataJSON"]))
+    for b in await _case_signature_bodies(case_id):
+        p = b["payload"]
+        if p.get("credential_id") == cred and signed == (
+            raw(p["authenticator_data"]),
+            raw(p["client_data_json"]),
         ):
             return True
     return False
@@ -91,17 +166,25 @@ async def sign_entry(
     credential: dict[str, Any],
     client_id: str | None = None,
     comment: str | None = None,
+    expected_signer: str | None = None,
 ) -> Entry:
-    """Verify the assertion over `signed.hash` and append the `signature.passkey` entry."""
+    """Verify the assertion over `signed.hash` and append the `signature.passkey` entry.
+
+    `expected_signer` is the colleague who said they are signing: the passkey must be theirs.
+    """
     if signed.kind == SIGNATURE_KIND:
         raise Invalid("sign the step itself, not another signature", "bad_signed_entry")
     key, staff, _ = await passkeys.check_assertion(settings, credential, challenge_for(signed.hash))
     signer = principal_of_row(staff)
+    if expected_signer is not None and signer.staff_id != expected_signer:
+        raise Forbidden("the passkey that answered is not the named signer's", "wrong_signer")
     await may_sign(signer, signed.case_id, meaning)
     cred = key["credential_id"]
-    if await _already_signed(ledger, signed.case_id, signed.hash, cred, meaning):
-        raise Conflict("this passkey already signed this entry with this meaning", "already_signed")
+    if signer.staff_id in await _signers_of(signed.case_id, signed.hash, meaning):
+        raise Conflict("this officer already signed this entry with this meaning", "already_signed")
     response = credential["response"]
+    if await _replayed(signed.case_id, cred, response):
+        raise Conflict("this passkey answer was already used for a signature", "replayed_assertion")
     payload: dict[str, Any] = {
         "signs": signed.hash,
         "meaning": meaning,

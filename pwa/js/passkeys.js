@@ -99,18 +99,24 @@ export const signOutEverywhere = () => json("/api/session/everywhere/end", { met
 
 /**
  * Sign an entry: the challenge is the entry hash itself. `meaning` is "approve", "legal_review",
- * "attest_certificate_shown", "attest_refusal", "approve_export" ... Whoever touches the sensor signs:
- * a second officer can co-sign on the same device right after the first.
+ * "attest_certificate_shown", "attest_refusal", "approve_export" ... On a phone that holds several
+ * officers' passkeys, `signer` (a staff id) names who is signing: the phone then offers only that
+ * officer's passkey, and the server refuses an answer from anyone else's.
  */
-export async function signEntry(entryHash, meaning, { comment, clientId } = {}) {
+export async function signEntry(entryHash, meaning, { comment, clientId, signer } = {}) {
   const url = `/api/entries/${entryHash}/signatures`;
-  const options = await json(`${url}/options`, { method: "POST", body: { meaning } });
+  const named = signer ? { signer } : {};
+  const options = await json(`${url}/options`, { method: "POST", body: { meaning, ...named } });
   const credential = await get(options);
-  const body = { meaning, credential };
+  const body = { meaning, credential, ...named };
   if (comment) body.comment = comment;
   if (clientId) body.client_id = clientId;
   return json(url, { method: "POST", body });
 }
+
+/** The case members who may sign an entry with `meaning`, and whether each already has. */
+export const coSigners = (entryHash, meaning = "co_sign") =>
+  json(`/api/entries/${entryHash}/signatures/signers?meaning=${encodeURIComponent(meaning)}`);
 
 /** The case's signatures, each checked by the server against the ledger's registered keys. */
 export const caseSignatures = (caseId) => json(`/api/cases/${encodeURIComponent(caseId)}/signatures`);

@@ -451,28 +451,62 @@ export async function render({ id, step: stepId }, query) {
     );
   }
 
-  // -- co-signing by officers with passkeys, one after the other on this device, once the entry has its hash
+  // -- co-signing by officers with passkeys, one after the other on this device, once the entry has its hash.
+  // A shared phone holds several officers' passkeys: each signer is named first, so the phone offers only
+  // that officer's passkey and the server checks the passkey that answered is theirs.
   const cosignBox = h("div", { id: "cosign-box" });
-  async function cosign(item) {
+  const signedList = h("div", { id: "cosigned-list" });
+  async function cosign(item, signer) {
     const pk = await session.passkeys();
     if (!pk.signEntry) return toast(t("cosign.unavailable"), "error");
     try {
-      // Whoever touches the sensor signs: officers co-sign one after the other on this device.
       const refused = (item.body.payload.signatures || []).some((x) => x.method === "refused");
-      const res = await pk.signEntry(item.result.hash, refused ? "attest_refusal" : "co_sign", { clientId: crypto.randomUUID() });
-      toast(t("cosign.done", { name: res?.name || res?.actor || "" }));
-      cosignBox.append(h("div", { class: "badge ok cosigned" }, `${t("cosign.signed")} ${res?.hash ? res.hash.slice(0, 12) : ""}`));
+      const meaning = refused ? "attest_refusal" : "co_sign";
+      const res = await pk.signEntry(item.result.hash, meaning, { clientId: crypto.randomUUID(), signer: signer.staff_id });
+      toast(t("cosign.done", { name: signer.name }));
+      signedList.append(h("div", { class: "badge ok cosigned", dataset: { signer: res?.actor || signer.staff_id } },
+        `${t("cosign.signed")} ${signer.name} ${res?.hash ? res.hash.slice(0, 12) : ""}`));
+      await renderOthers(item, meaning);
     } catch (e) { fail(e); }
+  }
+  const othersBox = h("div", { id: "cosign-others" });
+  async function renderOthers(item, meaning) {
+    const pk = await session.passkeys();
+    let signers;
+    try {
+      signers = await pk.coSigners(item.result.hash, meaning);
+    } catch {
+      othersBox.replaceChildren(h("p", { class: "muted" }, t("cosign.signers_offline")));
+      return;
+    }
+    const mine = signers.find((x) => x.staff_id === me?.staff_id);
+    const mineBtn = document.getElementById("cosign");
+    if (mineBtn && mine?.signed) mineBtn.disabled = true;
+    const others = signers.filter((x) => x.staff_id !== me?.staff_id && !x.signed);
+    if (!others.length) {
+      othersBox.replaceChildren(h("p", { class: "muted" }, t("cosign.none_other")));
+      return;
+    }
+    const pick = h("select", { id: "cosigner" }, others.map((x) => h("option", { value: x.staff_id }, x.name)));
+    othersBox.replaceChildren(
+      h("h3", {}, t("cosign.other")),
+      h("label", { for: "cosigner" }, t("cosign.pick")), pick,
+      h("button", { class: "primary", id: "cosign-other", onclick: () => cosign(item, others.find((x) => x.staff_id === pick.value)) }, t("cosign.other_button")),
+    );
   }
   function renderCosign(item) {
     if (item.state !== "sent") {
       cosignBox.replaceChildren(h("p", { class: "muted" }, t("cosign.after_sync")));
       return;
     }
+    const refused = (item.body.payload.signatures || []).some((x) => x.method === "refused");
+    const self = { staff_id: me?.staff_id, name: me?.name || me?.staff_id || "" };
     cosignBox.replaceChildren(
       h("p", {}, t("cosign.hint")), h("p", { class: "mono" }, item.result.hash),
-      h("button", { class: "primary", id: "cosign", onclick: () => cosign(item) }, t("cosign.button")),
+      h("button", { class: "primary", id: "cosign", onclick: () => cosign(item, self) }, t("cosign.me", { name: self.name })),
+      signedList, othersBox,
     );
+    renderOthers(item, refused ? "attest_refusal" : "co_sign");
   }
 
   async function submit() {
