@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from backend.errors import Gone, NotFound
+from backend.identity.access import Principal
 from backend.identity.staff import agency_timeline, check_roles, ensure_agency, new_staff_id
 from backend.identity.tables import Invite, Staff
 from backend.ledger.entry import Draft, utc_iso
@@ -84,17 +85,124 @@ async def create_invite(
     }
 
 
+def _refusal(row: dict[str, Any], now: datetime) -> Gone | None:
+    """Why an invitation can no longer be used, or None while it is pending."""
+    if row["used_at"] is not None:
+        return Gone("this invitation link was already used", code="invite_used")
+    if row["cancelled_at"] is not None:
+        return Gone(
+            "this invitation link was cancelled; ask for a new one", code="invite_cancelled"
+        )
+    if row["expires_at"] <= now:
+        return Gone("this invitation link expired; ask for a new one", code="invite_expired")
+    return None
+
+
 async def open_invite(token: str, now: datetime | None = None) -> dict[str, Any]:
     """The invitation behind a token, if it is still usable."""
     now = now or datetime.now(UTC)
     row = await Invite.select().where(Invite.token_hash == token_hash(token or "")).first()
     if row is None:
         raise NotFound("this invitation link is not valid", code="invite_not_found")
-    if row["used_at"] is not None:
-        raise Gone("this invitation link was already used", code="invite_used")
-    if row["expires_at"] <= now:
-        raise Gone("this invitation link expired; ask for a new one", code="invite_expired")
+    refusal = _refusal(row, now)
+    if refusal is not None:
+        raise refusal
     return row
+
+
+def _pending_json(row: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    # Deliberately without token_hash: the list must not help anyone use the link.
+    return {
+        "staff_id": row["staff_id"],
+        "name": row["name"],
+        "roles": json.loads(row["roles"] or "[]"),
+        "unit_id": row["unit_id"],
+        "cert_number": row["cert_number"],
+        "cert_valid_until": row["cert_valid_until"],
+        "invited_by": row["created_by"],
+        "invited_by_name": names.get(row["created_by"] or ""),
+        "created_at": utc_iso(row["created_at"]),
+        "expires_at": utc_iso(row["expires_at"]),
+    }
+
+
+async def pending_invites(agency_id: str, now: datetime | None = None) -> list[dict[str, Any]]:
+    """The agency's invitations that could still be used to register, newest first."""
+    now = now or datetime.now(UTC)
+    rows = await Invite.select().where(
+        (Invite.agency_id == agency_id) & Invite.used_at.is_null() & Invite.cancelled_at.is_null()
+    )
+    # Expiry is judged by the same Python comparison the link uses, so list and link never disagree.
+    rows = [r for r in rows if r["expires_at"] > now]
+    rows.sort(key=lambda r: r["created_at"], reverse=True)
+    inviters = sorted({r["created_by"] for r in rows if r["created_by"]})
+    names: dict[str, str] = {}
+    if inviters:
+        for staff in await Staff.select(Staff.staff_id, Staff.name).where(
+            Staff.staff_id.is_in(inviters)
+        ):
+            names[staff["staff_id"]] = staff["name"]
+    return [_pending_json(r, names) for r in rows]
+
+
+def _cancel_draft(row: dict[str, Any], actor: str | None, reason: str) -> Draft:
+    payload: dict[str, Any] = {
+        "staff_id": row["staff_id"],
+        "name": row["name"],
+        "roles": json.loads(row["roles"] or "[]"),
+        "invited_by": row["created_by"],
+    }
+    if reason:
+        payload["reason"] = reason
+    # One cancellation per invitation: a retry returns the first entry instead of adding another.
+    return Draft(
+        agency_timeline(row["agency_id"]),
+        "staff.invite_cancelled",
+        f"invite-cancelled:{row['staff_id']}",
+        payload,
+        actor=actor,
+    )
+
+
+async def cancel_invite(
+    ledger: Ledger, admin: Principal, staff_id: str, reason: str = ""
+) -> dict[str, Any]:
+    """An admin withdraws a pending invitation of their own agency; the link stops working at once."""
+    row = await Invite.select().where(Invite.staff_id == staff_id).first()
+    # Another agency's invitation is answered like an unknown one: no cross-agency probing.
+    if row is None or row["agency_id"] != admin.agency_id:
+        raise NotFound("no such invitation", code="invite_not_found")
+    now = datetime.now(UTC)
+    if row["cancelled_at"] is None:
+        refusal = _refusal(row, now)
+        if refusal is not None:
+            raise refusal
+        # Conditional, so a registration finishing at the same moment either wins or loses whole.
+        taken = (
+            await Invite.update(
+                {
+                    Invite.cancelled_at: now,
+                    Invite.cancelled_by: admin.staff_id,
+                    Invite.cancel_reason: reason,
+                }
+            )
+            .where(
+                (Invite.id == row["id"]) & Invite.used_at.is_null() & Invite.cancelled_at.is_null()
+            )
+            .returning(Invite.id)
+        )
+        if not taken:
+            raise Gone("this invitation link was already used", code="invite_used")
+        row = {**row, "cancelled_at": now, "cancelled_by": admin.staff_id, "cancel_reason": reason}
+    # The link is refused before the entry is written. Should the append fail, cancelling again
+    # appends the missing entry; once written, the same stored draft returns the first entry.
+    entry = await ledger.append(_cancel_draft(row, row["cancelled_by"], row["cancel_reason"] or ""))
+    return {
+        "staff_id": row["staff_id"],
+        "name": row["name"],
+        "cancelled_at": utc_iso(row["cancelled_at"]),
+        "entry_hash": entry.hash,
+    }
 
 
 def invited_staff(invite: dict[str, Any]) -> dict[str, Any]:
@@ -107,14 +215,21 @@ def invited_staff(invite: dict[str, Any]) -> dict[str, Any]:
 
 
 async def use_invite(invite: dict[str, Any]) -> None:
-    """Mark used exactly once (a concurrent second use gets Gone) and create the staff member."""
+    """Mark used exactly once (a concurrent second use or a cancellation gets Gone), create the staff member."""
     taken = (
         await Invite.update({Invite.used_at: datetime.now(UTC)})
-        .where((Invite.token_hash == invite["token_hash"]) & Invite.used_at.is_null())
+        .where(
+            (Invite.token_hash == invite["token_hash"])
+            & Invite.used_at.is_null()
+            & Invite.cancelled_at.is_null()
+        )
         .returning(Invite.id)
     )
     if not taken:
-        raise Gone("this invitation link was already used", code="invite_used")
+        # Used by a concurrent registration, or cancelled while this one was in progress.
+        now_row = await Invite.select().where(Invite.token_hash == invite["token_hash"]).first()
+        refusal = _refusal(now_row, datetime.now(UTC)) if now_row else None
+        raise refusal or Gone("this invitation link was already used", code="invite_used")
     await Staff.insert(
         Staff(
             staff_id=invite["staff_id"],

@@ -34,7 +34,15 @@ async def invite_certificates(engine: Engine) -> None:
         await add_column(engine, "identity_invite", column, f"VARCHAR({width})")
 
 
+async def invite_cancellation(engine: Engine) -> None:
+    """A link sent to the wrong person must stop working before it expires."""
+    await add_column(engine, "identity_invite", "cancelled_at", "TIMESTAMPTZ")
+    await add_column(engine, "identity_invite", "cancelled_by", "VARCHAR(80)")
+    await add_column(engine, "identity_invite", "cancel_reason", "TEXT")
+
+
 MIGRATIONS = [
     ("identity.0001_agencies_staff_passkeys_sessions", create_identity),
     ("identity.0002_invite_certificates", invite_certificates),
+    ("identity.0003_invite_cancellation", invite_cancellation),
 ]

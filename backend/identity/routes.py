@@ -21,6 +21,8 @@ from backend.identity.schemas import (
     CredentialIn,
     Deactivate,
     ExportRequestIn,
+    InviteCancel,
+    InviteCancelledOut,
     InviteIn,
     InviteInfo,
     InviteOut,
@@ -29,6 +31,7 @@ from backend.identity.schemas import (
     MemberRemoval,
     MeOut,
     PasskeyOut,
+    PendingInviteOut,
     PermissionOut,
     RegisteredOut,
     RevokedOut,
@@ -246,6 +249,25 @@ class StaffController(Controller):
         # A QR code, so the new colleague can open the link on their own phone.
         qr = segno.make(made["link"], error="m").svg_inline(scale=4)
         return InviteOut(made["link"], made["staff_id"], made["expires_at"], qr)
+
+    @get("/invites", operation_id="listPendingInvites", opt={"access": "role:admin"})
+    async def pending(self, request: Request) -> list[PendingInviteOut]:
+        """The admin's agency's invitations not yet used, cancelled or expired (tokens never shown)."""
+        rows = await invites.pending_invites(principal_of(request).agency_id)
+        return [PendingInviteOut(**r) for r in rows]
+
+    @post(
+        "/invites/{staff_id:str}/cancel",
+        operation_id="cancelInvite",
+        opt={"access": "role:admin"},
+        status_code=200,
+    )
+    async def cancel_invite(
+        self, request: Request, staff_id: str, data: InviteCancel, ledger: Ledger
+    ) -> InviteCancelledOut:
+        """Cancel a pending invitation (a ledger entry); its link is refused from now on."""
+        done = await invites.cancel_invite(ledger, principal_of(request), staff_id, data.reason)
+        return InviteCancelledOut(**done)
 
     @get("/staff", operation_id="listStaff", opt={"access": "role:admin|supervisor"})
     async def list_staff(self, request: Request) -> list[StaffOut]:

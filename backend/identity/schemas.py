@@ -68,6 +68,32 @@ class InviteOut(msgspec.Struct):
     qr_svg: str
 
 
+class PendingInviteOut(msgspec.Struct):
+    """A pending invitation as admins see it: who and for what, never its token."""
+
+    staff_id: str
+    name: str
+    roles: list[str]
+    unit_id: str | None
+    cert_number: str | None
+    cert_valid_until: str | None
+    invited_by: str | None
+    invited_by_name: str | None
+    created_at: str
+    expires_at: str
+
+
+class InviteCancel(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Annotated[str, msgspec.Meta(max_length=500)] = ""
+
+
+class InviteCancelledOut(msgspec.Struct):
+    staff_id: str
+    name: str
+    cancelled_at: str
+    entry_hash: str
+
+
 class InviteInfo(msgspec.Struct):
     name: str
     agency_id: str

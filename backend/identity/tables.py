@@ -69,6 +69,9 @@ class Invite(Table, tablename="identity_invite"):
     used_at = Timestamptz(null=True, default=None)
     cert_number = Varchar(length=80, null=True, default=None)
     cert_valid_until = Varchar(length=10, null=True, default=None)
+    cancelled_at = Timestamptz(null=True, default=None)
+    cancelled_by = Varchar(length=80, null=True, default=None)
+    cancel_reason = Text(null=True, default=None)
 
 
 class Challenge(Table, tablename="identity_challenge"):

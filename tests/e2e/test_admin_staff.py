@@ -148,6 +148,80 @@ def test_admin_invites_an_officer_and_a_supervisor_and_deactivating_the_officer_
         admin_ctx.close()
 
 
+def test_admin_cancels_an_invitation_sent_to_the_wrong_person_and_its_link_stops_working(
+    browser: Browser, server: Server
+) -> None:
+    # An agency of its own, so other tests' unused links do not show among its pending invitations.
+    agency = "lingchuan-finance"
+    admin_ctx, admin = person(
+        browser, server, invite_link(server, role="admin", agency=agency, name="陈管理员")
+    )
+    admin.locator("nav.tabs #tab-admin").click()
+    expect(admin.locator("#no-pending-invites")).to_be_visible()
+
+    wrong_link = invite_in_app(admin, "发错的人", ["officer", "approver"], "稽查科")
+    right_link = invite_in_app(admin, "孙警官", ["officer"], "稽查科")
+    pending = admin.locator("#pending-invites .invite-pending")
+    expect(pending).to_have_count(2)
+    wrong = admin.locator("#pending-invites .invite-pending", has_text="发错的人")
+    expect(wrong).to_contain_text("邀请人：陈管理员")
+    expect(wrong).to_contain_text("稽查科")
+    expect(wrong.locator(".invite-roles [data-role]")).to_have_text(["负责人", "执法人员"])
+    # The list tells who and what, never the links themselves.
+    listed = admin.locator("#pending-invites").inner_html()
+    assert wrong_link.split("token=")[1] not in listed
+    assert right_link.split("token=")[1] not in listed
+
+    # Cancelling asks first: dismissing the question leaves the invitation pending.
+    wrong.locator(".cancel-invite").click()
+    admin.locator("dialog.ask[open] button[type=button]").click()
+    expect(pending).to_have_count(2)
+    wrong.locator(".cancel-invite").click()
+    admin.locator("dialog.ask[open] textarea").fill("链接发错人")
+    admin.locator("dialog.ask[open] button.primary").click()
+    expect(pending).to_have_count(1)
+    expect(pending).to_contain_text("孙警官")
+
+    # Whoever received the wrong link is told it was cancelled; no account is made.
+    stray_ctx = browser.new_context(**context_options(server))
+    stray = stray_ctx.new_page()
+    add_authenticator(stray)
+    right_ctx = None
+    try:
+        stray.goto(wrong_link)
+        wait_ready(stray)
+        stray.locator("#register").click()
+        expect(stray.locator("#invite-refused")).to_have_text(
+            "此邀请已被作废，请向管理员索取新的链接。"
+        )
+        expect(stray.locator("#register")).to_be_hidden()
+        token = wrong_link.split("token=")[1]
+        refused = api(stray, f"/api/invites/{token}")
+        assert (refused["status"], refused["code"]) == (410, "invite_cancelled")
+        assert api(stray, "/api/me")["status"] == 401
+        assert "发错的人" not in [s["name"] for s in api(admin, "/api/staff")["data"]]
+
+        # The cancellation is on the agency's timeline, by the admin, with the reason.
+        timeline = api(admin, f"/api/cases/agency:{agency}/timeline?limit=1000")["data"]
+        cancelled = [e for e in timeline["entries"] if e["kind"] == "staff.invite_cancelled"]
+        me = api(admin, "/api/me")["data"]
+        assert [(e["actor"], e["payload"]["name"], e["payload"]["reason"]) for e in cancelled] == [
+            (me["staff_id"], "发错的人", "链接发错人")
+        ]
+
+        # The right person's link still works, and then nothing is pending any more.
+        right_ctx, _ = person(browser, server, right_link)
+        admin.reload()
+        wait_ready(admin)
+        expect(admin.locator("#no-pending-invites")).to_be_visible()
+        expect(admin.locator("#staff-list .staff", has_text="孙警官")).to_have_count(1)
+    finally:
+        stray_ctx.close()
+        if right_ctx is not None:
+            right_ctx.close()
+        admin_ctx.close()
+
+
 def test_my_passkeys_add_a_tablet_revoke_it_and_sign_out_everywhere(
     browser: Browser, server: Server
 ) -> None:

@@ -1,4 +1,5 @@
-// Agency administration: the staff list, inviting a colleague (one-time link), changing roles, deactivating.
+// Agency administration: the staff list, inviting a colleague (one-time link), pending invitations
+// (cancel one sent to the wrong person), changing roles, deactivating.
 import { json } from "../api.js";
 import { ask, h, toast } from "../dom.js";
 import { isEn, t } from "../i18n.js";
@@ -7,6 +8,7 @@ import * as session from "../session.js";
 export const ROLES = ["officer", "legal_reviewer", "approver", "supervisor", "archivist", "admin"];
 
 const today = () => new Date().toISOString().slice(0, 10);
+const when = (iso) => new Date(iso).toLocaleString(isEn() ? "en-GB" : "zh-CN");
 
 function roleChecks(name, checked = []) {
   return h("fieldset", { class: "roles" },
@@ -105,10 +107,37 @@ function inviteResult(made, name) {
   } else qr = made.qr_png_base64 ? h("img", { class: "qr", alt: "QR", src: `data:image/png;base64,${made.qr_png_base64}` }) : null;
   return h("div", { class: "card invite-result", dataset: { staffId: made.staff_id } },
     h("b", {}, t("admin.invite_made", { name })),
-    h("p", { class: "muted" }, t("admin.invite_once", { time: new Date(made.expires_at).toLocaleString(isEn() ? "en-GB" : "zh-CN") })),
+    h("p", { class: "muted" }, t("admin.invite_once", { time: when(made.expires_at) })),
     h("textarea", { id: "invite-link", class: "mono", readOnly: true, rows: 3, onfocus: (e) => e.target.select() }, made.link),
     h("div", { class: "row" }, copyButton(made.link)),
     qr);
+}
+
+function pendingCard(inv, reload) {
+  async function cancel() {
+    const reason = await ask(t("admin.invite_cancel_confirm", { name: inv.name }), {
+      label: t("admin.invite_cancel_reason"), required: false, okText: t("admin.invite_cancel"),
+    });
+    if (reason === null) return;
+    try {
+      await json(`/api/invites/${encodeURIComponent(inv.staff_id)}/cancel`, { method: "POST", body: reason ? { reason } : {} });
+      toast(t("admin.invite_cancelled_done", { name: inv.name }));
+      // The link may still be on screen from when it was made; it no longer works, so hide it.
+      document.querySelector(`#invite-result .invite-result[data-staff-id="${CSS.escape(inv.staff_id)}"]`)?.remove();
+      reload();
+    } catch (err) {
+      toast(err.message, "error");
+      reload();
+    }
+  }
+  const by = inv.invited_by ? t("admin.invite_by", { name: inv.invited_by_name || inv.invited_by }) : t("admin.invite_by_cli");
+  return h("div", { class: "card invite-pending", dataset: { staffId: inv.staff_id } },
+    h("div", { class: "row" },
+      h("b", { class: "grow invite-name" }, inv.name),
+      h("button", { class: "danger cancel-invite", onclick: cancel }, t("admin.invite_cancel"))),
+    h("div", { class: "invite-roles" }, inv.roles.map((r) => h("span", { class: "badge", dataset: { role: r } }, t(`role.${r}`))), " "),
+    h("div", { class: "muted" }, `${t("admin.unit")}: ${inv.unit_id || "—"} · ${by}`),
+    h("div", { class: "muted invite-times" }, t("admin.invite_times", { created: when(inv.created_at), expires: when(inv.expires_at) })));
 }
 
 function inviteForm(onInvited) {
@@ -162,11 +191,24 @@ export async function render() {
       list.replaceChildren(h("p", { class: "card screen-error" }, e.message));
     }
   }
-  await reload();
+  const pending = h("div", { id: "pending-invites" });
+  async function reloadPending() {
+    try {
+      const invites = await json("/api/invites");
+      pending.replaceChildren(...(invites.length
+        ? invites.map((inv) => pendingCard(inv, reloadPending))
+        : [h("p", { class: "muted", id: "no-pending-invites" }, t("admin.pending_none"))]));
+    } catch (e) {
+      pending.replaceChildren(h("p", { class: "card screen-error" }, e.message));
+    }
+  }
+  await Promise.all([reload(), reloadPending()]);
   return h("section", { class: "admin" },
     h("h1", {}, t("admin.title")),
     h("h2", {}, t("admin.invite_title")),
-    inviteForm(),
+    inviteForm(reloadPending),
+    h("h2", {}, t("admin.pending_title")),
+    pending,
     h("h2", {}, t("admin.staff")),
     list);
 }

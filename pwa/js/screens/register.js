@@ -4,9 +4,12 @@ import { t } from "../i18n.js";
 import * as router from "../router.js";
 import * as session from "../session.js";
 
+const DEAD_LINK = new Set(["invite_cancelled", "invite_expired", "invite_used", "invite_not_found"]);
+
 export function render(_params, query) {
   const token = query.get("token") || query.get("invite") || "";
   const button = h("button", { class: "primary", id: "register", onclick: register }, t("register.passkey"));
+  const notice = h("p", { class: "card screen-error", id: "invite-refused", role: "alert", hidden: true });
   async function register() {
     button.disabled = true;
     try {
@@ -15,10 +18,17 @@ export function render(_params, query) {
       await session.refresh();
       router.go("/");
     } catch (e) {
+      // A dead link (cancelled, expired, used) is not a failure to retry: say what to do instead.
+      if (DEAD_LINK.has(e.code)) {
+        notice.textContent = t(`register.${e.code}`);
+        notice.hidden = false;
+        button.hidden = true;
+        return;
+      }
       toast(`${t("register.failed")}: ${e.message}`, "error");
     } finally {
       button.disabled = false;
     }
   }
-  return h("section", {}, h("h1", {}, t("register.title")), h("p", {}, t("register.hint")), h("div", { class: "actions" }, button));
+  return h("section", {}, h("h1", {}, t("register.title")), h("p", {}, t("register.hint")), notice, h("div", { class: "actions" }, button));
 }

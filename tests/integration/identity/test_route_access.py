@@ -185,3 +185,21 @@ async def test_an_admin_cannot_invite_into_another_agency(app_client):
         "/api/staff/s-nobody", json={"client_id": "x", "roles": ["admin"]}, headers=admin
     )
     assert foreign.status_code == 404
+
+
+def test_pending_invitations_are_listed_and_cancelled_by_admins_only():
+    # The matrix above decides these routes by role; the agency is checked in the handler
+    # (another agency's invitation answers 404, see test_pending_invites).
+    from backend.app import create_app
+    from backend.settings import Settings
+
+    app = create_app(Settings.from_env({"CASETRAIL_DATA_DIR": "/tmp/casetrail-route-walk"}))
+    rules = {
+        (method, route.path): handler.opt.get("access")
+        for route, handler in handlers(app)
+        for method in handler.http_methods
+    }
+    assert rules[("GET", "/api/invites")] == "role:admin"
+    assert rules[("POST", "/api/invites/{staff_id:str}/cancel")] == "role:admin"
+    # Opening and using a link stays public: the token itself is the permission.
+    assert rules[("GET", "/api/invites/{token:str}")] == "public"
