@@ -24,8 +24,8 @@ from backend.ledger.ledger import Ledger
 from backend.migrations import DOMAINS
 from backend.runtime import open_runtime
 from backend.settings import Settings
+from backend.shell import service_worker_route
 
-PWA_DIR = Path(__file__).resolve().parents[1] / "pwa"
 SHARED_DIR = Path(__file__).resolve().parents[1] / "shared"
 log = logging.getLogger("casetrail")
 
@@ -98,11 +98,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             include_in_schema=False,
         ),
     ]
-    if PWA_DIR.is_dir():
+    if settings.pwa_dir.is_dir():
+        handlers.append(service_worker_route(settings.pwa_dir, SHARED_DIR))
         handlers.append(
             create_static_files_router(
                 path="/",
-                directories=[PWA_DIR],
+                directories=[settings.pwa_dir],
                 html_mode=True,
                 opt={"access": "public"},
                 include_in_schema=False,

@@ -43,6 +43,8 @@ class Settings:
     max_json_bytes: int = 1024 * 1024
     media_limits: MediaLimits = field(default_factory=MediaLimits)
     cookie_secure: bool = False
+    # The officer app's files; the default is the checkout's pwa/ (tests serve a changed copy).
+    pwa_dir: Path = Path(__file__).resolve().parents[1] / "pwa"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -66,6 +68,7 @@ class Settings:
             session_idle_s=_int(env, "CASETRAIL_SESSION_IDLE_S", 30 * 60),
             session_absolute_s=_int(env, "CASETRAIL_SESSION_ABSOLUTE_S", 12 * 3600),
             cookie_secure=public_url.startswith("https://"),
+            pwa_dir=Path(env.get("CASETRAIL_PWA_DIR") or cls.pwa_dir).resolve(),
             media_limits=MediaLimits(
                 photo=_int(env, "CASETRAIL_MAX_PHOTO_BYTES", MediaLimits.photo),
                 audio=_int(env, "CASETRAIL_MAX_AUDIO_BYTES", MediaLimits.audio),

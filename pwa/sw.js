@@ -1,7 +1,8 @@
 // CaseTrail service worker: precaches the versioned app shell and serves it offline. GET only: uploads
 // and API writes never pass through here (re-sent request bodies are unreliable), and neither do API reads
 // (the app keeps its own copies in IndexedDB). Schemas and rule packs are cached as they are read.
-const VERSION = "2026-11-23.8";
+// The server replaces this with a hash of every file listed below (backend/shell.py): any change is an update.
+const VERSION = "dev";
 const SHELL = `casetrail-shell-${VERSION}`;
 const DATA = "casetrail-data-v1";
 const SHELL_FILES = [
@@ -82,6 +83,7 @@ self.addEventListener("activate", (event) => {
 
 self.addEventListener("message", (event) => {
   if (event.data?.type === "SKIP_WAITING") self.skipWaiting();
+  if (event.data?.type === "VERSION") event.ports[0]?.postMessage({ version: VERSION });
 });
 
 const isData = (url) =>

@@ -65,7 +65,7 @@ class Server:
         )
 
 
-def start_server(data_dir: Path) -> Server:
+def start_server(data_dir: Path, extra_env: dict[str, str] | None = None) -> Server:
     port = free_port()
     url = f"http://localhost:{port}"
     env = {
@@ -75,6 +75,7 @@ def start_server(data_dir: Path) -> Server:
         "CASETRAIL_ORIGINS": url,
         "CASETRAIL_RP_ID": "localhost",
         "CASETRAIL_CHECKPOINT_INTERVAL_S": "3600",
+        **(extra_env or {}),
     }
     log = open(data_dir / "server.log", "w")  # noqa: SIM115 - closed with the process
     process = subprocess.Popen(

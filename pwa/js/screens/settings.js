@@ -6,6 +6,7 @@ import * as outbox from "../outbox.js";
 import * as router from "../router.js";
 import * as session from "../session.js";
 import * as stamps from "../stamps.js";
+import { version } from "../update.js";
 
 const { t } = i18n;
 
@@ -56,6 +57,7 @@ export async function render() {
     h("div", { class: "card" },
       h("div", {}, `${t("settings.device_id")}: `, h("span", { class: "mono", id: "device-id" }, stamps.device())),
       h("div", {}, `${t("settings.clock_offset")}: ${stamps.clockOffset() ?? "—"} ms`),
+      h("div", {}, `${t("settings.app_version")}: `, h("span", { class: "mono", id: "app-version" }, (await version()) || "—")),
       h("div", {}, `${t("settings.storage")}: ${Math.round((est.usage || 0) / 1024)} KB / ${Math.round((est.quota || 0) / 1048576)} MB · ${persisted ? t("settings.persisted") : t("settings.not_persisted")}`),
     ),
     me ? h("p", {}, t("home.hello", { name: me.name || me.staff_id })) : null,
