@@ -319,7 +319,24 @@ def b64(value: str) -> str:
     return base64.b64encode(value.encode()).decode()
 
 
-def upload(c: httpx.Client, headers: dict[str, str], case_id: str, media: Media) -> None:
+class Phases:
+    """Seconds spent waiting on each kind of request, summed over clients (thread-safe)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.lock = threading.Lock()
+
+    def add(self, name: str, seconds: float) -> None:
+        with self.lock:
+            self.seconds[name] = self.seconds.get(name, 0.0) + seconds
+
+    def per_file_ms(self, n: int) -> str:
+        return ", ".join(f"{k} {v * 1000 / n:.1f}" for k, v in self.seconds.items())
+
+
+def upload(
+    c: httpx.Client, headers: dict[str, str], case_id: str, media: Media, phases: Phases
+) -> None:
     client_id = str(uuid.uuid4())
     meta = {
         "sha256": media.sha256,
@@ -330,6 +347,7 @@ def upload(c: httpx.Client, headers: dict[str, str], case_id: str, media: Media)
     }
     size = media.path.stat().st_size
     tus = {**headers, "Tus-Resumable": "1.0.0"}
+    t = time.perf_counter()
     created = c.post(
         "/api/uploads",
         headers={
@@ -339,10 +357,12 @@ def upload(c: httpx.Client, headers: dict[str, str], case_id: str, media: Media)
         },
     )
     assert created.status_code == 201, created.text
+    phases.add("create", time.perf_counter() - t)
     location = created.headers["location"]
     offset = 0
     with media.path.open("rb") as f:
         while chunk := f.read(CHUNK):
+            t = time.perf_counter()
             r = c.patch(
                 location,
                 content=chunk,
@@ -353,8 +373,10 @@ def upload(c: httpx.Client, headers: dict[str, str], case_id: str, media: Media)
                 },
             )
             assert r.status_code == 204, r.text
+            phases.add("patch", time.perf_counter() - t)
             offset = int(r.headers["upload-offset"])
     now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    t = time.perf_counter()
     done = c.post(
         f"/api/cases/{case_id}/media",
         headers=headers,
@@ -370,12 +392,14 @@ def upload(c: httpx.Client, headers: dict[str, str], case_id: str, media: Media)
         },
     )  # fmt: skip
     assert done.status_code == 201, done.text
+    phases.add("finalise", time.perf_counter() - t)
 
 
 def upload_all(
     server: Server, cookies: httpx.Cookies, headers: dict, case_id: str, files: list[Media],
     clients: int,
 ) -> float:  # fmt: skip
+    """Seconds to upload `files`; prints the mean wait per request kind and the server's CPU."""
     local = threading.local()
 
     def client() -> httpx.Client:
@@ -383,10 +407,15 @@ def upload_all(
             local.c = httpx.Client(base_url=server.url, cookies=cookies, timeout=300)
         return local.c
 
+    phases = Phases()
+    cpu = server.cpu_s()
     started = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
-        list(pool.map(lambda m: upload(client(), headers, case_id, m), files))
-    return time.perf_counter() - started
+        list(pool.map(lambda m: upload(client(), headers, case_id, m, phases), files))
+    elapsed = time.perf_counter() - started
+    print(f"  per file, ms waited: {phases.per_file_ms(len(files))}; server CPU "
+          f"{(server.cpu_s() - cpu) * 1000 / len(files):.1f} ms")  # fmt: skip
+    return elapsed
 
 
 # -- EXIF ----------------------------------------------------------------------------------------

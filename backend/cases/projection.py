@@ -13,9 +13,14 @@ from backend.ledger.projections import catch_up, follow, rebuild
 CLOSING_KINDS = {"record.archive": "archived", "record.complaint_not_opened": "closed"}
 
 
+def concerns_case(entry: Entry) -> bool:
+    """Whether the entry changes its case's projected state (looking at a case is not activity)."""
+    return not entry.case_id.startswith("agency:") and not entry.kind.startswith("access.")
+
+
 async def apply_case_entry(entry: Entry) -> None:
     """Fold one entry into the case's projected state."""
-    if entry.case_id.startswith("agency:"):
+    if not concerns_case(entry):
         return
     payload = entry.payload
     if entry.kind == "case.opened":
@@ -39,8 +44,6 @@ async def apply_case_entry(entry: Entry) -> None:
             )
         )
         return
-    if entry.kind.startswith("access."):
-        return  # looking at a case is not activity on it
     changes: dict = {CaseState.updated_at: entry.received_at, CaseState.last_seq: entry.seq}
     stage = payload.get("stage") if entry.kind == "case.stage" else kind_stages().get(entry.kind)
     if stage in STAGES:
@@ -59,7 +62,7 @@ async def apply_case_entry(entry: Entry) -> None:
 
 async def register(ledger: Ledger) -> None:
     await catch_up(ledger, "cases", apply_case_entry)
-    follow(ledger, "cases", apply_case_entry)
+    follow(ledger, "cases", apply_case_entry, concerns_case)
 
 
 async def rebuild_all(ledger: Ledger) -> int:

@@ -305,30 +305,24 @@ async def finalise_media(
         if existing is not None and _same_capture(existing, case_id, kind, request.sha256):
             return existing
         raise
-    await record_media(entry)
-    return entry
+    return entry  # the evidence projection has recorded it before the ledger answered
 
 
 async def record_media(entry: Entry) -> None:
     """Project one media entry into evidence_media (idempotent)."""
     if not entry.kind.startswith("media.") or not entry.body["blobs"]:
         return
-    if await EvidenceMedia.exists().where(EvidenceMedia.entry_hash == entry.hash):
-        return
-    try:
-        await EvidenceMedia.insert(
-            EvidenceMedia(
-                entry_hash=entry.hash,
-                sha256=entry.body["blobs"][0],
-                case_id=entry.case_id,
-                kind=entry.kind,
-                media_type=entry.payload.get("media_type", ""),
-                received_at=entry.received_at,
-            )
-        )
-    except Exception as exc:  # a concurrent projector inserted it first
-        if "unique" not in str(exc).lower():
-            raise
+    # One statement: a replayed entry, or one another worker projected first, changes nothing.
+    await EvidenceMedia.raw(
+        "INSERT INTO evidence_media (entry_hash, sha256, case_id, kind, media_type, received_at) "
+        "VALUES ({}, {}, {}, {}, {}, {}) ON CONFLICT (entry_hash) DO NOTHING",
+        entry.hash,
+        entry.body["blobs"][0],
+        entry.case_id,
+        entry.kind,
+        entry.payload.get("media_type", ""),
+        entry.received_at,
+    )
 
 
 def _time(text: Any, name: str) -> datetime:

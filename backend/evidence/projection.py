@@ -10,6 +10,10 @@ from backend.ledger.ledger import Ledger
 from backend.ledger.projections import catch_up, follow, rebuild
 
 
+def concerns_evidence(entry: Entry) -> bool:
+    return entry.kind.startswith(("media.", "device."))
+
+
 async def apply_evidence_entry(entry: Entry) -> None:
     if entry.kind.startswith("media."):
         await record_media(entry)
@@ -19,7 +23,7 @@ async def apply_evidence_entry(entry: Entry) -> None:
 
 async def register(ledger: Ledger) -> None:
     await catch_up(ledger, "evidence", apply_evidence_entry)
-    follow(ledger, "evidence", apply_evidence_entry)
+    follow(ledger, "evidence", apply_evidence_entry, concerns_evidence)
 
 
 async def rebuild_all(ledger: Ledger) -> int:

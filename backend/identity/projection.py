@@ -20,7 +20,7 @@ async def apply(entry: Entry) -> None:
 async def register(ledger: Ledger) -> None:
     """Catch up with the log, then follow every committed batch."""
     await catch_up(ledger, NAME, apply)
-    follow(ledger, NAME, apply)
+    follow(ledger, NAME, apply, lambda entry: entry.kind in KINDS)
 
 
 async def rebuild_all(ledger: Ledger) -> int:

@@ -216,7 +216,9 @@ class Ledger:
             last_seq, last_hash = heads[draft.case_id]
             body = draft.body(last_seq + 1, last_hash, version, received_at)
             text = canonical(body)
-            entry = Entry(log_index=next_index, hash=hashlib.sha256(text).hexdigest(), body=body)
+            # The body as the stored bytes read back, so listeners applying this entry from memory
+            # see exactly what a projection catching up (or a rebuild) reads from the log.
+            entry = Entry(next_index, hashlib.sha256(text).hexdigest(), json.loads(text))
             texts[entry.hash] = text.decode()
             next_index += 1
             heads[draft.case_id] = (entry.seq, entry.hash)
