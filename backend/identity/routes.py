@@ -9,7 +9,7 @@ import msgspec
 import segno
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import Cookie
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 
 from backend.identity import exports, invites, members, passkeys, sessions, signatures
 from backend.identity.access import Principal, principal_of
@@ -369,7 +369,8 @@ class CaseAccessController(Controller):
         self,
         request: Request,
         case_id: str,
-        what: str = Parameter(query="scope", default="export", pattern="^(copy|export)$"),
+        # `scope` is Litestar's reserved name for the ASGI scope, hence the alias.
+        what: str = QueryParameter(name="scope", default="export", pattern="^(copy|export)$"),
     ) -> PermissionOut:
         """Whether the caller holds a live copy/export approval for this case."""
         entry = await exports.export_permission(case_id, principal_of(request).staff_id, what)
