@@ -62,6 +62,19 @@ class LedgerSQLiteEngine(SQLiteEngine):
         async with self._shared.execute(query, args or []) as cursor:
             return await cursor.fetchall()
 
+    async def _run_in_existing_connection(
+        self,
+        connection: aiosqlite.Connection,
+        query: str,
+        args: list[Any] | None = None,
+        query_type: str = "generic",
+        table: Any = None,
+    ) -> Any:
+        # Piccolo sends PRAGMA foreign_keys before every query in a transaction, a round trip to
+        # the connection's thread each time; ours set it once, when opened.
+        async with connection.execute(query, args or []) as cursor:
+            return await cursor.fetchall()
+
     def transaction(
         self,
         transaction_type: TransactionType = TransactionType.deferred,

@@ -408,13 +408,14 @@ def upload_all(
         return local.c
 
     phases = Phases()
-    cpu = server.cpu_s()
+    cpu, own = server.cpu_s(), time.process_time()
     started = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
         list(pool.map(lambda m: upload(client(), headers, case_id, m, phases), files))
     elapsed = time.perf_counter() - started
-    print(f"  per file, ms waited: {phases.per_file_ms(len(files))}; server CPU "
-          f"{(server.cpu_s() - cpu) * 1000 / len(files):.1f} ms")  # fmt: skip
+    print(f"  per file, ms waited: {phases.per_file_ms(len(files))}; CPU: server "
+          f"{(server.cpu_s() - cpu) * 1000 / len(files):.1f} ms, client "
+          f"{(time.process_time() - own) * 1000 / len(files):.1f} ms")  # fmt: skip
     return elapsed
 
 

@@ -129,11 +129,13 @@ class BlobStore(Protocol):
         """
         ...
 
-    async def put_file(self, path: Path, sha256: str) -> bool:
+    async def put_file(self, path: Path, sha256: str, hashed: bool = False) -> bool:
         """Commit a finished local file as the blob `sha256`; True if newly stored.
 
-        The file is re-hashed first. On success the source file is consumed (moved or deleted);
-        on BlobHashMismatch it is left where it was and nothing is stored.
+        The file is re-hashed first, unless `hashed`: the caller computed `sha256` over the very
+        bytes it wrote to `path`, which nobody else writes to. On success the source file is
+        consumed (moved or deleted); on BlobHashMismatch it is left where it was and nothing is
+        stored.
         """
         ...
 
@@ -241,11 +243,11 @@ class DirectoryBlobStore(_TempFileStore):
             _fsync_dir(d.parent)
         return True
 
-    async def put_file(self, path: Path, sha256: str) -> bool:
+    async def put_file(self, path: Path, sha256: str, hashed: bool = False) -> bool:
         sha256 = validate_sha256(sha256)
-        return await asyncio.to_thread(self._put_file_sync, Path(path), sha256)
+        return await asyncio.to_thread(self._put_file_sync, Path(path), sha256, hashed)
 
-    def _put_file_sync(self, source: Path, sha256: str) -> bool:
+    def _put_file_sync(self, source: Path, sha256: str, hashed: bool = False) -> bool:
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
         staged = self.tmp_dir / f"put-{uuid.uuid4().hex}.part"
         # Take the file out of the caller's hands before hashing, so what is hashed is what
@@ -258,7 +260,10 @@ class DirectoryBlobStore(_TempFileStore):
                 raise
             moved = False
         try:
-            digest = _hash_file(staged) if moved else _copy_hashing(source, staged)
+            if not moved:
+                digest = _copy_hashing(source, staged)
+            else:
+                digest = sha256 if hashed else _hash_file(staged)
             with staged.open("rb") as f:
                 os.fsync(f.fileno())
             if digest != sha256:
@@ -420,10 +425,10 @@ class S3BlobStore(_TempFileStore):
             raise
         return True
 
-    async def put_file(self, path: Path, sha256: str) -> bool:
+    async def put_file(self, path: Path, sha256: str, hashed: bool = False) -> bool:
         sha256 = validate_sha256(sha256)
         path = Path(path)
-        digest = await asyncio.to_thread(_hash_file, path)
+        digest = sha256 if hashed else await asyncio.to_thread(_hash_file, path)
         if digest != sha256:
             raise BlobHashMismatch(f"declared sha256 {sha256}, file hashes to {digest}")
         created = await self._upload(path, sha256)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import mmap
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterable
@@ -48,7 +47,7 @@ from backend.evidence.image_safety import (
     open_image_safely,
 )
 from backend.evidence.media_probe import MediaUnreadable, poster_frame, probe
-from backend.evidence.sniff import TypeMismatch, check_type, image_end, normalize_mime
+from backend.evidence.sniff import TypeMismatch, check_type, image_extent, normalize_mime
 from backend.evidence.tables import EvidenceDerivative, EvidenceMedia
 from backend.evidence.uploads import MEDIA_TYPES, Upload, UploadStore, media_kind
 from backend.ledger.entry import Draft, Entry, parse_iso, utc_iso
@@ -86,8 +85,11 @@ class Unprocessable(CaseTrailError):
 
 def inspect_file(path: Path, media_type: str, kind: str, received_at: datetime) -> dict[str, Any]:
     """What the bytes are, checked; raises UnsupportedMedia (415) or Unprocessable (422)."""
+    # One walk of the image's structure serves the polyglot check and the truncation check (a
+    # walk of a multi-megabyte JPEG costs about as much as the rest of the checks together).
+    end = image_extent(path, normalize_mime(media_type))
     try:
-        sniffed = check_type(path, media_type, MEDIA_TYPES[kind])
+        sniffed = check_type(path, media_type, MEDIA_TYPES[kind], end)
     except TypeMismatch as bad:
         raise UnsupportedMedia(
             str(bad), code="type_mismatch", detail={"reason": bad.reason}
@@ -95,7 +97,7 @@ def inspect_file(path: Path, media_type: str, kind: str, received_at: datetime) 
     facts: dict[str, Any] = {"media_type": sniffed, "size": path.stat().st_size}
     if sniffed.startswith("image/"):
         try:
-            facts["image"] = check_image(path, sniffed)
+            facts["image"] = check_image(path, sniffed, end)
         except UnsafeImage as bad:
             raise Unprocessable(
                 str(bad), code="unsafe_image", detail={"reason": bad.reason}
@@ -125,14 +127,15 @@ def inspect_file(path: Path, media_type: str, kind: str, received_at: datetime) 
     return facts
 
 
-def check_image(path: Path, mime: str) -> dict[str, int]:
+def check_image(path: Path, mime: str, end: int | None = None) -> dict[str, int]:
     """Width and height of a photo that is safe to decode later, or UnsafeImage.
 
     A JPEG is checked without decoding its pixels (a full decode is most of the cost of ingesting
     a photo): Pillow reads the header (format, size) under the pixel limit, and the marker walk
     must reach the end-of-image marker, so a bomb or a truncated file is refused here, before any
     entry is appended. The pixels are decoded by the thumbnail job after the entry (where a
-    corrupt scan only costs the thumbnail). Other formats are decoded in full now.
+    corrupt scan only costs the thumbnail). Other formats are decoded in full now. `end` is where
+    an `image_extent` walk of this file already ended (None: walk here).
     """
     if mime != "image/jpeg":
         with open_image_safely(path) as im:
@@ -146,9 +149,8 @@ def check_image(path: Path, mime: str) -> dict[str, int]:
         raise UnsafeImage("undecodable", f"{type(exc).__name__}: {exc}") from exc
     if width * height > MAX_IMAGE_PIXELS:
         raise UnsafeImage("bomb", f"{width}x{height} is over the {MAX_IMAGE_PIXELS} pixel limit")
-    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        if image_end(data, mime) is None:
-            raise UnsafeImage("truncated", "the JPEG ends before its end-of-image marker")
+    if end is None and image_extent(path, mime) is None:
+        raise UnsafeImage("truncated", "the JPEG ends before its end-of-image marker")
     return {"width": width, "height": height}
 
 

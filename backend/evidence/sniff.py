@@ -101,10 +101,16 @@ def sniff(path: Path) -> str:
     return mime
 
 
-def check_type(path: Path, declared_mime: str, allowed: set[str] | frozenset[str]) -> str:
+def check_type(
+    path: Path,
+    declared_mime: str,
+    allowed: set[str] | frozenset[str],
+    image_end: int | None = None,
+) -> str:
     """Return the sniffed MIME type when it equals the declared one, is allowed and is no polyglot.
 
-    Raises TypeMismatch otherwise.
+    `image_end` is where the caller's own `image_extent` walk of the declared type ended (None:
+    walk here). Raises TypeMismatch otherwise.
     """
     sniffed = sniff(path)
     declared = normalize_mime(declared_mime)
@@ -112,13 +118,13 @@ def check_type(path: Path, declared_mime: str, allowed: set[str] | frozenset[str
         raise TypeMismatch("mismatch", f"declared {declared}, but the bytes are {sniffed}")
     if sniffed not in {normalize_mime(m) for m in allowed}:
         raise TypeMismatch("not_allowed", f"{sniffed} is not allowed here")
-    evidence = polyglot_evidence(path, sniffed)
+    evidence = polyglot_evidence(path, sniffed, image_end)
     if evidence:
         raise TypeMismatch("polyglot", evidence)
     return sniffed
 
 
-def polyglot_evidence(path: Path, mime: str) -> str | None:
+def polyglot_evidence(path: Path, mime: str, end: int | None = None) -> str | None:
     """Say why the file is also another file, or None.
 
     Two tests: a ZIP end-of-central-directory record that ends the file (what makes any file
@@ -131,7 +137,8 @@ def polyglot_evidence(path: Path, mime: str) -> str | None:
         eocd = _zip_eocd_offset(data)
         if eocd is not None:
             return f"a ZIP end-of-central-directory record ends the file (byte {eocd})"
-        end = image_end(data, mime)
+        if end is None:
+            end = image_end(data, mime)
         if end is None or end >= size:
             return None
         trailing = data[end : end + 4096]
@@ -196,6 +203,17 @@ def _zip_eocd_offset(data: mmap.mmap) -> int | None:
                 return pos
         pos = data.rfind(_ZIP_EOCD, window_start, pos)
     return None
+
+
+def image_extent(path: Path, mime: str) -> int | None:
+    """`image_end` of a file: None for a type with no structure walked here, or an empty file."""
+    if mime not in _WALKED or path.stat().st_size == 0:
+        return None
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        return image_end(data, mime)
+
+
+_WALKED = frozenset({"image/jpeg", "image/png", "image/webp", "image/heic"})
 
 
 def image_end(data: mmap.mmap, mime: str) -> int | None:

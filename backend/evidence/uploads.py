@@ -5,7 +5,7 @@ Each upload lives in `data_dir/uploads/<id>/` as `data` (the bytes received so f
 are hashed as they stream to disk and fsynced before the offset is acknowledged, so after a
 dropped connection or a server restart the client resumes from the server's offset. When the
 last byte arrives the file is checked (hash, then content via `inspect`) and committed to the
-blob store, which re-hashes it from disk; a refused upload leaves nothing behind.
+blob store under the hash computed while receiving; a refused upload leaves nothing behind.
 
 The upload id is derived from (owner, case, client id), so a client that lost the `Location`
 of its upload gets the same upload back by creating it again.
@@ -303,15 +303,18 @@ class UploadStore:
         start = upload.offset
         hasher = await asyncio.to_thread(self._hasher, folder, upload)
         file = await asyncio.to_thread(open, folder / "data", "r+b")
-        written = 0
-        overflow = False
+        written = 0  # bytes handed to the writer, which hashes and writes them in order
+        refused = False
         pending: list[bytes] = []
         pending_size = 0
+        # One batch is hashed and written in a thread while the next one arrives; shielded, so
+        # that a cancelled request still waits for it before the file is settled.
+        writing: asyncio.Future[None] | None = None
         try:
             await asyncio.to_thread(file.seek, start)
             async for chunk in body:
                 if start + written + pending_size + len(chunk) > upload.length:
-                    overflow = True
+                    refused = True
                     raise TooLarge(
                         f"more bytes than the declared length {upload.length}",
                         code="upload_exceeds_length",
@@ -319,13 +322,25 @@ class UploadStore:
                 pending.append(chunk)
                 pending_size += len(chunk)
                 if pending_size >= WRITE_BATCH:
-                    await asyncio.to_thread(_write_hashing, file, hasher, pending)
+                    if writing is not None:
+                        await asyncio.shield(writing)
+                    writing = asyncio.ensure_future(
+                        asyncio.to_thread(_write_hashing, file, hasher, pending)
+                    )
                     written += pending_size
                     pending, pending_size = [], 0
+            if writing is not None:
+                await asyncio.shield(writing)
+        except BaseException:
+            if writing is not None and not writing.done():
+                await asyncio.wait([writing])
+            if writing is not None and (writing.cancelled() or writing.exception()):
+                refused = True  # what reached the disk is unknown: drop this request's bytes
+            raise
         finally:
             # A dropped connection keeps what arrived (the batch not yet written too): made
             # durable, then acknowledged.
-            if overflow:
+            if refused:
                 written = 0
                 self._hashers.pop(upload.id, None)
             elif pending:
@@ -334,7 +349,7 @@ class UploadStore:
             await asyncio.to_thread(_settle, file, start + written)
             upload.offset = start + written
             await asyncio.to_thread(self._write, folder, upload)
-            if not overflow:
+            if not refused:
                 self._hashers[upload.id] = (upload.offset, hasher)
 
     def _hasher(self, folder: Path, upload: Upload) -> Any:
@@ -369,8 +384,9 @@ class UploadStore:
                 )
             if self.inspect is not None:
                 upload.facts = await self.inspect(folder / "data", upload)
-            # put_file re-hashes from disk before linking the blob in.
-            await self.blobs.put_file(folder / "data", upload.sha256)
+            # The digest covers exactly the bytes this process wrote under the upload's lock (or
+            # re-read from disk after a restart), so the store need not read them again.
+            await self.blobs.put_file(folder / "data", upload.sha256, hashed=True)
         except CaseTrailError:
             await self.discard(upload.id)
             raise

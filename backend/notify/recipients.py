@@ -77,6 +77,8 @@ async def subscriptions(
 async def messages_for(ledger: Ledger, entry: Entry) -> list[tuple[list[dict], Message]]:
     """What to push, and to whom, for one committed entry."""
     kind, case_id = entry.kind, entry.case_id
+    if kind not in PUSHING_KINDS:
+        return []  # most entries (photos, notes) push nothing: no lookup for them
     agency = await case_agency(case_id)
     out: list[tuple[list[dict], Message]] = []
     if kind == "record.emergency_start":
@@ -107,6 +109,11 @@ async def messages_for(ledger: Ledger, entry: Entry) -> list[tuple[list[dict], M
                     f"#/review/spot-checks?period={p['period']}", tag=f"spotcheck:{p['period']}"),
         ))  # fmt: skip
     return [(rows, message) for rows, message in out if rows]
+
+
+PUSHING_KINDS = frozenset(
+    {"record.emergency_start", "spotcheck.drawn", *APPROVAL_KINDS, *PARTY_KINDS}
+)
 
 
 class Notifier:

@@ -233,6 +233,23 @@ async def test_finished_resumable_upload_is_committed_and_its_file_consumed(
     assert leftover_temp_files(store) == []
 
 
+async def test_a_file_hashed_as_it_was_written_is_committed_without_reading_it_again(
+    store: BlobStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recording = os.urandom(1024 * 1024)
+    source = tmp_path / "resumable.part"
+    source.write_bytes(recording)
+
+    def no_rehash(path: Path) -> str:
+        raise AssertionError("the caller's hash was computed over these very bytes")
+
+    monkeypatch.setattr("backend.evidence.blobstore._hash_file", no_rehash)
+    assert await store.put_file(source, sha(recording), hashed=True) is True
+    assert not source.exists()
+    assert await read_all(store.open(sha(recording))) == recording
+    assert leftover_temp_files(store) == []
+
+
 async def test_resumable_upload_with_wrong_hash_is_refused_and_kept_for_the_caller(
     store: BlobStore, tmp_path: Path
 ) -> None:
