@@ -243,7 +243,12 @@ class UploadStore:
             data = json.loads((folder / "info.json").read_text())
         except FileNotFoundError:
             return None
-        return Upload(**data)
+        upload = Upload(**data)
+        if not upload.complete and not (folder / "data").exists():
+            # Only the blob store takes `data` away, once every byte arrived and passed the
+            # checks; the crash came before the upload was recorded complete.
+            upload.offset = upload.length
+        return upload
 
     def _write(self, folder: Path, upload: Upload) -> None:
         tmp = folder / "info.json.tmp"
@@ -348,7 +353,10 @@ class UploadStore:
                 written += pending_size
             await asyncio.to_thread(_settle, file, start + written)
             upload.offset = start + written
-            await asyncio.to_thread(self._write, folder, upload)
+            # A request that completes the upload records it once, after its checks (a crash in
+            # between is read back by `_read`).
+            if refused or upload.offset < upload.length:
+                await asyncio.to_thread(self._write, folder, upload)
             if not refused:
                 self._hashers[upload.id] = (upload.offset, hasher)
 
@@ -416,13 +424,16 @@ class UploadStore:
 
     async def discard(self, upload_id: str) -> None:
         self._hashers.pop(upload_id, None)
-        await asyncio.to_thread(shutil.rmtree, self._dir(upload_id), True)
+        folder = self._dir(upload_id)
+        # The record goes first: a half-removed folder must not read as a handed-over upload.
+        await asyncio.to_thread((folder / "info.json").unlink, True)
+        await asyncio.to_thread(shutil.rmtree, folder, True)
 
 
 def _write_hashing(file: Any, hasher: Any, chunks: list[bytes]) -> None:
-    data = b"".join(chunks)
-    hasher.update(data)
-    file.write(data)
+    for chunk in chunks:  # joining them first would copy every byte once more
+        hasher.update(chunk)
+    file.writelines(chunks)
 
 
 def _settle(file: Any, size: int) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from backend.errors import Conflict, TooLarge
+from backend.evidence import uploads as uploads_module
 from backend.evidence.blobstore import DirectoryBlobStore
 from backend.evidence.byte_ranges import RangeNotSatisfiable, parse_range
 from backend.evidence.uploads import UploadStore
@@ -88,6 +89,60 @@ async def test_more_bytes_than_declared_are_refused(tmp_path):
     with pytest.raises(TooLarge):
         await uploads.append(upload.id, "E001", 0, chunks(DATA, b"extra"))
     assert (await uploads.get(upload.id, "E001")).offset == 0
+
+
+async def test_a_failed_write_drops_the_bytes_of_that_request(tmp_path, monkeypatch):
+    monkeypatch.setattr(uploads_module, "WRITE_BATCH", 1000)  # several batches in flight
+    real = uploads_module._write_hashing
+    calls = []
+
+    def failing(file, hasher, parts):
+        calls.append(len(parts))
+        if len(calls) == 3:
+            raise OSError("disk full")
+        real(file, hasher, parts)
+
+    monkeypatch.setattr(uploads_module, "_write_hashing", failing)
+    uploads = store(tmp_path)
+    upload = await uploads.create(len(DATA), metadata(), "E001")
+    await uploads.append(upload.id, "E001", 0, chunks(DATA[:1000]))
+    with pytest.raises(OSError):
+        await uploads.append(upload.id, "E001", 1000, chunks(*[DATA[i : i + 500] for i in
+                                                                range(1000, 6000, 500)]))  # fmt: skip
+    assert (await uploads.get(upload.id, "E001")).offset == 1000
+    assert (tmp_path / "uploads" / upload.id / "data").stat().st_size == 1000
+
+    monkeypatch.setattr(uploads_module, "_write_hashing", real)
+    done = await uploads.append(upload.id, "E001", 1000, chunks(DATA[1000:]))
+    assert done.complete  # the running hash did not keep the dropped bytes
+
+
+async def test_a_crash_before_the_checks_resumes_from_the_last_acknowledged_offset(tmp_path):
+    first = store(tmp_path)
+    upload = await first.create(len(DATA), metadata(), "E001")
+    await first.append(upload.id, "E001", 0, chunks(DATA[:4000]))
+    folder = tmp_path / "uploads" / upload.id
+    (folder / "data").write_bytes(DATA)  # the last request's bytes were durable, then the crash
+
+    again = store(tmp_path)
+    assert (await again.get(upload.id, "E001")).offset == 4000
+    done = await again.append(upload.id, "E001", 4000, chunks(DATA[4000:]))
+    assert done.complete and again.blobs.path_of(upload.sha256).read_bytes() == DATA
+
+
+async def test_a_crash_after_the_blob_store_took_the_bytes_reads_back_as_complete(tmp_path):
+    first = store(tmp_path)
+    upload = await first.create(len(DATA), metadata(), "E001")
+    folder = tmp_path / "uploads" / upload.id
+    (folder / "data").write_bytes(DATA)
+    await first.blobs.put_file(folder / "data", upload.sha256)  # then the crash
+
+    again = store(tmp_path)
+    found = await again.get(upload.id, "E001")
+    assert found.offset == len(DATA)
+    assert (await again.ensure_complete(found)).complete
+    with pytest.raises(Conflict):  # a resend from the old offset learns where the upload is
+        await again.append(upload.id, "E001", 0, chunks(DATA))
 
 
 @pytest.mark.parametrize(
