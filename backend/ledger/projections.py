@@ -1,21 +1,25 @@
 """Projections: tables derived from the ledger, kept current by listeners and rebuildable from the log.
 
-A follower applies each committed batch straight from memory when it has seen every entry
+A projection applies each committed batch straight from memory when it has seen every entry
 before it; otherwise (its first batch, another worker's entries, an earlier failure) it catches
-up from the stored cursor. In the fast path the cursor moves by compare-and-set in the same
-transaction as the projection's writes, so a worker whose view is stale applies nothing and
-reads the log instead. Batches holding none of the kinds a projection wants are not written at
-all: its stored cursor may lag behind, and catching up replays those entries as no-ops.
+up from the stored cursor. In the fast path its cursor moves by compare-and-set in the same
+transaction as its writes (one transaction for all the projections a batch concerns), so a
+worker whose view is stale applies nothing and reads the log instead. Batches holding none of
+the kinds a projection wants are not written at all: its stored cursor may lag behind, and
+catching up replays those entries as no-ops.
 """
 
 from __future__ import annotations
 
+import logging
+import weakref
 from collections.abc import Awaitable, Callable
 
 from backend.ledger.entry import Entry
 from backend.ledger.ledger import Ledger
 from backend.ledger.tables import ProjectionCursor
 
+log = logging.getLogger("casetrail.ledger")
 Apply = Callable[[Entry], Awaitable[None]]
 Wants = Callable[[Entry], bool]
 
@@ -53,7 +57,7 @@ async def catch_up(ledger: Ledger, name: str, apply: Apply) -> int:
 
 
 class Follower:
-    """The listener keeping one projection current (see the module docstring)."""
+    """What this process knows of one projection's progress (see the module docstring)."""
 
     def __init__(self, ledger: Ledger, name: str, apply: Apply, wants: Wants | None) -> None:
         self.ledger = ledger
@@ -63,16 +67,12 @@ class Follower:
         self.seen: int | None = None  # every entry up to here is applied or not wanted
         self.stored: int | None = None  # the stored cursor, as this process last read or set it
 
-    async def __call__(self, entries: list[Entry]) -> None:
-        first, last = entries[0].log_index, entries[-1].log_index
-        if self.seen is None or self.stored is None or first != self.seen + 1:
-            await self.catch_up()
-            return
-        wanted = entries if self.wants is None else [e for e in entries if self.wants(e)]
-        if wanted and not await self._apply(wanted, last):
-            await self.catch_up()
-            return
-        self.seen = last
+    def in_step(self, first: int) -> bool:
+        """Whether the batch starting at `first` follows straight on what this projection saw."""
+        return self.seen is not None and self.stored is not None and first == self.seen + 1
+
+    def wanted(self, entries: list[Entry]) -> list[Entry]:
+        return entries if self.wants is None else [e for e in entries if self.wants(e)]
 
     async def catch_up(self) -> int:
         self.seen = None  # should catching up fail, the next batch tries again
@@ -80,14 +80,51 @@ class Follower:
         self.seen = self.stored
         return applied
 
-    async def _apply(self, entries: list[Entry], last: int) -> bool:
-        async with self.ledger.engine.transaction():
-            if not await ProjectionCursor.raw(_MOVE, last, self.name, self.stored):
-                return False  # someone else moved the cursor: our view is stale
-            for entry in entries:
-                await self.apply(entry)
-        self.stored = last
+    async def apply_in_transaction(self, entries: list[Entry], last: int) -> bool:
+        """Move the cursor to `last` and apply `entries`; False if someone else moved it."""
+        if not await ProjectionCursor.raw(_MOVE, last, self.name, self.stored):
+            return False
+        for entry in entries:
+            await self.apply(entry)
         return True
+
+
+class Followers:
+    """The one ledger listener for all its projections: one transaction per batch for them all."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.members: list[Follower] = []
+
+    async def __call__(self, entries: list[Entry]) -> None:
+        first, last = entries[0].log_index, entries[-1].log_index
+        behind = [f for f in self.members if not f.in_step(first)]
+        moving = [(f, w) for f in self.members if f not in behind and (w := f.wanted(entries))]
+        rolled_back: list[Follower] = []
+        if moving:
+            try:
+                async with self.ledger.engine.transaction():
+                    for follower, wanted in moving:
+                        if not await follower.apply_in_transaction(wanted, last):
+                            behind.append(follower)  # its view is stale: read the log
+            except Exception:
+                log.exception("projections failed to apply a batch")
+                rolled_back = [f for f, _ in moving if f not in behind]
+        for follower in self.members:
+            if follower in rolled_back:
+                follower.seen = None  # it catches up from its cursor with the next batch
+            elif follower not in behind:
+                if any(follower is f for f, _ in moving):
+                    follower.stored = last
+                follower.seen = last
+        for follower in behind:
+            try:
+                await follower.catch_up()
+            except Exception:
+                log.exception("projection %s failed to catch up", follower.name)
+
+
+_FOLLOWERS: weakref.WeakKeyDictionary[Ledger, Followers] = weakref.WeakKeyDictionary()
 
 
 def follow(ledger: Ledger, name: str, apply: Apply, wants: Wants | None = None) -> Follower:
@@ -95,8 +132,12 @@ def follow(ledger: Ledger, name: str, apply: Apply, wants: Wants | None = None) 
 
     `wants` says which entries `apply` acts on; the others are skipped without a write.
     """
+    followers = _FOLLOWERS.get(ledger)
+    if followers is None:
+        followers = _FOLLOWERS[ledger] = Followers(ledger)
+        ledger.on_append(followers)
     follower = Follower(ledger, name, apply, wants)
-    ledger.on_append(follower)
+    followers.members.append(follower)
     return follower
 
 

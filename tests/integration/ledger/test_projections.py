@@ -122,14 +122,19 @@ async def test_a_cursor_moved_by_another_worker_sends_the_batch_through_the_log(
     assert follower.stored == wanted.log_index
 
 
-async def test_a_failed_batch_leaves_the_cursor_and_is_applied_with_the_next(ledger):
-    recorder = Recorder()
+async def test_a_failed_batch_leaves_the_cursors_and_is_applied_with_the_next(ledger):
+    recorder, healthy = Recorder(), Recorder()
     follow(ledger, "test.stages", recorder.apply, recorder.wants)
+    follow(ledger, "test.healthy", healthy.apply, healthy.wants)
     first = await ledger.append(stage("case-1", "start"))
     recorder.fail_next = True
     failed = await ledger.append(stage("case-1", "investigation"))  # still answered
-    assert await stored_cursor("test.stages") == first.log_index  # the move was rolled back
+    # Both projections wrote in one transaction, so both moves were rolled back.
+    assert await stored_cursor("test.stages") == first.log_index
+    assert await stored_cursor("test.healthy") == first.log_index
 
     after = await ledger.append(stage("case-1", "service"))
-    assert recorder.applied == [first.log_index, failed.log_index, after.log_index]
+    expected = [first.log_index, failed.log_index, after.log_index]
+    assert recorder.applied == healthy.applied == expected
     assert await stored_cursor("test.stages") == after.log_index
+    assert await stored_cursor("test.healthy") == after.log_index
