@@ -37,16 +37,21 @@ def append_only_ddl(
         f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} BEGIN {raise_}; END",
     ]
     if unique_keys:
-        # INSERT OR REPLACE deletes the clashing row first; refuse the insert itself so the
-        # hole stays closed even on a connection that forgot recursive_triggers.
-        clash = " OR ".join(
-            "(" + " AND ".join(f"{c} = NEW.{c}" for c in key) + ")" for key in unique_keys
-        )
-        ddl.append(
-            f"CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table} "
-            f"WHEN EXISTS (SELECT 1 FROM {table} WHERE {clash}) BEGIN {raise_}; END"
-        )
+        ddl.append(no_replace_ddl(table, unique_keys))
     return ddl
+
+
+def no_replace_ddl(table: str, unique_keys: tuple[tuple[str, ...], ...]) -> str:
+    """SQLite: INSERT OR REPLACE deletes the clashing row first; refuse the insert itself so the
+    hole stays closed even on a connection that forgot recursive_triggers. The rowid `id` is a
+    key too: a replace naming an existing id would otherwise swap that entry out."""
+    keys = (("id",), *unique_keys)
+    clash = " OR ".join("(" + " AND ".join(f"{c} = NEW.{c}" for c in key) + ")" for key in keys)
+    return (
+        f"CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table} "
+        f"WHEN EXISTS (SELECT 1 FROM {table} WHERE {clash}) "
+        f"BEGIN SELECT RAISE(ABORT, 'casetrail: {table} is append-only'); END"
+    )
 
 
 def expected_triggers(engine: Engine, table: str) -> set[str]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from piccolo.engine.base import Engine
 
-from backend.ledger.guards import install_append_only
+from backend.database import is_postgres
+from backend.ledger.guards import install_append_only, no_replace_ddl
 from backend.ledger.tables import LedgerCheckpoint, LedgerEntry, ProjectionCursor
 
 APPEND_ONLY_TABLES = ["ledger_entry", "ledger_checkpoint"]
@@ -17,10 +18,24 @@ async def create_ledger(engine: Engine) -> None:
     await engine.run_ddl(
         "CREATE UNIQUE INDEX IF NOT EXISTS ledger_entry_case_seq ON ledger_entry (case_id, seq)"
     )
-    await install_append_only(
-        engine, "ledger_entry", (("log_index",), ("hash",), ("client_id",), ("case_id", "seq"))
-    )
-    await install_append_only(engine, "ledger_checkpoint", (("tree_size",),))
+    await install_append_only(engine, "ledger_entry", ENTRY_KEYS)
+    await install_append_only(engine, "ledger_checkpoint", CHECKPOINT_KEYS)
 
 
-MIGRATIONS = [("ledger.0001_entries_checkpoints", create_ledger)]
+ENTRY_KEYS = (("log_index",), ("hash",), ("client_id",), ("case_id", "seq"))
+CHECKPOINT_KEYS = (("tree_size",),)
+
+
+async def replace_guard_covers_rowid(engine: Engine) -> None:
+    # The first guard let INSERT OR REPLACE swap a row out by naming its id.
+    if is_postgres(engine):
+        return
+    for table, keys in (("ledger_entry", ENTRY_KEYS), ("ledger_checkpoint", CHECKPOINT_KEYS)):
+        await engine.run_ddl(f"DROP TRIGGER IF EXISTS {table}_no_replace")
+        await engine.run_ddl(no_replace_ddl(table, keys))
+
+
+MIGRATIONS = [
+    ("ledger.0001_entries_checkpoints", create_ledger),
+    ("ledger.0002_replace_guard_covers_rowid", replace_guard_covers_rowid),
+]

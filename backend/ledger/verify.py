@@ -7,9 +7,11 @@ import json
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from backend.ledger.checkpoint import CheckpointError, verify_note
+from backend.ledger.entry import parse_iso
 from backend.ledger.merkle import MerkleTree, verify_inclusion
 
 COLUMNS = ("case_id", "seq", "prev_hash", "kind", "client_id")
@@ -72,6 +74,10 @@ def check_entries(rows: Iterable[dict[str, Any]], report: Report) -> list[dict[s
                 report.problems.append(
                     Problem(where, f"column {column} differs from the hashed body", index)
                 )
+        if "received_at" in row and not _same_moment(row["received_at"], body.get("received_at")):
+            report.problems.append(
+                Problem(where, "column received_at differs from the hashed body", index)
+            )
         item = {**row, "parsed": body}
         parsed.append(item)
         by_case[body.get("case_id", row["case_id"])].append(item)
@@ -209,6 +215,15 @@ async def check_blobs(
 ROW_COLUMNS = "log_index, case_id, seq, hash, prev_hash, kind, client_id, body"
 
 
+def _same_moment(column: Any, hashed: Any) -> bool:
+    try:
+        stored = column if isinstance(column, datetime) else parse_iso(str(column))
+        stored = stored if stored.tzinfo else stored.replace(tzinfo=UTC)
+        return stored == parse_iso(hashed)
+    except (TypeError, ValueError, AttributeError):
+        return False
+
+
 async def verify_database(
     ledger: Any,
     blobs: Any | None = None,
@@ -223,7 +238,9 @@ async def verify_database(
     from backend.ledger.tables import LedgerCheckpoint, LedgerEntry
 
     report = Report()
-    rows = await LedgerEntry.raw(f"SELECT {ROW_COLUMNS} FROM ledger_entry ORDER BY log_index")
+    rows = await LedgerEntry.raw(
+        f"SELECT {ROW_COLUMNS}, received_at FROM ledger_entry ORDER BY log_index"
+    )
     selected = [r for r in rows if case_id is None or r["case_id"] == case_id]
     if case_id is not None and not selected:
         report.problems.append(Problem(f"case {case_id}", "no entries"))

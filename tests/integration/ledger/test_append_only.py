@@ -47,6 +47,21 @@ async def test_insert_or_replace_cannot_overwrite_an_entry_on_sqlite(ledger, eng
     assert (await ledger.get(entry.hash)).kind == "note"
 
 
+@pytest.mark.skipif(ENGINE != "sqlite", reason="SQLite REPLACE conflict resolution")
+async def test_insert_or_replace_naming_an_existing_row_id_cannot_swap_an_entry_out(ledger, engine):
+    first = await ledger.append(note("case-1"))
+    await ledger.append(note("case-1"))
+    [row] = await LedgerEntry.raw("SELECT id FROM ledger_entry WHERE hash = {}", first.hash)
+    with pytest.raises(Exception, match="append-only"):
+        await engine.run_ddl(
+            "INSERT OR REPLACE INTO ledger_entry (id, log_index, case_id, seq, hash, client_id, "
+            f"received_at, body) VALUES ({row['id']}, 9999, 'zz', 0, 'ab', 'new', "
+            "'2020-01-01', '{}')"
+        )
+    assert (await ledger.get(first.hash)).kind == "note"
+    assert await LedgerEntry.count() == 2
+
+
 @pytest.mark.skipif(ENGINE != "postgres", reason="PostgreSQL statement-level and replica holes")
 async def test_truncate_and_replica_mode_cannot_bypass_the_guard_on_postgres(ledger, engine):
     entry = await ledger.append(note("case-1"))

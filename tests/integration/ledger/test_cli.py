@@ -46,6 +46,19 @@ async def test_verify_says_ok_for_an_intact_log_and_names_the_first_bad_entry_ot
     assert f"first bad: entry {entries[2].hash} (case case-7 seq 2)" in out
 
 
+async def test_verify_reports_an_entry_removed_from_the_log_instead_of_refusing_to_start(
+    ledger, engine, settings
+):
+    entries = [await ledger.append(note("case-7", f"第{i}步")) for i in range(4)]
+    await ledger.checkpoint()
+    await drop_guards(engine)
+    await engine.run_ddl(f"DELETE FROM ledger_entry WHERE hash = '{entries[2].hash}'")
+    code, out = await casetrail(settings, "verify")
+    assert code == 1, out
+    assert "log index 2: missing from the log" in out
+    assert "sequence gap" in out
+
+
 async def test_an_exported_case_verifies_in_a_fresh_directory_with_no_database(
     ledger, settings, tmp_path
 ):

@@ -70,6 +70,20 @@ async def test_flipping_one_stored_field_is_reported_naming_the_entry(
     assert target.hash[:16] in str(report.first()) or column == "hash"
 
 
+async def test_a_changed_server_receipt_time_column_is_reported(ledger, blobs, engine):
+    entries, _ = await a_case_with_a_photo(ledger, blobs)
+    await drop_guards(engine)
+    await engine.run_ddl(
+        "UPDATE ledger_entry SET received_at = '2020-01-01T00:00:00+00:00' "
+        f"WHERE hash = '{entries[1].hash}'"
+    )
+    report = await verify_database(ledger, blobs)
+    assert [p.message for p in report.problems] == [
+        "column received_at differs from the hashed body"
+    ]
+    assert entries[1].hash in str(report.first())
+
+
 async def test_a_flipped_byte_in_a_stored_blob_is_reported(ledger, blobs, settings):
     entries, sha = await a_case_with_a_photo(ledger, blobs)
     path = next(Path(settings.data_dir, "blobs").rglob(sha))
