@@ -124,18 +124,61 @@ def state_json(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def progress(pack: RulePack, entries: list[dict[str, Any]], now: datetime) -> dict[str, Any]:
+    """What the rules say of one case: compliance, the records it needs next, and its open problems."""
+    compliance = evaluate(pack, entries, now)
+    facts = case_facts(entries)
+    open_problems = [r for r in compliance if r.status in ("missing", "late")]
+    return {
+        "compliance": [requirement_json(r) for r in compliance],
+        "next_steps": next_steps(
+            pack, facts.get("enforcement_kind", ""), facts.get("procedure", "general"), entries
+        ),
+        "problems": len(open_problems),
+        "open_problems": [problem_json(r) for r in open_problems],
+        "closed": not_opened(entries),
+    }
+
+
+def problem_json(req: Requirement) -> dict[str, Any]:
+    """The few fields a list needs to show a problem (the full requirement is on the case read)."""
+    return {
+        "id": req.id,
+        "status": req.status,
+        "message_zh": req.message_zh,
+        "message_en": req.message_en,
+        "due_at": utc_iso(req.due_at) if req.due_at else None,
+    }
+
+
 async def case_view(ledger: Ledger, case_id: str, now: datetime | None = None) -> dict[str, Any]:
     """The projected state plus what the agency's rules say is met, missing or late."""
     state = await case_state(case_id)
     entries = [{"hash": e.hash, **e.body} for e in await ledger.whole_timeline(case_id)]
     pack = await pack_for(state["agency_id"])
-    compliance = evaluate(pack, entries, now or datetime.now(UTC))
-    facts = case_facts(entries)
-    state["compliance"] = [requirement_json(r) for r in compliance]
-    state["next_steps"] = next_steps(
-        pack, facts.get("enforcement_kind", ""), facts.get("procedure", "general"), entries
-    )
-    state["problems"] = sum(r.status in ("missing", "late") for r in compliance)
-    if not_opened(entries):
+    found = progress(pack, entries, now or datetime.now(UTC))
+    if found.pop("closed"):
         state["status"] = "closed"
-    return state
+    return {**state, **found}
+
+
+async def with_next_steps(
+    ledger: Ledger, states: list[dict[str, Any]], now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Case list rows with each case's next steps and open problems, read in one timeline query."""
+    timelines = await ledger.whole_timelines([s["case_id"] for s in states])
+    packs: dict[str, RulePack] = {}
+    now = now or datetime.now(UTC)
+    out = []
+    for state in states:
+        agency = state["agency_id"]
+        if agency not in packs:
+            packs[agency] = await pack_for(agency)
+        entries = [{"hash": e.hash, **e.body} for e in timelines[state["case_id"]]]
+        found = progress(packs[agency], entries, now)
+        # The full compliance list stays with the single-case read; a list row stays small.
+        del found["compliance"]
+        if found.pop("closed"):
+            state = {**state, "status": "closed"}
+        out.append({**state, **found})
+    return out

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Literal
 
 import msgspec
 from litestar import Controller, Request, get, post
+from litestar.params import QueryParameter
 
 from backend.cases.document_routes import DOCUMENT_ROUTES
 from backend.cases.draw_routes import DRAW_ROUTES
-from backend.cases.lifecycle import case_view, open_case, state_json
+from backend.cases.lifecycle import case_view, open_case, state_json, with_next_steps
 from backend.cases.schemas import CaseOut, OpenCase
 from backend.cases.tables import CaseState
 from backend.identity.access import principal_of
@@ -18,6 +20,9 @@ from backend.ledger.kinds import default_registry
 from backend.ledger.ledger import Ledger
 
 AGENCY_WIDE = {"supervisor", "legal_reviewer", "approver", "archivist", "admin"}
+# `?with=next` reads every listed case's timeline; an agency-wide list summarises only its most
+# recently active cases so one request stays bounded (the rest come back without a summary).
+SUMMARY_LIMIT = 200
 
 
 async def member_case_ids(staff_id: str) -> set[str]:
@@ -60,12 +65,17 @@ class CasesController(Controller):
     async def list_cases(
         self,
         request: Request,
+        ledger: Ledger,
         stage: str | None = None,
         enforcement_kind: str | None = None,
         status: str | None = None,
         officer: str | None = None,
+        with_: Literal["next"] | None = QueryParameter(name="with", default=None),
     ) -> list[CaseOut]:
-        """The cases the caller may see: their own, or their agency's for agency-wide roles."""
+        """The cases the caller may see: their own, or their agency's for agency-wide roles.
+
+        `?with=next` adds each case's next steps and open problems (what the officer's home shows).
+        """
         me = principal_of(request)
         query = CaseState.select().where(CaseState.agency_id == me.agency_id)
         if stage:
@@ -81,7 +91,10 @@ class CasesController(Controller):
         if officer:
             theirs = await member_case_ids(officer)
             rows = [r for r in rows if r["case_id"] in theirs]
-        return [msgspec.convert(state_json(r), CaseOut) for r in rows]
+        states = [state_json(r) for r in rows]
+        if with_ == "next":
+            states[:SUMMARY_LIMIT] = await with_next_steps(ledger, states[:SUMMARY_LIMIT])
+        return [msgspec.convert(s, CaseOut) for s in states]
 
     @get("/{case_id:str}", operation_id="readCase", opt={"access": "case:read"})
     async def read(self, case_id: str, ledger: Ledger) -> CaseOut:

@@ -47,6 +47,16 @@ class RequirementOut(msgspec.Struct):
     notes: list[str]
 
 
+class ProblemOut(msgspec.Struct):
+    """A missing or late requirement, as a case list shows it."""
+
+    id: str
+    status: str
+    message_zh: str
+    message_en: str
+    due_at: str | None
+
+
 class CaseOut(msgspec.Struct):
     case_id: str
     agency_id: str
@@ -64,3 +74,4 @@ class CaseOut(msgspec.Struct):
     compliance: list[RequirementOut] | None = None
     next_steps: list[str] | None = None
     problems: int | None = None
+    open_problems: list[ProblemOut] | None = None

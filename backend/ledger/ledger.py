@@ -273,6 +273,18 @@ class Ledger:
             entries += page
         return entries
 
+    async def whole_timelines(self, case_ids: list[str]) -> dict[str, list[Entry]]:
+        """Several cases' timelines in one query (a list screen summarising each case)."""
+        found: dict[str, list[Entry]] = {case_id: [] for case_id in case_ids}
+        if not case_ids:
+            return found
+        marks = ", ".join("{}" for _ in case_ids)
+        rows = await self._select(f"case_id IN ({marks})", *case_ids, tail="ORDER BY seq")
+        for row in rows:
+            entry = Entry.from_row(row)
+            found[entry.case_id].append(entry)
+        return found
+
     async def get(self, entry_hash: str) -> Entry:
         rows = await self._select("hash = {}", entry_hash)
         if not rows:
