@@ -19,8 +19,8 @@ from backend.evidence.blobstore import BlobStore
 from backend.identity.access import principal_of
 from backend.ledger.ledger import Ledger
 from backend.ledger.routes import entry_out
-from backend.ledger.schemas import EntryOut
-from backend.service import links, notices, party
+from backend.ledger.schemas import AppendRequest, EntryOut
+from backend.service import consent, links, notices, party
 from backend.service.schemas import (
     Confirm,
     CreatedLink,
@@ -64,6 +64,30 @@ async def _link(request: Request) -> dict[str, Any]:
 class ServiceOfficerController(Controller):
     path = "/cases/{case_id:str}"
     tags = ["service"]
+
+    @post(
+        "/service/consent",
+        operation_id="recordServiceConsent",
+        opt={"access": "case:write"},
+        status_code=201,
+    )
+    async def record_consent(
+        self, request: Request, case_id: str, data: AppendRequest, ledger: Ledger, blobs: BlobStore
+    ) -> EntryOut:
+        """Record the party's consent to electronic service; the body is an entry as the outbox sends it."""
+        if data.kind != consent.KIND or data.corrects is not None:
+            raise Invalid("this endpoint records service.consent only", code="wrong_kind")
+        entry = await consent.record_consent(
+            ledger,
+            blobs,
+            case_id=case_id,
+            actor=principal_of(request).staff_id,
+            client_id=data.client_id,
+            payload=data.payload,
+            claimed=data.claimed,
+            device=data.device,
+        )
+        return entry_out(entry)
 
     @post(
         "/service/links",

@@ -85,9 +85,11 @@ async function sendCase(item) {
   return { case_id: out.case_id, number: out.number };
 }
 
+const OWN_ENDPOINTS = { "service.consent": "service/consent" };
+
 async function sendEntry(item) {
-  // Recording-session steps go through their own endpoint, which checks the session's order.
-  const path = item.body.kind.startsWith("av.") ? "av-sessions/steps" : "entries";
+  // Recording-session steps and the party's consent go through their own endpoints, which check them.
+  const path = item.body.kind.startsWith("av.") ? "av-sessions/steps" : OWN_ENDPOINTS[item.body.kind] || "entries";
   const e = await json(`/api/cases/${encodeURIComponent(item.case_id)}/${path}`, { method: "POST", body: item.body });
   return { hash: e.hash, seq: e.seq };
 }
