@@ -402,17 +402,18 @@ class _Case:
             ]
         return []
 
-    # -- random inspection draws: committed before, revealed after, re-computable, on video
+    # -- random inspection draws: committed before, revealed after, re-computable, on video, drawn once
     def random_draws(self) -> list[Requirement]:
         step = self.pack.steps.get("random_draw_reveal") or self.pack.steps.get("random_draw")
         cite = step["citation"] if step else {"basis": "domain default"}
-        commits = {h: r for r in self.of_kind(random_draw.COMMIT_KIND) for h in r.hashes}
-        reveals = self.of_kind(random_draw.REVEAL_KIND)
+        by_root = {r.root: r for r in self.records}
+        commitments = random_draw.history(self.entries)
+        owner = {r["hash"]: c for c in commitments for r in c.reveals}
         out = []
-        for reveal in reveals:
+        for reveal in self.of_kind(random_draw.REVEAL_KIND):
             rid = f"random_draw:{reveal.root}"
-            commit = commits.get(reveal.payload.get("commit_entry"))
-            if commit is None or commit.seq_index > reveal.seq_index:
+            commitment = owner.get(reveal.root)
+            if commitment is None:
                 out.append(
                     _req(
                         rid,
@@ -424,7 +425,16 @@ class _Case:
                     )
                 )
                 continue
-            problems = random_draw.reveal_problems(commit.payload, reveal.payload)
+            commit = by_root[commitment.hash]
+            problems = random_draw.reveal_problems(
+                commit.versions[0].get("payload") or {},
+                reveal.versions[0].get("payload") or {},
+                commit.root,
+            )
+            if len(commit.versions) > 1:
+                problems.append("commit_corrected")
+            if len(reveal.versions) > 1:
+                problems.append("reveal_corrected")
             if problems:
                 zh = "；".join(random_draw.PROBLEM_TEXT[p][0] for p in problems)
                 en = "; ".join(random_draw.PROBLEM_TEXT[p][1] for p in problems)
@@ -444,8 +454,8 @@ class _Case:
                         rid,
                         "met",
                         cite,
-                        "抽取结果与承诺的种子复算一致",
-                        "Draw verified against the committed seed",
+                        "抽取结果与承诺的种子及承诺记录复算一致",
+                        "Draw verified against the committed seed and the commitment entry",
                         reveal.hash,
                     )
                 )
@@ -466,20 +476,15 @@ class _Case:
                         reveal.hash,
                     )
                 )
-        revealed = {r.payload.get("commit_entry") for r in reveals}
-        for commit in {id(c): c for c in commits.values()}.values():
-            if commit.hashes & revealed or not (self.closed or self.stage != "start"):
-                continue
-            out.append(
-                _req(
-                    f"random_draw_reveal:{commit.root}",
-                    "missing",
-                    cite,
-                    f"已承诺随机种子但未公布抽取结果{_cite_zh(cite)}",
-                    f"Seed committed but the draw never revealed{_cite_en(cite)}",
-                    commit.hash,
-                )
-            )
+        moved_on = self.closed or self.stage != "start"
+        for c in commitments:
+            fate = _commitment_fate(c, moved_on)
+            if fate is None:
+                continue  # still open, and the case has not moved on: the reveal may yet come
+            status, zh, en = fate
+            if status == "missing":
+                zh, en = f"{zh}{_cite_zh(cite)}", f"{en}{_cite_en(cite)}"
+            out.append(_req(f"random_draw_reveal:{c.hash}", status, cite, zh, en, c.hash))
         return out
 
     # -- payload evidence a record needs (postal receipt and return card), when the pack lists it
@@ -674,6 +679,38 @@ class _Case:
             due_at=due,
             notes=notes,
         )
+
+
+def _commitment_fate(c: random_draw.Commitment, moved_on: bool) -> tuple[str, str, str] | None:
+    """Whether one draw commitment was honoured: revealed, and the only draw of its case."""
+    if c.abandon is not None:
+        reason = (c.abandon.get("payload") or {}).get("reason", "")
+        return (
+            "missing",
+            f"抽取承诺已放弃，未公布结果（理由：{reason}）",
+            f"Draw commitment abandoned without a reveal (reason: {reason})",
+        )
+    if c.superseded_by is not None:
+        return (
+            "missing",
+            "抽取承诺未公布即重新承诺（可能重新抽取）",
+            "Draw committed again before this commitment was revealed (possible re-draw)",
+        )
+    if c.after_draw:
+        return (
+            "missing",
+            "本案已完成随机抽取后又进行抽取（重新抽取）",
+            "Another draw after this case's draw was revealed (re-draw)",
+        )
+    if c.reveals:
+        return ("met", "抽取承诺已公布结果", "Draw commitment revealed")
+    if moved_on:
+        return (
+            "missing",
+            "已承诺随机种子但未公布抽取结果",
+            "Seed committed but the draw never revealed",
+        )
+    return None
 
 
 def _records(entries: list[dict[str, Any]]) -> list[_Record]:

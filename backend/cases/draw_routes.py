@@ -1,4 +1,4 @@
-"""HTTP routes for the random inspection draw: commit the seed's hash, then reveal (thin: random_draw.py)."""
+"""HTTP routes for the random inspection draw: commit the seed's hash, reveal, or abandon (thin: random_draw.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, post
 
-from backend.cases.random_draw import commit_draw, reveal_draw
+from backend.cases.random_draw import abandon_draw, commit_draw, reveal_draw
 from backend.identity.access import principal_of
 from backend.ledger.ledger import Ledger
 from backend.ledger.routes import entry_out
@@ -43,6 +43,16 @@ class DrawReveal(msgspec.Struct, forbid_unknown_fields=True):
     device: str | None = None
 
 
+class DrawAbandon(msgspec.Struct, forbid_unknown_fields=True):
+    """Giving up an open commitment (seed lost, wrong pools); the reason stays on the timeline."""
+
+    client_id: str
+    commit_entry: str
+    reason: str
+    claimed: dict[str, Any] | None = None
+    device: str | None = None
+
+
 def _split(data: msgspec.Struct) -> tuple[str, dict[str, Any], dict[str, Any]]:
     fields = {k: v for k, v in msgspec.to_builtins(data).items() if v is not None}
     envelope = {k: fields.pop(k, None) for k in ("claimed", "device")}
@@ -57,7 +67,10 @@ class RandomDrawController(Controller):
     async def commit(
         self, request: Request, case_id: str, data: DrawCommit, ledger: Ledger
     ) -> EntryOut:
-        """Commit SHA-256(seed) and the candidate lists before the draw (algorithm sha256-rank-v1)."""
+        """Commit SHA-256(seed) and the candidate lists before the draw (algorithm sha256-rank-v2).
+
+        The draw uses the seed mixed with this commitment's entry hash. 409 `draw_commit_pending`
+        while another commitment is open, `draw_already_made` once a draw was revealed."""
         client_id, payload, envelope = _split(data)
         entry = await commit_draw(
             ledger,
@@ -76,6 +89,24 @@ class RandomDrawController(Controller):
         """Reveal the seed; refused unless it matches the commitment and the result is its draw."""
         client_id, payload, envelope = _split(data)
         entry = await reveal_draw(
+            ledger,
+            case_id,
+            client_id=client_id,
+            payload=payload,
+            actor=principal_of(request).staff_id,
+            **envelope,
+        )
+        return entry_out(entry)
+
+    @post(
+        "/abandon", operation_id="abandonRandomDraw", opt={"access": "case:write"}, status_code=201
+    )
+    async def abandon(
+        self, request: Request, case_id: str, data: DrawAbandon, ledger: Ledger
+    ) -> EntryOut:
+        """Abandon an open commitment with a reason; compliance shows it to supervisors."""
+        client_id, payload, envelope = _split(data)
+        entry = await abandon_draw(
             ledger,
             case_id,
             client_id=client_id,

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from backend.cases.random_draw import seed_commitment
+from backend.cases.random_draw import draw_for, seed_commitment
 from backend.cases.rules import get_pack
 from tests.integration.conftest import signed_in
 from tests.integration.uploads import upload_media
@@ -177,48 +177,59 @@ async def test_zhengxiang_random_inspection_draws_from_a_committed_seed_on_video
         start_path="random_inspection",
     )
     seed = "一次性随机种子-7f3a"
+    pools = {
+        "method": "执法监督系统随机摇号，纪检人员现场监督",
+        "target_pool": ["甲劳务公司", "乙建筑公司", "丙餐饮店", "丁物业公司"],
+        "inspector_pool": ["E001", "E002", "E003"],
+        "target_count": 1,
+        "inspector_count": 2,
+    }
     commit = await me.client.post(
         f"/api/cases/{case}/random-draw/commit",
-        json={
-            "client_id": str(uuid.uuid4()),
-            "method": "执法监督系统随机摇号，纪检人员现场监督",
-            "seed_sha256": seed_commitment(seed),
-            "target_pool": ["甲劳务公司", "乙建筑公司", "丙餐饮店", "丁物业公司"],
-            "inspector_pool": ["E001", "E002", "E003"],
-            "target_count": 1,
-            "inspector_count": 2,
-        },
+        json={"client_id": str(uuid.uuid4()), "seed_sha256": seed_commitment(seed), **pools},
     )
     assert commit.status_code == 201, commit.text
     commit_hash = commit.json()["hash"]
-    assert commit.json()["payload"]["algorithm"] == "sha256-rank-v1"
+    assert commit.json()["payload"]["algorithm"] == "sha256-rank-v2"
+
+    # Not liking what the seed draws, the officer cannot simply commit another one.
+    again = await me.client.post(
+        f"/api/cases/{case}/random-draw/commit",
+        json={"client_id": str(uuid.uuid4()), "seed_sha256": seed_commitment("另一个"), **pools},
+    )
+    assert again.status_code == 409 and again.json()["code"] == "draw_commit_pending"
 
     wrong = await me.client.post(
         f"/api/cases/{case}/random-draw/reveal",
         json={"client_id": str(uuid.uuid4()), "commit_entry": commit_hash, "seed": "另一个种子"},
     )
     assert wrong.status_code == 400 and wrong.json()["code"] == "draw_seed_mismatch"
+    # The draw is the officer's seed mixed with the commitment's own hash, which nobody knew before.
+    expected = draw_for(commit.json()["payload"], seed, commit_hash)
+    not_drawn = [t for t in pools["target_pool"] if t not in expected.targets][:1]
     liked = await me.client.post(
         f"/api/cases/{case}/random-draw/reveal",
         json={
             "client_id": str(uuid.uuid4()),
             "commit_entry": commit_hash,
             "seed": seed,
-            "targets": ["甲劳务公司", "乙建筑公司", "丙餐饮店", "丁物业公司"][:1],
-            "inspectors": ["E003", "E002"],
+            "targets": not_drawn,
+            "inspectors": expected.inspectors,
         },
     )
+    assert liked.status_code == 400 and liked.json()["code"] == "draw_result_mismatch"
     reveal = await me.client.post(
         f"/api/cases/{case}/random-draw/reveal",
         json={"client_id": str(uuid.uuid4()), "commit_entry": commit_hash, "seed": seed},
     )
-    if liked.status_code == 201:  # the guess happened to be the draw itself
-        assert reveal.status_code == 409
-        drawn = liked.json()["payload"]
-    else:
-        assert liked.json()["code"] == "draw_result_mismatch"
-        assert reveal.status_code == 201, reveal.text
-        drawn = reveal.json()["payload"]
+    assert reveal.status_code == 201, reveal.text
+    drawn = reveal.json()["payload"]
+    assert drawn["targets"] == expected.targets and drawn["inspectors"] == expected.inspectors
+    redraw = await me.client.post(
+        f"/api/cases/{case}/random-draw/commit",
+        json={"client_id": str(uuid.uuid4()), "seed_sha256": seed_commitment("第三个"), **pools},
+    )
+    assert redraw.status_code == 409 and redraw.json()["code"] == "draw_already_made"
     await me.film(case, commit_hash, step="record.random_draw_reveal")
     [target] = drawn["targets"]
     await me.signed_record(
@@ -232,7 +243,64 @@ async def test_zhengxiang_random_inspection_draws_from_a_committed_seed_on_video
     reqs = await me.compliance(case)
     assert problems(reqs) == []
     assert one(reqs, "random_draw:")["status"] == "met"
+    assert one(reqs, "random_draw_reveal:")["status"] == "met"
     assert one(reqs, "av:random_draw_video:")["status"] == "met"
+
+
+async def test_a_lost_seed_is_abandoned_with_a_reason_and_the_supervisor_sees_it(officer_of):
+    me = await officer_of("zhengxiang-hrss")
+    case = await me.open(
+        title="双随机抽查（种子遗失）",
+        enforcement_kind="inspection",
+        start_path="random_inspection",
+    )
+    pools = {
+        "method": "随机摇号",
+        "target_pool": ["甲劳务公司", "乙建筑公司"],
+        "inspector_pool": ["E001", "E002"],
+        "target_count": 1,
+        "inspector_count": 2,
+    }
+
+    async def commit(seed: str):
+        body = {"client_id": str(uuid.uuid4()), "seed_sha256": seed_commitment(seed), **pools}
+        return await me.client.post(f"/api/cases/{case}/random-draw/commit", json=body)
+
+    first = (await commit("丢失的种子")).json()["hash"]
+    no_reason = await me.client.post(
+        f"/api/cases/{case}/random-draw/abandon",
+        json={"client_id": str(uuid.uuid4()), "commit_entry": first, "reason": " "},
+    )
+    assert no_reason.status_code == 400
+    abandoned = await me.client.post(
+        f"/api/cases/{case}/random-draw/abandon",
+        json={
+            "client_id": str(uuid.uuid4()),
+            "commit_entry": first,
+            "reason": "平板电脑故障，种子丢失",
+        },
+    )
+    assert abandoned.status_code == 201, abandoned.text
+    late_reveal = await me.client.post(
+        f"/api/cases/{case}/random-draw/reveal",
+        json={"client_id": str(uuid.uuid4()), "commit_entry": first, "seed": "丢失的种子"},
+    )
+    assert late_reveal.status_code == 409
+    second = await commit("新的种子")
+    assert second.status_code == 201, second.text
+    reveal = await me.client.post(
+        f"/api/cases/{case}/random-draw/reveal",
+        json={
+            "client_id": str(uuid.uuid4()),
+            "commit_entry": second.json()["hash"],
+            "seed": "新的种子",
+        },
+    )
+    assert reveal.status_code == 201, reveal.text
+    req = (await me.compliance(case))[f"random_draw_reveal:{first}"]
+    assert req["status"] == "missing"
+    assert "平板电脑故障" in req["message_zh"]
+    assert req["citation"] == {"file": "zhengxiang-hrss-2017.txt", "article": 11}
 
 
 async def test_pingluo_party_refuses_to_sign_and_two_officers_attest(officer_of):

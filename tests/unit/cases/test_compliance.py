@@ -52,7 +52,7 @@ def test_a_random_inspection_with_committed_seed_and_filmed_draw_is_complete(pac
         "inspector_count": 2,
     }
     commit = t.add("record.random_draw_commit", pools)
-    drawn = draw_for(pools, "s3cret")
+    drawn = draw_for(pools, "s3cret", commit)
     reveal = t.add(
         "record.random_draw_reveal",
         {
