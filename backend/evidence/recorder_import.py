@@ -17,7 +17,9 @@ Supported file-name conventions (times in file names are the recorder's local Be
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
 import re
 import secrets
 import uuid
@@ -28,7 +30,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from backend.cases.rules import RulePack
+from backend.cases.rules import KINDS_DIR, RulePack
 from backend.errors import Conflict, Invalid, NotFound, UnsupportedMedia
 from backend.evidence import deadlines, devices
 from backend.evidence.media_probe import MediaInfo
@@ -235,6 +237,57 @@ def _moment(value: Any) -> datetime | None:
         return None
 
 
+@functools.cache
+def _schema_times(kind: str, version: int) -> tuple[tuple[str, ...], str | None] | None:
+    """The schema's own word on which payload fields say when the step took place.
+
+    `x-time-window: [start, end]` or `x-moment: field | [field, ...]` (first present wins);
+    `x-moment: null` declares that none of its times is when the step happened (a public notice's
+    deemed service date). None when the schema says nothing, or there is no such schema.
+    """
+    path = KINDS_DIR / f"{kind}.v{version}.json"
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if "x-time-window" in schema:
+        start, end = schema["x-time-window"]
+        return (start,), end
+    if "x-moment" in schema:
+        moment = schema["x-moment"]
+        fields = (moment,) if isinstance(moment, str) else tuple(moment or ())
+        return fields, None
+    return None
+
+
+def step_time(entry: dict[str, Any]) -> tuple[datetime, datetime] | None:
+    """When a record says its step took place, as a window; the claimed time when it says nothing.
+
+    Records are often written after the fact (a service record typed up back at the office), so
+    the moment the record describes matters, not the moment it was submitted.
+    """
+    body = entry.get("payload") or {}
+    kind = entry.get("kind", "")
+    declared = _schema_times(kind, int(entry.get("kind_version") or 1))
+    if declared is None:
+        # A kind that declares nothing: the conventional names, if the record has them.
+        starts, end_field = ("started_at",), "ended_at"
+    else:
+        starts, end_field = declared
+    start = next((t for t in (_moment(body.get(f)) for f in starts) if t is not None), None)
+    if start is not None:
+        end = _moment(body.get(end_field)) if end_field else None
+        if end_field is None:
+            return start - POINT_SLACK, start + POINT_SLACK
+        if end is None or end < start:
+            end = start + POINT_SLACK
+        return start, end
+    point = _moment((entry.get("claimed") or {}).get("time")) or _moment(entry.get("received_at"))
+    if point is None:
+        return None
+    return point - POINT_SLACK, point + POINT_SLACK
+
+
 def step_windows(
     case_id: str, entries: list[dict[str, Any]], pack: RulePack | None
 ) -> list[StepWindow]:
@@ -253,17 +306,10 @@ def step_windows(
         kind = entry.get("kind", "")
         if not kind.startswith("record.") or entry["hash"] in corrected:
             continue
-        body = entry.get("payload") or {}
-        start, end = _moment(body.get("started_at")), _moment(body.get("ended_at"))
-        if start is None:
-            point = _moment((entry.get("claimed") or {}).get("time")) or _moment(
-                entry.get("received_at")
-            )
-            if point is None:
-                continue
-            start, end = point - POINT_SLACK, point + POINT_SLACK
-        elif end is None or end < start:
-            end = start + POINT_SLACK
+        window = step_time(entry)
+        if window is None:
+            continue
+        start, end = window
         windows.append(
             StepWindow(case_id, title, number, step_of.get(kind), kind, entry["hash"], start, end)
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -13,6 +14,8 @@ from backend.ledger.tables import LedgerEntry
 
 MEDIA_KINDS = ("media.photo", "media.audio", "media.video", "media.signature", "media.fingerprint")
 RECORDING_KINDS = ("media.audio", "media.video")
+# Recorder and fixed-camera files: custody on the agency timeline, references from cases.
+IMPORTED_RECORDING, LINKED_RECORDING = "recording.imported", "recording.linked"
 
 
 def agency_timeline(agency_id: str) -> str:
@@ -77,3 +80,37 @@ def when(entry: Entry) -> datetime:
 def payload_of(entry: Entry | dict[str, Any]) -> dict[str, Any]:
     body = entry.body if isinstance(entry, Entry) else entry
     return body.get("payload") or {}
+
+
+async def recordings_by_officer(agency_id: str, period: str) -> dict[str, list[Entry]]:
+    """Every recording of `period` per officer: phone captures and imported recorder files.
+
+    A phone capture belongs to whoever recorded it. An imported file belongs to the officer who
+    wore the recorder (not the clerk who imported it) and counts once however many cases it is
+    on: as its first `recording.linked` entry, so a supervisor replays it on its case, or as its
+    custody entry while it is unassigned. Each officer's list is in log order, so the seed made
+    from it can be recomputed from the ledger.
+    """
+    start, end = month_bounds(period)
+    found: dict[str, list[Entry]] = defaultdict(list)
+    entries = await entries_of_kinds(
+        await agency_case_ids(agency_id),
+        [*RECORDING_KINDS, IMPORTED_RECORDING, LINKED_RECORDING],
+    )
+    first_link: dict[str, Entry] = {}
+    for entry in entries:
+        if entry.kind == LINKED_RECORDING and entry.payload.get("agency_id") == agency_id:
+            first_link.setdefault(entry.payload.get("sha256", ""), entry)
+    for entry in entries:
+        if entry.kind in RECORDING_KINDS:
+            officer, chosen = entry.body.get("actor"), entry
+        elif entry.kind == IMPORTED_RECORDING:
+            officer = entry.payload.get("officer")
+            chosen = first_link.get(entry.payload.get("sha256", ""), entry)
+        else:
+            continue
+        if officer and start <= when(chosen) < end:
+            found[officer].append(chosen)
+    for officer in found:
+        found[officer].sort(key=lambda e: e.log_index)
+    return found

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import math
 import random
-from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,12 +17,10 @@ from backend.errors import Invalid, NotFound
 from backend.ledger.entry import Draft, Entry, parse_iso, utc_iso
 from backend.ledger.ledger import Ledger
 from backend.review.agency_scope import (
-    RECORDING_KINDS,
-    agency_case_ids,
     agency_timeline,
     entries_of_kinds,
     month_bounds,
-    when,
+    recordings_by_officer,
 )
 
 DEFAULT_DUE_DAYS = 15
@@ -52,15 +49,6 @@ def sample_item(entry: Entry) -> dict[str, Any]:
         if isinstance(entry.payload.get(name), str):
             item[name] = entry.payload[name]
     return item
-
-
-async def recordings_by_officer(agency_id: str, period: str) -> dict[str, list[Entry]]:
-    start, end = month_bounds(period)
-    found: dict[str, list[Entry]] = defaultdict(list)
-    for entry in await entries_of_kinds(await agency_case_ids(agency_id), RECORDING_KINDS):
-        if entry.body.get("actor") and start <= when(entry) < end:
-            found[entry.body["actor"]].append(entry)
-    return found
 
 
 async def existing_draws(ledger: Ledger, agency_id: str) -> list[Entry]:

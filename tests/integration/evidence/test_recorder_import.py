@@ -264,6 +264,86 @@ async def test_an_officer_imports_a_shift_and_confirms_the_proposed_case(hebei, 
     assert [r["filename"] for r in unassigned] == [patrol_file.name]
 
 
+async def test_a_service_typed_up_later_gets_the_video_of_the_visit_not_of_the_office(
+    hebei, tmp_path
+):
+    desk = hebei.at(INQUIRY_START - timedelta(hours=1))
+    case_id = await desk.open_case("某公司拖欠工资案")
+    served_at = datetime(2026, 11, 20, 14, 0, tzinfo=BJ)
+    back_at_the_office = served_at + timedelta(hours=2)
+    desk.at(back_at_the_office)
+    service = await desk.on_server(
+        desk.app.state.ledger.append,
+        Draft(
+            case_id=case_id,
+            kind="record.service_left_at_residence",
+            client_id=str(uuid.uuid4()),
+            payload={
+                "document_name": "行政处罚决定书",
+                "recipient": "王某",
+                "refusal_reason": "拒绝签收",
+                "served_at": iso(served_at),
+                "place": "王某住所",
+            },
+            actor="E001",
+            claimed={"time": iso(back_at_the_office), "clock_offset_ms": 0, "geo": None},
+        ),
+    )
+    at_the_door = make_recording(tmp_path / "DSJ_0123456_20261120_140000.mp4", served_at)
+    typing_it_up = make_recording(
+        tmp_path / "DSJ_0123456_20261120_155500.mp4",
+        back_at_the_office - timedelta(minutes=5),
+        shade=5,
+    )
+
+    door = (await desk.hand_in(at_the_door, device="DSJ-0123456")).json()
+    assert [(p["case_id"], p["for_entry"]) for p in door["proposals"]] == [(case_id, service.hash)]
+    office = (await desk.hand_in(typing_it_up, device="DSJ-0123456")).json()
+    assert office["proposals"] == []
+
+
+async def test_a_supervisors_monthly_spot_check_samples_the_imported_recorder_files(
+    hebei, tmp_path
+):
+    desk = hebei.at(INQUIRY_START - timedelta(hours=1))
+    case_id = await desk.open_case("某公司拖欠工资案", officers=["E002"])
+    inquiry = await desk.inquiry(case_id, INQUIRY_START)
+    files = [
+        make_recording(
+            tmp_path / f"DSJ_0123456_20261120_{9 + n:02d}3500.mp4",
+            INQUIRY_START + timedelta(hours=n, minutes=5),
+            shade=n,
+        )
+        for n in range(5)
+    ]
+    desk.at(datetime(2026, 11, 20, 18, 0, tzinfo=BJ))
+    for path in files:
+        assert (await desk.hand_in(path, device="DSJ-0123456")).status_code == 201
+    assert (await desk.link(sha_of(files[0]), case_id, inquiry)).status_code == 201
+    # A second reference from the same case is still one recording in the pool.
+    assert (await desk.link(sha_of(files[0]), case_id)).status_code == 201
+
+    desk.as_("S001", "supervisor")
+    response = await desk.client.post("/api/review/spot-checks/draw", json={"period": "2026-11"})
+    assert response.status_code == 201, response.text
+    [draw] = [d["payload"] for d in response.json() if d["payload"]["officer"] == "E001"]
+    assert draw["population"] == 5
+    assert 0 < draw["quota"] == len(draw["items"])
+    assert {i["sha256"] for i in draw["items"]} <= {sha_of(p) for p in files}
+    on_the_case = {i["case_id"] for i in draw["items"] if i["sha256"] == sha_of(files[0])}
+    assert on_the_case <= {case_id}
+
+    # Anyone holding the ledger can redraw the same sample.
+    from backend.review import spotchecks
+
+    pool = await desk.on_server(spotchecks.recordings_by_officer, "hebei-hrss", "2026-11")
+    candidates = [e.hash for e in pool["E001"]]
+    assert draw["seed"] == spotchecks.draw_seed("hebei-hrss", "2026-11", "E001", candidates)
+    assert [i["entry_hash"] for i in draw["items"]] == spotchecks.draw_sample(
+        draw["seed"], candidates, draw["quota"]
+    )
+
+
 async def test_one_patrol_recording_is_stored_once_and_referenced_from_two_cases(hebei, tmp_path):
     desk = hebei.at(INQUIRY_START - timedelta(hours=2))
     first = await desk.open_case("甲公司检查")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from backend.cases.rules import get_pack
+from backend.cases.rules import KINDS_DIR, get_pack
 from backend.evidence.media_probe import MediaInfo, probe
 from backend.evidence.recorder_import import (
     parse_recorder_name,
@@ -202,6 +203,85 @@ def test_a_recording_at_another_time_matches_nothing():
     windows = step_windows("case-1", case_entries(), get_pack("hebei-hrss"))
     assert propose(bj(2026, 11, 20, 20, 0), bj(2026, 11, 20, 21, 0), windows) == []
     assert propose(None, None, windows) == []
+
+
+def typed_up_later(kind: str, payload: dict) -> list[dict]:
+    """A case whose one record was submitted back at the office, hours after the step itself."""
+    return [
+        {"hash": f"{1:064x}", "kind": "case.opened", "payload": {"title": "欠薪案"}},
+        {
+            "hash": f"{2:064x}",
+            "kind": kind,
+            "kind_version": 1,
+            "payload": payload,
+            "claimed": {"time": "2026-11-20T10:00:00Z"},  # 18:00 Beijing, at the desk
+            "received_at": "2026-11-20T10:00:05Z",
+            "corrects": None,
+        },
+    ]
+
+
+def test_a_service_left_at_the_residence_matches_the_video_of_the_visit_not_of_the_typing():
+    windows = step_windows(
+        "case-1",
+        typed_up_later(
+            "record.service_left_at_residence",
+            {"served_at": "2026-11-20T06:00:00Z", "document_name": "行政处罚决定书"},
+        ),
+        get_pack("hebei-hrss"),
+    )
+    at_the_door = propose(bj(2026, 11, 20, 13, 55), bj(2026, 11, 20, 14, 10), windows)
+    assert [p.kind for p in at_the_door] == ["record.service_left_at_residence"]
+    at_the_desk = propose(bj(2026, 11, 20, 17, 55), bj(2026, 11, 20, 18, 5), windows)
+    assert at_the_desk == []
+
+
+def test_an_inquiry_and_an_onsite_inspection_match_by_the_times_they_record():
+    for kind in ("record.inquiry", "record.onsite_inspection"):
+        windows = step_windows(
+            "case-1",
+            typed_up_later(
+                kind, {"started_at": "2026-11-20T01:30:00Z", "ended_at": "2026-11-20T03:00:00Z"}
+            ),
+            get_pack("hebei-hrss"),
+        )
+        [during] = propose(bj(2026, 11, 20, 10, 0), bj(2026, 11, 20, 10, 30), windows)
+        assert during.kind == kind and during.overlap_s == 30 * 60
+        assert propose(bj(2026, 11, 20, 17, 50), bj(2026, 11, 20, 18, 0), windows) == []
+
+
+def test_a_postal_service_matches_the_posting_not_the_recipients_signature():
+    windows = step_windows(
+        "case-1",
+        typed_up_later(
+            "record.service_postal",
+            {"posted_at": "2026-11-20T02:00:00Z", "served_at": "2026-11-23T02:00:00Z"},
+        ),
+        None,
+    )
+    assert [p.kind for p in propose(bj(2026, 11, 20, 10, 0), bj(2026, 11, 20, 10, 5), windows)]
+    assert propose(bj(2026, 11, 23, 10, 0), bj(2026, 11, 23, 10, 5), windows) == []
+
+
+def test_a_record_without_its_optional_time_falls_back_to_when_it_was_claimed():
+    windows = step_windows(
+        "case-1", typed_up_later("record.service_entrusted", {"recipient": "王某"}), None
+    )
+    assert propose(bj(2026, 11, 20, 17, 50), bj(2026, 11, 20, 18, 0), windows)
+
+
+def test_every_record_kind_with_a_time_says_which_one_is_when_the_step_happened():
+    """New record kinds must declare x-time-window or x-moment (null: none of them)."""
+    for path in sorted(KINDS_DIR.glob("record.*.json")):
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        props = schema.get("properties", {})
+        times = {k for k, v in props.items() if v.get("format") == "date-time"}
+        if not times:
+            continue
+        assert "x-time-window" in schema or "x-moment" in schema, f"{path.name} declares no time"
+        named = schema.get("x-time-window") or schema.get("x-moment") or []
+        named = [named] if isinstance(named, str) else named
+        assert set(named) <= times, f"{path.name} names a field that is no date-time"
 
 
 def test_24_hour_pack_flags_an_import_a_day_and_a_half_after_the_end():
