@@ -17,6 +17,7 @@ const SHELL_FILES = [
   "/js/capture/camera.js",
   "/js/capture/recorder.js",
   "/js/capture/signature_pad.js",
+  "/js/case_entries.js",
   "/js/cases.js",
   "/js/db.js",
   "/js/dom.js",
@@ -37,6 +38,7 @@ const SHELL_FILES = [
   "/js/screens/outbox.js",
   "/js/screens/passkeys.js",
   "/js/screens/register.js",
+  "/js/screens/service.js",
   "/js/screens/settings.js",
   "/js/screens/signin.js",
   "/js/screens/step.js",
@@ -47,6 +49,7 @@ const SHELL_FILES = [
   "/js/update.js",
   "/shared/strings/ui.zh-CN.json",
   "/shared/strings/ui.en.json",
+  "/shared/schemas/form-hints.json",
 ];
 // Cached when present: screens other domains are still adding.
 const OPTIONAL_FILES = [

@@ -16,6 +16,7 @@ router.route("/", () => import(`${screens}home.js`));
 router.route("/cases/new", () => import(`${screens}case_new.js`));
 router.route("/cases/:id", () => import(`${screens}case.js`));
 router.route("/cases/:id/steps/:step", () => import(`${screens}step.js`));
+router.route("/cases/:id/service", () => import(`${screens}service.js`));
 router.route("/outbox", () => import(`${screens}outbox.js`));
 router.route("/settings", () => import(`${screens}settings.js`));
 router.route("/import", () => import(`${screens}import.js`));

@@ -1,9 +1,107 @@
 // Record forms rendered from the shared JSON Schemas (the same files the server validates against).
-// Titles: `title` (Chinese) or `x-title-en`; enums: `x-enum-titles` (Chinese) or the value itself.
-import { h } from "./dom.js";
+// Titles: `title` (Chinese) or `x-title-en`; enums: `x-enum-titles` (Chinese) and `x-enum-titles-en`.
+// Hash fields are never typed: `x-widget: "photo"` (or format blob-sha256) attaches a photo and fills its
+// SHA-256 once the photo is in the outbox; `x-widget: "entry"` picks one of the case's entries of
+// `x-entry-kinds`. Fields whose schema says neither take their widget from shared/schemas/form-hints.json.
+import { openCamera } from "./capture/camera.js";
+import { h, toast } from "./dom.js";
 import { isEn, t, titleOf } from "./i18n.js";
+import * as db from "./db.js";
 
-const enumTitle = (s, i) => (isEn() ? String(s.enum[i]).replaceAll("_", " ") : s["x-enum-titles"]?.[i] ?? s.enum[i]);
+const SHA256 = "^[0-9a-f]{64}$";
+const HINTS_URL = "/shared/schemas/form-hints.json";
+let hints = { fields: {}, enum_titles_en: {} };
+
+/** Load the form hints (cached on the device for offline forms); call before renderForm. */
+export async function loadHints() {
+  try {
+    const res = await fetch(HINTS_URL);
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    hints = await res.json();
+    db.kvSet(`url:${HINTS_URL}`, hints);
+  } catch {
+    hints = (await db.kvGet(`url:${HINTS_URL}`)) || hints;
+  }
+  return hints;
+}
+
+function enumTitle(s, i) {
+  const v = s.enum[i];
+  if (!isEn()) return s["x-enum-titles"]?.[i] ?? v;
+  return s["x-enum-titles-en"]?.[i] ?? hints.enum_titles_en?.[v] ?? String(v).replaceAll("_", " ");
+}
+
+/** The widget a hash field uses: the schema's own marker, else the hint for its property name. */
+function withHints(key, s) {
+  if (s.type !== "string" || (s.pattern !== SHA256 && !s["x-widget"] && s.format !== "blob-sha256")) return s;
+  const merged = { ...(s.pattern === SHA256 ? hints.fields?.[key] || {} : {}), ...s };
+  if (merged.format === "blob-sha256" && !merged["x-widget"]) merged["x-widget"] = "photo";
+  if (merged.pattern === SHA256 && !merged["x-widget"]) merged["x-widget"] = key.endsWith("blob") ? "photo" : "entry";
+  return merged;
+}
+
+const changed = (el) => el.dispatchEvent(new Event("input", { bubbles: true }));
+
+/** A photo for a hash field: camera or file, kept in the outbox by ctx.attachPhoto, which returns its SHA-256. */
+function photoField(name, key, s, required, value, ctx) {
+  let sha = value || undefined;
+  const label = h("label", { for: `f-${name}` }, titleOf(s), required ? h("span", { class: "req", title: t("form.required") }, " *") : null);
+  const shown = h("span", { class: "mono blob-ref" }, sha ? `SHA-256 ${sha.slice(0, 16)}…` : t("form.photo.none"));
+  const thumb = h("img", { class: "blob-thumb", alt: "", hidden: true, style: "max-width:160px;display:block;margin:6px 0" });
+  const camBox = h("div", {});
+  let cam = null;
+  const wrap = h("div", { class: "blob-field", dataset: { widget: "photo", field: key, sha256: sha || "" } });
+  async function attach(data, filename) {
+    if (!ctx?.attachPhoto) return toast(t("form.photo.unavailable"), "error");
+    try {
+      const out = await ctx.attachPhoto(data, { field: key, filename });
+      sha = out.sha256;
+      wrap.dataset.sha256 = sha;
+      shown.textContent = `SHA-256 ${sha.slice(0, 16)}…`;
+      thumb.src = URL.createObjectURL(data);
+      thumb.hidden = false;
+      toast(t("form.photo.attached"));
+      changed(input);
+    } catch (e) {
+      toast(`${t("error")}: ${e?.message || e}`, "error");
+    }
+  }
+  const input = h("input", { type: "file", accept: "image/*", capture: "environment", id: `f-${name}`, name, onchange: async (e) => {
+    const file = e.target.files[0];
+    if (file) await attach(file, file.name);
+    e.target.value = "";
+  } });
+  const shoot = h("button", { type: "button", class: "primary", hidden: true, onclick: async () => {
+    const jpeg = await cam.shoot();
+    cam.stop();
+    cam = null;
+    shoot.hidden = true;
+    await attach(jpeg, `${key}-${Date.now()}.jpg`);
+  } }, t("capture.shoot"));
+  const open = h("button", { type: "button", onclick: async () => {
+    try {
+      cam = await openCamera(camBox, ctx?.overlay || (() => [new Date().toLocaleString()]));
+      shoot.hidden = false;
+    } catch (e) { toast(`${t("error")}: ${e?.message || e}`, "error"); }
+  } }, t("capture.in_app"));
+  wrap.append(label, h("div", { class: "row" }, open, shoot), camBox, input, thumb, shown);
+  return { node: wrap, read: () => sha };
+}
+
+/** One of the case's entries (of `x-entry-kinds`), from ctx.entries (server, or the device's copy offline). */
+function entryField(name, key, s, required, value, ctx) {
+  const label = h("label", { for: `f-${name}` }, titleOf(s), required ? h("span", { class: "req", title: t("form.required") }, " *") : null);
+  const sel = h("select", { id: `f-${name}`, name, required, dataset: { widget: "entry", field: key } },
+    h("option", { value: "" }, t("form.choose")), value ? h("option", { value, selected: true }, value.slice(0, 12)) : null);
+  const note = h("div", { class: "muted" });
+  (ctx?.entries ? ctx.entries(s["x-entry-kinds"] || []) : Promise.resolve([])).then((list) => {
+    sel.replaceChildren(h("option", { value: "" }, t("form.choose")),
+      ...list.map((o) => h("option", { value: o.value, selected: o.value === value }, o.label)));
+    if (value && !list.some((o) => o.value === value)) sel.append(h("option", { value, selected: true }, value.slice(0, 12)));
+    note.textContent = list.length ? "" : t("form.entry.none");
+  }).catch(() => (note.textContent = t("form.entry.none")));
+  return { node: h("div", { class: "entry-field" }, label, sel, note), read: () => sel.value || undefined };
+}
 
 function toLocalInput(iso) {
   if (!iso) return "";
@@ -12,7 +110,10 @@ function toLocalInput(iso) {
 }
 
 /** One field: returns {node, read()} where read() gives the value or undefined when empty. */
-function field(name, s, required, value) {
+function field(name, s, required, value, ctx, key = name.split(".").pop()) {
+  s = withHints(key, s);
+  if (s["x-widget"] === "photo") return photoField(name, key, s, required, value, ctx);
+  if (s["x-widget"] === "entry") return entryField(name, key, s, required, value, ctx);
   const label = h("label", { for: `f-${name}` }, titleOf(s), required ? h("span", { class: "req", title: t("form.required") }, " *") : null);
   if (s.type === "boolean") {
     const box = h("input", { type: "checkbox", id: `f-${name}`, name, checked: Boolean(value) });
@@ -56,7 +157,7 @@ function field(name, s, required, value) {
     const rows = [];
     const list = h("div", {});
     const add = (v = {}) => {
-      const sub = objectFields(`${name}-${rows.length}`, s.items, v);
+      const sub = objectFields(`${name}-${rows.length}`, s.items, v, [], ctx);
       const row = { sub, node: h("fieldset", {}, h("legend", {}, `${titleOf(s.items)} ${rows.length + 1}`), sub.nodes) };
       rows.push(row);
       list.append(row.node);
@@ -72,17 +173,17 @@ function field(name, s, required, value) {
     };
   }
   if (s.type === "object") {
-    const sub = objectFields(name, s, value || {});
+    const sub = objectFields(name, s, value || {}, [], ctx);
     return { node: h("fieldset", {}, h("legend", {}, titleOf(s)), sub.nodes), read: () => sub.read() };
   }
   return { node: h("p", { class: "muted" }, `${titleOf(s)}: ${t("form.unsupported")}`), read: () => value };
 }
 
-function objectFields(prefix, schema, values, skip = []) {
+function objectFields(prefix, schema, values, skip = [], ctx = null) {
   const req = new Set(schema.required || []);
   const fields = Object.entries(schema.properties || {})
     .filter(([k]) => !skip.includes(k))
-    .map(([k, s]) => [k, field(`${prefix}.${k}`, s, req.has(k), values[k])]);
+    .map(([k, s]) => [k, field(`${prefix}.${k}`, s, req.has(k), values[k], ctx, k)]);
   return {
     nodes: fields.map(([, f]) => f.node),
     read() {
@@ -98,10 +199,11 @@ function objectFields(prefix, schema, values, skip = []) {
 
 /**
  * A form for `schema`; `skip` leaves out properties another widget fills (e.g. signatures).
+ * `ctx`: {attachPhoto(data, {field, filename}) -> {sha256}, entries(kinds) -> [{value, label}], overlay()}.
  * Returns {node, read(), missing()} where missing() lists required properties left empty.
  */
-export function renderForm(schema, values = {}, { skip = [] } = {}) {
-  const fields = objectFields("p", schema, values, skip);
+export function renderForm(schema, values = {}, { skip = [], ctx = null } = {}) {
+  const fields = objectFields("p", schema, values, skip, ctx);
   const node = h("form", { class: "record-form", onsubmit: (e) => e.preventDefault() }, fields.nodes);
   return {
     node,

@@ -3,6 +3,8 @@
 // log, a Referer header or the browser history of the API.
 
 const token = decodeURIComponent(location.hash.slice(1));
+// Everything on the page belongs to one token: another link opened in this tab starts the page afresh.
+addEventListener("hashchange", () => location.reload());
 const api = "/api/party";
 const auth = { "X-Party-Token": token };
 const $ = (id) => document.getElementById(id);

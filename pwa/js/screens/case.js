@@ -47,6 +47,7 @@ export async function render({ id }) {
     h("h1", {}, c.title),
     h("div", { class: "muted" }, [c.number, t(`kind.${c.enforcement_kind}`), t(`procedure.${c.procedure}`), t(`start_path.${c.start_path}`)].filter(Boolean).join(" · ")),
     c.local ? h("p", { class: "badge warn" }, t("case.not_synced")) : null,
+    h("a", { class: "button", id: "case-service", href: `#/cases/${encodeURIComponent(c.case_id)}/service` }, t("service.open")),
     h("div", { class: "stages", "aria-label": t("case.stages") },
       cases.STAGES.map((s, i) => h("span", { class: i < stageIdx ? "done" : i === stageIdx ? "now" : "" }, t(`stage.${s}`)))),
     h("h2", {}, t("case.steps")),

@@ -11,7 +11,8 @@ import { textHash } from "../hash.js";
 import { t, titleOf } from "../i18n.js";
 import * as outbox from "../outbox.js";
 import * as router from "../router.js";
-import { renderForm } from "../schema_form.js";
+import { entriesOf, entryLabel } from "../case_entries.js";
+import { loadHints, renderForm } from "../schema_form.js";
 import * as session from "../session.js";
 import * as stamps from "../stamps.js";
 
@@ -91,6 +92,31 @@ function holdButton(label, onDone) {
   return btn;
 }
 
+const officerWrites = (k) => k === "note" || k.startsWith("record.");
+
+/** Kinds of the step recorded elsewhere, with whether the case has one yet and where they come from. */
+async function automaticCard(c, id, kinds) {
+  const have = await entriesOf(id, kinds).catch(() => []);
+  const service = kinds.some((k) => k.startsWith("service.") || k.startsWith("party.") || k.startsWith("notice."));
+  return h("div", { class: "card automatic-kinds", id: "automatic-kinds" },
+    h("p", { class: "muted" }, t("step.automatic")),
+    await Promise.all(kinds.map(async (k) => {
+      const n = have.filter((e) => e.kind === k).length;
+      return h("div", { class: "row automatic-kind", dataset: { kind: k } },
+        h("span", { class: "grow" }, titleOf(await cases.schema(k).catch(() => ({ title: k })))),
+        h("span", { class: n ? "badge ok" : "badge" }, n ? t("step.automatic.done", { n }) : t("step.automatic.none")),
+        h("span", { class: "muted" }, t(`step.automatic.how.${k}`) === `step.automatic.how.${k}` ? t("step.automatic.how") : t(`step.automatic.how.${k}`)));
+    })),
+    service ? h("a", { class: "button", id: "to-service", href: `#/cases/${id}/service` }, t("service.open")) : null);
+}
+
+async function automaticOnly(c, id, step, kinds) {
+  return h("section", { class: "step-screen" },
+    h("a", { href: `#/cases/${id}` }, `← ${c.title}`),
+    h("h1", {}, titleOf(step)),
+    await automaticCard(c, id, kinds));
+}
+
 export async function render({ id, step: stepId }, query) {
   const me = session.current();
   const c = await cases.getCase(id);
@@ -101,13 +127,33 @@ export async function render({ id, step: stepId }, query) {
   const all = await outbox.items();
   // The latest unsent draft of this step, if any, is reopened.
   let draft = all.findLast((i) => i.case_id === id && i.type === "entry" && i.state === "draft" && i.draft?.step === stepId) || null;
-  let kind = query.get("kind") || draft?.body.kind || step.any_of[0];
+  // Only records and notes are the officer's to write; the rest of a step (a link opened, a consent,
+  // a notice published) is recorded by its own endpoint and shown here as status.
+  const writable = step.any_of.filter(officerWrites);
+  const automatic = step.any_of.filter((k) => !officerWrites(k));
+  let kind = query.get("kind") || draft?.body.kind || writable[0] || step.any_of[0];
+  if (!officerWrites(kind)) kind = writable[0];
+  if (!kind) return automaticOnly(c, id, step, automatic);
   const schema = await cases.schema(kind);
+  await loadHints();
   const av = cases.avFor(pack, kind);
   const sigRule = cases.signaturesFor(pack, kind);
   const signatures = [...(draft?.draft.signatures || [])];
   const blobs = new Set(draft?.body.blobs || []);
-  const form = renderForm(schema, draft?.draft.values || {}, { skip: ["signatures"] });
+  // Hash fields: a photo taken here goes to the outbox like any capture; entries come from the case's timeline.
+  const formCtx = {
+    attachPhoto: async (data, { field, filename }) => {
+      const { blob } = await queueMedia("media.photo", data, { filename: filename || `${field}.jpg`, label: `${t("capture.photo")} · ${field}`, payload: { caption: `${field} | ${stampLines(c).join(" | ")}` } });
+      return blob;
+    },
+    entries: async (kinds) => {
+      const list = await entriesOf(id, kinds);
+      const titles = Object.fromEntries(await Promise.all([...new Set(list.map((e) => e.kind))].map(async (k) => [k, titleOf(await cases.schema(k).catch(() => ({ title: k })))])));
+      return list.map((e) => ({ value: e.hash, label: entryLabel(e, titles[e.kind]) }));
+    },
+    overlay: () => stampLines(c),
+  };
+  const form = renderForm(schema, draft?.draft.values || {}, { skip: ["signatures"], ctx: formCtx });
   const stepItems = h("div", { class: "card", id: "step-items" });
   const sigList = h("div", { id: "signature-list" });
 
@@ -533,9 +579,9 @@ export async function render({ id, step: stepId }, query) {
 
   refreshItems();
   renderSignatures();
-  const kindSelect = step.any_of.length > 1
+  const kindSelect = writable.length > 1
     ? h("select", { id: "kind", onchange: (e) => router.go(`/cases/${id}/steps/${stepId}?kind=${e.target.value}`) },
-      await Promise.all(step.any_of.map(async (k) => h("option", { value: k, selected: k === kind }, titleOf(await cases.schema(k).catch(() => ({ title: k })))))))
+      await Promise.all(writable.map(async (k) => h("option", { value: k, selected: k === kind }, titleOf(await cases.schema(k).catch(() => ({ title: k })))))))
     : null;
   const node = h(
     "section",
@@ -543,6 +589,7 @@ export async function render({ id, step: stepId }, query) {
     h("a", { href: `#/cases/${id}` }, `← ${c.title}`),
     h("h1", {}, titleOf(step)),
     kindSelect,
+    automatic.length ? await automaticCard(c, id, automatic) : null,
     stampCard(openedAt),
     h("div", { class: "card requirements" },
       h("div", {}, h("span", { class: "badge" }, t("step.required_record")), " ", titleOf(schema)),
