@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from litestar import Request
+
+from backend.errors import Forbidden
 from backend.evidence.tables import EvidenceMedia
 from backend.identity.access import Principal
+from backend.ledger.ledger import Ledger
 
 # Roles that see every case of their agency (same set as the cases API).
 AGENCY_WIDE = {"supervisor", "legal_reviewer", "approver", "archivist", "admin"}
+LEVEL_NAMES = {"secret": "国家秘密", "business_secret": "商业秘密", "privacy": "个人隐私"}
 
 
 async def cases_holding(sha256: str) -> list[str]:
@@ -46,3 +51,61 @@ async def readable_case_for(principal: Principal, sha256: str) -> str | None:
         if await may_read_case(principal, case_id):
             return case_id
     return None
+
+
+async def withheld_level(principal: Principal, sha256: str) -> str | None:
+    """The confidentiality of an entry holding this blob that the caller is not cleared for, if any.
+
+    Holding entries are the media entry itself and any record naming the blob: a photo taken for
+    a secret inquiry is as secret as the inquiry, whichever of the two carries the flag.
+    """
+    import json
+
+    from backend.identity.confidentiality import level_of, may_see
+    from backend.ledger.tables import LedgerEntry
+
+    quoted = f'%"{sha256}"%'
+    for case_id in await cases_holding(sha256):
+        rows = await LedgerEntry.raw(
+            "SELECT body FROM ledger_entry WHERE case_id = {} AND body LIKE {}", case_id, quoted
+        )
+        for row in rows:
+            entry = json.loads(row["body"])
+            names_it = sha256 in (entry.get("blobs") or []) or (
+                (entry.get("payload") or {}).get("sha256") == sha256
+            )
+            if names_it and not may_see(entry, principal):
+                return level_of(entry)
+    return None
+
+
+async def refuse_if_confidential(
+    ledger: Ledger,
+    principal: Principal,
+    sha256: str,
+    case_id: str,
+    variant: str | None,
+    request: Request,
+) -> None:
+    """403 `confidential` for an uncleared caller; the refused attempt is logged like a download."""
+    level = await withheld_level(principal, sha256)
+    if level is None:
+        return
+    from backend.identity.access_log import log_access
+
+    await log_access(
+        ledger,
+        principal,
+        case_id,
+        "media",
+        what=f"{sha256}:{variant or 'original'}",
+        ip=request.client.host if request.client else None,
+        user_agent=request.headers.get("user-agent"),
+        refused="confidential",
+    )
+    raise Forbidden(
+        f"此文件属于{LEVEL_NAMES.get(level, level)}，你没有查阅权限"
+        f" / this file is marked {level.replace('_', ' ')} and you are not cleared for it",
+        code="confidential",
+        detail={"confidentiality": level},
+    )

@@ -67,6 +67,7 @@ CLIENT_FIELDS = (
     "remote_area_reason",
     "strokes",
     "signer",
+    "confidentiality",  # secret / business_secret / privacy: the v2 media schemas' enum
 )
 VARIANTS = ("thumbnail", "public", "poster")
 # Made right after the entry, for the timeline; the public copy is made when first asked for.

@@ -14,7 +14,7 @@ from litestar.response import Stream
 
 from backend.errors import CaseTrailError, Invalid, NotFound
 from backend.evidence import av_sessions, devices
-from backend.evidence.blob_access import readable_case_for
+from backend.evidence.blob_access import readable_case_for, refuse_if_confidential
 from backend.evidence.blobstore import BlobStore, validate_sha256
 from backend.evidence.byte_ranges import RangeNotSatisfiable, parse_range, stream_range
 from backend.evidence.import_routes import IMPORT_ROUTES, import_token_auth
@@ -36,7 +36,7 @@ from backend.evidence.schemas import (
 )
 from backend.evidence.tables import EvidenceDevice, EvidenceMedia
 from backend.evidence.uploads import TUS_VERSION, Upload, UploadStore, parse_metadata
-from backend.identity.access import principal_of
+from backend.identity.access import check_client_id, principal_of
 from backend.identity.access_log import log_access
 from backend.ledger.ledger import Ledger
 from backend.ledger.schemas import EntryOut
@@ -123,11 +123,10 @@ class UploadsController(Controller):
         """Start an upload: Upload-Length and Upload-Metadata (sha256, media_type, case_id, client_id, filename)."""
         _tus_check(request)
         me = principal_of(request)
-        upload = await uploads.create(
-            _int_header(request, "Upload-Length"),
-            parse_metadata(request.headers.get("Upload-Metadata")),
-            me.staff_id,
-        )
+        metadata = parse_metadata(request.headers.get("Upload-Metadata"))
+        if "client_id" in metadata:  # a missing one is the store's bad_upload_metadata
+            check_client_id(metadata["client_id"])
+        upload = await uploads.create(_int_header(request, "Upload-Length"), metadata, me.staff_id)
         return Response(
             None,
             status_code=201,
@@ -219,6 +218,7 @@ class MediaController(Controller):
         settings: Settings,
     ) -> Response:
         """Turn a finished upload into a media entry with its findings; idempotent on client_id."""
+        check_client_id(data.client_id)
         me = principal_of(request)
         agency_id, pack = await _case_pack(case_id)
         device = None
@@ -264,6 +264,7 @@ class MediaController(Controller):
         case_id = await readable_case_for(me, sha256)
         if case_id is None:
             raise NotFound("no such blob", code="blob_not_found")  # same answer as absent
+        await refuse_if_confidential(ledger, me, sha256, case_id, variant, request)
         row = (
             await EvidenceMedia.select(EvidenceMedia.media_type)
             .where(EvidenceMedia.sha256 == sha256)

@@ -150,13 +150,14 @@ async def export_dossier(
     return Export(entry, pdf_sha, bundle_sha, len(materials), payload["pages"])
 
 
-async def exported_file(ledger: Ledger, case_id: str, sha256: str) -> str:
-    """The media type of an export of this case, or NotFound: only recorded exports are served."""
+async def exported_file(ledger: Ledger, case_id: str, sha256: str) -> tuple[str, Entry]:
+    """The media type of an export of this case and its `access.exported` entry, or NotFound:
+    only recorded exports are served."""
     for entry in await ledger.whole_timeline(case_id):
         if entry.kind != EXPORT_KIND:
             continue
         if entry.payload.get("pdf_sha256") == sha256:
-            return "application/pdf"
+            return "application/pdf", entry
         if entry.payload.get("bundle_sha256") == sha256:
-            return "application/zip"
+            return "application/zip", entry
     raise NotFound("no such export of this case", code="export_not_found")

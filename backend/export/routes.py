@@ -11,6 +11,7 @@ from litestar.response import Stream
 from backend.evidence.blobstore import BlobStore
 from backend.export.exports import export_dossier, exported_file
 from backend.identity.access import principal_of
+from backend.identity.access_log import log_access
 from backend.ledger.ledger import Ledger
 from backend.settings import Settings
 
@@ -56,10 +57,21 @@ async def make_export(
     opt={"access": "case:read"},
     tags=["export"],
 )
-async def download_export(case_id: str, sha256: str, ledger: Ledger, blobs: BlobStore) -> Response:
-    """A file this case was exported as (the entry names it), streamed from the blob store."""
-    media_type = await exported_file(ledger, case_id, sha256)
+async def download_export(
+    request: Request, case_id: str, sha256: str, ledger: Ledger, blobs: BlobStore
+) -> Response:
+    """A file this case was exported as (the entry names it), streamed from the blob store.
+
+    Each download is a copy leaving the system, so it is on the case's timeline: who, from where,
+    which file, under which approval.
+    """
+    media_type, export = await exported_file(ledger, case_id, sha256)
     suffix = "pdf" if media_type == "application/pdf" else "zip"
+    await log_access(
+        ledger, principal_of(request), case_id, "copy", f"dossier.{suffix} {sha256}",
+        request.client.host if request.client else None, request.headers.get("user-agent"),
+        permission=export.payload.get("approval"),
+    )  # fmt: skip
     return Stream(
         blobs.open(sha256),
         media_type=media_type,

@@ -16,13 +16,15 @@ requests made with a session must carry its CSRF token in the ``x-csrftoken`` he
 from __future__ import annotations
 
 import hmac
+import uuid
+from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import Any
 
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
-from backend.errors import Forbidden, NotFound, Unauthorized
+from backend.errors import Forbidden, Invalid, NotFound, Unauthorized
 
 PUBLIC = "public"
 CSRF_HEADER = "x-csrftoken"
@@ -179,6 +181,26 @@ CLIENT_KINDS = frozenset({"note", "case.stage"})
 CLIENT_KIND_PREFIXES = ("record.",)
 
 
-def check_client_kind(kind: str) -> None:
+def check_client_kind(kind: str, known: Container[str] | None = None) -> None:
+    """A kind nobody defined is a client's mistake (400), a kind kept for an endpoint is not theirs (403)."""
+    if known is None:
+        from backend.ledger.kinds import default_registry
+
+        known = default_registry()
+    if kind not in known:
+        raise Invalid(f"unknown entry kind: {kind}", code="unknown_kind")
     if kind not in CLIENT_KINDS and not kind.startswith(CLIENT_KIND_PREFIXES):
         raise Forbidden(f"{kind} entries are made by their own endpoint", code="reserved_kind")
+
+
+def check_client_id(client_id: str) -> str:
+    """Entries, uploads and media made on a device are keyed by a UUID the device made (contracts.md).
+
+    Only the HTTP boundary checks this: ids the server derives (`{client_id}:member:{staff}`,
+    `access:…`) are never made by a client and keep their own shapes.
+    """
+    try:
+        uuid.UUID(client_id)
+    except (ValueError, TypeError, AttributeError):
+        raise Invalid("client_id must be a UUID made by the device", code="bad_client_id") from None
+    return client_id

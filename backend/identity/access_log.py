@@ -26,11 +26,17 @@ async def log_access(
     user_agent: str | None = None,
     permission: str | None = None,
     now: datetime | None = None,
+    refused: str | None = None,
 ) -> Entry | None:
-    """Append `access.viewed` (who, what, from where); when is the entry's received_at."""
+    """Append `access.viewed` (who, what, from where); when is the entry's received_at.
+
+    `refused` names why nothing was shown: attempts on what one may not see are logged too.
+    """
     now = now or datetime.now(UTC)
     window = int(now.timestamp()) // ACCESS_WINDOW_S
     key = f"{principal.staff_id}|{case_id}|{action}|{what}|{window}"
+    if refused:  # a refusal must not stand in for a later view in the same window, nor hide one
+        key += f"|refused:{refused}"
     payload: dict[str, Any] = {
         "staff_id": principal.staff_id,
         "action": action,
@@ -41,6 +47,8 @@ async def log_access(
         payload["what"] = what[:200]
     if permission:
         payload["permission"] = permission
+    if refused:
+        payload["refused"] = refused
     try:
         return await ledger.append(
             Draft(

@@ -10,6 +10,7 @@ from typing import Any
 
 from backend.errors import Gone, NotFound
 from backend.identity.access import Principal
+from backend.identity.certificates import check_cert_date
 from backend.identity.staff import agency_timeline, check_roles, ensure_agency, new_staff_id
 from backend.identity.tables import Invite, Staff
 from backend.ledger.entry import Draft, utc_iso
@@ -42,6 +43,7 @@ async def create_invite(
 ) -> dict[str, Any]:
     """Invite a new staff member; returns the link (shown once) and the staff id it will create."""
     roles = check_roles(roles)
+    cert_valid_until = check_cert_date(cert_valid_until)
     await ensure_agency(agency_id)
     token = secrets.token_urlsafe(32)
     staff_id = new_staff_id()

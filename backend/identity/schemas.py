@@ -8,6 +8,7 @@ import msgspec
 
 Role = Literal["officer", "legal_reviewer", "approver", "supervisor", "archivist", "admin"]
 Clearance = Literal["secret", "business_secret", "privacy"]
+CertDate = Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}-\d{2}$")]
 
 
 class CredentialIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -58,7 +59,7 @@ class InviteIn(msgspec.Struct, forbid_unknown_fields=True):
     name: str = msgspec.field(default="")
     unit_id: str | None = None
     cert_number: str | None = None
-    cert_valid_until: Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}-\d{2}$")] | None = None
+    cert_valid_until: CertDate | None = None
 
 
 class InviteOut(msgspec.Struct):
@@ -111,6 +112,8 @@ class StaffOut(msgspec.Struct):
     roles: list[str]
     clearances: list[str]
     active: bool
+    # valid | expiring (within 30 days) | expired | missing, judged on today's date in China
+    cert_status: str = "missing"
     passkeys: int = 0
 
 
@@ -118,8 +121,8 @@ class StaffChange(msgspec.Struct, forbid_unknown_fields=True):
     client_id: str
     roles: list[Role] | None = None
     clearances: list[Clearance] | None = None
-    cert_number: str | None = None
-    cert_valid_until: str | None = None
+    cert_number: Annotated[str, msgspec.Meta(min_length=1, max_length=80)] | None = None
+    cert_valid_until: CertDate | None = None
 
 
 class Deactivate(msgspec.Struct, forbid_unknown_fields=True):

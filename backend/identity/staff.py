@@ -10,6 +10,7 @@ from typing import Any
 
 from backend.errors import Forbidden, Invalid, NotFound
 from backend.identity.access import Principal
+from backend.identity.certificates import cert_status, check_cert_date, china_date
 from backend.identity.tables import Agency, Passkey, Staff, WebSession
 from backend.ledger.entry import Draft
 from backend.ledger.ledger import Ledger
@@ -81,6 +82,7 @@ def staff_json(row: dict[str, Any]) -> dict[str, Any]:
         "name": row["name"],
         "cert_number": row["cert_number"],
         "cert_valid_until": row["cert_valid_until"],
+        "cert_status": cert_status(row["cert_valid_until"], china_date(datetime.now(UTC))),
         "roles": json.loads(row["roles"] or "[]"),
         "clearances": json.loads(row["clearances"] or "[]"),
         "active": bool(row["active"]),
@@ -142,6 +144,7 @@ async def change_staff(
     if cert_number is not None:
         changes[Staff.cert_number] = cert_number
     if cert_valid_until is not None:
+        cert_valid_until = check_cert_date(cert_valid_until)
         changes[Staff.cert_valid_until] = cert_valid_until
     if not changes:
         return staff_json(row)

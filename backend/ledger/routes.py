@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import Parameter
 
 from backend.errors import NotFound
-from backend.identity.access import check_client_kind, principal_of
+from backend.identity.access import check_client_id, check_client_kind, principal_of
 from backend.identity.access_log import timeline_as_seen
+from backend.identity.certificates import check_may_write_record
 from backend.ledger.entry import Draft, Entry
 from backend.ledger.ledger import Ledger
 from backend.ledger.schemas import (
@@ -54,8 +57,11 @@ class LedgerController(Controller):
         self, request: Request, case_id: str, data: AppendRequest, ledger: Ledger
     ) -> EntryOut:
         """Append one entry to a case timeline; resending the same client_id returns the original."""
-        check_client_kind(data.kind)
-        entry = await ledger.append(draft_from(case_id, data, principal_of(request).staff_id))
+        check_client_id(data.client_id)
+        check_client_kind(data.kind, ledger.kinds)
+        me = principal_of(request)
+        await check_may_write_record(me, data.kind, data.claimed, datetime.now(UTC))
+        entry = await ledger.append(draft_from(case_id, data, me.staff_id))
         return entry_out(entry)
 
     @get("/cases/{case_id:str}/timeline", operation_id="readTimeline", opt={"access": "case:read"})

@@ -377,3 +377,53 @@ async def release_hold(
             actor=actor,
         )
     )
+
+
+async def agency_holds(agency_id: str) -> list[dict[str, Any]]:
+    """Holds in force on the agency's cases: who placed them, why, on what."""
+    case_ids = await agency_case_ids(agency_id)
+    entries = await entries_of_kinds(case_ids, ["hold.placed", "hold.released"])
+    released = {e.payload["hold"] for e in entries if e.kind == "hold.released"}
+    return [
+        {
+            "hold": e.hash,
+            "case_id": e.case_id,
+            "trigger": e.payload.get("trigger"),
+            "reason": e.payload.get("reason"),
+            "blobs": e.payload.get("blobs") or [],
+            "placed_by": e.body.get("actor"),
+            "placed_at": e.body["received_at"],
+        }
+        for e in entries
+        if e.kind == "hold.placed" and e.hash not in released
+    ]
+
+
+async def disposal_batches(agency_id: str) -> list[dict[str, Any]]:
+    """Every disposal batch with where it stands: waiting for a passkey, approved, or carried out."""
+    case_ids = await agency_case_ids(agency_id)
+    timeline = agency_timeline(agency_id)
+    entries = await entries_of_kinds([timeline], ["retention.batch", SIGNATURE_KIND])
+    signed = {
+        signed_entry_of(e): e
+        for e in entries
+        if e.kind == SIGNATURE_KIND and e.payload.get("meaning") == "approve_disposal"
+    }
+    done = {e.payload.get("batch") for e in await entries_of_kinds(case_ids, [DISPOSAL_KIND])}
+    out = []
+    for batch in (e for e in entries if e.kind == "retention.batch"):
+        approval = signed.get(batch.hash)
+        out.append(
+            {
+                "batch": batch.hash,
+                "proposed_by": batch.body.get("actor"),
+                "proposed_at": batch.body["received_at"],
+                "reason": batch.payload.get("reason"),
+                "blobs": batch.payload.get("blobs") or [],
+                "approved_by": approval.body.get("actor") if approval else None,
+                "status": "disposed"
+                if batch.hash in done
+                else ("approved" if approval else "waiting"),
+            }
+        )
+    return out[::-1]

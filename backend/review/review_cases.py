@@ -17,6 +17,7 @@ APPROVABLE = (
     "record.emergency_start",
     "record.case_opening_approval",
     "retention.batch",
+    "export.requested",
 )
 
 

@@ -7,10 +7,13 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 
+from backend.cases.lifecycle import pack_for
 from backend.errors import Forbidden
-from backend.identity.access import Principal, principal_of
+from backend.evidence import recorder_import
+from backend.identity.access import AGENCY_READERS, Principal, principal_of
 from backend.ledger.ledger import Ledger
 from backend.review import retention, spotchecks
+from backend.review.directory import filter_choices, staff_names
 from backend.review.integrity import case_integrity
 from backend.review.review_cases import pending_approvals, review_cases
 from backend.review.schemas import (
@@ -18,6 +21,7 @@ from backend.review.schemas import (
     DrawRequest,
     FindingRequest,
     HoldRequest,
+    RecordingLinkRequest,
     ReleaseRequest,
 )
 from backend.review.statistics import DIMENSIONS, officer_units, statistics, statistics_csv
@@ -26,6 +30,7 @@ SUPERVISING = {"supervisor", "legal_reviewer", "approver", "archivist", "admin",
 DISPOSING = {"archivist", "supervisor", "admin"}
 SUPERVISOR_RULE = "role:" + "|".join(sorted(SUPERVISING))
 DISPOSER_RULE = "role:" + "|".join(sorted(DISPOSING))
+READER_RULE = "role:" + "|".join(sorted(AGENCY_READERS))
 
 
 def supervisor(request: Request, roles: set[str] = SUPERVISING) -> Principal:
@@ -166,6 +171,23 @@ async def retention_list(request: Request, ledger: Ledger) -> list[dict[str, Any
     return [r.json() for r in await retention.agency_retention(ledger, me.agency_id)]
 
 
+@get("/review/holds", operation_id="holdList", opt={"access": SUPERVISOR_RULE}, tags=["review"])
+async def hold_list(request: Request) -> list[dict[str, Any]]:
+    """Holds in force on the agency's cases."""
+    return await retention.agency_holds(supervisor(request).agency_id)
+
+
+@get(
+    "/review/disposals",
+    operation_id="disposalBatches",
+    opt={"access": SUPERVISOR_RULE},
+    tags=["review"],
+)
+async def batches(request: Request) -> list[dict[str, Any]]:
+    """Disposal batches, newest first: waiting for an approver's passkey, approved, or disposed."""
+    return await retention.disposal_batches(supervisor(request).agency_id)
+
+
 @post(
     "/cases/{case_id:str}/holds",
     operation_id="placeHold",
@@ -233,7 +255,49 @@ async def execute(request: Request, batch: str, ledger: Ledger) -> dict[str, Any
     return await retention.dispose(ledger, blobs, me.agency_id, batch, now(), actor=me.staff_id)
 
 
+@get("/staff/names", operation_id="staffNames", opt={"access": READER_RULE}, tags=["review"])
+async def names(request: Request) -> dict[str, Any]:
+    """Names and units of the agency's staff, so screens show people rather than ids."""
+    return await staff_names(principal_of(request).agency_id)
+
+
+@get(
+    "/review/filters",
+    operation_id="reviewFilters",
+    opt={"access": SUPERVISOR_RULE},
+    tags=["review"],
+)
+async def filters(request: Request) -> dict[str, Any]:
+    """Choices for the case list's filters: units, officers, the pack's stages and enforcement kinds."""
+    return await filter_choices(supervisor(request).agency_id)
+
+
+@post(
+    "/review/recordings/{sha256:str}/links",
+    operation_id="reviewLinkRecording",
+    opt={"access": SUPERVISOR_RULE},
+    tags=["review"],
+    status_code=201,
+)
+async def link_recording(
+    request: Request, sha256: str, data: RecordingLinkRequest, ledger: Ledger
+) -> dict[str, Any]:
+    """A supervisor files an unassigned recording under a case (and step) from the review screen.
+
+    The import routes let only officers link (their own cases); supervisors, who are not
+    officers, work through this route to the same `recording.linked` entry.
+    """
+    me = supervisor(request)
+    entry = await recorder_import.link_recording(
+        ledger, await pack_for(me.agency_id), agency_id=me.agency_id, actor=me.staff_id,
+        sha256=sha256.lower(), case_id=data.case_id, client_id=data.client_id, step=data.step,
+        for_entry=data.for_entry, proposed=False,
+    )  # fmt: skip
+    return entry.to_json()
+
+
 API_ROUTES = [
+    names, filters, link_recording,
     integrity, list_review_cases, approvals, spot_check_ledger, draw, finding, stats,
-    retention_list, place_hold, release_hold, propose, execute,
+    retention_list, hold_list, batches, place_hold, release_hold, propose, execute,
 ]  # fmt: skip

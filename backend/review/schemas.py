@@ -36,3 +36,10 @@ class ReleaseRequest(msgspec.Struct):
 class DisposalRequest(msgspec.Struct):
     client_id: str
     reason: str
+
+
+class RecordingLinkRequest(msgspec.Struct, forbid_unknown_fields=True):
+    case_id: str
+    client_id: str
+    for_entry: str | None = None
+    step: str | None = None

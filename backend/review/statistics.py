@@ -97,6 +97,17 @@ def case_facts_for_stats(
     return facts_out
 
 
+ALWAYS_COUNTED = (
+    "cases",
+    "av_required",
+    "av_recorded",
+    "late_uploads",
+    "missing_signatures",
+    "refusals",
+    "service_success",
+)
+
+
 async def officer_units() -> dict[str, str]:
     """Staff id -> unit, from identity when it keeps units; empty otherwise."""
     try:
@@ -135,7 +146,10 @@ async def statistics(
             }
             table[tuple(dims[d] for d in group_by)][metric] += count
             totals[metric] += count
-    metrics = sorted(totals)
+    # Every metric the pack makes possible is a column even at zero, so periods and units compare.
+    baseline = {*ALWAYS_COUNTED, *(f"stage:{s}" for s in pack.stages)}
+    baseline |= {f"kind:{k}" for k in pack.enforcement_kinds}
+    metrics = sorted(set(totals) | baseline)
     rows = [
         {**dict(zip(group_by, key, strict=True)), **{m: counts.get(m, 0) for m in metrics}}
         for key, counts in sorted(table.items())
@@ -145,7 +159,7 @@ async def statistics(
         "group_by": list(group_by),
         "metrics": metrics,
         "rows": rows,
-        "totals": {m: totals[m] for m in metrics},
+        "totals": {m: totals.get(m, 0) for m in metrics},
         "av_coverage": (
             round(totals["av_recorded"] / totals["av_required"], 4)
             if totals["av_required"]

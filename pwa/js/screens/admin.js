@@ -20,13 +20,17 @@ function roleChecks(name, checked = []) {
 
 const checkedRoles = (form, name) => [...form.querySelectorAll(`input[name=${name}]:checked`)].map((i) => i.value);
 
+// The server judges expiry on China's calendar date (cert_status); an expired officer cannot write records.
+const CERT_BADGE = { expired: ["bad", "admin.cert_expired"], expiring: ["warn", "admin.cert_expiring"], valid: ["ok", "admin.cert_valid_until"] };
+
 function certText(s) {
   if (!s.cert_number) return h("span", { class: "muted" }, t("admin.no_cert"));
-  const expired = s.cert_valid_until && s.cert_valid_until < today();
+  const status = s.cert_status || (s.cert_valid_until && s.cert_valid_until < today() ? "expired" : "valid");
+  const [cls, key] = CERT_BADGE[status] || CERT_BADGE.valid;
   return h("span", { class: "cert" },
     s.cert_number,
-    s.cert_valid_until ? h("span", { class: `badge ${expired ? "bad" : "ok"}` },
-      t(expired ? "admin.cert_expired" : "admin.cert_valid_until", { date: s.cert_valid_until })) : null);
+    s.cert_valid_until ? h("span", { class: `badge ${cls}`, dataset: { certStatus: status } },
+      t(key, { date: s.cert_valid_until })) : null);
 }
 
 function staffCard(s, me, reload) {

@@ -164,7 +164,8 @@ export async function render({ id, step: stepId }, query) {
     media_type: blob.media_type,
     claimed: stamps.stamp(),
     device: stamps.device(),
-    payload: { step: kind, ...payload }, // the file name travels in the upload's metadata
+    // A capture is as confidential as the record it is taken for (its schema's select).
+    payload: { step: kind, confidentiality: form.read().confidentiality, ...payload }, // the file name travels in the upload's metadata
   });
 
   async function queueMedia(mediaKind, data, { filename, label, payload } = {}) {

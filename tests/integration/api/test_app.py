@@ -32,7 +32,11 @@ async def test_a_timeline_is_not_readable_without_signing_in(app_client):
 async def test_an_unsigned_append_is_refused_and_changes_nothing(app_client):
     response = await app_client.post(
         "/api/cases/case-1/entries",
-        json={"kind": "note", "client_id": "c1", "payload": {"text": "x"}},
+        json={
+            "kind": "note",
+            "client_id": "c1c1c1c1-0000-4000-8000-000000000001",
+            "payload": {"text": "x"},
+        },
     )
     assert response.status_code in (401, 403)
     assert (await app_client.get("/api/log/checkpoint")).json()["size"] == 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from backend.identity.exports import export_permission
 from tests.integration.conftest import signed_in
 from tests.integration.identity.people import AGENCY, add_note, open_case, sign
@@ -71,7 +73,7 @@ async def test_a_secret_record_is_a_stub_for_staff_without_clearance(app_client,
         f"/api/cases/{case_id}/entries",
         json={
             "kind": "record.complaint_handling",
-            "client_id": "secret-1",
+            "client_id": str(uuid.uuid4()),
             "payload": {
                 "decision": "open",
                 "reason": "举报人身份保密",

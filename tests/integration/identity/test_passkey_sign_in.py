@@ -173,7 +173,11 @@ async def test_a_state_change_without_the_csrf_token_is_refused_and_changes_noth
     for headers in ({}, {"x-csrftoken": "wrong"}):
         response = await app_client.post(
             f"/api/cases/{case_id}/entries",
-            json={"kind": "note", "client_id": "n-1", "payload": {"text": "x"}},
+            json={
+                "kind": "note",
+                "client_id": "0e0e0e0e-0000-4000-8000-000000000001",
+                "payload": {"text": "x"},
+            },
             headers=headers,
         )
         assert response.status_code == 403 and response.json()["code"] == "csrf_failed"

@@ -133,7 +133,11 @@ async def test_a_non_member_officer_and_another_agencys_staff_cannot_read_a_case
     assert response.status_code == 403 and response.json()["code"] == "not_member"
     append = await another_client.post(
         f"/api/cases/{world['case_id']}/entries",
-        json={"kind": "note", "client_id": "sneak", "payload": {"text": "x"}},
+        json={
+            "kind": "note",
+            "client_id": "5e1f0c2a-0000-4000-8000-00000000beef",
+            "payload": {"text": "x"},
+        },
         headers=colleague,
     )
     assert append.status_code == 403

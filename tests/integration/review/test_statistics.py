@@ -53,3 +53,13 @@ async def test_a_finished_case_shows_an_intact_integrity_badge(projected, blobs,
     assert badge["checkpoint_signature_ok"]
     assert badge["last_entry"] == built.entries["archive"].hash
     assert badge["tree_size"] >= badge["entries"]
+
+
+async def test_months_without_problems_still_show_the_problem_columns_at_zero(
+    projected, blobs, tmp_path
+):
+    await build_case(projected, blobs, tmp_path, at=MARCH)
+    report = await statistics(projected, AGENCY, NOW, ("month",))
+    # One archived penalty case: no case is at the start stage, none is an inspection.
+    assert report["totals"]["stage:start"] == 0 and report["totals"]["kind:inspection"] == 0
+    assert all(r["stage:investigation"] == 0 for r in report["rows"])
