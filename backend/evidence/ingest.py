@@ -47,6 +47,7 @@ from backend.evidence.image_safety import (
     open_image_safely,
 )
 from backend.evidence.media_probe import MediaUnreadable, poster_frame, probe
+from backend.evidence.refusals import refusal
 from backend.evidence.sniff import TypeMismatch, check_type, image_extent, normalize_mime
 from backend.evidence.tables import EvidenceDerivative, EvidenceMedia
 from backend.evidence.uploads import MEDIA_TYPES, Upload, UploadStore, media_kind
@@ -92,28 +93,24 @@ def inspect_file(path: Path, media_type: str, kind: str, received_at: datetime) 
     try:
         sniffed = check_type(path, media_type, MEDIA_TYPES[kind], end)
     except TypeMismatch as bad:
-        raise UnsupportedMedia(
-            str(bad), code="type_mismatch", detail={"reason": bad.reason}
-        ) from bad
+        raise refusal(UnsupportedMedia, "type_mismatch", bad, bad.reason, media_type) from bad
     facts: dict[str, Any] = {"media_type": sniffed, "size": path.stat().st_size}
     if sniffed.startswith("image/"):
         try:
             facts["image"] = check_image(path, sniffed, end)
         except UnsafeImage as bad:
-            raise Unprocessable(
-                str(bad), code="unsafe_image", detail={"reason": bad.reason}
-            ) from bad
+            raise refusal(Unprocessable, "unsafe_image", bad, bad.reason) from bad
         try:
             exif = read_exif(path)
         except ExifInvalid as bad:
-            raise Unprocessable(str(bad), code="absurd_exif") from bad
+            raise refusal(Unprocessable, "absurd_exif", bad) from bad
         refuse_absurd_exif(exif, received_at)
         facts["exif"] = exif.to_json()
     elif sniffed.startswith(("audio/", "video/")):
         try:
             info = probe(path)
         except MediaUnreadable as bad:
-            raise Unprocessable(str(bad), code="unreadable_media") from bad
+            raise refusal(Unprocessable, "unreadable_media", bad) from bad
         facts["media"] = {
             "duration_s": info.duration_s,
             "container": info.container,

@@ -585,20 +585,28 @@ async def import_recording(
         return answer
     upload = await uploads.find(actor, agency_timeline(agency_id), req.client_id)
     if upload is None:
-        raise NotFound(f"{filename}: upload the file before importing it", code="upload_not_found")
+        raise NotFound(
+            f"{filename}：请先上传文件再导入 / upload the file before importing it",
+            code="upload_not_found",
+        )
     upload = await uploads.ensure_complete(upload)
     if not upload.complete:
         raise Conflict(
-            f"{filename}: the upload has {upload.offset} of {upload.length} bytes",
+            f"{filename}：文件尚未传完（{upload.offset}/{upload.length} 字节）"
+            f" / the upload has {upload.offset} of {upload.length} bytes",
             code="upload_incomplete",
             detail={"offset": upload.offset, "length": upload.length},
         )
     if upload.sha256 != req.sha256:
-        raise Conflict("sha256 differs from the uploaded file's", code="sha256_mismatch")
+        raise Conflict(
+            "哈希值与已上传的文件不符 / sha256 differs from the uploaded file's",
+            code="sha256_mismatch",
+        )
     media = upload.facts.get("media")
     if upload.kind not in ("video", "audio") or not media:
         raise UnsupportedMedia(
-            f"{filename} is not an audio or video recording", code="not_a_recording"
+            f"{filename}：不是录音或录像文件 / not an audio or video recording",
+            code="not_a_recording",
         )
     info = media_info(media)
     mime, size = upload.facts.get("media_type", upload.media_type), upload.length

@@ -477,7 +477,11 @@ async def test_a_corrupt_or_non_media_file_is_refused_and_changes_nothing(
     refused = await hebei.hand_in(path)
     assert refused.status_code in (415, 422), refused.text
     assert refused.json()["code"] in ("type_mismatch", "unreadable_media")
-    assert refused.json()["message"]
+    # The officer reads why in both languages, and nothing of where the server keeps files.
+    said = refused.json()
+    assert said["detail"]["message_zh"] in said["message"]
+    assert said["detail"]["message_en"] in said["message"]
+    assert str(tmp_path) not in refused.text and "/data" not in refused.text
     assert hebei.blob_count() == blobs
     assert await hebei.agency_entries("recording.imported") == []
     # And importing it anyway (no finished upload) changes nothing either.
@@ -492,6 +496,27 @@ async def test_a_corrupt_or_non_media_file_is_refused_and_changes_nothing(
     )
     assert again.status_code == 404 and again.json()["code"] == "upload_not_found"
     assert await hebei.agency_entries("recording.imported") == []
+
+
+@pytest.mark.parametrize(
+    "name, data, media_type",
+    [
+        ("IMG_0001.JPG", b"\xff\xd8\xff\xe0" + b"\x00" * 600, "image/jpeg"),
+        ("IMG_0002.PNG", b"\x89PNG\r\n\x1a\n" + b"garbage!" * 80, "image/png"),
+    ],
+    ids=["jpeg-that-is-not", "png-that-is-not"],
+)
+async def test_a_broken_photo_is_refused_in_words_without_the_servers_paths(
+    hebei, tmp_path, name, data, media_type
+):
+    path = tmp_path / name
+    path.write_bytes(data)
+    refused = await hebei.upload(path, str(uuid.uuid4()), media_type)
+    assert refused.status_code in (415, 422), refused.text
+    said = refused.json()
+    assert said["code"] in ("unsafe_image", "type_mismatch")
+    assert said["detail"]["message_zh"] and said["detail"]["message_en"]
+    assert str(tmp_path) not in refused.text and "uploads/" not in refused.text
 
 
 async def test_a_registered_fixed_camera_imports_for_the_officer_it_names(hebei, tmp_path):
