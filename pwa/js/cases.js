@@ -5,14 +5,24 @@ import * as db from "./db.js";
 
 export const STAGES = ["start", "investigation", "review_decision", "service", "execution", "archive"];
 
-/** My cases: the server's list when reachable (and remembered), else the remembered list. */
+/**
+ * My cases with what each needs next: the server's list when reachable, merged into the device's
+ * copies (a list row never wipes the compliance a case read left there), else the device's copies.
+ */
 export async function listMine() {
   try {
-    const list = await json("/api/cases");
-    await db.tx(["cases"], "readwrite", (s) => {
-      for (const c of list) s.cases.put({ ...c, cached_at: new Date().toISOString() });
+    const list = await json("/api/cases?with=next");
+    const stale = await db.tx(["cases"], "readwrite", async (s) => {
+      const changed = [];
+      for (const c of list) {
+        const kept = await db.req(s.cases.get(c.case_id));
+        // The full compliance list is only as fresh as the last case read; re-read it when the case moved on.
+        if (!kept || kept.detail_seq !== c.last_seq) changed.push(c);
+        s.cases.put({ ...merge(kept, c), local: false, cached_at: new Date().toISOString() });
+      }
+      return changed;
     });
-    refreshDetails(list);
+    refreshDetails(stale);
   } catch (e) {
     if (!(e instanceof ApiError) || !e.transient) throw e;
   }
@@ -20,7 +30,14 @@ export async function listMine() {
   return all.sort((a, b) => (b.updated_at || "").localeCompare(a.updated_at || ""));
 }
 
-// Compliance and next steps come only with the single-case read; fetch them in the background.
+/** `fresh` over `kept`, except where `fresh` says nothing (null): a summary never erases details. */
+export function merge(kept, fresh) {
+  const out = { ...(kept || {}) };
+  for (const [k, v] of Object.entries(fresh)) if (v != null) out[k] = v;
+  return out;
+}
+
+// The case page needs the full compliance list offline; fetch it in the background for changed cases.
 async function refreshDetails(list) {
   for (const c of list) {
     try {
@@ -34,7 +51,7 @@ async function refreshDetails(list) {
 export async function getCase(caseId) {
   try {
     const c = await json(`/api/cases/${encodeURIComponent(caseId)}`);
-    const row = { ...c, cached_at: new Date().toISOString() };
+    const row = { ...c, local: false, detail_seq: c.last_seq, cached_at: new Date().toISOString() };
     await db.put("cases", row);
     return row;
   } catch (e) {
@@ -100,4 +117,41 @@ export function avFor(p, kind) {
 /** The signature rule for a record kind: roles, minimum officers. */
 export function signaturesFor(p, kind) {
   return (p.signatures?.rules || []).find((r) => r.record_kinds.includes(kind)) || null;
+}
+
+/**
+ * What a case needs next: the server's answer once it has the case, else the pack's steps of the
+ * earliest stage (from the case's own) that nothing recorded on this device covers yet
+ * (mirrors backend/cases/stages.next_steps for cases not yet on the server).
+ */
+export function nextStepsOf(p, c, localKinds = new Set()) {
+  const steps = p ? requiredSteps(p, c) : [];
+  // A step counts as done once any of its kinds is recorded here, even before the server has it.
+  const done = (k) => localKinds.has(k) || steps.some((s) => s.any_of.includes(k) && s.any_of.some((x) => localKinds.has(x)));
+  if (!c.local && c.next_steps) return c.next_steps.filter((k) => !done(k));
+  if (!p) return c.next_steps || [];
+  for (const stage of STAGES.slice(Math.max(0, STAGES.indexOf(c.stage)))) {
+    const needed = steps.filter((s) => s.stage === stage && !s.any_of.some((k) => localKinds.has(k)));
+    if (needed.length) return [...new Set(needed.flatMap((s) => s.any_of))];
+  }
+  return [];
+}
+
+/** The pack's step titles for record kinds (one title for a step any of several kinds satisfies). */
+export function stepsFor(p, c, kinds) {
+  const wanted = new Set(kinds);
+  const steps = p ? requiredSteps(p, c).filter((s) => s.any_of.some((k) => wanted.has(k))) : [];
+  const covered = new Set(steps.flatMap((s) => s.any_of));
+  return [...steps, ...kinds.filter((k) => !covered.has(k)).map((k) => ({ id: k, title_zh: k, any_of: [k] }))];
+}
+
+/** The stage the officer sees: the server's, or a later one already queued on this device. */
+export function stageOf(c, items = []) {
+  let at = Math.max(0, STAGES.indexOf(c.stage));
+  for (const i of items) {
+    if (i.type === "entry" && i.body.kind === "case.stage" && i.state !== "rejected") {
+      at = Math.max(at, STAGES.indexOf(i.body.payload.stage));
+    }
+  }
+  return STAGES[at];
 }

@@ -1,4 +1,4 @@
-// Tabs only some roles get (review, admin) and the routes of the identity screens (admin, my passkeys).
+// Tabs and links only some roles get (review, admin, recorder import) and the routes of the identity screens (admin, my passkeys).
 // The tab bar is drawn once at start; the tabs here follow whoever is signed in at each navigation.
 import { h } from "./dom.js";
 import { t } from "./i18n.js";
@@ -13,6 +13,20 @@ const TABS = [
   { id: "tab-review", href: "#/review", key: "nav.review", roles: ["supervisor", "legal_reviewer", "approver", "archivist", "admin"] },
   { id: "tab-admin", href: "#/admin", key: "nav.admin", roles: ["admin"] },
 ];
+
+// Links screens show by role, same shape as TABS. Uploading recorder files is the import API's rule
+// (backend/evidence/import_routes.py: role:officer), so a supervisor who also handles cases gets it too.
+const LINKS = {
+  import: { id: "import-link", href: "#/import", key: "nav.import", roles: ["officer"] },
+};
+
+/** The role-gated link `name` for whoever is signed in, or null when their roles do not allow it. */
+export function roleLink(name, attrs = {}) {
+  const link = LINKS[name];
+  const roles = new Set(session.current()?.roles || []);
+  if (!link || !link.roles.some((r) => roles.has(r))) return null;
+  return h("a", { id: link.id, href: link.href, ...attrs }, t(link.key));
+}
 
 export function syncTabs() {
   const nav = document.querySelector("nav.tabs");

@@ -1,28 +1,83 @@
 // One case: where it stands, the steps its rule pack requires (and which need AV), and what is waiting.
 import * as cases from "../cases.js";
-import { h } from "../dom.js";
+import { h, toast } from "../dom.js";
 import { isEn, t, titleOf } from "../i18n.js";
 import * as outbox from "../outbox.js";
+import * as router from "../router.js";
 import * as session from "../session.js";
+import * as stamps from "../stamps.js";
 
 export function stateBadge(item) {
   const cls = { sent: "ok", rejected: "bad", draft: "", queued: "warn", sending: "warn" }[item.state];
   return h("span", { class: `badge ${cls} state-${item.state}`, dataset: { state: item.state } }, t(`state.${item.state}`));
 }
 
+/**
+ * Move the case forward: to the next stage or, since the server takes any later stage, a jump.
+ * What the rules still miss before the chosen stage is shown as a warning; only the server may refuse.
+ */
+function stageMove(c, steps, isDone, items) {
+  const at = cases.STAGES.indexOf(cases.stageOf(c, items));
+  const later = cases.STAGES.slice(at + 1);
+  if (!later.length || (c.status && c.status !== "open")) return null;
+  const target = h("select", { id: "stage-target", "aria-label": t("stage_move.target") },
+    later.map((s) => h("option", { value: s }, t(`stage.${s}`))));
+  const warnings = h("div", { class: "stage-warnings", role: "status" });
+  const problems = (c.compliance || c.open_problems || []).filter((r) => !r.id.startsWith("step:") && (r.status === "missing" || r.status === "late"));
+  const showWarnings = () => {
+    const upTo = cases.STAGES.indexOf(target.value);
+    const open = steps.filter((s) => cases.STAGES.indexOf(s.stage) < upTo && !isDone(s));
+    const lines = [
+      ...open.map((s) => `${t(`stage.${s.stage}`)} · ${titleOf(s)}`),
+      ...problems.map((r) => (isEn() ? r.message_en : r.message_zh)),
+    ];
+    warnings.replaceChildren(
+      ...(lines.length
+        ? [h("p", {}, t("stage_move.missing")), ...lines.map((l) => h("div", { class: "badge warn" }, l))]
+        : [h("p", { class: "muted" }, t("stage_move.all_done"))]),
+    );
+  };
+  target.addEventListener("change", showWarnings);
+  const panel = h("div", { class: "card", id: "stage-confirm", hidden: true },
+    h("label", { for: "stage-target" }, t("stage_move.target")), target, warnings,
+    h("div", { class: "row" },
+      h("button", { id: "stage-cancel", class: "grow", onclick: () => { panel.hidden = true; open.hidden = false; } }, t("cancel")),
+      h("button", { id: "stage-ok", class: "primary grow", onclick: () => confirm() }, t("stage_move.confirm"))));
+  const open = h("button", { id: "stage-next", onclick: () => { showWarnings(); panel.hidden = false; open.hidden = true; } },
+    t("stage_move.next", { stage: t(`stage.${later[0]}`) }));
+  async function confirm() {
+    const stage = target.value;
+    try {
+      await outbox.enqueue({
+        type: "entry",
+        case_id: c.case_id,
+        label: `${t("stage_move.label")}: ${t(`stage.${stage}`)}`,
+        body: { kind: "case.stage", payload: { stage }, claimed: stamps.stamp(), device: stamps.device(), blobs: [], signatures: [] },
+      });
+    } catch (e) {
+      toast(e.message === "storage_full" ? t("storage.full") : e.message, "error");
+      return;
+    }
+    toast(t("stage_move.queued", { stage: t(`stage.${stage}`) }));
+    router.render();
+  }
+  return h("div", { class: "stage-move" }, open, panel);
+}
+
 export async function render({ id }) {
   const c = await cases.getCase(id);
   const pack = await cases.pack(cases.packIdOf(c, session.current()));
   const items = (await outbox.items()).filter((i) => i.case_id === id);
-  const stageIdx = cases.STAGES.indexOf(c.stage);
+  const stageIdx = cases.STAGES.indexOf(cases.stageOf(c, items));
   const steps = cases.requiredSteps(pack, c);
   const met = new Map((c.compliance || []).filter((r) => r.id.startsWith("step:")).map((r) => [r.id.slice(5), r]));
   const localKinds = new Set(items.filter((i) => i.type === "entry").map((i) => i.body.kind));
   const next = new Set(c.next_steps || []);
 
+  const isDone = (s) => met.get(s.id)?.status === "met" || s.any_of.some((k) => localKinds.has(k));
   const stepRow = (s) => {
     const req = met.get(s.id);
-    const done = req?.status === "met" || s.any_of.some((k) => localKinds.has(k));
+    const done = isDone(s);
     const av = s.any_of.flatMap((k) => cases.avFor(pack, k));
     return h(
       "a",
@@ -49,7 +104,8 @@ export async function render({ id }) {
     c.local ? h("p", { class: "badge warn" }, t("case.not_synced")) : null,
     h("a", { class: "button", id: "case-service", href: `#/cases/${encodeURIComponent(c.case_id)}/service` }, t("service.open")),
     h("div", { class: "stages", "aria-label": t("case.stages") },
-      cases.STAGES.map((s, i) => h("span", { class: i < stageIdx ? "done" : i === stageIdx ? "now" : "" }, t(`stage.${s}`)))),
+      cases.STAGES.map((s, i) => h("span", { class: i < stageIdx ? "done" : i === stageIdx ? "now" : "", dataset: { stage: s } }, t(`stage.${s}`)))),
+    stageMove(c, steps, isDone, items),
     h("h2", {}, t("case.steps")),
     steps.length ? steps.map(stepRow) : h("p", { class: "muted" }, t("case.no_workflow")),
     extra.length ? [h("h2", {}, t("case.compliance")), extra.map((r) => h("div", { class: "card" }, h("span", { class: `badge ${r.status === "late" ? "warn" : "bad"}` }, t(`req.${r.status}`)), " ", isEn() ? r.message_en : r.message_zh))] : null,

@@ -1,26 +1,32 @@
 // Officer home: my cases and what each needs next, available offline from the device's copy.
 import * as cases from "../cases.js";
 import { h } from "../dom.js";
-import { isEn, t } from "../i18n.js";
+import { isEn, t, titleOf } from "../i18n.js";
 import * as outbox from "../outbox.js";
+import { roleLink } from "../role_tabs.js";
 import * as session from "../session.js";
 
+/** Missing or late requirements: the list's summary, else the full compliance a case read left. */
 export function problemsOf(c) {
-  return (c.compliance || []).filter((r) => r.status === "missing" || r.status === "late");
+  return c.open_problems || (c.compliance || []).filter((r) => r.status === "missing" || r.status === "late");
 }
 
-function caseCard(c, waiting) {
+function caseCard(c, pack, items) {
   const problems = problemsOf(c);
+  const waiting = items.filter((i) => i.state !== "sent").length;
+  const recorded = new Set(items.filter((i) => i.type === "entry" && i.state !== "draft").map((i) => i.body.kind));
+  const next = cases.stepsFor(pack, c, cases.nextStepsOf(pack, c, recorded));
+  const stage = cases.stageOf(c, items);
   return h(
     "a",
     { class: "card link case-card", href: `#/cases/${c.case_id}`, dataset: { caseId: c.case_id } },
-    h("div", { class: "row" },
+    h("div", { class: "row head" },
       h("b", { class: "grow" }, c.title),
-      c.local ? h("span", { class: "badge warn" }, t("case.not_synced")) : h("span", { class: "badge" }, c.number || ""),
+      c.local ? h("span", { class: "badge warn" }, t("case.not_synced")) : c.number ? h("span", { class: "badge" }, c.number) : null,
     ),
-    h("div", { class: "muted" }, `${t(`stage.${c.stage}`)} · ${t(`kind.${c.enforcement_kind}`)} · ${t(`start_path.${c.start_path}`)}`),
-    (c.next_steps || []).length
-      ? h("div", { class: "next" }, `${t("case.next")}: `, c.next_steps.map((k) => h("span", { class: "badge" }, k)))
+    h("div", { class: "muted" }, `${t(`stage.${stage}`)} · ${t(`kind.${c.enforcement_kind}`)} · ${t(`start_path.${c.start_path}`)}`),
+    next.length
+      ? h("div", { class: "next row" }, `${t("case.next")}:`, next.map((s) => h("span", { class: "badge", dataset: { step: s.id } }, titleOf(s))))
       : null,
     problems.length
       ? h("div", { class: "problems" }, problems.slice(0, 3).map((p) => h("div", { class: "badge bad" }, isEn() ? p.message_en : p.message_zh)))
@@ -32,8 +38,13 @@ function caseCard(c, waiting) {
 
 export async function render() {
   const me = session.current();
-  const [list, pending] = await Promise.all([cases.listMine(), outbox.unsent()]);
-  const waiting = (id) => pending.filter((i) => i.case_id === id).length;
+  const [list, all] = await Promise.all([cases.listMine(), outbox.items()]);
+  // Cases open with the agency's pack, kept on the device: next steps of cases made offline come from it.
+  const packs = new Map();
+  for (const c of list) {
+    const id = cases.packIdOf(c, me);
+    if (!packs.has(id)) packs.set(id, await cases.pack(id).catch(() => null));
+  }
   // Every record form of the agency's pack is kept for offline use; the mark tells tests (and support) it is done.
   if (navigator.onLine && me) {
     cases.prefetch(cases.packIdOf({}, me)).then(() => (document.documentElement.dataset.offlineReady = "1"), () => {});
@@ -43,7 +54,12 @@ export async function render() {
     {},
     h("h1", {}, t("home.title")),
     me ? h("p", { class: "muted" }, t("home.hello", { name: me.name || me.staff_id })) : null,
-    list.length ? list.map((c) => caseCard(c, waiting(c.case_id))) : h("p", { class: "muted" }, t("home.empty")),
-    h("div", { class: "actions" }, h("a", { class: "button primary", href: "#/cases/new", id: "new-case" }, t("nav.new_case"))),
+    list.length
+      ? list.map((c) => caseCard(c, packs.get(cases.packIdOf(c, me)), all.filter((i) => i.case_id === c.case_id)))
+      : h("p", { class: "muted" }, t("home.empty")),
+    h("div", { class: "actions" },
+      h("a", { class: "button primary", href: "#/cases/new", id: "new-case" }, t("nav.new_case")),
+      roleLink("import", { class: "button", id: "home-import" }),
+    ),
   );
 }

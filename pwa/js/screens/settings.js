@@ -3,6 +3,7 @@ import { h, toast } from "../dom.js";
 import * as i18n from "../i18n.js";
 import { notificationToggle } from "../notifications.js";
 import * as outbox from "../outbox.js";
+import { roleLink } from "../role_tabs.js";
 import * as router from "../router.js";
 import * as session from "../session.js";
 import * as stamps from "../stamps.js";
@@ -60,6 +61,8 @@ export async function render() {
       h("div", {}, `${t("settings.app_version")}: `, h("span", { class: "mono", id: "app-version" }, (await version()) || "—")),
       h("div", {}, `${t("settings.storage")}: ${Math.round((est.usage || 0) / 1024)} KB / ${Math.round((est.quota || 0) / 1048576)} MB · ${persisted ? t("settings.persisted") : t("settings.not_persisted")}`),
     ),
+    // Back from a shift at a computer: the recorder's files go in from here as well as from home.
+    roleLink("import", { class: "card link", id: "settings-import" }),
     me ? h("p", {}, t("home.hello", { name: me.name || me.staff_id })) : null,
     // Account: passkeys (sign out everywhere lives there) and this device's notifications.
     me ? h("h2", {}, t("passkeys.title")) : null,
