@@ -131,6 +131,10 @@ def test_cli_imports_a_shift_matches_the_case_and_reports_duplicates_late_and_co
     assert f"linked to case {setup['case_id']}" in out
     assert f"IMPORTED {name_at(old)}" in out and "LATE by" in out and "continuous_duty" in out
     assert f"ERROR {name_at(now - timedelta(hours=1))}" in out
+    # The corrupt file is explained in both languages, without the server's file paths.
+    corrupt = next(line for line in out.splitlines() if "ERROR DSJ_" in line)
+    assert "文件" in corrupt and "damaged" in corrupt
+    assert str(server.data_dir) not in out
     assert "ERROR readme.txt: not a recording" in out
 
     listed = {r["filename"]: r for r in api(server, token, "/api/recordings")}
@@ -212,11 +216,15 @@ def test_browser_page_imports_a_folder_and_the_officer_confirms_the_case(
         expect(good).to_have_attribute("data-state", "imported")
         expect(good.locator("progress.hash-progress")).to_have_attribute("value", "1")
         proposal = good.locator(f".proposal[data-case-id='{case['case_id']}']")
-        expect(proposal).to_contain_text("record.inquiry")
+        expect(proposal).to_contain_text("询问笔录")  # the step's title, not its kind
+        expect(proposal).not_to_contain_text("record.inquiry")
         proposal.locator("button.confirm").click()
         expect(proposal.locator("button.confirm")).to_have_text("已关联")
         bad = page.locator(f"tr.import-row[data-name='{name_at(now)}']")
         expect(bad).to_have_attribute("data-state", "failed")
+        expect(bad.locator(".status")).to_contain_text("无法")
+        expect(bad.locator(".status")).not_to_contain_text(str(server.data_dir))
+        expect(bad.locator(".status")).not_to_contain_text("Errno")
         listed = page.evaluate("fetch('/api/recordings').then(r => r.json())")
         assert [r["filename"] for r in listed] == [name_at(during)]
         assert [c["case_id"] for c in listed[0]["cases"]] == [case["case_id"]]

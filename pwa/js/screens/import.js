@@ -2,8 +2,9 @@
 // each file is hashed, checked against what the agency already holds, sent through the same tus upload
 // path as phone captures, handed over (custody entry), and its proposed cases confirmed by the officer.
 import { ApiError, json } from "../api.js";
+import { schema } from "../cases.js";
 import { h, toast } from "../dom.js";
-import { isEn } from "../i18n.js";
+import { isEn, titleOf } from "../i18n.js";
 import * as tus from "../tus.js";
 
 const READ_CHUNK = 8 * 1024 * 1024;
@@ -122,16 +123,26 @@ function addNote(row, text, kind = "") {
   row.status.append(" ", h("span", { class: `badge ${kind}`, dataset: { note: kind } }, text));
 }
 
-function proposals(row, answer) {
+/** A record kind as officers know it (its schema's title); the kind itself if the schema is unreachable. */
+async function stepTitle(kind) {
+  try {
+    return titleOf(await schema(kind)) || kind;
+  } catch {
+    return kind;
+  }
+}
+
+async function proposals(row, answer) {
   const seen = new Set();
   const list = answer.proposals.filter((p) => !seen.has(`${p.case_id}|${p.for_entry}`) && seen.add(`${p.case_id}|${p.for_entry}`));
   if (!list.length) {
     row.cases.replaceChildren(h("span", { class: "muted unassigned" }, w("unassigned")));
     return;
   }
+  const titles = await Promise.all(list.map((p) => stepTitle(p.kind)));
   row.cases.replaceChildren(
-    ...list.map((p) => {
-      const label = `${p.case_number || p.case_title || p.case_id} · ${p.kind}`;
+    ...list.map((p, i) => {
+      const label = `${p.case_number || p.case_title || p.case_id} · ${titles[i]}`;
       const button = h("button", {
         class: "confirm",
         disabled: p.linked,
@@ -214,10 +225,12 @@ async function handIn(row, ctx) {
     const d = rec.deadline;
     if (d) addNote(row, d.late ? w("late", { h: d.late_by_h }) : w("on_time"), d.late ? "bad" : "ok");
     row.tr.dataset.entry = rec.entry_hash;
-    proposals(row, answer);
+    await proposals(row, answer);
     return answer.status === "duplicate" ? "dup" : "ok";
   } catch (e) {
-    const message = e instanceof ApiError ? `${e.message} (${e.code})` : e.message;
+    // Refusals of the file itself carry the reason in both languages; show the officer's one.
+    const said = isEn() ? e.detail?.message_en : e.detail?.message_zh;
+    const message = e instanceof ApiError ? `${said || e.message} (${e.code})` : e.message;
     setState(row, "failed", `${w("corrupt")}: ${message}`, "bad");
     if (!(e instanceof ApiError) || e.transient) {
       row.status.append(" ", h("button", { class: "retry", onclick: () => handIn(row, ctx) }, w("retry")));
