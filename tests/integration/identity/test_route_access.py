@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from types import SimpleNamespace
 
 import pytest
@@ -169,7 +170,7 @@ async def test_role_escalation_through_crafted_requests_is_refused(app_client, w
     ]:
         response = await app_client.post(
             f"/api/cases/{world['case_id']}/entries",
-            json={"kind": kind, "client_id": f"forge-{kind}", "payload": payload},
+            json={"kind": kind, "client_id": str(uuid.uuid4()), "payload": payload},
             headers=officer,
         )
         assert response.status_code == 403 and response.json()["code"] == "reserved_kind"
