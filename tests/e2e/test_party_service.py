@@ -1,80 +1,60 @@
 """A party served by link on their phone: opens the document, confirms with a passkey, keeps a receipt
 that verifies offline, answers before the deadline and is refused after it.
 
-The officer's side (case, document, consent, links) is made with the service domain's own functions
-in a subprocess against the server's data directory, as the officer API would.
+The officer's side is done in the officer app as on site: a case, a generated document, the party's
+consent signed on the 送达 screen, and the link made there (the already-late link through the same
+officer API, since the screen offers only deadlines in the future).
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import ROOT, Server, add_authenticator
+from tests.e2e.conftest import Server, add_authenticator, context_options, register_officer
+from tests.e2e.service_flow import (
+    generate_document,
+    make_link,
+    open_penalty_case,
+    open_service_screen,
+    record_consent_with_drawn_signature,
+)
 
 pytestmark = pytest.mark.e2e
 
-SEED = r"""
-import asyncio, json, os, sys, uuid
-from datetime import UTC, datetime, timedelta
-from fpdf import FPDF
-from backend.ledger.entry import Draft
-from backend.runtime import open_runtime
-from backend.service import links
-from backend.settings import Settings
-
-async def main():
-    settings = Settings.from_env()
-    async with open_runtime(settings) as rt:
-        ledger, blobs = rt.ledger, rt.blobs
-        case_id = str(uuid.uuid4())
-        add = lambda kind, payload, blobs=(): ledger.append(
-            Draft(case_id, kind, f"e2e-{uuid.uuid4()}", payload, actor="officer-e2e", blobs=blobs))
-        opened = await add("case.opened", {
-            "title": "拖欠工资案", "agency_id": "zhengxiang-hrss", "enforcement_kind": "penalty",
-            "procedure": "general", "start_path": "ex_officio",
-            "parties": [{"name": "张三丰", "kind": "person", "phone": "13812345678"}]})
-        pdf = FPDF(); pdf.add_page(); pdf.set_font("helvetica", size=16)
-        pdf.cell(0, 10, "Administrative penalty decision No. 1"); data = bytes(pdf.output())
-        async with blobs.writer() as w:
-            await w.write(data)
-        doc = await add("document.generated", {"document_kind": "decision_letter", "number": "No. 1",
-            "renders": opened.hash, "title": "行政处罚决定书", "media_type": "application/pdf"}, (w.sha256,))
-        await add("service.consent", {"recipient": "张三丰", "channels": ["link"]})
-        now = datetime.now(UTC)
-        out = {}
-        for name, deadline in (("open", now + timedelta(days=3)), ("late", now - timedelta(minutes=5))):
-            made = await links.create_link(ledger, blobs, case_id=case_id, actor="officer-e2e",
-                client_id=f"e2e-link-{name}-{case_id}", document_entry=doc.hash,
-                public_url=settings.public_url, statement_deadline=deadline)
-            out[name] = made.token
-        out["case_id"] = case_id
-        out["pdf_sha256"] = w.sha256
-        print(json.dumps(out), flush=True)
-        # The runtime's periodic jobs would keep the process alive; the data is committed.
-        os._exit(0)
-
-asyncio.run(main())
-"""
-
 
 @pytest.fixture(scope="module")
-def served(server: Server) -> dict:
-    done = subprocess.run(
-        [sys.executable, "-c", SEED],
-        cwd=ROOT,
-        env=server.env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.strip().splitlines()[-1])
+def served(browser: Browser, server: Server) -> dict:
+    context = browser.new_context(**context_options(server))
+    try:
+        officer = context.new_page()
+        add_authenticator(officer)
+        register_officer(officer, server, name="赵警官")
+        case_id = open_penalty_case(officer, "拖欠工资案")
+        document = generate_document(officer, case_id)
+        open_service_screen(officer, case_id)
+        record_consent_with_drawn_signature(officer)
+        url = make_link(officer, document, statement_days=3)
+        late = officer.evaluate(
+            """async ([c, doc, deadline]) => {
+              const api = await import('/js/api.js');
+              return api.json(`/api/cases/${c}/service/links`, { method: 'POST', body: {
+                client_id: crypto.randomUUID(), document_entry: doc, statement_deadline: deadline } });
+            }""",
+            [case_id, document, (datetime.now(UTC) - timedelta(minutes=5)).isoformat()],
+        )
+        return {
+            "case_id": case_id,
+            "open": url.split("#", 1)[1],
+            "late": late["token"],
+            "pdf_sha256": late["link"]["document_sha256"],
+        }
+    finally:
+        context.close()
 
 
 def test_party_opens_confirms_with_a_passkey_and_keeps_a_receipt_that_verifies_offline(
@@ -154,5 +134,15 @@ def test_party_is_refused_a_statement_after_the_deadline(
 
 def test_a_wrong_token_shows_the_same_refusal_as_any_other(page: Page, served: dict) -> None:
     page.goto(f"/party/#{'A' * 43}")
+    expect(page.locator("#status")).to_have_text("链接无效或已失效。", timeout=30_000)
+    expect(page.locator("#doc")).to_be_hidden()
+
+
+def test_opening_another_link_in_the_same_tab_shows_that_link_not_the_last_one(
+    page: Page, served: dict
+) -> None:
+    page.goto(f"/party/#{served['open']}")
+    expect(page.locator("#doc")).to_be_visible(timeout=30_000)
+    page.evaluate("location.hash = 'garbage-that-opens-nothing-at-all'")
     expect(page.locator("#status")).to_have_text("链接无效或已失效。", timeout=30_000)
     expect(page.locator("#doc")).to_be_hidden()

@@ -123,6 +123,7 @@ export async function render({ id }) {
     if (linkRecipient.value) body.recipient = linkRecipient.value;
     if (statementDays.value) body.statement_days = Number(statementDays.value);
     createLink.disabled = true;
+    created.replaceChildren();
     try {
       const out = await json(`/api/cases/${encodeURIComponent(id)}/service/links`, { method: "POST", body });
       const qr = h("div", { class: "qr", id: "link-qr" });
