@@ -16,7 +16,7 @@ from litestar.response import Stream
 
 from backend.errors import Invalid, NotFound, TooLarge
 from backend.evidence.blobstore import BlobStore
-from backend.identity.access import principal_of
+from backend.identity.access import check_client_id, principal_of
 from backend.ledger.ledger import Ledger
 from backend.ledger.routes import entry_out
 from backend.ledger.schemas import AppendRequest, EntryOut
@@ -77,6 +77,7 @@ class ServiceOfficerController(Controller):
         """Record the party's consent to electronic service; the body is an entry as the outbox sends it."""
         if data.kind != consent.KIND or data.corrects is not None:
             raise Invalid("this endpoint records service.consent only", code="wrong_kind")
+        check_client_id(data.client_id)
         entry = await consent.record_consent(
             ledger,
             blobs,

@@ -17,8 +17,20 @@ async function fetchAll(caseId) {
   }
 }
 
+// One screen asks for several kinds at once; they share one read of the timeline.
+const REUSE_MS = 2000;
+const recent = new Map();
+
 /** Every entry of the case (server copy, or the last one seen when offline). */
-export async function timeline(caseId) {
+export function timeline(caseId) {
+  const kept = recent.get(caseId);
+  if (kept && Date.now() - kept.at < REUSE_MS) return kept.read;
+  const read = readTimeline(caseId);
+  recent.set(caseId, { at: Date.now(), read });
+  return read;
+}
+
+async function readTimeline(caseId) {
   const key = `timeline:${caseId}`;
   try {
     const entries = await fetchAll(caseId);

@@ -33,7 +33,10 @@ export function linkStatus(l) {
 export async function render({ id }) {
   const c = await cases.getCase(id);
   await loadHints();
-  const consentSchema = await cases.schema("service.consent");
+  // The consent form's one schema-driven field; its schema may not be on a device that never saw it online.
+  const consentSchema = await cases.schema("service.consent").catch(() => ({
+    properties: { form_blob: { type: "string", pattern: "^[0-9a-f]{64}$", "x-widget": "photo", title: "确认书扫描件", "x-title-en": "Signed consent form" } },
+  }));
   const parties = (c.parties || []).map((p) => p.name).filter(Boolean);
   const stampLines = () => [new Date().toLocaleString(), `${c.number || c.title}`.slice(0, 40)];
 
