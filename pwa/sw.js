@@ -60,6 +60,8 @@ const OPTIONAL_FILES = [
   "/js/screens/review/approvals.js",
   "/js/screens/review/spotchecks.js",
   "/js/screens/review/statistics.js",
+  "/js/screens/review/recordings.js",
+  "/js/screens/review/retention.js",
   "/js/screens/review/review.css",
 ];
 

@@ -25,6 +25,14 @@ def signing_paths(keys_dir: Path) -> tuple[Path, Path]:
     return Path(keys_dir) / KEY_FILE, Path(keys_dir) / CERT_FILE
 
 
+def name_part(text: str, limit: int = 64) -> str:
+    """`text` cut to fit a certificate name attribute (64 UTF-8 bytes), at a character boundary.
+
+    Full Chinese agency names (衡阳市蒸湘区人力资源和社会保障局 …) run past it.
+    """
+    return text.encode()[:limit].decode(errors="ignore")
+
+
 def load_or_create(keys_dir: Path, agency_name: str = "CaseTrail") -> tuple[Path, Path]:
     """Paths of the signing key and certificate, creating a P-256 key and a 10-year self-signed cert."""
     key_path, cert_path = signing_paths(keys_dir)
@@ -35,8 +43,8 @@ def load_or_create(keys_dir: Path, agency_name: str = "CaseTrail") -> tuple[Path
     name = x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, agency_name),
-            x509.NameAttribute(NameOID.COMMON_NAME, f"{agency_name} 电子案卷签章"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, name_part(agency_name)),
+            x509.NameAttribute(NameOID.COMMON_NAME, name_part(f"{agency_name} 电子案卷签章")),
         ]
     )
     now = datetime.now(UTC)

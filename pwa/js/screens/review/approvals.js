@@ -1,8 +1,8 @@
 // Entries waiting for a passkey approval: legal review, the head's approval, discussion minutes
-// (each participant signs), emergency starts, disposal batches. The challenge is the entry hash.
+// (each participant signs), emergency starts, disposal batches, export requests. The challenge is the entry hash.
 import { json } from "../../api.js";
 import { h, toast } from "../../dom.js";
-import { L, entryLink, page, short, signWithPasskey, when } from "./common.js";
+import { L, directory, entryLink, kindName, loadKindTitles, page, short, signWithPasskey, when, who } from "./common.js";
 import { SIGN_MEANINGS } from "./timeline.js";
 
 async function approve(item, button) {
@@ -19,15 +19,26 @@ async function approve(item, button) {
 }
 
 export async function render() {
-  const items = await json("/api/review/approvals");
+  const { current } = await import("../../session.js");
+  const me = current()?.staff_id;
+  const [items, dir, cases] = await Promise.all([
+    json("/api/review/approvals"), directory(), json("/api/review/cases").catch(() => []),
+  ]);
+  await loadKindTitles(items.map((i) => i.kind));
+  const titles = new Map(cases.map((c) => [c.case_id, c.title]));
+  const where = (item) => {
+    if (item.case_id.startsWith("agency:")) return item.kind === "retention.batch" ? h("a", { href: "#/review/retention" }, L("本机关（销毁清单）", "Agency (disposal batch)")) : L("本机关", "Agency");
+    return h("a", { href: entryLink(item.case_id, item.entry_hash) }, titles.get(item.case_id) || item.case_id.slice(0, 8));
+  };
   return page(L("待审批", "Approvals waiting"),
     items.length ? h("table", { id: "approvals" },
       h("thead", {}, h("tr", {}, ...[L("事项", "Item"), L("案件", "Case"), L("提交人", "By"), L("时间", "When"), L("状态", "State"), ""].map((x) => h("th", {}, x)))),
-      h("tbody", {}, items.map((item) => h("tr", { dataset: { entry: item.entry_hash } },
-        h("td", {}, item.kind, h("div", { class: "mono" }, short(item.entry_hash))),
-        h("td", {}, item.case_id.startsWith("agency:") ? L("本机关", "Agency") : h("a", { href: entryLink(item.case_id, item.entry_hash) }, item.case_id.slice(0, 8))),
-        h("td", {}, item.actor || ""), h("td", {}, when(item.received_at)),
+      h("tbody", {}, items.map((item) => h("tr", { dataset: { entry: item.entry_hash, kind: item.kind } },
+        h("td", { title: item.kind }, kindName(item.kind), h("div", { class: "mono" }, short(item.entry_hash))),
+        h("td", {}, where(item)),
+        h("td", {}, who(dir, item.actor)), h("td", {}, when(item.received_at)),
         h("td", { class: "state" }, h("span", { class: "badge warn" }, L("待签名", "Waiting"))),
-        h("td", {}, h("button", { class: "primary", onclick: (e) => approve(item, e.target) }, L("通行密钥审批", "Approve with passkey")))))))
+        // Nobody approves their own request: the server refuses it, so do not offer it.
+        h("td", {}, item.actor === me ? h("span", { class: "muted" }, L("本人提交", "Yours")) : h("button", { class: "primary", onclick: (e) => approve(item, e.target) }, L("通行密钥审批", "Approve with passkey")))))))
       : h("p", { class: "muted" }, L("没有待审批事项。", "Nothing is waiting for approval.")));
 }

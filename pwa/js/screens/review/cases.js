@@ -2,28 +2,47 @@
 import { json } from "../../api.js";
 import { h } from "../../dom.js";
 import { isEn } from "../../i18n.js";
-import { L, page, when } from "./common.js";
+import { L, directory, enforcementKindName, page, stageName, when, who } from "./common.js";
 
 const FILTERS = ["unit", "officer", "stage", "enforcement_kind"];
+const LABELS = { unit: ["部门", "Unit"], officer: ["执法人员", "Officer"], stage: ["阶段", "Stage"], enforcement_kind: ["类别", "Kind"] };
+
+/** A filter as a select of the agency's own values (units, officers, the pack's stages and kinds). */
+function select(name, options, chosen) {
+  return h("label", {}, L(...LABELS[name]),
+    h("select", { name },
+      h("option", { value: "" }, L("全部", "All")),
+      options.map(([value, label]) => h("option", { value, selected: value === chosen }, label))));
+}
 
 export async function render(_params, query) {
   const params = new URLSearchParams();
   for (const k of [...FILTERS, "overdue", "problems"]) if (query.get(k)) params.set(k, query.get(k));
-  const cases = await json(`/api/review/cases?${params}`);
+  const [cases, choices, dir] = await Promise.all([
+    json(`/api/review/cases?${params}`),
+    json("/api/review/filters").catch(() => ({ units: [], officers: [], stages: [], enforcement_kinds: [] })),
+    directory(),
+  ]);
+  const options = {
+    unit: choices.units.map((u) => [u.unit_id, u.name]),
+    officer: choices.officers.map((o) => [o.staff_id, o.unit ? `${who(dir, o.staff_id)}（${o.unit}）` : who(dir, o.staff_id)]),
+    stage: choices.stages.map((s) => [s, stageName(s)]),
+    enforcement_kind: choices.enforcement_kinds.map((k) => [k, enforcementKindName(k)]),
+  };
   const form = h("form", { class: "filters card", onsubmit: (e) => {
     e.preventDefault();
     const q = new URLSearchParams();
     for (const [k, v] of new FormData(e.target)) if (v) q.set(k, v);
     location.hash = `/review?${q}`;
   } },
-    ...FILTERS.map((k) => h("label", {}, { unit: L("部门", "Unit"), officer: L("执法人员", "Officer"), stage: L("阶段", "Stage"), enforcement_kind: L("类别", "Kind") }[k],
-      h("input", { name: k, value: query.get(k) || "" }))),
+    ...FILTERS.map((k) => select(k, options[k], query.get(k) || "")),
     h("label", { class: "check" }, h("input", { type: "checkbox", name: "overdue", value: "true", checked: query.get("overdue") === "true" }), L("逾期", "Overdue")),
     h("label", { class: "check" }, h("input", { type: "checkbox", name: "problems", value: "true", checked: query.get("problems") === "true" }), L("有问题", "Problems")),
     h("button", { class: "primary", type: "submit" }, L("筛选", "Filter")));
   const rows = cases.map((c) => h("tr", { dataset: { caseId: c.case_id } },
     h("td", {}, h("a", { href: `#/review/cases/${c.case_id}` }, c.title), h("div", { class: "muted" }, c.number || c.case_id.slice(0, 8))),
-    h("td", {}, c.stage), h("td", {}, c.enforcement_kind), h("td", {}, (c.officers || []).join("、")),
+    h("td", {}, stageName(c.stage)), h("td", {}, enforcementKindName(c.enforcement_kind)),
+    h("td", { class: "officers" }, (c.officers || []).map((s) => who(dir, s)).join("、")),
     h("td", {}, when(c.updated_at)),
     h("td", {},
       c.badges.missing ? h("span", { class: "badge bad" }, `${L("缺失", "missing")} ${c.badges.missing}`) : null, " ",

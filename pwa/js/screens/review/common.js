@@ -1,9 +1,66 @@
 // Small shared pieces of the supervisor screens: bilingual labels, times, badges, entry links.
 import { json } from "../../api.js";
 import { h } from "../../dom.js";
-import { isEn } from "../../i18n.js";
+import { isEn, t, titleOf } from "../../i18n.js";
 
 export const L = (zh, en) => (isEn() ? en : zh);
+
+// -- names for ids: supervisors read people, stages and record titles, not identifiers --------
+
+let directoryLoad = null;
+/** The agency's staff names and units (GET /api/staff/names), fetched once per page load. */
+export function directory() {
+  directoryLoad ||= json("/api/staff/names")
+    .then((d) => ({ byId: new Map(d.staff.map((s) => [s.staff_id, s])), units: d.units }))
+    .catch(() => { directoryLoad = null; return { byId: new Map(), units: [] }; });
+  return directoryLoad;
+}
+
+/** A person's name for a staff id (or a party marker); never the raw `s-…` id when the name is known. */
+export function who(dir, id) {
+  if (!id) return "—";
+  if (id.startsWith("party:")) return L("当事人", "Party");
+  const s = dir?.byId.get(id);
+  if (!s) return L("（未知人员）", "(unknown person)");
+  // Staff invited without a name carry their id as name: say so rather than show the id.
+  return s.name && s.name !== id ? s.name : L("（未登记姓名）", "(no name on file)");
+}
+
+/** A staff member's name with their unit, for lists where the unit matters. */
+export const whoWithUnit = (dir, id) => {
+  const s = dir?.byId.get(id);
+  return s?.unit ? `${who(dir, id)}（${s.unit}）` : who(dir, id);
+};
+
+/** A translated name, or the raw value when no string exists for it (t() answers the key then). */
+const named = (prefix, value) => {
+  if (!value) return "—";
+  const s = t(`${prefix}.${value}`);
+  return s === `${prefix}.${value}` ? value : s;
+};
+export const stageName = (stage) => named("stage", stage);
+export const enforcementKindName = (kind) => named("kind", kind);
+
+const titles = new Map();
+let versions = null;
+/** Load the titles of these entry kinds from their schemas (each schema carries title / x-title-en). */
+export async function loadKindTitles(kinds) {
+  versions ||= await json("/api/kinds").catch(() => ({}));
+  await Promise.all([...new Set(kinds)].filter((k) => k && !titles.has(k)).map(async (k) => {
+    try {
+      const res = await fetch(`/shared/schemas/kinds/${k}.v${versions[k] || 1}.json`);
+      if (res.ok) titles.set(k, await res.json());
+    } catch { /* offline or unknown kind: the fallback below names it */ }
+  }));
+}
+
+/** An entry kind's title in the current language; English schema texts can be long, keep the first clause. */
+export function kindName(kind) {
+  const schema = titles.get(kind);
+  if (!schema) return kind;
+  const title = titleOf(schema);
+  return isEn() ? title.split(/[:(]/)[0].trim() : title;
+}
 
 export function when(iso) {
   if (!iso) return "";
@@ -11,8 +68,11 @@ export function when(iso) {
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(isEn() ? "en-GB" : "zh-CN", { hour12: false });
 }
 
-/** Device time against server time: how far apart they were, in seconds. */
+/** Device time against server time: how far apart they were, in seconds.
+ * Only where the claimed time is a device's clock stamp: an imported recorder file claims the time it
+ * was recorded (hours before it reached the server, with no clock offset measured), which is no skew. */
 export function skew(entry) {
+  if (entry.kind.startsWith("recording.")) return null;
   const device = entry.claimed?.time ? new Date(entry.claimed.time).getTime() : null;
   if (device == null) return null;
   return Math.round((new Date(entry.received_at).getTime() - device) / 1000);
@@ -33,6 +93,8 @@ export function page(title, ...children) {
       h("a", { href: "#/review" }, L("案件", "Cases")),
       h("a", { href: "#/review/approvals" }, L("待审批", "Approvals")),
       h("a", { href: "#/review/spot-checks" }, L("抽查台帐", "Spot checks")),
+      h("a", { href: "#/review/recordings" }, L("未关联录像", "Unassigned recordings")),
+      h("a", { href: "#/review/retention" }, L("保存与销毁", "Retention")),
       h("a", { href: "#/review/statistics" }, L("统计", "Statistics")),
       h("button", { class: "push-toggle", onclick: async (e) => {
         e.target.disabled = true;

@@ -7,6 +7,8 @@ router.route("/review/cases/:id", () => import(`${here}timeline.js`));
 router.route("/review/approvals", () => import(`${here}approvals.js`));
 router.route("/review/spot-checks", () => import(`${here}spotchecks.js`));
 router.route("/review/statistics", () => import(`${here}statistics.js`));
+router.route("/review/recordings", () => import(`${here}recordings.js`));
+router.route("/review/retention", () => import(`${here}retention.js`));
 
 // The wide-screen styles live beside the screens so the officer app's stylesheet stays as it is.
 if (!document.querySelector("link[data-review]")) {

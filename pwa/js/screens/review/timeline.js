@@ -3,7 +3,7 @@
 import { json } from "../../api.js";
 import { h, toast } from "../../dom.js";
 import { isEn } from "../../i18n.js";
-import { L, page, short, signWithPasskey, skew, statusBadge, when } from "./common.js";
+import { L, directory, enforcementKindName, kindName, loadKindTitles, page, short, signWithPasskey, skew, stageName, statusBadge, when, who, whoWithUnit } from "./common.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const svg = (tag, attrs = {}, ...kids) => {
@@ -70,14 +70,55 @@ export function strokesSvg(strokes) {
   return el;
 }
 
+const isAv = (type) => /^(audio|video)\//.test(type || "");
+
+export function player(sha, type, src = `/api/blobs/${sha}`) {
+  return type.startsWith("audio/")
+    ? h("audio", { controls: true, preload: "metadata", src, dataset: { sha } })
+    : h("video", { controls: true, preload: "metadata", src, dataset: { sha } });
+}
+
+// Recorder imports are kept by their custody entry, not as media entries: the review API serves them.
+export const recordingSrc = (sha) => `/api/review/recordings/${sha}/file`;
+
 function media(entry) {
   const p = entry.payload, sha = p.sha256;
   if (!sha) return null;
   if (entry.kind === "media.photo") return h("a", { href: `/api/blobs/${sha}`, target: "_blank" }, h("img", { class: "photo", src: `/api/blobs/${sha}?variant=thumbnail`, alt: p.caption || "photo", loading: "lazy" }));
-  if (entry.kind === "media.video") return h("video", { controls: true, preload: "metadata", src: `/api/blobs/${sha}`, dataset: { sha } });
-  if (entry.kind === "media.audio") return h("audio", { controls: true, preload: "metadata", src: `/api/blobs/${sha}`, dataset: { sha } });
+  if (entry.kind === "media.video") return player(sha, "video/");
+  if (entry.kind === "media.audio") return player(sha, "audio/");
   if (entry.kind === "media.signature") return h("div", { class: "row" }, p.strokes ? strokesSvg(p.strokes) : null, h("img", { class: "photo", src: `/api/blobs/${sha}`, alt: "signature", style: "max-height:100px" }));
+  // Recorder imports and any other entry holding audio or video: play it here, as the review requires.
+  if (entry.kind === "recording.linked") return player(sha, p.media_type || "video/", recordingSrc(sha));
+  if (isAv(p.media_type) && (entry.blobs || [sha]).includes(sha)) return player(sha, p.media_type);
   return h("a", { href: `/api/blobs/${sha}`, target: "_blank" }, L("打开文件", "Open file"));
+}
+
+const TIME_SOURCES = { container: ["文件内录制时间", "the file's own recording time"], file_name: ["记录仪文件名", "the recorder's file name"], file_modified: ["文件修改时间", "the file's modified time"], none: ["无", "none"] };
+
+function duration(a, b) {
+  const s = Math.round((new Date(b) - new Date(a)) / 1000);
+  if (!Number.isFinite(s) || s < 0) return "—";
+  return s >= 3600 ? `${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}` : `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+}
+
+/** Custody of a recorder file in words: recorded when and on what, handed in by whom, from where, how late. */
+export function custody(link, rec, dir) {
+  const p = link.payload, r = rec || {};
+  const d = p.deadline || r.deadline;
+  const device = r.device || { number: p.device };
+  const row = (k, v) => h("tr", {}, h("th", {}, k), h("td", {}, v));
+  return h("table", { class: "custody" }, h("tbody", {},
+    row(L("录制时间", "Recorded"), `${when(p.started_at)} — ${when(p.ended_at)}（${L("时长", "duration")} ${duration(p.started_at, p.ended_at)}）`),
+    r.time_source ? row(L("时间来源", "Time from"), L(...(TIME_SOURCES[r.time_source] || [r.time_source, r.time_source]))) : null,
+    row(L("记录设备", "Recorder"), `${device.number || L("未知", "unknown")}${device.registered === false ? L("（未登记设备）", " (not registered)") : ""}`),
+    row(L("执法人员", "Officer"), whoWithUnit(dir, p.officer)),
+    row(L("导入", "Imported"), `${when(p.imported_at)} · ${who(dir, r.imported_by)}${r.computer ? ` · ${L("电脑", "computer")} ${r.computer}` : ""}${r.via ? ` · ${r.via === "cli" ? L("命令行导入", "command-line import") : L("网页导入", "browser import")}` : ""}`),
+    row(L("文件", "File"), h("span", {}, p.filename, " ", h("span", { class: "mono" }, short(p.sha256)))),
+    d ? row(L("上传期限", "Upload deadline"), h("span", {}, `${when(d.deadline)} `,
+      d.late ? h("span", { class: "badge bad" }, `${L("逾期", "late by")} ${Math.round(d.late_by_h * 10) / 10} ${L("小时", "h")}`) : h("span", { class: "badge ok" }, L("按期", "on time")),
+      d.reason || r.late_reason_text ? ` ${L("原因：", "reason: ")}${r.late_reason_text || d.reason}` : "")) : null,
+    row(L("关联方式", "Linked"), `${who(dir, link.actor)} · ${p.proposed ? L("确认系统匹配", "confirmed the proposed match") : L("人工关联", "linked by hand")}`)));
 }
 
 function findings(entry) {
@@ -101,25 +142,35 @@ async function sign(entry, button) {
   }
 }
 
-function entryCard(entry, byHash, correctedBy, signaturesOf) {
+const MEANINGS = { approve: ["审批", "approval"], legal_review: ["法制审核", "legal review"], co_sign: ["会签", "co-signature"], approve_disposal: ["批准销毁", "disposal approval"], approve_export: ["批准导出", "export approval"], attest: ["确认", "attestation"] };
+const meaningName = (m) => L(...(MEANINGS[m] || [m, m]));
+
+function entryCard(entry, byHash, correctedBy, signaturesOf, ctx) {
+  const { dir, me, recordings } = ctx;
   const s = skew(entry);
   const geo = entry.claimed?.geo;
   const sigs = signaturesOf.get(entry.hash) || [];
+  const signedByMe = me && sigs.some((g) => g.actor === me);
+  const isRecording = entry.kind === "recording.linked";
   return h("article", { class: `card entry${correctedBy.has(entry.hash) ? " corrected" : ""}`, id: `entry-${entry.hash}`, dataset: { kind: entry.kind, seq: entry.seq } },
-    h("div", { class: "row" }, h("b", { class: "grow" }, `#${entry.seq} ${entry.kind}`), h("span", { class: "mono" }, short(entry.hash))),
+    h("div", { class: "row" }, h("b", { class: "grow", title: entry.kind }, `#${entry.seq} ${kindName(entry.kind)}`), h("span", { class: "mono" }, short(entry.hash))),
     h("div", { class: "muted" },
-      `${L("记录人", "By")} ${entry.actor || "—"} · ${L("设备时间", "Device")} ${when(entry.claimed?.time) || "—"} · ${L("服务器", "Server")} ${when(entry.received_at)}`,
+      isRecording
+        ? `${L("关联人", "Linked by")} ${who(dir, entry.actor)} · ${L("录制结束", "Recording ended")} ${when(entry.claimed?.time) || "—"} · ${L("服务器", "Server")} ${when(entry.received_at)}`
+        : `${L("记录人", "By")} ${who(dir, entry.actor)} · ${L("设备时间", "Device")} ${when(entry.claimed?.time) || "—"} · ${L("服务器", "Server")} ${when(entry.received_at)}`,
       s != null ? h("span", { class: Math.abs(s) > 300 ? "badge bad" : "badge" }, ` ${L("时差", "skew")} ${s}s`) : null,
       geo ? ` · ${geo.lat.toFixed(5)}, ${geo.lon.toFixed(5)} ±${geo.accuracy_m ?? "?"}m` : ""),
     entry.corrects ? h("div", {}, L("更正 ", "Corrects "), h("a", { href: `#entry-${entry.corrects.hash}`, onclick: jump(entry.corrects.hash) }, `#${byHash.get(entry.corrects.hash)?.seq ?? short(entry.corrects.hash)}`), `：${entry.corrects.reason}`) : null,
     correctedBy.has(entry.hash) ? h("div", { class: "badge warn" }, L("已被更正：", "Corrected by "), h("a", { href: `#entry-${correctedBy.get(entry.hash)}`, onclick: jump(correctedBy.get(entry.hash)) }, `#${byHash.get(correctedBy.get(entry.hash))?.seq}`)) : null,
-    entry.kind === "signature.passkey" ? h("div", {}, L("签署 ", "Signs "), h("a", { href: `#entry-${entry.payload.signs}`, onclick: jump(entry.payload.signs) }, `#${byHash.get(entry.payload.signs)?.seq ?? short(entry.payload.signs)}`), ` (${entry.payload.meaning})`) : null,
+    entry.kind === "signature.passkey" ? h("div", {}, L("签署 ", "Signs "), h("a", { href: `#entry-${entry.payload.signs}`, onclick: jump(entry.payload.signs) }, `#${byHash.get(entry.payload.signs)?.seq ?? short(entry.payload.signs)}`), `（${meaningName(entry.payload.meaning)}）`) : null,
     media(entry),
+    isRecording ? custody(entry, recordings.get(entry.payload.sha256), dir) : null,
     findings(entry),
     (entry.payload.signatures || []).length ? h("div", { class: "row" }, entry.payload.signatures.map((g) => h("span", { class: `badge ${g.method === "refused" ? "warn" : ""}` }, `${g.role} ${g.name || ""} ${g.method}${g.refusal_reason ? `（${g.refusal_reason}）` : ""}`))) : null,
-    h("details", {}, h("summary", {}, L("内容", "Payload")), h("pre", { class: "mono" }, JSON.stringify(entry.payload, null, 1))),
-    sigs.length ? h("div", { class: "row" }, sigs.map((g) => h("span", { class: "badge ok" }, `✔ ${g.actor} ${g.payload.meaning}`))) : null,
-    SIGN_MEANINGS[entry.kind] ? h("button", { class: "primary sign", onclick: (e) => sign(entry, e.target) }, L("通行密钥审批", "Approve with passkey")) : null);
+    isRecording ? null : h("details", {}, h("summary", {}, L("内容", "Payload")), h("pre", { class: "mono" }, JSON.stringify(entry.payload, null, 1))),
+    sigs.length ? h("div", { class: "row" }, sigs.map((g) => h("span", { class: "badge ok" }, `✔ ${who(dir, g.actor)} ${meaningName(g.payload.meaning)}`))) : null,
+    SIGN_MEANINGS[entry.kind] && !signedByMe && entry.actor !== me
+      ? h("button", { class: "primary sign", onclick: (e) => sign(entry, e.target) }, L("通行密钥审批", "Approve with passkey")) : null);
 }
 
 const jump = (hash) => (e) => {
@@ -127,10 +178,21 @@ const jump = (hash) => (e) => {
   document.getElementById(`entry-${hash}`)?.scrollIntoView({ behavior: "smooth", block: "center" });
 };
 
+/** The recorder files linked to this case, with their custody (who imported, from which computer). */
+async function linkedRecordings(entries) {
+  const shas = [...new Set(entries.filter((e) => e.kind === "recording.linked").map((e) => e.payload.sha256))];
+  const found = await Promise.all(shas.map((sha) => json(`/api/recordings/${sha}`).then((r) => r.recording).catch(() => null)));
+  return new Map(shas.map((sha, i) => [sha, found[i]]));
+}
+
 export async function render({ id }, query) {
-  const [c, entries, integrity] = await Promise.all([
+  const { current } = await import("../../session.js");
+  const [c, entries, integrity, dir] = await Promise.all([
     json(`/api/cases/${id}`), wholeTimeline(id), json(`/api/cases/${id}/integrity`).catch((e) => ({ ok: false, problems: [e.message] })),
+    directory(),
   ]);
+  const [recordings] = await Promise.all([linkedRecordings(entries), loadKindTitles(entries.map((e) => e.kind))]);
+  const ctx = { dir, me: current()?.staff_id, recordings };
   const byHash = new Map(entries.map((e) => [e.hash, e]));
   const correctedBy = new Map(entries.filter((e) => e.corrects).map((e) => [e.corrects.hash, e.hash]));
   const signaturesOf = new Map();
@@ -144,11 +206,72 @@ export async function render({ id }, query) {
     r.entry_hash ? h("a", { href: `#entry-${r.entry_hash}`, onclick: jump(r.entry_hash) }, isEn() ? r.message_en : r.message_zh) : h("span", {}, isEn() ? r.message_en : r.message_zh),
     r.due_at ? h("span", { class: "muted" }, ` ${L("期限", "due")} ${when(r.due_at)}`) : null)));
   const node = page(c.title,
-    h("div", { class: "row" }, badge, h("span", { class: "muted" }, `${c.stage} · ${c.enforcement_kind} · ${entries.length} ${L("条记录", "entries")} · ${L("检查点", "checkpoint")} ${integrity.tree_size ?? "?"}`)),
+    h("div", { class: "row" }, badge, h("span", { class: "muted" }, `${stageName(c.stage)} · ${enforcementKindName(c.enforcement_kind)} · ${entries.length} ${L("条记录", "entries")} · ${L("检查点", "checkpoint")} ${integrity.tree_size ?? "?"}`)),
     h("div", { class: "cols" },
-      h("div", { id: "timeline" }, entries.map((e) => entryCard(e, byHash, correctedBy, signaturesOf))),
-      h("aside", {}, h("h2", {}, L("位置", "Positions")), gpsPlot(entries), h("h2", {}, L("合规检查", "Compliance")), compliance)));
+      h("div", { id: "timeline" }, entries.map((e) => entryCard(e, byHash, correctedBy, signaturesOf, ctx))),
+      h("aside", {}, h("h2", {}, L("位置", "Positions")), gpsPlot(entries), h("h2", {}, L("合规检查", "Compliance")), compliance,
+        h("h2", {}, L("案卷导出", "Dossier export")), exportPanel(id, entries, ctx))));
   const target = query.get("entry");
   if (target) setTimeout(() => document.getElementById(`entry-${target}`)?.scrollIntoView({ block: "center" }), 50);
   return node;
+}
+
+// -- dossier export: request → the approver signs with a passkey → generate → download ---------
+
+async function generate(caseId, permission, box) {
+  const made = await json(`/api/cases/${caseId}/dossier`, { method: "POST", body: { client_id: crypto.randomUUID(), approval: permission } });
+  box.replaceChildren(downloads(made.pdf_url, made.bundle_url, made.materials, made.pages));
+  toast(L("案卷已生成并签章", "Dossier generated and signed"));
+}
+
+function downloads(pdfUrl, bundleUrl, materials, pages) {
+  return h("div", { class: "downloads" },
+    h("a", { class: "button primary", href: pdfUrl, download: "", dataset: { file: "pdf" } }, L("下载案卷 PDF（已签章）", "Download the signed dossier PDF")), " ",
+    h("a", { class: "button", href: bundleUrl, download: "", dataset: { file: "bundle" } }, L("下载可验证数据包", "Download the verifiable bundle")),
+    materials != null ? h("div", { class: "muted" }, `${materials} ${L("件材料", "materials")} · ${pages} ${L("页", "pages")}`) : null,
+    h("div", { class: "muted" }, L("每次下载都记入案件时间线。", "Every download is recorded on the case timeline.")));
+}
+
+/** What the caller can do about exporting this case now: ask, wait, generate, or download earlier exports. */
+export function exportPanel(caseId, entries, { dir, me }) {
+  const box = h("div", { id: "export", class: "card" });
+  const approvedRequests = new Set(entries.filter((e) => e.kind === "export.approved").map((e) => e.payload.request));
+  const waiting = entries.filter((e) => e.kind === "export.requested" && e.payload.scope === "export" && e.payload.staff_id === me && !approvedRequests.has(e.hash));
+  const earlier = entries.filter((e) => e.kind === "access.exported");
+  const form = h("form", { class: "request-export", onsubmit: async (e) => {
+    e.preventDefault();
+    const data = new FormData(e.target), button = e.target.querySelector("button");
+    button.disabled = true;
+    try {
+      await json(`/api/cases/${caseId}/exports`, { method: "POST", body: { scope: "export", purpose: data.get("purpose"), recipient: data.get("recipient") || null, client_id: crypto.randomUUID() } });
+      e.target.replaceWith(h("p", { class: "badge warn", id: "export-waiting" }, L("导出申请已提交，等待负责人用通行密钥审批。", "Export requested; waiting for the approver's passkey approval.")));
+      toast(L("已提交导出申请", "Export requested"));
+    } catch (err) {
+      button.disabled = false;
+      toast(err.message, "error");
+    }
+  } },
+    h("label", {}, L("用途", "Purpose"), h("input", { name: "purpose", required: true, placeholder: L("如：移送法院、档案移交", "e.g. court, archive transfer") })),
+    h("label", {}, L("接收单位", "Recipient"), h("input", { name: "recipient", placeholder: L("如：市中级人民法院", "e.g. the intermediate court") })),
+    h("button", { class: "primary", type: "submit" }, L("申请导出", "Request export")));
+  box.append(
+    ...earlier.map((e) => h("div", { class: "earlier" }, h("div", {}, `${when(e.received_at)} · ${who(dir, e.actor)}${e.payload.purpose ? ` · ${e.payload.purpose}` : ""}${e.payload.recipient ? ` → ${e.payload.recipient}` : ""}`),
+      downloads(`/api/cases/${caseId}/dossier/${e.payload.pdf_sha256}`, `/api/cases/${caseId}/dossier/${e.payload.bundle_sha256}`, e.payload.materials, e.payload.pages))),
+    waiting.length ? h("p", { class: "badge warn", id: "export-waiting" }, L("导出申请等待审批", "Export request waiting for approval")) : null);
+  const slot = h("div", {}, L("正在查询导出许可…", "Checking export permission…"));
+  box.append(slot);
+  json(`/api/cases/${caseId}/exports/permission?scope=export`).then((p) => {
+    // One approval makes one export: an approval already used leaves the caller to ask again.
+    const used = new Set(earlier.map((e) => e.payload.approval));
+    if (p.allowed && !used.has(p.permission)) {
+      slot.replaceChildren(h("p", { class: "badge ok" }, `${L("导出已批准，有效至", "Export approved until")} ${when(p.valid_until)}`),
+        h("button", { class: "primary", id: "generate-dossier", onclick: async (e) => {
+          e.target.disabled = true;
+          try { await generate(caseId, p.permission, slot); } catch (err) { e.target.disabled = false; toast(err.message, "error"); }
+        } }, L("生成签章案卷", "Generate the signed dossier")));
+    } else {
+      slot.replaceChildren(waiting.length ? "" : form);
+    }
+  }).catch(() => slot.replaceChildren(form));
+  return box;
 }
