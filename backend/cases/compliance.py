@@ -151,12 +151,14 @@ class _Case:
                 )
         return out
 
-    # -- legal review / collective discussion before the decision
+    # -- records that must come first: legal review before the decision, urging before enforcement
     def prerequisites(self) -> list[Requirement]:
         out = []
         for pre in self.pack.data["prerequisites"]:
             relevant = _applies(pre["applies_to"], self.facts)
             cite = pre["citation"]
+            before_zh = pre.get("before_zh", "作出决定")
+            before_en = pre.get("before_en", "the decision")
             for target in self.of_kind(pre["before"]):
                 rid = f"prerequisite:{pre['id']}:{target.root}"
                 if not relevant:
@@ -180,8 +182,8 @@ class _Case:
                             rid,
                             "met",
                             cite,
-                            f"已在决定前完成{pre['title_zh']}",
-                            f"{pre['title_en']} done before the decision",
+                            f"已在{before_zh}前完成{pre['title_zh']}",
+                            f"{pre['title_en']} done before {before_en}",
                             earlier[0].hash,
                         )
                     )
@@ -191,8 +193,9 @@ class _Case:
                             rid,
                             "missing",
                             cite,
-                            f"作出决定前缺少{pre['title_zh']}{_cite_zh(cite)}",
-                            f"Decision made without {pre['title_en'].lower()}{_cite_en(cite)}",
+                            f"{before_zh}前缺少{pre['title_zh']}{_cite_zh(cite)}",
+                            f"{before_en[:1].upper()}{before_en[1:]} made without "
+                            f"{pre['title_en'].lower()}{_cite_en(cite)}",
                             target.hash,
                         )
                     )

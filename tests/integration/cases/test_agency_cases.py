@@ -526,6 +526,20 @@ async def test_pingluo_penalty_decided_without_legal_review(officer_of):
     assert req["citation"] == {"file": "pingluo-transport-enforcement.txt", "article": 9}
 
 
+async def test_mingshan_enforcement_without_an_urging_notice_is_flagged(officer_of):
+    me = await officer_of("mingshan-emergency")
+    case = await me.open(title="逾期未缴罚款强制执行", enforcement_kind="coercion")
+    measure = await me.signed_record(
+        case,
+        "record.enforcement_measure",
+        {"method": "transfer_deposit", "details": "划拨存款5000元"},
+    )
+    req = (await me.compliance(case))[f"prerequisite:urging_before_enforcement:{measure}"]
+    assert req["status"] == "missing"
+    assert req["citation"] == {"file": "mingshan-emergency-management.txt", "article": 29}
+    assert "催告书" in req["message_zh"]
+
+
 async def test_a_reveal_appended_behind_the_draw_api_is_still_caught(officer_of):
     me = await officer_of("zhengxiang-hrss")
     case = await me.open(

@@ -225,7 +225,6 @@ def test_working_day_deadline_in_an_unpublished_year_notes_the_weekday_fallback(
         ("zhengxiang-hrss", 22),
         ("mingshan-emergency", 25),
         ("pingluo-transport", 19),
-        ("lingchuan-finance", 13),
         ("hebei-hrss", 5),
     ],
 )
@@ -565,3 +564,100 @@ def test_electronic_service_is_complete_when_the_party_first_opens_the_link(pack
                              "ip": "203.0.113.9", "user_agent": "Mobile Safari"})  # fmt: skip
     [step] = by_prefix(evaluate(packs["lingchuan-finance"], t.entries, t.clock), "step:service")
     assert step.status == "met"
+
+
+def test_lingchuan_leaves_video_of_left_at_residence_and_public_notice_service_to_circumstances(
+    packs,
+):
+    # Lingchuan §13(四) records them "根据实际情况" and §22(二)(五) asks for no video.
+    t = Timeline("lingchuan-finance")
+    t.record("record.service_left_at_residence", {"refusal_reason": "拒收", "witness": "赵见证"})
+    t.record("record.service_public_notice", {"other_ways_failed": "下落不明", "medium": "posted"})
+    reqs = evaluate(packs["lingchuan-finance"], t.entries, t.clock)
+    assert not [r for r in reqs if r.id.startswith("av:")]
+
+
+def test_zhengxiang_wants_a_photo_only_of_a_posted_notice_not_of_a_newspaper_one(packs):
+    t = Timeline("zhengxiang-hrss")
+    t.record(
+        "record.service_public_notice", {"other_ways_failed": "下落不明", "medium": "newspaper"}
+    )
+    reqs = evaluate(packs["zhengxiang-hrss"], t.entries, t.clock)
+    assert not by_prefix(reqs, "av:public_notice_photo:")
+
+
+@pytest.mark.parametrize(
+    ("agency", "measure", "art"),
+    [
+        ("mingshan-emergency", "record.enforcement_measure", 29),
+        ("mingshan-emergency", "record.court_application", 29),
+        ("lingchuan-finance", "record.court_application", 24),
+        ("hebei-hrss", "record.enforcement_measure", 6),
+        ("hebei-hrss", "record.court_application", 5),
+    ],
+)
+def test_compulsory_enforcement_without_a_prior_urging_notice_is_flagged(
+    packs, agency, measure, art
+):
+    t = Timeline(agency, kind="coercion" if measure.endswith("measure") else "penalty")
+    t.record("record.decision")
+    done = t.record(measure, {"method": "auction", "details": "拍卖扣押车辆"})
+    [req] = by_prefix(evaluate(packs[agency], t.entries, t.clock), "prerequisite:urging_before_")
+    assert req.status == "missing"
+    assert article(req) == (packs[agency].data["agency"]["seed_file"], art)
+    assert req.entry_hash == done
+    assert "催告书" in req.message_zh and "urging notice" in req.message_en
+
+
+def test_an_urging_notice_served_first_satisfies_the_enforcement_prerequisite(packs):
+    t = Timeline("mingshan-emergency", kind="coercion")
+    t.record("record.decision")
+    urging = t.record("record.urging_notice", {"obligation": "缴纳罚款", "deadline": "10日内"})
+    t.record("record.enforcement_measure", {"method": "surcharge", "details": "加处罚款"})
+    [req] = by_prefix(
+        evaluate(packs["mingshan-emergency"], t.entries, t.clock), "prerequisite:urging"
+    )
+    assert (req.status, req.entry_hash) == ("met", urging)
+
+
+def test_an_urging_notice_made_only_after_the_court_application_does_not_count(packs):
+    t = Timeline("lingchuan-finance")
+    t.record("record.decision")
+    t.record("record.court_application", {})
+    t.record("record.urging_notice", {"obligation": "缴纳罚款", "deadline": "10日内"})
+    [req] = by_prefix(
+        evaluate(packs["lingchuan-finance"], t.entries, t.clock), "prerequisite:urging"
+    )
+    assert req.status == "missing"
+
+
+def test_zhengxiang_and_pingluo_seeds_do_not_require_an_urging_notice(packs):
+    for agency in ("zhengxiang-hrss", "pingluo-transport"):
+        t = Timeline(agency, kind="coercion")
+        t.record("record.enforcement_measure", {"method": "auction", "details": "拍卖"})
+        assert not by_prefix(evaluate(packs[agency], t.entries, t.clock), "prerequisite:urging")
+
+
+def test_lingchuan_party_refusing_to_sign_without_av_is_flagged_under_article_12(packs):
+    t = Timeline("lingchuan-finance")
+    refused = [
+        {"role": "officer", "name": "张执法", "method": "drawn"},
+        {"role": "officer", "name": "李执法", "method": "drawn"},
+        {"role": "party", "name": "王某", "method": "refused", "refusal_reason": "拒绝签字"},
+    ]
+    inquiry = t.record("record.inquiry", {"signatures": refused})
+    [req] = by_prefix(evaluate(packs["lingchuan-finance"], t.entries, t.clock), "signatures:")
+    assert req.status == "missing" and "音像" in req.message_zh
+    assert article(req) == ("lingchuan-finance-bureau.txt", 12)
+    t.video(inquiry)
+    [req] = by_prefix(evaluate(packs["lingchuan-finance"], t.entries, t.clock), "signatures:")
+    assert req.status == "met"
+
+
+@pytest.mark.parametrize("kind", ["record.rights_notice", "record.statement_defence"])
+def test_hebei_statements_and_defence_stage_needs_av(packs, kind):
+    t = Timeline("hebei-hrss")
+    record = t.record(kind)
+    [req] = by_prefix(evaluate(packs["hebei-hrss"], t.entries, t.clock), "av:statement_defence_av:")
+    assert req.status == "missing" and req.entry_hash == record
+    assert article(req) == ("hebei-hrss-bureau.txt", 5)
