@@ -21,6 +21,9 @@ async function fetchAll(caseId) {
 const REUSE_MS = 2000;
 const recent = new Map();
 
+/** The next read goes to the server (something was just added to the case). */
+export const forget = (caseId) => recent.delete(caseId);
+
 /** Every entry of the case (server copy, or the last one seen when offline). */
 export function timeline(caseId) {
   const kept = recent.get(caseId);

@@ -5,7 +5,7 @@
 import { ApiError, json } from "../api.js";
 import { openCamera } from "../capture/camera.js";
 import { SignaturePad } from "../capture/signature_pad.js";
-import { entriesOf, entryLabel } from "../case_entries.js";
+import { entriesOf, entryLabel, forget } from "../case_entries.js";
 import * as cases from "../cases.js";
 import { ask, h, toast } from "../dom.js";
 import { t, titleOf } from "../i18n.js";
@@ -195,6 +195,7 @@ export async function render({ id }) {
       await json(`/api/cases/${encodeURIComponent(id)}/notices`, { method: "POST", body });
       toast(t("service.notice.published"));
       noticeTitle.value = noticeText.value = "";
+      forget(id);
       refreshNotices();
     } catch (e) { offline(e) ? toast(t("service.offline"), "error") : fail(e); }
   } }, t("service.notice.publish"));
@@ -304,7 +305,9 @@ export async function render({ id }) {
   }, POLL_MS);
   outbox.events.addEventListener("change", (e) => {
     if (!node.isConnected || e.detail?.case_id !== id) return;
-    if (e.detail.state === "sent" || e.detail.state === "rejected") refreshConsents().then(refreshNotices);
+    if (e.detail.state !== "sent" && e.detail.state !== "rejected") return;
+    forget(id);
+    refreshConsents().then(refreshNotices);
   });
   return node;
 }
