@@ -288,6 +288,20 @@ def test_a_supervisor_reads_names_files_a_patrol_recording_and_exports_the_dossi
         )
         assert any(w.startswith("dossier.pdf") for w in copies)
 
+        # A court case is coming: the supervisor holds the case from the retention screen, then lets go.
+        supervisor.goto(f"{server.url}/#/review/retention")
+        hold_form = supervisor.locator("#place-hold")
+        hold_form.locator("select[name=case_id]").select_option(made["caseId"])
+        hold_form.locator("input[name=reason]").fill("当事人已提起行政诉讼")
+        hold_form.locator("button[type=submit]").click()
+        held = supervisor.locator("#holds tbody tr")
+        expect(held).to_contain_text("当事人已提起行政诉讼", timeout=30_000)
+        expect(held).to_contain_text("周督查")
+        held.locator("button").click()
+        supervisor.locator("dialog.ask textarea").fill("诉讼已终结")
+        supervisor.locator("dialog.ask button[type=submit]").click()
+        expect(supervisor.locator("#holds")).to_have_count(0, timeout=30_000)
+
         # Statistics: headers and bars in words, officers by name.
         supervisor.goto(f"{server.url}/#/review/statistics")
         expect(supervisor.locator("#statistics thead")).to_contain_text("执法人员", timeout=30_000)
