@@ -179,9 +179,18 @@ async def access_guard(connection: ASGIConnection, handler: BaseRouteHandler) ->
 # tombstones ...) is made by its own endpoint after its own checks, so it cannot be forged here.
 CLIENT_KINDS = frozenset({"note", "case.stage"})
 CLIENT_KIND_PREFIXES = ("record.",)
+# Record kinds with an endpoint of their own: the random draw's commit/reveal/abandon are checked
+# against each other there, so a hand-made one could fake a fair draw.
+ENDPOINT_RECORD_KINDS = frozenset(
+    {"record.random_draw_commit", "record.random_draw_reveal", "record.random_draw_abandon"}
+)
+# A waiver turns a missing or late requirement into `waived`: only those who answer for the case may.
+WAIVER_ROLES = frozenset({"supervisor", "approver"})
 
 
-def check_client_kind(kind: str, known: Container[str] | None = None) -> None:
+def check_client_kind(
+    kind: str, known: Container[str] | None = None, roles: Container[str] = frozenset()
+) -> None:
     """A kind nobody defined is a client's mistake (400), a kind kept for an endpoint is not theirs (403)."""
     if known is None:
         from backend.ledger.kinds import default_registry
@@ -189,8 +198,15 @@ def check_client_kind(kind: str, known: Container[str] | None = None) -> None:
         known = default_registry()
     if kind not in known:
         raise Invalid(f"unknown entry kind: {kind}", code="unknown_kind")
-    if kind not in CLIENT_KINDS and not kind.startswith(CLIENT_KIND_PREFIXES):
+    if kind in ENDPOINT_RECORD_KINDS or (
+        kind not in CLIENT_KINDS and not kind.startswith(CLIENT_KIND_PREFIXES)
+    ):
         raise Forbidden(f"{kind} entries are made by their own endpoint", code="reserved_kind")
+    if kind == "record.waiver" and not any(r in roles for r in WAIVER_ROLES):
+        raise Forbidden(
+            "只有监督人员或审批人可以豁免合规要求 / Only a supervisor or approver may waive a requirement",
+            code="role_required",
+        )
 
 
 def check_client_id(client_id: str) -> str:

@@ -58,8 +58,8 @@ class LedgerController(Controller):
     ) -> EntryOut:
         """Append one entry to a case timeline; resending the same client_id returns the original."""
         check_client_id(data.client_id)
-        check_client_kind(data.kind, ledger.kinds)
         me = principal_of(request)
+        check_client_kind(data.kind, ledger.kinds, me.roles)
         await check_may_write_record(me, data.kind, data.claimed, datetime.now(UTC))
         entry = await ledger.append(draft_from(case_id, data, me.staff_id))
         return entry_out(entry)

@@ -540,15 +540,46 @@ async def test_mingshan_enforcement_without_an_urging_notice_is_flagged(officer_
     assert "催告书" in req["message_zh"]
 
 
-async def test_a_reveal_appended_behind_the_draw_api_is_still_caught(officer_of):
+async def test_a_reveal_cannot_be_appended_behind_the_draw_api(officer_of):
     me = await officer_of("zhengxiang-hrss")
     case = await me.open(
         title="绕过抽取接口", enforcement_kind="inspection", start_path="random_inspection"
     )
-    reveal = await me.record(
+    for kind in ("record.random_draw_commit", "record.random_draw_reveal"):
+        response = await me.client.post(
+            f"/api/cases/{case}/entries",
+            json={
+                "kind": kind,
+                "client_id": str(uuid.uuid4()),
+                "payload": {"commit_entry": "a" * 64, "seed": "x", "targets": ["甲"]},
+            },
+        )
+        assert response.status_code == 403 and response.json()["code"] == "reserved_kind"
+
+
+async def test_only_a_supervisor_or_approver_waives_a_requirement(officer_of):
+    me = await officer_of("hebei-hrss")
+    case = await me.open(title="豁免测试", enforcement_kind="inspection")
+    waiver = {
+        "kind": "record.waiver",
+        "client_id": str(uuid.uuid4()),
+        "payload": {"requirement_id": "step:x", "reason": "自己豁免", "approved_by": "我"},
+    }
+    refused = await me.client.post(f"/api/cases/{case}/entries", json=waiver)
+    assert refused.status_code == 403 and refused.json()["code"] == "role_required"
+    boss = await officer_of("mingshan-emergency", ("officer", "supervisor"))
+    case = await boss.open(title="危化品泄漏紧急处置", start_path="emergency")
+    start = await boss.record(
         case,
-        "record.random_draw_reveal",
-        {"commit_entry": "a" * 64, "seed": "x", "targets": ["甲"], "inspectors": ["E001"]},
+        "record.emergency_start",
+        {"reason": "危化品泄漏", "started_at": iso(NOW - timedelta(hours=30))},
+        at=NOW - timedelta(hours=30),
     )
-    req = (await me.compliance(case))[f"random_draw:{reveal}"]
-    assert req["status"] == "missing" and req["citation"]["article"] == 11
+    missing = f"emergency_approval:{start}"
+    assert (await boss.compliance(case))[missing]["status"] == "missing"
+    await boss.record(
+        case,
+        "record.waiver",
+        {"requirement_id": missing, "reason": "负责人因公殉职", "approved_by": "监督员"},
+    )
+    assert (await boss.compliance(case))[missing]["status"] == "waived"
