@@ -13,6 +13,7 @@ from tests.e2e.conftest import (
     Server,
     add_authenticator,
     context_options,
+    outbox_items,
     register_officer,
     wait_all_sent,
 )
@@ -116,3 +117,51 @@ def test_postal_service_form_attaches_a_photo_of_the_return_card(
     page.wait_for_selector("#f-p\\.carrier")
     options = page.locator("#f-p\\.carrier option").all_inner_texts()
     assert "Registered mail" in options and "registered_mail" not in options
+
+
+def test_officer_publishes_a_notice_photographs_it_posted_and_is_told_links_need_the_network(
+    page: Page, server: Server, tmp_path: Path
+) -> None:
+    add_authenticator(page)
+    register_officer(page, server, name="孙警官")
+    case_id = open_penalty_case(page, "拖欠工资案（公告）")
+    document = generate_document(page, case_id)
+    open_service_screen(page, case_id)
+
+    page.select_option("#notice-purpose", "service")
+    page.fill("#notice-title", "公告送达：张三丰")
+    page.fill("#notice-text", "张三丰：本机关依法向你公告送达权利告知书。")
+    page.select_option("#notice-document", document)
+    page.click("#notice-publish")
+    notice = page.locator(".notice[data-state=up]")
+    expect(notice).to_have_count(1, timeout=15_000)
+    photo = tmp_path / "posted.jpg"
+    photo.write_bytes(jpeg("posted on the board"))
+    notice_hash = notice.get_attribute("data-notice")
+    notice.locator("input.posting-photo").set_input_files(str(photo))
+
+    def posting_queued() -> bool:
+        return any(
+            i["type"] == "media" and i["body"]["payload"].get("for_entry") == notice_hash
+            for i in outbox_items(page)
+        )
+
+    for _ in range(60):
+        if posting_queued():
+            break
+        page.wait_for_timeout(250)
+    assert posting_queued()
+    wait_all_sent(page)
+    board = page.request.get("/api/notices").json()
+    [shown] = [n for a in board for n in a["notices"] if n["notice_id"] == notice_hash]
+    assert shown["title"] == "公告送达：张*丰" and len(shown["photo_urls"]) == 1
+    expect(page.locator(".notice .posting-count")).to_contain_text("1", timeout=15_000)
+
+    # Offline the screen still opens, and says plainly that a link needs the network.
+    page.context.set_offline(True)
+    try:
+        page.select_option("#link-document", document)
+        page.click("#link-create")
+        expect(page.locator(".toast.error").last).to_contain_text("当前离线")
+    finally:
+        page.context.set_offline(False)
