@@ -36,7 +36,7 @@ from backend.evidence.schemas import (
 )
 from backend.evidence.tables import EvidenceDevice, EvidenceMedia
 from backend.evidence.uploads import TUS_VERSION, Upload, UploadStore, parse_metadata
-from backend.identity.access import check_client_id, principal_of
+from backend.identity.access import check_case, check_client_id, principal_of
 from backend.identity.access_log import log_access
 from backend.ledger.ledger import Ledger
 from backend.ledger.schemas import EntryOut
@@ -126,6 +126,8 @@ class UploadsController(Controller):
         metadata = parse_metadata(request.headers.get("Upload-Metadata"))
         if "client_id" in metadata:  # a missing one is the store's bad_upload_metadata
             check_client_id(metadata["client_id"])
+        if "case_id" in metadata:  # refuse before a byte is stored, not at finalise
+            await check_case(me, metadata["case_id"], write=True)
         upload = await uploads.create(_int_header(request, "Upload-Length"), metadata, me.staff_id)
         return Response(
             None,

@@ -332,3 +332,17 @@ async def test_another_agency_cannot_read_the_blob(officer, settings):
         client.app = with_user  # type: ignore[assignment]
         client._transport.app = with_user  # type: ignore[attr-defined]
         assert (await client.get(f"/api/blobs/{meta['sha256']}")).status_code == 404
+
+
+async def test_an_upload_into_another_agencys_or_an_unknown_case_is_refused_before_any_byte(
+    officer,
+):
+    me = officer
+    for case_id, status, code in [
+        ("agency:lingchuan-finance", 403, "other_agency"),
+        ("00000000-0000-4000-8000-000000000000", 404, "case_not_found"),
+    ]:
+        created, _ = await me.create(case_id, jpeg())
+        assert created.status_code == status, created.text
+        assert created.json()["code"] == code
+    assert me.blob_files() == []
