@@ -87,8 +87,8 @@ class Unprocessable(CaseTrailError):
 
 def inspect_file(path: Path, media_type: str, kind: str, received_at: datetime) -> dict[str, Any]:
     """What the bytes are, checked; raises UnsupportedMedia (415) or Unprocessable (422)."""
-    # One walk of the image's structure serves the polyglot check and the truncation check (a
-    # walk of a multi-megabyte JPEG costs about as much as the rest of the checks together).
+    # One walk of the image's structure serves the polyglot check and the truncation check: on a
+    # multi-megabyte JPEG it is the costliest check, and it holds the GIL throughout.
     end = image_extent(path, normalize_mime(media_type))
     try:
         sniffed = check_type(path, media_type, MEDIA_TYPES[kind], end)

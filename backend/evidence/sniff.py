@@ -105,12 +105,12 @@ def check_type(
     path: Path,
     declared_mime: str,
     allowed: set[str] | frozenset[str],
-    image_end: int | None = None,
+    end: int | None = None,
 ) -> str:
     """Return the sniffed MIME type when it equals the declared one, is allowed and is no polyglot.
 
-    `image_end` is where the caller's own `image_extent` walk of the declared type ended (None:
-    walk here). Raises TypeMismatch otherwise.
+    `end` is where the caller's own `image_extent` walk of the declared type ended (None: walk
+    here). Raises TypeMismatch otherwise.
     """
     sniffed = sniff(path)
     declared = normalize_mime(declared_mime)
@@ -118,7 +118,7 @@ def check_type(
         raise TypeMismatch("mismatch", f"declared {declared}, but the bytes are {sniffed}")
     if sniffed not in {normalize_mime(m) for m in allowed}:
         raise TypeMismatch("not_allowed", f"{sniffed} is not allowed here")
-    evidence = polyglot_evidence(path, sniffed, image_end)
+    evidence = polyglot_evidence(path, sniffed, end)
     if evidence:
         raise TypeMismatch("polyglot", evidence)
     return sniffed
