@@ -14,6 +14,7 @@ from typing import Any
 from backend.cases import random_draw, workdays
 from backend.cases import stages as stage_projection
 from backend.cases.rules import RulePack
+from backend.evidence.deadlines import capture_moment
 
 MEDIA_KINDS = {"media.photo": "photo", "media.audio": "audio", "media.video": "video"}
 LINKED_RECORDING = "recording.linked"  # a recorder or CCTV file imported once, linked per case
@@ -265,7 +266,9 @@ class _Case:
             if media.kind not in MEDIA_KINDS:
                 continue
             rid = f"av_upload:{media.root}"
-            captured = _parse((media.versions[0].get("claimed") or {}).get("time"))
+            captured, _ = capture_moment(
+                media.versions[0].get("claimed"), media.payload.get("findings")
+            )
             if captured is None or media.received_at is None:
                 out.append(
                     _req(

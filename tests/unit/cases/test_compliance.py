@@ -154,6 +154,28 @@ def test_av_uploaded_25_hours_after_capture_is_late_under_pingluo_article_23(pac
     assert "第23条" in req.message_zh and "§23" in req.message_en
 
 
+def test_a_three_day_old_recording_claimed_as_just_made_is_still_late(packs):
+    # The phone says "now"; the mp4's own creation time says three days ago. The older one counts.
+    t = Timeline("hebei-hrss")
+    h = t.record("record.onsite_inspection")
+    made = t.clock - timedelta(days=3)
+    skew = {"code": "container_time_skew", "detail": {"container_time": made.isoformat()}}
+    media = t.add("media.video", {"for_entry": h, "findings": [skew]})
+    [req] = by_prefix(evaluate(packs["hebei-hrss"], t.entries, t.clock), f"av_upload:{media}")
+    assert req.status == "late"
+    assert req.late_by_s > 40 * 3600
+
+
+def test_the_devices_measured_clock_offset_corrects_its_claimed_capture_time(packs):
+    t = Timeline("hebei-hrss")
+    h = t.record("record.onsite_inspection")
+    media = t.add("media.video", {"for_entry": h}, received=t.clock + timedelta(hours=23))
+    # The phone's clock ran two hours fast: it was really captured two hours earlier.
+    t.entries[-1]["claimed"]["clock_offset_ms"] = -2 * 3600 * 1000
+    [req] = by_prefix(evaluate(packs["hebei-hrss"], t.entries, t.clock), f"av_upload:{media}")
+    assert req.status == "late"
+
+
 def test_av_from_a_remote_area_is_due_24_hours_after_return(packs):
     t = Timeline("pingluo-transport")
     h = t.record("record.onsite_inspection")
