@@ -1,7 +1,7 @@
 // The inspection ledger (检查台帐): drawn recordings per officer and month; replay and record a finding.
 import { json } from "../../api.js";
 import { h, toast } from "../../dom.js";
-import { L, entryLink, page, short, statusBadge, when } from "./common.js";
+import { L, directory, entryLink, page, short, statusBadge, when, who } from "./common.js";
 
 const CHECKS = {
   start_statement: ["开头告知录音录像", "Start statement given"],
@@ -48,7 +48,7 @@ function findingForm(row, done) {
 
 export async function render(_params, query) {
   const period = query.get("period") || "";
-  const rows = await json(`/api/review/spot-checks${period ? `?period=${period}` : ""}`);
+  const [rows, dir] = await Promise.all([json(`/api/review/spot-checks${period ? `?period=${period}` : ""}`), directory()]);
   const detail = h("div", { id: "finding" });
   const reload = () => dispatchEvent(new HashChangeEvent("hashchange"));
   const draw = h("form", { class: "row", onsubmit: async (e) => {
@@ -66,7 +66,7 @@ export async function render(_params, query) {
       h("div", { class: "scroll" }, h("table", { id: "spot-checks" },
         h("thead", {}, h("tr", {}, ...[L("月份", "Month"), L("执法人员", "Officer"), L("记录", "Recording"), L("抽取", "Drawn"), L("期限", "Due"), L("状态", "Status"), ""].map((x) => h("th", {}, x)))),
         h("tbody", {}, rows.map((row) => h("tr", { dataset: { entry: row.entry_hash, status: row.status } },
-          h("td", {}, row.period), h("td", {}, row.officer),
+          h("td", {}, row.period), h("td", {}, who(dir, row.officer)),
           h("td", {}, h("a", { href: entryLink(row.case_id, row.entry_hash) }, `${row.kind || ""} ${short(row.entry_hash)}`)),
           h("td", { class: "num" }, `${row.quota}/${row.population}`), h("td", {}, when(row.due_at)),
           h("td", {}, statusBadge(row.status), row.finding ? h("div", { class: "muted" }, row.finding.outcome) : null),
