@@ -19,7 +19,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from PIL import Image
 
 from backend.errors import CaseTrailError, Conflict, Invalid, NotFound, UnsupportedMedia
 from backend.evidence.blobstore import BlobStore, DirectoryBlobStore
-from backend.evidence.deadlines import upload_deadline
+from backend.evidence.deadlines import capture_moment, upload_deadline
 from backend.evidence.exif_check import (
     EARLIEST_PLAUSIBLE,
     FUTURE_ALLOWANCE,
@@ -277,8 +277,8 @@ async def finalise_media(
     else:
         findings = []
     payload["findings"] = [f.to_json() for f in findings]
-    if upload.kind in AV_KINDS and claims is not None and pack is not None:
-        captured = claims.captured_at + timedelta(milliseconds=claims.clock_offset_ms or 0)
+    captured, _ = capture_moment(request.claimed, payload["findings"])
+    if upload.kind in AV_KINDS and captured is not None and pack is not None:
         back = payload.get("remote_area_return_at")
         payload["upload"] = upload_deadline(
             pack["deadlines"],
@@ -383,7 +383,10 @@ def _photo_findings(
     if claims is None:
         facts = read_exif(path)
         basis = "exif_only" if facts.has_checkable_facts else "none"
-        return [Finding("no_claims", {"basis": basis})]
+        detail: dict[str, Any] = {"basis": basis}
+        if facts.taken_at is not None and facts.taken_at.tzinfo is not None:
+            detail["exif_time"] = facts.taken_at.isoformat()  # the upload deadline counts from it
+        return [Finding("no_claims", detail)]
     try:
         return check_exif(path, claims, step_started, now, tolerances)
     except ExifInvalid as bad:  # already refused at upload; kept for blobs stored before that
@@ -393,9 +396,11 @@ def _photo_findings(
 def _recording_findings(
     media: dict[str, Any], claims: DeviceClaims | None, tolerances: Tolerances
 ) -> list[Finding]:
-    if claims is None:
-        return [Finding("no_claims", {"basis": "container" if media.get("created_at") else "none"})]
     created = media.get("created_at")
+    if claims is None:
+        if not created:
+            return [Finding("no_claims", {"basis": "none"})]
+        return [Finding("no_claims", {"basis": "container", "container_time": created})]
     if not created:
         # Browser recordings (webm) carry no creation time: the device claim stands alone.
         return [Finding("consistent", {"checked": [], "basis": "device_claims"})]

@@ -346,3 +346,18 @@ async def test_an_upload_into_another_agencys_or_an_unknown_case_is_refused_befo
         assert created.status_code == status, created.text
         assert created.json()["code"] == code
     assert me.blob_files() == []
+
+
+async def test_a_three_day_old_video_sent_as_just_recorded_is_flagged_late(officer, tmp_path):
+    from tests.recorder_files import make_recording
+
+    me = officer
+    case_id = await me.open_case()
+    made = datetime.now(UTC) - timedelta(days=3)
+    data = make_recording(tmp_path / "VID.mp4", made).read_bytes()
+    _, meta = await me.upload(case_id, data, media_type="video/mp4", filename="VID.mp4")
+    done = await me.finalise(case_id, meta, kind="media.video")
+    assert done.status_code == 201, done.text
+    payload = done.json()["payload"]
+    assert "container_time_skew" in [f["code"] for f in payload["findings"]]
+    assert payload["upload"]["late_by_h"] > 24
