@@ -119,7 +119,10 @@ export async function render({ id }) {
   const statementDays = h("input", { id: "link-statement-days", type: "number", min: 1, placeholder: t("service.link.statement_days_hint") });
   const created = h("div", { id: "link-created" });
   const linkList = h("div", { id: "link-list" });
-  const netNote = h("p", { class: "badge warn", id: "service-offline", hidden: navigator.onLine }, t("service.offline"));
+  const netNote = h("p", { class: "badge warn", id: "service-offline" }, t("service.offline"));
+  // A badge's display rule beats the hidden attribute, so the note is shown and hidden by style.
+  const showOffline = (on) => (netNote.style.display = on ? "" : "none");
+  showOffline(!navigator.onLine);
   const createLink = h("button", { class: "primary", id: "link-create", onclick: async () => {
     if (!docSelect.value) return toast(t("service.link.document_needed"), "error");
     const body = { client_id: crypto.randomUUID(), document_entry: docSelect.value, expires_at: new Date(Date.now() + Number(expiryDays.value || 30) * 86400000).toISOString() };
@@ -135,12 +138,12 @@ export async function render({ id }) {
         h("b", {}, t("service.link.made")),
         h("p", { class: "badge warn" }, t("service.link.once")),
         qr,
-        h("p", {}, h("a", { id: "link-url", href: out.url, target: "_blank", rel: "noopener noreferrer" }, out.url)),
+        h("p", { style: "word-break:break-all" }, h("a", { id: "link-url", href: out.url, target: "_blank", rel: "noopener noreferrer" }, out.url)),
         h("button", { type: "button", onclick: () => navigator.clipboard?.writeText(out.url).then(() => toast(t("service.link.copied"))) }, t("service.link.copy")),
         h("button", { type: "button", onclick: () => created.replaceChildren() }, t("service.link.hide"))));
       refreshLinks();
     } catch (e) {
-      if (offline(e)) toast(t("service.offline"), "error");
+      if (offline(e)) { showOffline(true); toast(t("service.offline"), "error"); }
       else if (e.code === "no_consent") toast(t("service.link.no_consent"), "error");
       else fail(e);
     } finally { createLink.disabled = false; }
@@ -150,10 +153,10 @@ export async function render({ id }) {
     let list;
     try {
       list = await json(`/api/cases/${encodeURIComponent(id)}/service/links`);
-      netNote.hidden = true;
+      showOffline(false);
     } catch (e) {
       if (!offline(e)) throw e;
-      netNote.hidden = false;
+      showOffline(true);
       return;
     }
     linkList.replaceChildren(...(list.length ? list : [null]).map((l) => {
