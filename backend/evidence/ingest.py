@@ -308,9 +308,18 @@ async def finalise_media(
     return entry  # the evidence projection has recorded it before the ledger answered
 
 
+# Recorder and CCTV files reach a case by these entries rather than by media.*; their blobs are read
+# (played, downloaded, spot-checked) through the same access rule.
+RECORDING_KINDS = frozenset({"recording.imported", "recording.linked"})
+
+
+def holds_media(entry: Entry) -> bool:
+    return entry.kind.startswith("media.") or entry.kind in RECORDING_KINDS
+
+
 async def record_media(entry: Entry) -> None:
-    """Project one media entry into evidence_media (idempotent)."""
-    if not entry.kind.startswith("media.") or not entry.body["blobs"]:
+    """Project one media or recorder-file entry into evidence_media (idempotent)."""
+    if not holds_media(entry) or not entry.body["blobs"]:
         return
     # One statement: a replayed entry, or one another worker projected first, changes nothing.
     await EvidenceMedia.raw(

@@ -21,4 +21,15 @@ async def create_evidence_tables(engine: Engine) -> None:
     )
 
 
-MIGRATIONS = [("evidence.0001_media_derivatives_devices", create_evidence_tables)]
+async def project_recorder_files(engine: Engine) -> None:
+    # evidence_media now also holds recorder files: the projection is derived, so forget it and let
+    # start-up replay the log into it.
+    for table in ("evidence_media", "evidence_device"):
+        await engine.run_ddl(f"DELETE FROM {table}")
+    await engine.run_ddl("DELETE FROM projection_cursor WHERE name = 'evidence'")
+
+
+MIGRATIONS = [
+    ("evidence.0001_media_derivatives_devices", create_evidence_tables),
+    ("evidence.0002_project_recorder_files", project_recorder_files),
+]

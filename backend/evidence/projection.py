@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from backend.evidence.devices import apply_device_entry
-from backend.evidence.ingest import record_media
+from backend.evidence.ingest import holds_media, record_media
 from backend.evidence.tables import EvidenceDevice, EvidenceMedia
 from backend.ledger.entry import Entry
 from backend.ledger.ledger import Ledger
@@ -11,11 +11,11 @@ from backend.ledger.projections import catch_up, follow, rebuild
 
 
 def concerns_evidence(entry: Entry) -> bool:
-    return entry.kind.startswith(("media.", "device."))
+    return holds_media(entry) or entry.kind.startswith("device.")
 
 
 async def apply_evidence_entry(entry: Entry) -> None:
-    if entry.kind.startswith("media."):
+    if holds_media(entry):
         await record_media(entry)
     elif entry.kind.startswith("device."):
         await apply_device_entry(entry)

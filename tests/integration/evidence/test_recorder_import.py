@@ -364,6 +364,9 @@ async def test_one_patrol_recording_is_stored_once_and_referenced_from_two_cases
     view = (await desk.client.get(f"/api/recordings/{sha_of(video)}")).json()
     assert sorted(c["case_id"] for c in view["recording"]["cases"]) == sorted([first, second])
     assert all(p["linked"] for p in view["proposals"])
+    # Whoever may read either case plays it from the case timeline, with seeking.
+    played = await desk.client.get(f"/api/blobs/{sha_of(video)}", headers={"Range": "bytes=0-99"})
+    assert played.status_code == 206 and len(played.content) == 100
 
 
 async def test_a_second_hand_over_of_the_same_file_is_reported_not_stored(hebei, tmp_path):
