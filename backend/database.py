@@ -58,9 +58,11 @@ class LedgerSQLiteEngine(SQLiteEngine):
         async with self._opening:
             if self._shared is None:
                 self._shared = await self._connect()
-        # isolation_level=None: each statement on the shared connection commits by itself.
-        async with self._shared.execute(query, args or []) as cursor:
-            return await cursor.fetchall()
+        # isolation_level=None: each statement on the shared connection commits by itself. The
+        # statement runs to its end in one hop to the connection's thread: a cursor left open
+        # across an await would let the next caller's statement join its read transaction and
+        # miss what other connections committed since (a case just opened read as "no such case").
+        return await self._shared.execute_fetchall(query, args or [])
 
     async def _run_in_existing_connection(
         self,

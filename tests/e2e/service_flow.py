@@ -30,7 +30,8 @@ def open_penalty_case(page: Page, title: str) -> str:
     page.fill("#f-p\\.parties-0\\.name", PARTY)
     page.select_option("#f-p\\.parties-0\\.kind", "person")
     page.click("#open-case")
-    page.wait_for_function("/#\\/cases\\/[^/]+$/.test(location.hash)", timeout=30_000)
+    # The form itself lives at #/cases/new: wait for the case's own page.
+    page.wait_for_function("/#\\/cases\\/(?!new$)[^/]+$/.test(location.hash)", timeout=30_000)
     case_id = page.evaluate("location.hash.split('/')[2]")
     wait_all_sent(page)
     return case_id

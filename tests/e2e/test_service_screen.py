@@ -157,6 +157,16 @@ def test_officer_publishes_a_notice_photographs_it_posted_and_is_told_links_need
     assert shown["title"] == "公告送达：张*丰" and len(shown["photo_urls"]) == 1
     expect(page.locator(".notice .posting-count")).to_contain_text("1", timeout=15_000)
 
+    # Served some other way after all: the officer takes the notice down, saying why.
+    page.locator(f".notice[data-notice='{notice_hash}'] button.withdraw").click()
+    page.locator("dialog.ask textarea").fill("当事人已到机关领取文书")
+    page.locator("dialog.ask button[type=submit]").click()
+    expect(page.locator(f".notice[data-notice='{notice_hash}']")).to_have_attribute(
+        "data-state", "down", timeout=15_000
+    )
+    board = page.request.get("/api/notices").json()
+    assert notice_hash not in [n["notice_id"] for a in board for n in a["notices"]]
+
     # Offline the screen still opens, and says plainly that a link needs the network.
     page.context.set_offline(True)
     try:

@@ -234,7 +234,17 @@ export async function render({ id }) {
         h("div", { class: "muted" }, `${n.payload.start_date} · ${n.payload.deemed_served_on ? `${t("service.notice.deemed")} ${n.payload.deemed_served_on}` : ""}`),
         h("div", { class: "muted posting-count" }, t("service.notice.photos", { n: n_photos })),
         h("div", { class: "row" },
-          h("button", { onclick: async () => { try { cam = await openCamera(camBox, stampLines); shoot.hidden = false; } catch (e) { fail(e); } } }, t("capture.in_app")), shoot),
+          h("button", { onclick: async () => { try { cam = await openCamera(camBox, stampLines); shoot.hidden = false; } catch (e) { fail(e); } } }, t("capture.in_app")), shoot,
+          down.has(n.hash) ? null : h("button", { class: "danger withdraw", onclick: async () => {
+            const note = await ask(t("service.notice.withdraw_title"), { label: t("service.notice.withdraw_reason") });
+            if (!note) return;
+            try {
+              await json(`/api/cases/${encodeURIComponent(id)}/notices/${n.hash}/withdraw`, { method: "POST", body: { note } });
+              toast(t("service.notice.withdrawn"));
+              forget(id);
+              refreshNotices();
+            } catch (e) { offline(e) ? toast(t("service.offline"), "error") : fail(e); }
+          } }, t("service.notice.withdraw"))),
         camBox,
         h("label", {}, t("service.notice.posting"),
           h("input", { type: "file", accept: "image/*", capture: "environment", multiple: true, class: "posting-photo", onchange: async (e) => {

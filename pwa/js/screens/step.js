@@ -560,6 +560,15 @@ export async function render({ id, step: stepId }, query) {
     const missing = form.missing();
     if (missing.length) return toast(t("form.missing", { fields: missing.join("、") }), "error");
     if (recording) return toast(t("av.still_recording"), "error");
+    // A fingerprint confirms the record's hash at that moment: after any edit it confirms nothing.
+    const now = await textHash(JSON.stringify({ kind, case_id: id, payload: form.read() }));
+    const stale = signatures.filter((s) => s.method === "fingerprint" && s.document_hash !== now);
+    if (stale.length) {
+      signatures.splice(0, signatures.length, ...signatures.filter((s) => !stale.includes(s)));
+      await saveDraft();
+      renderSignatures();
+      return toast(t("fp.stale", { names: stale.map((s) => s.name).join("、") }), "error");
+    }
     clearTimeout(saveTimer); // a pending autosave must not turn the submitted record back into a draft
     try {
       const item = await saveDraft("queued");
