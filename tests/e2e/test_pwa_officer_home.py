@@ -7,20 +7,9 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.e2e.conftest import Server, add_authenticator, register_officer, wait_all_sent
+from tests.e2e.test_pwa_officer_online import open_case
 
 pytestmark = pytest.mark.e2e
-
-
-def open_case(page: Page, title: str) -> str:
-    page.goto("/#/")
-    page.click("#new-case")
-    page.fill("#f-p\\.title", title)
-    page.select_option("#f-p\\.enforcement_kind", "inspection")
-    page.fill("#f-p\\.parties-0\\.name", "某物流有限公司")
-    page.select_option("#f-p\\.parties-0\\.kind", "organisation")
-    page.click("#open-case")
-    page.wait_for_selector("[data-step=onsite_inspection]")
-    return page.url.split("#/cases/")[1]
 
 
 def card(page: Page, case_id: str):

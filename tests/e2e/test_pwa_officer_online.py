@@ -16,6 +16,7 @@ pytestmark = pytest.mark.e2e
 
 
 def open_case(page: Page, title: str) -> str:
+    page.goto("/#/")
     page.click("#new-case")
     page.fill("#f-p\\.title", title)
     page.select_option("#f-p\\.enforcement_kind", "inspection")
