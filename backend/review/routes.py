@@ -6,15 +6,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.response import Stream
 
 from backend.cases.lifecycle import pack_for
-from backend.errors import Forbidden, NotFound
+from backend.errors import Forbidden
 from backend.evidence import recorder_import
-from backend.evidence.blobstore import BlobStore
-from backend.evidence.byte_ranges import RangeNotSatisfiable, parse_range, stream_range
 from backend.identity.access import AGENCY_READERS, Principal, principal_of
-from backend.identity.access_log import log_access
 from backend.ledger.ledger import Ledger
 from backend.review import retention, spotchecks
 from backend.review.directory import filter_choices, staff_names
@@ -300,64 +296,8 @@ async def link_recording(
     return entry.to_json()
 
 
-@get(
-    "/review/recordings/{sha256:str}/file",
-    operation_id="reviewRecordingFile",
-    opt={"access": SUPERVISOR_RULE},
-    tags=["review"],
-)
-async def recording_file(
-    request: Request, sha256: str, ledger: Ledger, blobs: BlobStore
-) -> Response:
-    """An imported recorder file, playable and seekable (Range), for supervisors replaying it.
-
-    Recorder imports are not finalised as `media.*` entries, so the general blob route does not
-    know them; this serves them by their custody entry, and logs the view like a media view.
-    """
-    me = supervisor(request)
-    sha256 = sha256.lower()
-    found = await recorder_import.imports_of(me.agency_id, sha256)
-    if not found or not await blobs.exists(sha256):
-        raise NotFound("no imported recording with this hash", code="recording_not_found")
-    links = await recorder_import.links_of(me.agency_id, sha256)
-    size = await blobs.size(sha256)
-    etag = f'"{sha256}"'
-    headers = {
-        "Accept-Ranges": "bytes",
-        "Cache-Control": "private, max-age=31536000, immutable",
-        "X-Content-Type-Options": "nosniff",
-        "ETag": etag,
-    }
-    try:
-        wanted = parse_range(request.headers.get("range"), size)
-    except RangeNotSatisfiable as bad:
-        return Response(
-            {"code": bad.code, "message": bad.message},
-            status_code=416,
-            headers={**headers, "Content-Range": f"bytes */{size}"},
-        )
-    # A player seeks with many ranged requests; one view is the one starting at 0.
-    if wanted is None or wanted.start == 0:
-        await log_access(
-            ledger, me, links[0].case_id if links else found[0].case_id, "media",
-            what=f"{sha256}:original", ip=request.client.host if request.client else None,
-            user_agent=request.headers.get("user-agent"),
-        )  # fmt: skip
-    media_type = found[0].payload.get("media_type") or "application/octet-stream"
-    if wanted is None:
-        return Stream(
-            blobs.open(sha256), media_type=media_type,
-            headers={**headers, "Content-Length": str(size)},
-        )  # fmt: skip
-    return Stream(
-        stream_range(blobs, sha256, wanted), status_code=206, media_type=media_type,
-        headers={**headers, "Content-Length": str(wanted.length),
-                 "Content-Range": wanted.content_range},
-    )  # fmt: skip
-
-
 API_ROUTES = [
-    names, filters, link_recording, recording_file,
+    names, filters, link_recording,
     integrity, list_review_cases, approvals, spot_check_ledger, draw, finding, stats,
     retention_list, hold_list, batches, place_hold, release_hold, propose, execute,
 ]  # fmt: skip

@@ -65,14 +65,12 @@ async def test_a_supervisor_files_an_unassigned_recording_under_a_case(
     unassigned = (await desk.client.get("/api/recordings?unassigned=true")).json()
     assert sha in {r["sha256"] for r in unassigned}
     # Replayed before filing it: the whole file, and a seek into it.
-    played = await desk.client.get(f"/api/review/recordings/{sha}/file")
+    played = await desk.client.get(f"/api/blobs/{sha}")
     assert played.status_code == 200 and played.content == video.read_bytes()
     assert played.headers["content-type"].startswith("video/mp4")
-    seek = await desk.client.get(
-        f"/api/review/recordings/{sha}/file", headers={"range": "bytes=10-19"}
-    )
+    seek = await desk.client.get(f"/api/blobs/{sha}", headers={"range": "bytes=10-19"})
     assert seek.status_code == 206 and seek.content == video.read_bytes()[10:20]
-    missing = await desk.client.get(f"/api/review/recordings/{'0' * 64}/file")
+    missing = await desk.client.get(f"/api/blobs/{'0' * 64}")
     assert missing.status_code == 404
     body = {"case_id": case_id, "client_id": str(uuid.uuid4())}
     linked = await desk.client.post(f"/api/review/recordings/{sha}/links", json=body)
@@ -88,7 +86,8 @@ async def test_a_supervisor_files_an_unassigned_recording_under_a_case(
         f"/api/review/recordings/{sha}/links", json={**body, "client_id": str(uuid.uuid4())}
     )
     assert refused.status_code == 403 and refused.json()["code"] == "role_required"
-    assert (await desk.client.get(f"/api/review/recordings/{sha}/file")).status_code == 403
+    # An officer who is on no case holding it does not get the file, nor learn it exists.
+    assert (await desk.client.get(f"/api/blobs/{sha}")).status_code == 404
 
 
 async def test_export_requests_wait_for_approval_and_each_download_is_on_the_timeline(

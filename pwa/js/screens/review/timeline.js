@@ -79,7 +79,8 @@ export function player(sha, type, src = `/api/blobs/${sha}`) {
 }
 
 // Recorder imports are kept by their custody entry, not as media entries: the review API serves them.
-export const recordingSrc = (sha) => `/api/review/recordings/${sha}/file`;
+// Recorder files are blobs of the cases (or agency timeline) holding them, served with Range like any media.
+export const recordingSrc = (sha) => `/api/blobs/${sha}`;
 
 function media(entry) {
   const p = entry.payload, sha = p.sha256;
