@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
@@ -9,6 +10,7 @@ from litestar import Controller, Request, post
 
 from backend.cases.random_draw import abandon_draw, commit_draw, reveal_draw
 from backend.identity.access import principal_of
+from backend.ledger.entry import Entry
 from backend.ledger.ledger import Ledger
 from backend.ledger.routes import entry_out
 from backend.ledger.schemas import EntryOut
@@ -53,10 +55,26 @@ class DrawAbandon(msgspec.Struct, forbid_unknown_fields=True):
     device: str | None = None
 
 
-def _split(data: msgspec.Struct) -> tuple[str, dict[str, Any], dict[str, Any]]:
+async def _append(
+    step: Callable[..., Awaitable[Entry]],
+    ledger: Ledger,
+    request: Request,
+    case_id: str,
+    data: msgspec.Struct,
+) -> EntryOut:
+    """Run one draw step with the request's fields as its payload and the caller as its actor."""
     fields = {k: v for k, v in msgspec.to_builtins(data).items() if v is not None}
     envelope = {k: fields.pop(k, None) for k in ("claimed", "device")}
-    return fields.pop("client_id"), fields, envelope
+    client_id = fields.pop("client_id")
+    entry = await step(
+        ledger,
+        case_id,
+        client_id=client_id,
+        payload=fields,
+        actor=principal_of(request).staff_id,
+        **envelope,
+    )
+    return entry_out(entry)
 
 
 class RandomDrawController(Controller):
@@ -71,32 +89,14 @@ class RandomDrawController(Controller):
 
         The draw uses the seed mixed with this commitment's entry hash. 409 `draw_commit_pending`
         while another commitment is open, `draw_already_made` once a draw was revealed."""
-        client_id, payload, envelope = _split(data)
-        entry = await commit_draw(
-            ledger,
-            case_id,
-            client_id=client_id,
-            payload=payload,
-            actor=principal_of(request).staff_id,
-            **envelope,
-        )
-        return entry_out(entry)
+        return await _append(commit_draw, ledger, request, case_id, data)
 
     @post("/reveal", operation_id="revealRandomDraw", opt={"access": "case:write"}, status_code=201)
     async def reveal(
         self, request: Request, case_id: str, data: DrawReveal, ledger: Ledger
     ) -> EntryOut:
         """Reveal the seed; refused unless it matches the commitment and the result is its draw."""
-        client_id, payload, envelope = _split(data)
-        entry = await reveal_draw(
-            ledger,
-            case_id,
-            client_id=client_id,
-            payload=payload,
-            actor=principal_of(request).staff_id,
-            **envelope,
-        )
-        return entry_out(entry)
+        return await _append(reveal_draw, ledger, request, case_id, data)
 
     @post(
         "/abandon", operation_id="abandonRandomDraw", opt={"access": "case:write"}, status_code=201
@@ -105,16 +105,7 @@ class RandomDrawController(Controller):
         self, request: Request, case_id: str, data: DrawAbandon, ledger: Ledger
     ) -> EntryOut:
         """Abandon an open commitment with a reason; compliance shows it to supervisors."""
-        client_id, payload, envelope = _split(data)
-        entry = await abandon_draw(
-            ledger,
-            case_id,
-            client_id=client_id,
-            payload=payload,
-            actor=principal_of(request).staff_id,
-            **envelope,
-        )
-        return entry_out(entry)
+        return await _append(abandon_draw, ledger, request, case_id, data)
 
 
 DRAW_ROUTES = [RandomDrawController]
