@@ -119,6 +119,15 @@ class ExifFacts:
                 out[key] = out[key].isoformat()
         return out
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ExifFacts:
+        """The facts as `to_json` recorded them; a naive `taken_at` stays naive."""
+        values = dict(data)
+        for key in ("taken_at", "gps_time"):
+            if values.get(key) is not None:
+                values[key] = datetime.fromisoformat(values[key])
+        return cls(**values)
+
 
 def read_exif(path: Path) -> ExifFacts:
     """Read the EXIF facts of a JPEG, PNG, WebP or HEIC file (header only).
@@ -164,13 +173,14 @@ def check_exif(
     received_at: datetime,
     tolerances: Tolerances,
 ) -> list[Finding]:
-    """Compare a photo's EXIF with the device's claims and the step's start.
+    """`compare_exif` for the EXIF read from the photo at `path`."""
+    _require_aware(claims, step_started_at, received_at)
+    return compare_exif(read_exif(path), claims, step_started_at, received_at, tolerances)
 
-    Returns `[Finding("consistent", ...)]` when every possible comparison passes, otherwise the
-    failing findings; `[Finding("no_exif", ...)]` when the photo carries no usable EXIF (an in-app
-    canvas capture: only the device claims stand). Raises ExifInvalid for absurd EXIF values.
-    `step_started_at` and `received_at` are on the server's clock.
-    """
+
+def _require_aware(
+    claims: DeviceClaims, step_started_at: datetime | None, received_at: datetime
+) -> None:
     for name, value in (
         ("claims.captured_at", claims.captured_at),
         ("received_at", received_at),
@@ -179,7 +189,22 @@ def check_exif(
         if value is not None and value.tzinfo is None:
             raise ValueError(f"{name} must be timezone-aware")
 
-    facts = read_exif(path)
+
+def compare_exif(
+    facts: ExifFacts,
+    claims: DeviceClaims,
+    step_started_at: datetime | None,
+    received_at: datetime,
+    tolerances: Tolerances,
+) -> list[Finding]:
+    """Compare a photo's EXIF facts with the device's claims and the step's start.
+
+    Returns `[Finding("consistent", ...)]` when every possible comparison passes, otherwise the
+    failing findings; `[Finding("no_exif", ...)]` when the photo carries no usable EXIF (an in-app
+    canvas capture: only the device claims stand). Raises ExifInvalid for absurd EXIF values.
+    `step_started_at` and `received_at` are on the server's clock.
+    """
+    _require_aware(claims, step_started_at, received_at)
     _refuse_absurd(facts, received_at)
     if not facts.has_checkable_facts:
         return [Finding("no_exif", {"basis": "device_claims"})]

@@ -15,9 +15,7 @@ import asyncio
 import hashlib
 import logging
 import tempfile
-import uuid
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +24,7 @@ from typing import Any
 from PIL import Image
 
 from backend.errors import CaseTrailError, Conflict, Invalid, NotFound, UnsupportedMedia
-from backend.evidence.blobstore import BlobStore, DirectoryBlobStore
+from backend.evidence.blobstore import BlobStore, local_copy
 from backend.evidence.deadlines import capture_moment, upload_deadline
 from backend.evidence.exif_check import (
     EARLIEST_PLAUSIBLE,
@@ -36,7 +34,7 @@ from backend.evidence.exif_check import (
     ExifInvalid,
     Finding,
     Tolerances,
-    check_exif,
+    compare_exif,
     read_exif,
 )
 from backend.evidence.image_safety import (
@@ -268,10 +266,9 @@ async def finalise_media(
     tolerances = _tolerances(pack)
     claims = _claims(request, device)
     if upload.kind == "photo":
-        async with local_copy(blobs, upload.sha256, uploads.root.parent / "tmp") as path:
-            findings = await asyncio.to_thread(
-                _photo_findings, path, claims, step_started, now, tolerances
-            )
+        findings = await _photo_findings(
+            blobs, uploads, upload, claims, step_started, now, tolerances
+        )
     elif upload.kind in ("audio", "video"):
         findings = _recording_findings(upload.facts.get("media") or {}, claims, tolerances)
     else:
@@ -382,22 +379,28 @@ def _claims(request: MediaRequest, device: DeviceInfo | None) -> DeviceClaims | 
     )
 
 
-def _photo_findings(
-    path: Path,
+async def _photo_findings(
+    blobs: BlobStore,
+    uploads: UploadStore,
+    upload: Upload,
     claims: DeviceClaims | None,
     step_started: datetime | None,
     now: datetime,
     tolerances: Tolerances,
 ) -> list[Finding]:
+    if "exif" in upload.facts:  # read from the bytes when they arrived
+        facts = ExifFacts.from_json(upload.facts["exif"])
+    else:
+        async with local_copy(blobs, upload.sha256, uploads.root.parent / "tmp") as path:
+            facts = await asyncio.to_thread(read_exif, path)
     if claims is None:
-        facts = read_exif(path)
         basis = "exif_only" if facts.has_checkable_facts else "none"
         detail: dict[str, Any] = {"basis": basis}
         if facts.taken_at is not None and facts.taken_at.tzinfo is not None:
             detail["exif_time"] = facts.taken_at.isoformat()  # the upload deadline counts from it
         return [Finding("no_claims", detail)]
     try:
-        return check_exif(path, claims, step_started, now, tolerances)
+        return compare_exif(facts, claims, step_started, now, tolerances)
     except ExifInvalid as bad:  # already refused at upload; kept for blobs stored before that
         raise Unprocessable(str(bad), code="absurd_exif") from bad
 
@@ -430,23 +433,6 @@ def _recording_findings(
 
 
 # -- reading blobs as local files ---------------------------------------------------------------
-
-
-@asynccontextmanager
-async def local_copy(blobs: BlobStore, sha256: str, tmp_dir: Path) -> AsyncIterator[Path]:
-    """A local path holding the blob: the file itself for a directory store, else a temp copy."""
-    if isinstance(blobs, DirectoryBlobStore):
-        yield blobs.path_of(sha256)
-        return
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    path = tmp_dir / f"copy-{uuid.uuid4().hex}"
-    try:
-        with path.open("wb") as f:
-            async for chunk in blobs.open(sha256):
-                await asyncio.to_thread(f.write, chunk)
-        yield path
-    finally:
-        path.unlink(missing_ok=True)
 
 
 # -- derivatives --------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from litestar.enums import HttpMethod
 from litestar.params import Parameter
 from litestar.response import Stream
 
-from backend.errors import CaseTrailError, Invalid, NotFound
+from backend.errors import CaseTrailError, Invalid, NotFound, UnsupportedMedia
 from backend.evidence import av_sessions, devices
 from backend.evidence.blob_access import readable_case_for, refuse_if_confidential
 from backend.evidence.blobstore import BlobStore, validate_sha256
@@ -77,6 +77,12 @@ def _tus_check(request: Request) -> None:
         raise TusVersionMismatch(f"send Tus-Resumable: {TUS_VERSION}")
 
 
+def _chunk_content_type(request: Request) -> None:
+    content_type = request.headers.get("Content-Type", "")
+    if content_type.split(";")[0].strip() != "application/offset+octet-stream":
+        raise UnsupportedMedia("chunks are sent as application/offset+octet-stream")
+
+
 def _upload_headers(upload: Upload) -> dict[str, str]:
     return {
         **TUS_HEADERS,
@@ -113,15 +119,30 @@ class UploadsController(Controller):
             headers={
                 **TUS_HEADERS,
                 "Tus-Version": TUS_VERSION,
-                "Tus-Extension": "creation",
+                "Tus-Extension": "creation,creation-with-upload",
                 "Tus-Max-Size": str(uploads.max_size),
             },
         )
 
-    @post("/", operation_id="createUpload", opt={"access": "staff"}, status_code=201)
+    @post(
+        "/",
+        operation_id="createUpload",
+        opt={"access": "staff"},
+        status_code=201,
+        request_max_body_size=None,  # bounded by Upload-Length, as for a chunk
+    )
     async def create(self, request: Request, uploads: UploadStore) -> Response:
-        """Start an upload: Upload-Length and Upload-Metadata (sha256, media_type, case_id, client_id, filename)."""
+        """Start an upload: Upload-Length and Upload-Metadata (sha256, media_type, case_id, client_id, filename).
+
+        With creation-with-upload the body carries the first bytes (a photo, whole), saving a
+        round trip per capture.
+        """
         _tus_check(request)
+        first_bytes = bool(_int_header(request, "Content-Length")) or (
+            "chunked" in request.headers.get("Transfer-Encoding", "")
+        )
+        if first_bytes:
+            _chunk_content_type(request)
         me = principal_of(request)
         metadata = parse_metadata(request.headers.get("Upload-Metadata"))
         if "client_id" in metadata:  # a missing one is the store's bad_upload_metadata
@@ -129,6 +150,12 @@ class UploadsController(Controller):
         if "case_id" in metadata:  # refuse before a byte is stored, not at finalise
             await check_case(me, metadata["case_id"], write=True)
         upload = await uploads.create(_int_header(request, "Upload-Length"), metadata, me.staff_id)
+        if first_bytes and upload.offset == 0 and not upload.complete:
+            # A re-created upload that already holds bytes ignores these: its offset says where
+            # the client goes on.
+            upload = await uploads.append(
+                upload.id, me.staff_id, 0, request.stream(), _int_header(request, "Content-Length")
+            )
         return Response(
             None,
             status_code=201,
@@ -155,11 +182,7 @@ class UploadsController(Controller):
     async def chunk(self, request: Request, upload_id: str, uploads: UploadStore) -> Response[None]:
         """Append bytes at Upload-Offset; the last chunk completes and verifies the upload."""
         _tus_check(request)
-        content_type = request.headers.get("Content-Type", "")
-        if content_type.split(";")[0].strip() != "application/offset+octet-stream":
-            raise CaseTrailError(
-                "chunks are sent as application/offset+octet-stream", code="unsupported_media"
-            ) from None
+        _chunk_content_type(request)
         me = principal_of(request)
         upload = await uploads.append(
             upload_id,

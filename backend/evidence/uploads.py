@@ -1,11 +1,18 @@
 """Resumable uploads (tus 1.0 core + creation): partial files on disk with a JSON sidecar each.
 
 Each upload lives in `data_dir/uploads/<id>/` as `data` (the bytes received so far) and
-`info.json` (declared length, SHA-256, media type, case, client id, the durable offset). Bytes
-are hashed as they stream to disk and fsynced before the offset is acknowledged, so after a
-dropped connection or a server restart the client resumes from the server's offset. When the
-last byte arrives the file is checked (hash, then content via `inspect`) and committed to the
-blob store under the hash computed while receiving; a refused upload leaves nothing behind.
+`info.json` (declared length, SHA-256, media type, case, client id; once complete, what the checks
+found). The offset is the size of `data`: bytes are hashed as they stream to disk and fsynced
+before the offset is acknowledged, so after a dropped connection or a server restart the client
+resumes from the server's offset. When the last byte arrives the file is checked (hash, then
+content via `inspect`) and committed to the blob store under the hash computed while receiving;
+a refused upload leaves nothing behind.
+
+Only what a client cannot redo is fsynced: the bytes behind an offset, and the blob. The record
+of a new upload and of a completed one is written atomically but not synced, since the client
+holds its capture until finalising succeeds: a creation lost in a crash reads as "no such upload"
+and is made again, a completion lost after the blob was stored is inspected again from the blob
+(`ensure_complete`). Each fsync costs a journal commit: one per chunk, not three.
 
 The upload id is derived from (owner, case, client id), so a client that lost the `Location`
 of its upload gets the same upload back by creating it again.
@@ -19,6 +26,7 @@ import binascii
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -30,9 +38,11 @@ from pathlib import Path
 from typing import Any
 
 from backend.errors import CaseTrailError, Conflict, Invalid, NotFound, TooLarge
-from backend.evidence.blobstore import BlobHashMismatch, BlobStore, validate_sha256
+from backend.evidence.blobstore import BlobHashMismatch, BlobStore, local_copy, validate_sha256
 from backend.evidence.sniff import ALLOWED_BY_KIND, normalize_mime
 from backend.settings import MediaLimits
+
+log = logging.getLogger("casetrail.evidence")
 
 TUS_VERSION = "1.0.0"
 UPLOAD_NAMESPACE = uuid.UUID("0b7c4f7e-3c55-4a51-9b1e-5d0f1d6a2e90")
@@ -240,28 +250,26 @@ class UploadStore:
 
     def _read(self, folder: Path) -> Upload | None:
         try:
-            data = json.loads((folder / "info.json").read_text())
+            upload = Upload(**json.loads((folder / "info.json").read_text()))
         except FileNotFoundError:
             return None
-        upload = Upload(**data)
-        if not upload.complete and not (folder / "data").exists():
-            # Only the blob store takes `data` away, once every byte arrived and passed the
-            # checks; the crash came before the upload was recorded complete.
-            upload.offset = upload.length
+        except (ValueError, TypeError):
+            # An unsynced record cut short by a crash: the upload is made again by its client.
+            log.warning("upload record %s is unreadable; treated as absent", folder.name)
+            return None
+        upload.offset = upload.length
+        # Only the blob store takes `data` away, once every byte arrived and passed the checks:
+        # without it, the crash came before the upload was recorded complete.
+        if not upload.complete and (size := _size(folder / "data")) is not None:
+            upload.offset = min(size, upload.length)
         return upload
 
     def _write(self, folder: Path, upload: Upload) -> None:
+        record = asdict(upload)
+        del record["offset"]  # the size of `data` says it
         tmp = folder / "info.json.tmp"
-        with tmp.open("w") as f:
-            json.dump(asdict(upload), f)
-            f.flush()
-            os.fsync(f.fileno())
+        tmp.write_text(json.dumps(record))
         os.replace(tmp, folder / "info.json")
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
     # -- appending ---------------------------------------------------------------------------
 
@@ -277,9 +285,8 @@ class UploadStore:
         if offset is None or offset < 0:
             raise Invalid("Upload-Offset is required", code="upload_offset_required")
         folder = self._dir(upload_id)
-        upload = await self.get(upload_id, owner)
         lock = _Lock(folder, wait=False)
-        upload = await asyncio.to_thread(self._lock_and_read, lock, folder)
+        upload = await asyncio.to_thread(self._lock_and_read, lock, folder, owner)
         try:
             if offset != upload.offset:
                 raise Conflict(
@@ -302,12 +309,14 @@ class UploadStore:
         finally:
             await asyncio.to_thread(lock.release)
 
-    def _lock_and_read(self, lock: _Lock, folder: Path) -> Upload:
+    def _lock_and_read(self, lock: _Lock, folder: Path, owner: str | None) -> Upload:
         # One trip to a worker thread instead of two: every trip costs two context switches.
+        if not (folder / "info.json").exists():  # not even a lock file for a stranger's guess
+            raise NotFound("no such upload", code="upload_not_found")
         lock.acquire()
         try:
             upload = self._read(folder)
-            if upload is None:
+            if upload is None or upload.owner != owner:
                 raise NotFound("no such upload", code="upload_not_found")
         except BaseException:
             lock.release()
@@ -316,7 +325,7 @@ class UploadStore:
 
     def _open_at_offset(self, folder: Path, upload: Upload) -> tuple[Any, Any]:
         hasher = self._hasher(folder, upload)
-        file = open(folder / "data", "r+b")  # noqa: SIM115 (closed by _settle)
+        file = open(folder / "data", "r+b")  # noqa: SIM115 (closed by _finish_writing)
         file.seek(upload.offset)
         return file, hasher
 
@@ -326,7 +335,7 @@ class UploadStore:
         written = 0  # bytes handed to the writer, which hashes and writes them in order
         refused = False
         pending: list[bytes] = []
-        pending_size = 0
+        pending_size = 0  # bytes in `pending`
         # One batch is hashed and written in a thread while the next one arrives; shielded, so
         # that a cancelled request still waits for it before the file is settled.
         writing: asyncio.Future[None] | None = None
@@ -358,25 +367,16 @@ class UploadStore:
             raise
         finally:
             # A dropped connection keeps what arrived (the batch not yet written too): made
-            # durable, then acknowledged.
+            # durable, then acknowledged. The bytes of a request that completes the upload are
+            # synced as the blob they become.
             if refused:
-                written = 0
+                written, pending = 0, []
                 self._hashers.pop(upload.id, None)
-            elif pending:
-                await asyncio.to_thread(_write_hashing, file, hasher, pending)
-                written += pending_size
-            upload.offset = start + written
-            # A request that completes the upload records it once, after its checks (a crash in
-            # between is read back by `_read`).
-            record = refused or upload.offset < upload.length
-            await asyncio.to_thread(self._settle_and_record, file, folder, upload, record)
+            upload.offset = start + written + sum(map(len, pending))
+            partial = refused or upload.offset < upload.length
+            await asyncio.to_thread(_finish_writing, file, hasher, pending, upload.offset, partial)
             if not refused:
                 self._hashers[upload.id] = (upload.offset, hasher)
-
-    def _settle_and_record(self, file: Any, folder: Path, upload: Upload, record: bool) -> None:
-        _settle(file, upload.offset)
-        if record:
-            self._write(folder, upload)
 
     def _hasher(self, folder: Path, upload: Upload) -> Any:
         cached = self._hashers.pop(upload.id, None)
@@ -408,8 +408,14 @@ class UploadStore:
                     f"declared sha256 {upload.sha256}, received bytes hash to {digest}",
                     detail={"declared": upload.sha256, "received": digest},
                 )
-            if self.inspect is not None:
-                upload.facts = await self.inspect(folder / "data", upload)
+            # The bytes go to the disk while they are inspected: both wait on different things.
+            syncing = asyncio.ensure_future(asyncio.to_thread(_sync_file, folder / "data"))
+            try:
+                if self.inspect is not None:
+                    upload.facts = await self.inspect(folder / "data", upload)
+            finally:
+                await asyncio.wait([syncing])
+            syncing.result()
             # The digest covers exactly the bytes this process wrote under the upload's lock (or
             # re-read from disk after a restart), so the store need not read them again.
             await self.blobs.put_file(folder / "data", upload.sha256, hashed=True)
@@ -434,8 +440,16 @@ class UploadStore:
                 if (folder / "data").exists():
                     await self._complete(folder, current)
                 elif await self.blobs.exists(current.sha256):
+                    # Stored, but the record of its checks was lost: check the blob again.
+                    if self.inspect is not None:
+                        async with local_copy(self.blobs, current.sha256, self.root) as path:
+                            current.facts = await self.inspect(path, current)
                     current.complete = True
                     await asyncio.to_thread(self._write, folder, current)
+                else:
+                    # A crash took the bytes between the upload folder and the blob store.
+                    await self.discard(current.id)
+                    raise NotFound("the upload was lost; send it again", code="upload_not_found")
             return current
         finally:
             await asyncio.to_thread(lock.release)
@@ -454,11 +468,29 @@ def _write_hashing(file: Any, hasher: Any, chunks: list[bytes]) -> None:
     file.writelines(chunks)
 
 
-def _settle(file: Any, size: int) -> None:
-    file.flush()
-    file.truncate(size)
-    os.fsync(file.fileno())
-    file.close()
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return None
+
+
+def _sync_file(path: Path) -> None:
+    with path.open("rb") as f:
+        os.fsync(f.fileno())
+
+
+def _finish_writing(file: Any, hasher: Any, pending: list[bytes], size: int, sync: bool) -> None:
+    """The last batch written, the file cut to `size` (dropping a refused request's bytes)."""
+    try:
+        if pending:
+            _write_hashing(file, hasher, pending)
+        file.flush()
+        file.truncate(size)
+        if sync:
+            os.fsync(file.fileno())
+    finally:
+        file.close()
 
 
 class _Lock:

@@ -15,6 +15,7 @@ import logging
 import weakref
 from collections.abc import Awaitable, Callable
 
+from backend.database import derived_transaction
 from backend.ledger.entry import Entry
 from backend.ledger.ledger import Ledger
 from backend.ledger.tables import ProjectionCursor
@@ -103,7 +104,7 @@ class Followers:
         rolled_back: list[Follower] = []
         if moving:
             try:
-                async with self.ledger.engine.transaction():
+                async with derived_transaction(self.ledger.engine):
                     for follower, wanted in moving:
                         if not await follower.apply_in_transaction(wanted, last):
                             behind.append(follower)  # its view is stale: read the log

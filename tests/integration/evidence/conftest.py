@@ -51,7 +51,8 @@ class Officer:
     async def create(self, case_id: str, data: bytes, *, length: int | None = None,
                      media_type: str = "image/jpeg", client_id: str | None = None,
                      sha256: str | None = None, filename: str = "IMG_0001.jpg",
-                     kind: str | None = None):  # fmt: skip
+                     kind: str | None = None, first: bytes | None = None):  # fmt: skip
+        """POST /api/uploads; `first` sends those bytes with it (creation-with-upload)."""
         meta = {
             "sha256": sha256 or hashlib.sha256(data).hexdigest(),
             "media_type": media_type,
@@ -61,14 +62,14 @@ class Officer:
         }
         if kind:
             meta["kind"] = kind
-        return await self.client.post(
-            "/api/uploads",
-            headers={
-                "Tus-Resumable": "1.0.0",
-                "Upload-Length": str(len(data) if length is None else length),
-                "Upload-Metadata": ",".join(f"{k} {b64(v)}" for k, v in meta.items()),
-            },
-        ), meta
+        headers = {
+            "Tus-Resumable": "1.0.0",
+            "Upload-Length": str(len(data) if length is None else length),
+            "Upload-Metadata": ",".join(f"{k} {b64(v)}" for k, v in meta.items()),
+        }
+        if first is not None:
+            headers["Content-Type"] = "application/offset+octet-stream"
+        return await self.client.post("/api/uploads", headers=headers, content=first), meta
 
     async def patch(self, location: str, offset: int, chunk: bytes):
         return await self.client.patch(

@@ -100,11 +100,76 @@ async def test_photo_uploaded_in_chunks_reaches_the_timeline_once_with_its_findi
     assert max(Image.open(io.BytesIO(thumb.content)).size) <= 480
 
 
+async def test_a_photo_sent_with_its_creation_takes_two_requests_to_the_timeline(officer):
+    me = officer
+    case_id = await me.open_case()
+    data = jpeg((640, 480))
+    created, meta = await me.create(case_id, data, first=data)
+    assert created.status_code == 201, created.text
+    assert int(created.headers["upload-offset"]) == len(data)
+    done = await me.finalise(case_id, meta)
+    assert done.status_code == 201, done.text
+    assert done.json()["blobs"] == [meta["sha256"]]
+
+
+async def test_a_recording_sent_partly_with_its_creation_goes_on_from_the_offset_given(officer):
+    me = officer
+    case_id = await me.open_case()
+    data = webm_video()
+    half = len(data) // 2
+    created, meta = await me.create(case_id, data, media_type="video/webm",
+                                    filename="rec.webm", first=data[:half])  # fmt: skip
+    assert created.status_code == 201, created.text
+    assert created.headers["upload-offset"] == str(half)
+    location = created.headers["location"]
+    # The app lost the answer and creates again, with its first bytes again: the server keeps
+    # what it has and says where to go on.
+    again, _ = await me.create(case_id, data, media_type="video/webm", filename="rec.webm",
+                               client_id=meta["client_id"], first=data[:half])  # fmt: skip
+    assert again.status_code == 201
+    assert (again.headers["location"], again.headers["upload-offset"]) == (location, str(half))
+    rest = await me.patch(location, half, data[half:])
+    assert rest.status_code == 204, rest.text
+    done = await me.finalise(case_id, meta, kind="media.video")
+    assert done.status_code == 201, done.text
+
+
+async def test_bad_bytes_sent_with_the_creation_are_refused_and_leave_nothing(officer):
+    me = officer
+    case_id = await me.open_case()
+    before = len(await me.timeline(case_id))
+    data = jpeg((320, 240))
+    created, meta = await me.create(case_id, data, sha256="0" * 64, first=data)
+    assert created.status_code == 400, created.text
+    assert created.json()["code"] == "blob_hash_mismatch"
+    await nothing_changed(me, case_id, before)
+    assert (await me.finalise(case_id, meta)).status_code == 404
+    right, _ = await me.create(case_id, data, client_id=meta["client_id"], first=data)
+    assert right.status_code == 201  # the same capture, declared right, is welcome
+
+
+async def test_first_bytes_must_be_sent_as_tus_chunks(officer):
+    me = officer
+    case_id = await me.open_case()
+    data = jpeg((320, 240))
+    created, _ = await me.create(case_id, data, first=data)
+    assert created.status_code == 201
+    r = await me.client.post(
+        "/api/uploads",
+        headers={"Tus-Resumable": "1.0.0", "Upload-Length": str(len(data)),
+                 "Upload-Metadata": created.request.headers["upload-metadata"],
+                 "Content-Type": "image/jpeg"},
+        content=data,
+    )  # fmt: skip
+    assert r.status_code == 415, r.text
+    assert r.json()["code"] == "unsupported_media"
+
+
 async def test_options_describes_the_tus_server(officer):
     r = await officer.client.options("/api/uploads")
     assert r.status_code == 204
     assert r.headers["tus-version"] == "1.0.0"
-    assert r.headers["tus-extension"] == "creation"
+    assert r.headers["tus-extension"].split(",") == ["creation", "creation-with-upload"]
     assert int(r.headers["tus-max-size"]) >= 4 * 1024**3
 
 

@@ -19,9 +19,9 @@ from backend.evidence.blobstore import (
     BlobStore,
     BlobTooLarge,
     DirectoryBlobStore,
-    S3BlobStore,
     make_blob_store,
 )
+from backend.evidence.s3_blobstore import S3BlobStore
 
 
 def sha(data: bytes) -> str:
@@ -243,7 +243,7 @@ async def test_a_file_hashed_as_it_was_written_is_committed_without_reading_it_a
     def no_rehash(path: Path) -> str:
         raise AssertionError("the caller's hash was computed over these very bytes")
 
-    monkeypatch.setattr("backend.evidence.blobstore._hash_file", no_rehash)
+    monkeypatch.setattr("backend.evidence.blobstore.hash_file", no_rehash)
     assert await store.put_file(source, sha(recording), hashed=True) is True
     assert not source.exists()
     assert await read_all(store.open(sha(recording))) == recording

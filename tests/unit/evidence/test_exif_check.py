@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -12,10 +13,12 @@ from PIL import ExifTags, Image
 
 from backend.evidence.exif_check import (
     DeviceClaims,
+    ExifFacts,
     ExifInvalid,
     Finding,
     Tolerances,
     check_exif,
+    compare_exif,
     haversine_m,
     read_exif,
 )
@@ -354,3 +357,13 @@ def test_checking_a_multi_megabyte_photo_reads_only_its_header(tmp_path):
 
     assert codes(findings) == ["consistent"]
     assert min(timings) < 0.010
+
+
+@pytest.mark.parametrize("offset", ["+08:00", None])
+def test_facts_recorded_at_upload_give_the_same_findings_at_finalise(tmp_path, offset):
+    path = photo(tmp_path, taken="2024:05:01 10:10:30", offset=offset)
+    facts = read_exif(path)
+    again = ExifFacts.from_json(json.loads(json.dumps(facts.to_json())))
+
+    assert again == facts  # a camera wall-clock time stays naive, an offset time stays aware
+    assert compare_exif(again, claims(), STEP_STARTED, RECEIVED, Tolerances()) == check(path)

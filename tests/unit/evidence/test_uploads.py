@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from backend.errors import Conflict, TooLarge
+from backend.errors import Conflict, NotFound, TooLarge
 from backend.evidence import uploads as uploads_module
 from backend.evidence.blobstore import DirectoryBlobStore
 from backend.evidence.byte_ranges import RangeNotSatisfiable, parse_range
@@ -32,16 +32,17 @@ def metadata(client_id: str = "c1") -> dict[str, str]:
             "case_id": "case-1", "client_id": client_id, "filename": "scan.pdf"}  # fmt: skip
 
 
-async def test_sidecar_records_what_was_declared_and_the_durable_offset(tmp_path):
+async def test_sidecar_records_what_was_declared_and_the_data_file_holds_the_offset(tmp_path):
     uploads = store(tmp_path)
     upload = await uploads.create(len(DATA), metadata(), "E001")
     await uploads.append(upload.id, "E001", 0, chunks(DATA[:4000]))
     sidecar = json.loads((tmp_path / "uploads" / upload.id / "info.json").read_text())
-    assert sidecar["offset"] == 4000
     assert sidecar["length"] == len(DATA)
     assert sidecar["sha256"] == hashlib.sha256(DATA).hexdigest()
     assert (sidecar["case_id"], sidecar["client_id"], sidecar["owner"]) == ("case-1", "c1", "E001")
+    # The acknowledged offset is what the synced data file holds: no second record to sync.
     assert (tmp_path / "uploads" / upload.id / "data").stat().st_size == 4000
+    assert (await store(tmp_path).get(upload.id, "E001")).offset == 4000
 
 
 async def test_upload_resumes_from_the_server_offset_after_a_restart(tmp_path):
@@ -117,7 +118,7 @@ async def test_a_failed_write_drops_the_bytes_of_that_request(tmp_path, monkeypa
     assert done.complete  # the running hash did not keep the dropped bytes
 
 
-async def test_a_crash_before_the_checks_resumes_from_the_last_acknowledged_offset(tmp_path):
+async def test_a_crash_before_the_checks_finishes_them_after_the_restart(tmp_path):
     first = store(tmp_path)
     upload = await first.create(len(DATA), metadata(), "E001")
     await first.append(upload.id, "E001", 0, chunks(DATA[:4000]))
@@ -125,8 +126,9 @@ async def test_a_crash_before_the_checks_resumes_from_the_last_acknowledged_offs
     (folder / "data").write_bytes(DATA)  # the last request's bytes were durable, then the crash
 
     again = store(tmp_path)
-    assert (await again.get(upload.id, "E001")).offset == 4000
-    done = await again.append(upload.id, "E001", 4000, chunks(DATA[4000:]))
+    found = await again.get(upload.id, "E001")
+    assert found.offset == len(DATA) and not found.complete
+    done = await again.ensure_complete(found)
     assert done.complete and again.blobs.path_of(upload.sha256).read_bytes() == DATA
 
 
@@ -143,6 +145,58 @@ async def test_a_crash_after_the_blob_store_took_the_bytes_reads_back_as_complet
     assert (await again.ensure_complete(found)).complete
     with pytest.raises(Conflict):  # a resend from the old offset learns where the upload is
         await again.append(upload.id, "E001", 0, chunks(DATA))
+
+
+async def test_a_crash_that_lost_the_record_of_the_checks_checks_the_blob_again(tmp_path):
+    async def inspect(path: Path, upload) -> dict:
+        return {"media_type": "application/pdf", "size": path.stat().st_size}
+
+    first = UploadStore(tmp_path / "uploads", DirectoryBlobStore(tmp_path / "blobs"),
+                        MediaLimits(), inspect)  # fmt: skip
+    upload = await first.create(len(DATA), metadata(), "E001")
+    folder = tmp_path / "uploads" / upload.id
+    (folder / "data").write_bytes(DATA)
+    await first.blobs.put_file(folder / "data", upload.sha256)  # stored, then the crash
+
+    again = UploadStore(tmp_path / "uploads", first.blobs, MediaLimits(), inspect)
+    done = await again.ensure_complete(await again.get(upload.id, "E001"))
+    assert done.complete
+    assert done.facts == {"media_type": "application/pdf", "size": len(DATA)}
+    assert (await again.get(upload.id, "E001")).facts == done.facts
+
+
+async def test_a_crash_between_the_upload_folder_and_the_blob_store_asks_for_the_file_again(
+    tmp_path,
+):
+    first = store(tmp_path)
+    upload = await first.create(len(DATA), metadata(), "E001")
+    folder = tmp_path / "uploads" / upload.id
+    (folder / "data").write_bytes(DATA)
+    (folder / "data").rename(tmp_path / "moved-aside")  # the blob store took it, then the crash
+
+    again = store(tmp_path)
+    with pytest.raises(NotFound):
+        await again.ensure_complete(await again.get(upload.id, "E001"))
+    with pytest.raises(NotFound):
+        await again.get(upload.id, "E001")
+    fresh = await again.create(len(DATA), metadata(), "E001")
+    assert fresh.offset == 0
+    assert (await again.append(fresh.id, "E001", 0, chunks(DATA))).complete
+
+
+async def test_a_record_cut_short_by_a_crash_reads_as_no_upload_and_is_made_again(tmp_path):
+    first = store(tmp_path)
+    upload = await first.create(len(DATA), metadata(), "E001")
+    (tmp_path / "uploads" / upload.id / "info.json").write_text('{"id": "')
+
+    again = store(tmp_path)
+    with pytest.raises(NotFound):
+        await again.get(upload.id, "E001")
+    with pytest.raises(NotFound):
+        await again.append(upload.id, "E001", 0, chunks(DATA))
+    made = await again.create(len(DATA), metadata(), "E001")
+    assert made.id == upload.id
+    assert (await again.append(made.id, "E001", 0, chunks(DATA))).complete
 
 
 @pytest.mark.parametrize(
