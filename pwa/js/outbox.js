@@ -97,19 +97,35 @@ async function sendEntry(item) {
 async function sendMedia(item) {
   const blob = await db.get("blobs", item.blob_id);
   if (!blob) throw new ApiError(410, { code: "blob_missing", message: "blob is not on this device" });
+  try {
+    return await uploadAndFinalise(item, blob);
+  } catch (e) {
+    // The server lost the upload (a crash before its bytes were kept): this device still has them.
+    if (!(e instanceof ApiError) || e.code !== "upload_not_found") throw e;
+    await update(item, { upload_url: null });
+    return await uploadAndFinalise(item, blob);
+  }
+}
+
+async function uploadAndFinalise(item, blob) {
   let url = item.upload_url;
   let at = url ? await tus.offset(url) : null;
   if (at === null) {
-    url = await tus.create(blob.size, {
-      sha256: blob.sha256,
-      media_type: blob.media_type,
-      kind: item.body.kind,
-      case_id: item.case_id,
-      client_id: item.id,
-      filename: blob.filename || item.id,
-    });
+    const made = await tus.create(
+      blob.size,
+      {
+        sha256: blob.sha256,
+        media_type: blob.media_type,
+        kind: item.body.kind,
+        case_id: item.case_id,
+        client_id: item.id,
+        filename: blob.filename || item.id,
+      },
+      tus.firstChunk(blob.data),
+    );
+    ({ url, offset: at } = made);
     await update(item, { upload_url: url });
-    at = 0;
+    emit("progress", { id: item.id, sent: at, size: blob.size });
   }
   await tus.send(url, blob.data, at, (sent) => emit("progress", { id: item.id, sent, size: blob.size }));
   const e = await json(`/api/cases/${encodeURIComponent(item.case_id)}/media`, { method: "POST", body: item.body });

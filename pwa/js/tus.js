@@ -1,4 +1,4 @@
-// A tus 1.0.0 client (core + creation) that resumes from the server's offset after any interruption.
+// A tus 1.0.0 client (core + creation-with-upload) that resumes from the server's offset after any interruption.
 import { ApiError, raw } from "./api.js";
 
 const CHUNK = 512 * 1024;
@@ -13,22 +13,32 @@ async function check(res, ...ok) {
   throw new ApiError(res.status, body);
 }
 
-export async function create(size, meta) {
+/**
+ * Start an upload, sending `first` (a Blob: the first chunk, a whole photo) with it
+ * (creation-with-upload). Returns the upload's path and the offset to go on from.
+ */
+export async function create(size, meta, first) {
   const res = await check(
     await raw("/api/uploads", {
       method: "POST",
+      body: first,
       headers: {
         "Tus-Resumable": "1.0.0",
         "Upload-Length": String(size),
         "Upload-Metadata": Object.entries(meta)
           .map(([k, v]) => `${k} ${b64(v)}`)
           .join(","),
+        "Content-Type": "application/offset+octet-stream",
       },
     }),
     201,
   );
-  return new URL(res.headers.get("Location"), location.href).pathname;
+  const url = new URL(res.headers.get("Location"), location.href).pathname;
+  return { url, offset: Number(res.headers.get("Upload-Offset") ?? 0) };
 }
+
+/** The first chunk of `blob`, for `create`. */
+export const firstChunk = (blob) => blob.slice(0, CHUNK);
 
 /** The server's offset for an upload, or null when the upload is gone and must be created again. */
 export async function offset(url) {

@@ -192,8 +192,7 @@ async function handIn(row, ctx) {
       const meta = { sha256: row.sha, media_type: type, case_id: `agency:${ctx.agency}`, client_id: row.clientId, filename: row.file.name };
       let at = row.url ? await tus.offset(row.url) : null;
       if (at === null) {
-        row.url = await tus.create(row.file.size, meta);
-        at = (await tus.offset(row.url)) ?? 0;
+        ({ url: row.url, offset: at } = await tus.create(row.file.size, meta, tus.firstChunk(row.file)));
       }
       await tus.send(row.url, row.file, at, (sent) => (row.upBar.value = sent / row.file.size));
     }
