@@ -19,17 +19,21 @@ from backend.ledger.ledger import Ledger
 CASE_NAMESPACE = uuid.UUID("6f1d9f0e-8a51-4b8e-9a57-1c2d6c0a7e11")
 
 
+# Agency -> the pack its record names. The binding is written once, when the agency is created, and
+# never changed, so it is read once per process instead of on every request that applies rules.
+_PACK_OF_AGENCY: dict[str, str] = {}
+
+
 async def pack_for(agency_id: str) -> RulePack:
     """The rule pack an agency runs on (the agency record names it; seed agencies use their pack id)."""
-    pack_id = agency_id
-    try:
+    pack_id = _PACK_OF_AGENCY.get(agency_id)
+    if pack_id is None:
         from backend.identity.tables import Agency
 
         row = await Agency.select(Agency.rule_pack).where(Agency.agency_id == agency_id).first()
-        if row and row["rule_pack"]:
-            pack_id = row["rule_pack"]
-    except (ImportError, AttributeError):
-        pass
+        pack_id = (row and row["rule_pack"]) or agency_id
+        if row is not None:
+            _PACK_OF_AGENCY[agency_id] = pack_id
     try:
         return get_pack(pack_id)
     except (KeyError, FileNotFoundError) as missing:

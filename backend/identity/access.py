@@ -82,17 +82,36 @@ async def is_member(principal: Principal, case_id: str) -> bool:
     )
 
 
+async def _agency_and_membership(principal: Principal, case_id: str) -> tuple[str | None, bool]:
+    """A case's agency and whether `principal` is on it: one query on every case request."""
+    from backend.cases.tables import CaseState
+
+    rows = await CaseState.raw(
+        "SELECT cs.agency_id, EXISTS (SELECT 1 FROM identity_case_member AS m "
+        "WHERE m.case_id = cs.case_id AND m.staff_id = {}) AS member "
+        "FROM case_state AS cs WHERE cs.case_id = {}",
+        principal.staff_id,
+        case_id,
+    )
+    if rows:
+        return rows[0]["agency_id"], bool(rows[0]["member"])
+    agency = await case_agency(case_id)  # not projected yet: the log says
+    return agency, agency is not None and await is_member(principal, case_id)
+
+
 async def case_decision(principal: Principal, case_id: str, write: bool) -> str | None:
     """None when allowed; otherwise the refusal code (`case_not_found`, `other_agency`, `not_member`)."""
-    agency = await case_agency(case_id)
+    if case_id.startswith("agency:"):
+        if case_id.removeprefix("agency:") != principal.agency_id:
+            return "other_agency"
+        allowed = AGENCY_TIMELINE_WRITERS if write else AGENCY_TIMELINE_READERS
+        return None if principal.roles & allowed else "role_required"
+    agency, member = await _agency_and_membership(principal, case_id)
     if agency is None:
         return "case_not_found"
     if agency != principal.agency_id:
         return "other_agency"
-    if case_id.startswith("agency:"):
-        allowed = AGENCY_TIMELINE_WRITERS if write else AGENCY_TIMELINE_READERS
-        return None if principal.roles & allowed else "role_required"
-    if await is_member(principal, case_id):
+    if member:
         return None
     if principal.roles & (REVIEW_WRITERS if write else AGENCY_READERS):
         return None
