@@ -153,11 +153,12 @@ async def derived_transaction(engine: Engine) -> AsyncIterator[None]:
     moves its cursor in the same transaction, so after a restart it replays what was lost. The
     ledger's own commits stay synchronous; this spares each batch a second flush.
     """
+    # Never inside another transaction: the relaxed commit would be that transaction's.
     if isinstance(engine, LedgerSQLiteEngine):
-        async with engine.transaction(durable=False):
+        async with engine.transaction(allow_nested=False, durable=False):
             yield
         return
-    async with engine.transaction():
+    async with engine.transaction(allow_nested=False):
         if is_postgres(engine):
             await engine.run_querystring(QueryString("SET LOCAL synchronous_commit TO OFF"))
         yield

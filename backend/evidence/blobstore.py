@@ -126,10 +126,10 @@ class BlobStore(Protocol):
     async def put_file(self, path: Path, sha256: str, hashed: bool = False) -> bool:
         """Commit a finished local file as the blob `sha256`; True if newly stored.
 
-        The file is re-hashed first, unless `hashed`: the caller computed `sha256` over the very
-        bytes it wrote to `path`, which nobody else writes to. On success the source file is
-        consumed (moved or deleted); on BlobHashMismatch it is left where it was and nothing is
-        stored.
+        The file is re-hashed and synced first, unless `hashed`: the caller computed `sha256`
+        over the very bytes it wrote to `path` (which nobody else writes to) and synced them. On
+        success the source file is consumed (moved or deleted); on BlobHashMismatch it is left
+        where it was and nothing is stored.
         """
         ...
 
@@ -228,9 +228,10 @@ class DirectoryBlobStore(TempFileStore):
             # blob finds it there and reports created=False instead of clobbering it.
             os.link(tmp_path, final)
         except FileExistsError:
-            return False
-        finally:
             tmp_path.unlink(missing_ok=True)
+            return False
+        # Only now: on any other failure the bytes stay where they were (the caller's, perhaps).
+        tmp_path.unlink(missing_ok=True)
         # The new name, and any directory made for it, must survive a power cut.
         _fsync_dir(final.parent)
         for d in new_dirs:
@@ -243,12 +244,15 @@ class DirectoryBlobStore(TempFileStore):
 
     def _put_file_sync(self, source: Path, sha256: str, hashed: bool = False) -> bool:
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
-        if hashed and source.stat().st_dev == self.tmp_dir.stat().st_dev:
-            # Bytes nobody else writes, hashed as they were written: linked in where they lie,
-            # without a rename and its journal commit (a caller that synced them pays nothing).
-            with source.open("rb") as f:
-                os.fsync(f.fileno())
-            return self._commit_sync(source, sha256)
+        if hashed:
+            # Bytes nobody else writes, hashed and synced as they were written: linked in where
+            # they lie, without a rename and its journal commit.
+            try:
+                return self._commit_sync(source, sha256)
+            except OSError as e:
+                if e.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK):
+                    raise
+            # Another filesystem (two mounts of one disk, too) or no hard links there: a copy.
         staged = self.tmp_dir / f"put-{uuid.uuid4().hex}.part"
         # Take the file out of the caller's hands before hashing, so what is hashed is what
         # gets linked in; copy (hashing as we go) only when it lives on another filesystem.
@@ -369,19 +373,6 @@ def make_blob_store(spec: str, data_dir: Path, env: Mapping[str, str] = os.envir
     return DirectoryBlobStore(Path(spec).expanduser())
 
 
-__all__ = [
-    "BlobHashMismatch",
-    "BlobNotFound",
-    "BlobStore",
-    "BlobTooLarge",
-    "BlobWriter",
-    "DirectoryBlobStore",
-    "InvalidBlobAddress",
-    "make_blob_store",
-    "validate_sha256",
-]
-
-
 @asynccontextmanager
 async def local_copy(blobs: BlobStore, sha256: str, tmp_dir: Path) -> AsyncIterator[Path]:
     """A local path holding the blob: the file itself for a directory store, else a temp copy."""
@@ -397,3 +388,17 @@ async def local_copy(blobs: BlobStore, sha256: str, tmp_dir: Path) -> AsyncItera
         yield path
     finally:
         path.unlink(missing_ok=True)
+
+
+__all__ = [
+    "BlobHashMismatch",
+    "BlobNotFound",
+    "BlobStore",
+    "BlobTooLarge",
+    "BlobWriter",
+    "DirectoryBlobStore",
+    "InvalidBlobAddress",
+    "local_copy",
+    "make_blob_store",
+    "validate_sha256",
+]

@@ -10,7 +10,7 @@ import io
 import math
 import re
 import struct
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -122,7 +122,7 @@ class ExifFacts:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ExifFacts:
         """The facts as `to_json` recorded them; a naive `taken_at` stays naive."""
-        values = dict(data)
+        values = {f.name: data[f.name] for f in fields(cls) if f.name in data}
         for key in ("taken_at", "gps_time"):
             if values.get(key) is not None:
                 values[key] = datetime.fromisoformat(values[key])
@@ -205,7 +205,7 @@ def compare_exif(
     `step_started_at` and `received_at` are on the server's clock.
     """
     _require_aware(claims, step_started_at, received_at)
-    _refuse_absurd(facts, received_at)
+    refuse_absurd(facts, received_at)
     if not facts.has_checkable_facts:
         return [Finding("no_exif", {"basis": "device_claims"})]
 
@@ -331,7 +331,8 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
 
 
-def _refuse_absurd(facts: ExifFacts, received_at: datetime) -> None:
+def refuse_absurd(facts: ExifFacts, received_at: datetime) -> None:
+    """ExifInvalid for values no real camera writes (latitude 999, a photo from 1970 or 2099)."""
     if facts.gps_lat is not None and not -90 <= facts.gps_lat <= 90:
         raise ExifInvalid(f"EXIF GPS latitude {facts.gps_lat} is outside ±90")
     if facts.gps_lon is not None and not -180 <= facts.gps_lon <= 180:

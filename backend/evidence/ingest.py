@@ -6,7 +6,7 @@ readable audio/video); a refusal there means nothing is stored. When the officer
 the capture, `finalise_media` compares what the file says with what the device claims, records
 findings (which never block), adds the upload deadline, and appends one `media.*` entry,
 idempotent on the capture's client id. Derivatives (thumbnail, EXIF-free public copy, video
-poster) are separate blobs that name their original; they are made after the entry.
+poster) are separate blobs that name their original, made when first asked for.
 """
 
 from __future__ import annotations
@@ -27,8 +27,6 @@ from backend.errors import CaseTrailError, Conflict, Invalid, NotFound, Unsuppor
 from backend.evidence.blobstore import BlobStore, local_copy
 from backend.evidence.deadlines import capture_moment, upload_deadline
 from backend.evidence.exif_check import (
-    EARLIEST_PLAUSIBLE,
-    FUTURE_ALLOWANCE,
     DeviceClaims,
     ExifFacts,
     ExifInvalid,
@@ -36,6 +34,7 @@ from backend.evidence.exif_check import (
     Tolerances,
     compare_exif,
     read_exif,
+    refuse_absurd,
 )
 from backend.evidence.image_safety import (
     MAX_IMAGE_PIXELS,
@@ -69,8 +68,6 @@ CLIENT_FIELDS = (
     "confidentiality",  # secret / business_secret / privacy: the v2 media schemas' enum
 )
 VARIANTS = ("thumbnail", "public", "poster")
-# Made right after the entry, for the timeline; the public copy is made when first asked for.
-EAGER_VARIANTS = ("thumbnail", "poster")
 THUMBNAIL_SIDE = 480
 
 
@@ -100,9 +97,9 @@ def inspect_file(path: Path, media_type: str, kind: str, received_at: datetime) 
             raise refusal(Unprocessable, "unsafe_image", bad, bad.reason) from bad
         try:
             exif = read_exif(path)
+            refuse_absurd(exif, received_at)
         except ExifInvalid as bad:
             raise refusal(Unprocessable, "absurd_exif", bad) from bad
-        refuse_absurd_exif(exif, received_at)
         facts["exif"] = exif.to_json()
     elif sniffed.startswith(("audio/", "video/")):
         try:
@@ -148,25 +145,6 @@ def check_image(path: Path, mime: str, end: int | None = None) -> dict[str, int]
     if end is None and image_extent(path, mime) is None:
         raise UnsafeImage("truncated", "the JPEG ends before its end-of-image marker")
     return {"width": width, "height": height}
-
-
-def refuse_absurd_exif(facts: ExifFacts, received_at: datetime) -> None:
-    """EXIF that no real camera writes (latitude 999, a photo from 1970 or 2099) is malformed input."""
-    if facts.gps_lat is not None and not -90 <= facts.gps_lat <= 90:
-        raise Unprocessable(f"EXIF GPS latitude {facts.gps_lat} is outside ±90", code="absurd_exif")
-    if facts.gps_lon is not None and not -180 <= facts.gps_lon <= 180:
-        raise Unprocessable(
-            f"EXIF GPS longitude {facts.gps_lon} is outside ±180", code="absurd_exif"
-        )
-    for name, value in (("DateTimeOriginal", facts.taken_at), ("GPS time", facts.gps_time)):
-        if value is None:
-            continue
-        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-        if aware < EARLIEST_PLAUSIBLE or aware > received_at + FUTURE_ALLOWANCE:
-            raise Unprocessable(
-                f"EXIF {name} {value.isoformat()} is not a plausible capture time",
-                code="absurd_exif",
-            )
 
 
 async def inspect_upload(path: Path, upload: Upload) -> dict[str, Any]:
@@ -388,11 +366,14 @@ async def _photo_findings(
     now: datetime,
     tolerances: Tolerances,
 ) -> list[Finding]:
-    if "exif" in upload.facts:  # read from the bytes when they arrived
-        facts = ExifFacts.from_json(upload.facts["exif"])
-    else:
-        async with local_copy(blobs, upload.sha256, uploads.root.parent / "tmp") as path:
-            facts = await asyncio.to_thread(read_exif, path)
+    try:
+        if "exif" in upload.facts:  # read from the bytes when they arrived
+            facts = ExifFacts.from_json(upload.facts["exif"])
+        else:
+            async with local_copy(blobs, upload.sha256, uploads.root.parent / "tmp") as path:
+                facts = await asyncio.to_thread(read_exif, path)
+    except ExifInvalid as bad:  # already refused at upload; kept for blobs stored before that
+        raise Unprocessable(str(bad), code="absurd_exif") from bad
     if claims is None:
         basis = "exif_only" if facts.has_checkable_facts else "none"
         detail: dict[str, Any] = {"basis": basis}
@@ -430,9 +411,6 @@ def _recording_findings(
             )
         ]
     return [Finding("consistent", {"checked": ["container_time"]})]
-
-
-# -- reading blobs as local files ---------------------------------------------------------------
 
 
 # -- derivatives --------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 import msgspec
@@ -12,7 +13,7 @@ from litestar.enums import HttpMethod
 from litestar.params import Parameter
 from litestar.response import Stream
 
-from backend.errors import CaseTrailError, Invalid, NotFound, UnsupportedMedia
+from backend.errors import CaseTrailError, Invalid, NotFound, TooLarge, UnsupportedMedia
 from backend.evidence import av_sessions, devices
 from backend.evidence.blob_access import readable_case_for, refuse_if_confidential
 from backend.evidence.blobstore import BlobStore, validate_sha256
@@ -35,7 +36,14 @@ from backend.evidence.schemas import (
     SessionStepIn,
 )
 from backend.evidence.tables import EvidenceDevice, EvidenceMedia
-from backend.evidence.uploads import TUS_VERSION, Upload, UploadStore, parse_metadata
+from backend.evidence.uploads import (
+    TUS_VERSION,
+    OffsetMismatch,
+    Upload,
+    UploadLocked,
+    UploadStore,
+    parse_metadata,
+)
 from backend.identity.access import check_case, check_client_id, principal_of
 from backend.identity.access_log import log_access
 from backend.ledger.ledger import Ledger
@@ -138,24 +146,39 @@ class UploadsController(Controller):
         round trip per capture.
         """
         _tus_check(request)
-        first_bytes = bool(_int_header(request, "Content-Length")) or (
-            "chunked" in request.headers.get("Transfer-Encoding", "")
+        length = _int_header(request, "Upload-Length")
+        body_length = _int_header(request, "Content-Length")
+        first_bytes = bool(body_length) or (
+            "chunked" in request.headers.get("Transfer-Encoding", "").lower()
         )
         if first_bytes:
             _chunk_content_type(request)
+            if body_length is not None and length is not None and body_length > length:
+                raise TooLarge(
+                    f"{body_length} bytes would pass the declared length {length}",
+                    code="upload_exceeds_length",
+                )
         me = principal_of(request)
         metadata = parse_metadata(request.headers.get("Upload-Metadata"))
         if "client_id" in metadata:  # a missing one is the store's bad_upload_metadata
             check_client_id(metadata["client_id"])
         if "case_id" in metadata:  # refuse before a byte is stored, not at finalise
             await check_case(me, metadata["case_id"], write=True)
-        upload = await uploads.create(_int_header(request, "Upload-Length"), metadata, me.staff_id)
+        upload = await uploads.create(length, metadata, me.staff_id)
         if first_bytes and upload.offset == 0 and not upload.complete:
             # A re-created upload that already holds bytes ignores these: its offset says where
-            # the client goes on.
-            upload = await uploads.append(
-                upload.id, me.staff_id, 0, request.stream(), _int_header(request, "Content-Length")
-            )
+            # the client goes on. So does one another request is sending to right now.
+            try:
+                upload = await uploads.append(
+                    upload.id, me.staff_id, 0, request.stream(), body_length
+                )
+            except (UploadLocked, OffsetMismatch):
+                upload = await uploads.get(upload.id, me.staff_id)
+            except CaseTrailError:
+                with suppress(NotFound):  # a refused last byte discarded it already
+                    if (await uploads.get(upload.id, me.staff_id)).offset == 0:
+                        await uploads.discard(upload.id)  # refused bytes leave no upload behind
+                raise
         return Response(
             None,
             status_code=201,

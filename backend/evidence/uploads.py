@@ -33,7 +33,7 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,9 @@ UPLOAD_NAMESPACE = uuid.UUID("0b7c4f7e-3c55-4a51-9b1e-5d0f1d6a2e90")
 WRITE_BATCH = 1 << 20  # bytes gathered before one write+hash in a worker thread
 _HASH_CHUNK = 1 << 20
 _ID = re.compile(r"[0-9a-f]{32}")
+# An upload untouched this long is dropped by `sweep`: phones offline for days still come back
+# well within it, and the bytes are on the phone until its entry is acknowledged.
+ABANDONED_AFTER = timedelta(days=30)
 
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
 MEDIA_TYPES: dict[str, frozenset[str]] = {
@@ -63,6 +66,12 @@ class UploadLocked(CaseTrailError):
     """Another request is writing to this upload right now (tus servers answer 423)."""
 
     status, code = 423, "upload_locked"
+
+
+class OffsetMismatch(Conflict):
+    """The client sent bytes for another offset than the upload is at (it says which)."""
+
+    code = "offset_mismatch"
 
 
 def media_kind(name: str) -> str:
@@ -220,19 +229,26 @@ class UploadStore:
     def _create_sync(self, upload: Upload) -> Upload:
         folder = self._dir(upload.id)
         folder.mkdir(parents=True, exist_ok=True)
-        with _Lock(folder):
+        try:
+            with _Lock(folder):
+                existing = self._read(folder)
+                if existing is None:
+                    (folder / "data").write_bytes(b"")  # no record, so no acknowledged bytes
+                    self._hashers.pop(upload.id, None)
+                    self._write(folder, upload)
+                    return upload
+        except UploadLocked:
+            # A request is still sending to it (perhaps the one whose answer the client lost):
+            # what the record says now is the answer; never a thread left waiting on a phone.
             existing = self._read(folder)
-            if existing is not None:
-                same = (existing.length, existing.sha256, existing.media_type, existing.kind)
-                if same != (upload.length, upload.sha256, upload.media_type, upload.kind):
-                    raise Conflict(
-                        "this client_id is already uploading a different file",
-                        code="client_id_reused",
-                    )
-                return existing
-            (folder / "data").touch()
-            self._write(folder, upload)
-        return upload
+            if existing is None:
+                raise
+        same = (existing.length, existing.sha256, existing.media_type, existing.kind)
+        if same != (upload.length, upload.sha256, upload.media_type, upload.kind):
+            raise Conflict(
+                "this client_id is already uploading a different file", code="client_id_reused"
+            )
+        return existing
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -257,9 +273,9 @@ class UploadStore:
             # An unsynced record cut short by a crash: the upload is made again by its client.
             log.warning("upload record %s is unreadable; treated as absent", folder.name)
             return None
+        # Without `data`, every byte arrived: the blob store took it (or a crash lost it, which
+        # `_finish_arrived` finds out).
         upload.offset = upload.length
-        # Only the blob store takes `data` away, once every byte arrived and passed the checks:
-        # without it, the crash came before the upload was recorded complete.
         if not upload.complete and (size := _size(folder / "data")) is not None:
             upload.offset = min(size, upload.length)
         return upload
@@ -285,16 +301,18 @@ class UploadStore:
         if offset is None or offset < 0:
             raise Invalid("Upload-Offset is required", code="upload_offset_required")
         folder = self._dir(upload_id)
-        lock = _Lock(folder, wait=False)
+        lock = _Lock(folder)
         upload = await asyncio.to_thread(self._lock_and_read, lock, folder, owner)
         try:
             if offset != upload.offset:
-                raise Conflict(
+                raise OffsetMismatch(
                     f"upload is at offset {upload.offset}, not {offset}",
-                    code="offset_mismatch",
                     detail={"offset": upload.offset},
                 )
             if upload.complete:
+                return upload
+            if upload.offset == upload.length:  # a crash came between the last byte and the end
+                await self._finish_arrived(folder, upload)
                 return upload
             if content_length is not None and offset + content_length > upload.length:
                 raise TooLarge(
@@ -324,7 +342,7 @@ class UploadStore:
         return upload
 
     def _open_at_offset(self, folder: Path, upload: Upload) -> tuple[Any, Any]:
-        hasher = self._hasher(folder, upload)
+        hasher = self._cached_hasher(upload) or _hash_prefix(folder / "data", upload.offset)
         file = open(folder / "data", "r+b")  # noqa: SIM115 (closed by _finish_writing)
         file.seek(upload.offset)
         return file, hasher
@@ -370,37 +388,28 @@ class UploadStore:
             # durable, then acknowledged. The bytes of a request that completes the upload are
             # synced as the blob they become.
             if refused:
-                written, pending = 0, []
+                written, pending, pending_size = 0, [], 0
                 self._hashers.pop(upload.id, None)
-            upload.offset = start + written + sum(map(len, pending))
+            upload.offset = start + written + pending_size
             partial = refused or upload.offset < upload.length
-            await asyncio.to_thread(_finish_writing, file, hasher, pending, upload.offset, partial)
+            # Waited for even by a cancelled request: the lock must outlast every write.
+            await _to_the_end(
+                asyncio.to_thread(_finish_writing, file, hasher, pending, upload.offset, partial)
+            )
             if not refused:
                 self._hashers[upload.id] = (upload.offset, hasher)
 
-    def _hasher(self, folder: Path, upload: Upload) -> Any:
+    def _cached_hasher(self, upload: Upload) -> Any | None:
+        """The running hash this process kept, if it covers exactly the bytes up to the offset."""
         cached = self._hashers.pop(upload.id, None)
-        if cached is not None and cached[0] == upload.offset:
-            return cached[1]
-        # After a restart (or on another worker) the running hash is rebuilt from the bytes on disk.
-        hasher = hashlib.sha256()
-        with (folder / "data").open("rb") as f:
-            remaining = upload.offset
-            while remaining:
-                chunk = f.read(min(_HASH_CHUNK, remaining))
-                if not chunk:
-                    break
-                hasher.update(chunk)
-                remaining -= len(chunk)
-        return hasher
+        return cached[1] if cached is not None and cached[0] == upload.offset else None
 
     # -- completing --------------------------------------------------------------------------
 
     async def _complete(self, folder: Path, upload: Upload) -> None:
-        cached = self._hashers.pop(upload.id, None)
-        hasher = cached[1] if cached and cached[0] == upload.offset else None
-        if hasher is None:
-            hasher = await asyncio.to_thread(self._hasher, folder, upload)
+        hasher = self._cached_hasher(upload) or await asyncio.to_thread(
+            _hash_prefix, folder / "data", upload.offset
+        )
         digest = hasher.hexdigest()
         try:
             if digest != upload.sha256:
@@ -430,29 +439,64 @@ class UploadStore:
         if upload.complete or upload.offset != upload.length:
             return upload
         folder = self._dir(upload.id)
-        lock = _Lock(folder, wait=False)
-        await asyncio.to_thread(lock.acquire)
+        lock = _Lock(folder)
+        current = await asyncio.to_thread(self._lock_and_read, lock, folder, upload.owner)
         try:
-            current = await asyncio.to_thread(self._read, folder)
-            if current is None:
-                raise NotFound("no such upload", code="upload_not_found")
             if not current.complete:
-                if (folder / "data").exists():
-                    await self._complete(folder, current)
-                elif await self.blobs.exists(current.sha256):
-                    # Stored, but the record of its checks was lost: check the blob again.
-                    if self.inspect is not None:
-                        async with local_copy(self.blobs, current.sha256, self.root) as path:
-                            current.facts = await self.inspect(path, current)
-                    current.complete = True
-                    await asyncio.to_thread(self._write, folder, current)
-                else:
-                    # A crash took the bytes between the upload folder and the blob store.
-                    await self.discard(current.id)
-                    raise NotFound("the upload was lost; send it again", code="upload_not_found")
+                await self._finish_arrived(folder, current)
             return current
         finally:
             await asyncio.to_thread(lock.release)
+
+    async def _finish_arrived(self, folder: Path, upload: Upload) -> None:
+        """Complete an upload holding every byte, under its lock, wherever a crash left it."""
+        if (folder / "data").exists():
+            await self._complete(folder, upload)
+            return
+        if not await self.blobs.exists(upload.sha256):
+            # A crash took the bytes between the upload folder and the blob store.
+            await self.discard(upload.id)
+            raise NotFound("the upload was lost; send it again", code="upload_not_found")
+        # Stored, but the record of its checks was lost: check the blob again.
+        if self.inspect is not None:
+            try:
+                async with local_copy(self.blobs, upload.sha256, self.root.parent / "tmp") as path:
+                    upload.facts = await self.inspect(path, upload)
+            except CaseTrailError:
+                await self.discard(upload.id)
+                raise
+        upload.complete = True
+        await asyncio.to_thread(self._write, folder, upload)
+
+    async def sweep(
+        self, finalised: Callable[[Upload], Awaitable[bool]], now: datetime | None = None
+    ) -> int:
+        """Remove the folders of uploads nobody will send to again; returns how many.
+
+        An upload whose entry is on the timeline needs its folder no more (a resend of the
+        finalise finds the entry first). One untouched for ABANDONED_AFTER is dropped with its
+        partial bytes: a phone that comes back is told "no such upload" and sends it all again.
+        A folder a request holds is left for the next sweep. Stored blobs are never touched.
+        """
+        cutoff = (now or datetime.now(UTC)).timestamp() - ABANDONED_AFTER.total_seconds()
+        removed = 0
+        for folder in await asyncio.to_thread(lambda: sorted(self.root.glob("*"))):
+            if not _ID.fullmatch(folder.name):
+                continue
+            lock = _Lock(folder)
+            try:
+                await asyncio.to_thread(lock.acquire)
+            except (UploadLocked, NotFound):
+                continue
+            try:
+                upload = await asyncio.to_thread(self._read, folder)
+                stale = await asyncio.to_thread(_last_touched, folder) < cutoff
+                if stale or (upload is not None and upload.complete and await finalised(upload)):
+                    await self.discard(folder.name)
+                    removed += 1
+            finally:
+                await asyncio.to_thread(lock.release)
+        return removed
 
     async def discard(self, upload_id: str) -> None:
         self._hashers.pop(upload_id, None)
@@ -466,6 +510,33 @@ def _write_hashing(file: Any, hasher: Any, chunks: list[bytes]) -> None:
     for chunk in chunks:  # joining them first would copy every byte once more
         hasher.update(chunk)
     file.writelines(chunks)
+
+
+async def _to_the_end(work: Awaitable[None]) -> None:
+    """Await `work` to its end, even when the caller is cancelled meanwhile (then re-raise)."""
+    future = asyncio.ensure_future(work)
+    try:
+        await asyncio.shield(future)
+    except asyncio.CancelledError:
+        await asyncio.wait([future])
+        raise
+
+
+def _hash_prefix(path: Path, length: int) -> Any:
+    """The running hash of a file's first `length` bytes: after a restart (or on another worker)
+    it is rebuilt from the disk."""
+    hasher = hashlib.sha256()
+    with path.open("rb") as f:
+        remaining = length
+        while remaining and (chunk := f.read(min(_HASH_CHUNK, remaining))):
+            hasher.update(chunk)
+            remaining -= len(chunk)
+    return hasher
+
+
+def _last_touched(folder: Path) -> float:
+    """When a request last wrote to the upload (its record or its bytes)."""
+    return max((p.stat().st_mtime for p in folder.iterdir()), default=0.0)
 
 
 def _size(path: Path) -> int | None:
@@ -494,17 +565,23 @@ def _finish_writing(file: Any, hasher: Any, pending: list[bytes], size: int, syn
 
 
 class _Lock:
-    """An flock on the upload's folder: one writer per upload across threads, workers and requests."""
+    """An flock on the upload's folder: one writer per upload across threads, workers and requests.
 
-    def __init__(self, folder: Path, wait: bool = True) -> None:
+    Never waited for: a request that finds it taken is told so (423), since the holder may be a
+    phone sending slowly, and a worker thread must not sit behind it.
+    """
+
+    def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.wait = wait
         self.fd: int | None = None
 
     def acquire(self) -> None:
-        self.fd = os.open(self.folder / "lock", os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            fcntl.flock(self.fd, fcntl.LOCK_EX | (0 if self.wait else fcntl.LOCK_NB))
+            self.fd = os.open(self.folder / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+        except FileNotFoundError:  # the upload was discarded meanwhile
+            raise NotFound("no such upload", code="upload_not_found") from None
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(self.fd)
             self.fd = None

@@ -6,9 +6,12 @@ export class ApiError extends Error {
     this.code = body?.code || `http_${status}`;
     this.detail = body?.detail;
   }
-  /** Worth retrying later (network, server busy) rather than a refusal of the item itself. */
+  /**
+   * Worth retrying later (network, server busy, an upload another request is still sending to or
+   * that moved on meanwhile: the next try asks where it stands) rather than a refusal of the item.
+   */
   get transient() {
-    return this.status === 0 || this.status === 408 || this.status === 429 || this.status >= 500;
+    return [0, 408, 423, 429].includes(this.status) || this.status >= 500 || this.code === "offset_mismatch";
   }
 }
 

@@ -100,8 +100,9 @@ async function sendMedia(item) {
   try {
     return await uploadAndFinalise(item, blob);
   } catch (e) {
-    // The server lost the upload (a crash before its bytes were kept): this device still has them.
-    if (!(e instanceof ApiError) || e.code !== "upload_not_found") throw e;
+    // The server lost the upload, or a crash spoilt its bytes (they no longer hash as declared):
+    // this device still holds them, checked when they were kept, so they are sent once more.
+    if (!(e instanceof ApiError) || !["upload_not_found", "blob_hash_mismatch"].includes(e.code)) throw e;
     await update(item, { upload_url: null });
     return await uploadAndFinalise(item, blob);
   }

@@ -148,6 +148,16 @@ async def test_bad_bytes_sent_with_the_creation_are_refused_and_leave_nothing(of
     assert right.status_code == 201  # the same capture, declared right, is welcome
 
 
+async def test_more_first_bytes_than_declared_are_a_413_and_leave_no_upload(officer):
+    me = officer
+    case_id = await me.open_case()
+    data = jpeg((320, 240))
+    created, meta = await me.create(case_id, data, length=100, first=data)
+    assert created.status_code == 413, created.text
+    assert created.json()["code"] == "upload_exceeds_length"
+    assert list(me.app.state.evidence_uploads.root.glob("*")) == []
+
+
 async def test_first_bytes_must_be_sent_as_tus_chunks(officer):
     me = officer
     case_id = await me.open_case()

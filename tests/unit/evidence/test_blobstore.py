@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import hashlib
 import os
 import stat
@@ -310,3 +311,28 @@ def test_unknown_blob_store_scheme_is_refused(tmp_path: Path) -> None:
         make_blob_store("gs://bucket/prefix", tmp_path, env={})
     with pytest.raises(ValueError):
         make_blob_store("s3:///prefix-without-bucket", tmp_path, env={})
+
+
+async def test_a_file_on_another_mount_is_copied_in_and_never_lost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two bind mounts of one disk: same device, yet link() across them fails with EXDEV.
+    store = DirectoryBlobStore(tmp_path / "blobs")
+    recording = os.urandom(256 * 1024)
+    source = tmp_path / "uploads" / "data"
+    source.parent.mkdir()
+    source.write_bytes(recording)
+
+    def across_mounts(real):
+        def call(src, dst):
+            if Path(src) == source:
+                raise OSError(errno.EXDEV, "Invalid cross-device link")
+            return real(src, dst)
+
+        return call
+
+    monkeypatch.setattr(os, "link", across_mounts(os.link))
+    monkeypatch.setattr(os, "rename", across_mounts(os.rename))
+    assert await store.put_file(source, sha(recording), hashed=True) is True
+    assert await read_all(store.open(sha(recording))) == recording
+    assert leftover_temp_files(store) == []

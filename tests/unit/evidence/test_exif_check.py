@@ -367,3 +367,8 @@ def test_facts_recorded_at_upload_give_the_same_findings_at_finalise(tmp_path, o
 
     assert again == facts  # a camera wall-clock time stays naive, an offset time stays aware
     assert compare_exif(again, claims(), STEP_STARTED, RECEIVED, Tolerances()) == check(path)
+
+
+def test_facts_recorded_by_an_older_version_with_other_fields_still_read():
+    recorded = {"has_exif": True, "make": "Huawei", "lens": "27mm"}  # a field no longer read
+    assert ExifFacts.from_json(recorded) == ExifFacts(has_exif=True, make="Huawei")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -222,3 +225,81 @@ def test_range_headers_name_a_slice_of_the_blob(header, expected):
 def test_a_range_beyond_the_blob_is_not_satisfiable(header):
     with pytest.raises(RangeNotSatisfiable):
         parse_range(header, 1000)
+
+
+async def test_creating_again_while_a_request_is_sending_answers_at_once(tmp_path):
+    uploads = store(tmp_path)
+    upload = await uploads.create(len(DATA), metadata(), "E001")
+    await uploads.append(upload.id, "E001", 0, chunks(DATA[:3000]))
+    sending = uploads_module._Lock(tmp_path / "uploads" / upload.id)
+    sending.acquire()  # a phone still sending, slowly
+    try:
+        again = await asyncio.wait_for(uploads.create(len(DATA), metadata(), "E001"), 2)
+        assert (again.id, again.offset) == (upload.id, 3000)
+        with pytest.raises(uploads_module.UploadLocked):
+            await uploads.append(upload.id, "E001", 3000, chunks(DATA[3000:]))
+    finally:
+        sending.release()
+
+
+async def test_a_last_chunk_resent_after_a_crash_finishes_the_upload(tmp_path):
+    first = store(tmp_path)
+    upload = await first.create(len(DATA), metadata(), "E001")
+    folder = tmp_path / "uploads" / upload.id
+    (folder / "data").write_bytes(DATA)
+    await first.blobs.put_file(folder / "data", upload.sha256)  # stored, then the crash
+
+    again = store(tmp_path)
+    done = await again.append(upload.id, "E001", len(DATA), chunks())
+    assert done.complete
+
+
+async def test_a_new_record_starts_from_no_bytes_whatever_an_old_one_left(tmp_path):
+    first = store(tmp_path)
+    upload = await first.create(len(DATA), metadata(), "E001")
+    folder = tmp_path / "uploads" / upload.id
+    (folder / "data").write_bytes(b"x" * 20_000)  # a torn record's bytes, of another file
+    (folder / "info.json").write_text("{")
+
+    made = await store(tmp_path).create(len(DATA), metadata(), "E001")
+    assert made.offset == 0
+    assert (folder / "data").stat().st_size == 0
+
+
+def age(folder: Path, days: float) -> None:
+    then = time.time() - days * 86400
+    for path in folder.iterdir():
+        os.utime(path, (then, then))
+
+
+async def test_the_sweep_clears_finalised_and_abandoned_uploads_and_keeps_the_rest(tmp_path):
+    uploads = store(tmp_path)
+    done = await uploads.create(len(DATA), metadata("done"), "E001")
+    await uploads.append(done.id, "E001", 0, chunks(DATA))
+    waiting = await uploads.create(len(DATA), metadata("waiting"), "E001")
+    await uploads.append(waiting.id, "E001", 0, chunks(DATA))  # stored, not yet finalised
+    abandoned = await uploads.create(len(DATA), metadata("abandoned"), "E001")
+    await uploads.append(abandoned.id, "E001", 0, chunks(DATA[:4000]))
+    age(tmp_path / "uploads" / abandoned.id, days=31)
+    offline = await uploads.create(len(DATA), metadata("offline"), "E001")
+    await uploads.append(offline.id, "E001", 0, chunks(DATA[:4000]))
+    age(tmp_path / "uploads" / offline.id, days=6)  # a phone out of signal for most of a week
+    sending = await uploads.create(len(DATA), metadata("sending"), "E001")
+    age(tmp_path / "uploads" / sending.id, days=40)
+    held = uploads_module._Lock(tmp_path / "uploads" / sending.id)
+    held.acquire()  # a request is sending to it right now
+
+    async def finalised(upload) -> bool:
+        return upload.client_id == "done"
+
+    try:
+        assert await uploads.sweep(finalised) == 2
+    finally:
+        held.release()
+    left = {p.name for p in (tmp_path / "uploads").iterdir()}
+    assert left == {waiting.id, offline.id, sending.id}
+    assert uploads.blobs.path_of(done.sha256).read_bytes() == DATA  # blobs are never swept
+    with pytest.raises(NotFound):
+        await uploads.get(abandoned.id, "E001")
+    again = await uploads.create(len(DATA), metadata("abandoned"), "E001")
+    assert again.offset == 0  # the phone that comes back sends it all again
