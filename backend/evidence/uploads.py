@@ -40,6 +40,7 @@ from typing import Any
 from backend.errors import CaseTrailError, Conflict, Invalid, NotFound, TooLarge
 from backend.evidence.blobstore import BlobHashMismatch, BlobStore, local_copy, validate_sha256
 from backend.evidence.sniff import ALLOWED_BY_KIND, normalize_mime
+from backend.evidence.writeback import start_writeback
 from backend.settings import MediaLimits
 
 log = logging.getLogger("casetrail.evidence")
@@ -507,9 +508,12 @@ class UploadStore:
 
 
 def _write_hashing(file: Any, hasher: Any, chunks: list[bytes]) -> None:
+    start = file.tell()
     for chunk in chunks:  # joining them first would copy every byte once more
         hasher.update(chunk)
     file.writelines(chunks)
+    file.flush()
+    start_writeback(file.fileno(), start, file.tell() - start)
 
 
 async def _to_the_end(work: Awaitable[None]) -> None:
