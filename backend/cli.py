@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import ctypes
 import importlib
 import json
 import sys
@@ -81,33 +80,13 @@ async def first_admin_link(settings: Settings) -> str | None:
     return await make_link(settings)
 
 
-def _reuse_freed_memory() -> None:
-    """Let glibc keep freed buffers for reuse instead of handing them back to the kernel.
-
-    An upload arrives in 256 KB pieces, each copied twice by the HTTP server. By default glibc
-    maps buffers that large fresh from the kernel and unmaps them when freed, so every piece paid
-    for page faults and zeroed pages again: several milliseconds of CPU per photo. Does nothing
-    where the C library is not glibc.
-    """
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return
-    m_trim_threshold, m_mmap_threshold = -1, -3  # from glibc's malloc.h
-    libc.mallopt(m_mmap_threshold, 4 << 20)
-    libc.mallopt(m_trim_threshold, 64 << 20)
-
-
 @command("serve")
 def serve(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
+    from backend import serving
 
-    _reuse_freed_memory()
     init(args, settings)
     print(f"CaseTrail is at {settings.public_url}", flush=True)
-    uvicorn.run(
-        "backend.app:create_app", factory=True, host=args.host, port=args.port, log_level="info"
-    )
+    serving.run(args.host, args.port)
     return 0
 
 
