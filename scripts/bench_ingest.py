@@ -470,6 +470,7 @@ def main() -> None:
               f"{max(m.path.stat().st_size for m in photos) / 1e6:.1f} MB each) and a "
               f"{video_bytes / 1e6:.0f} MB mp4 in {time.perf_counter() - t:.1f} s")  # fmt: skip
 
+        os.sync()  # each measured phase starts on a settled disk, not behind the setup's writes
         ceiling_s = ceiling([*photos, video], work / "ceiling")
         ceiling_rate = total / ceiling_s / 1e6
         print(f"ceiling (read + SHA-256 + write + fsync): {ceiling_s:.2f} s, "
@@ -482,6 +483,7 @@ def main() -> None:
         with httpx.Client(base_url=server.url, cookies=cookies, timeout=60) as c:
             case_id = open_case(c, headers)
         rss_start = server.status("VmHWM") / 1024
+        os.sync()
 
         photos_s = upload_all(server, cookies, headers, case_id, photos, args.clients)
         drain_photos_s = server.wait_idle()
