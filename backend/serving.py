@@ -6,39 +6,57 @@ from __future__ import annotations
 import ctypes
 import logging
 import queue
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from logging.handlers import QueueHandler, QueueListener
 
 import uvicorn
 
 
 def run(host: str, port: int) -> None:
-    """Serve `backend.app:create_app` until interrupted."""
+    """Serve `backend.app:create_app` until interrupted (Ctrl-C or SIGTERM)."""
     reuse_freed_memory()
     config = uvicorn.Config(
         "backend.app:create_app", factory=True, host=host, port=port, log_level="info"
     )
-    # uvicorn configured its loggers when the config was made; their handlers move to threads.
-    writers = [log_off_the_loop(name) for name in ("uvicorn", "uvicorn.access")]
+    # After a graceful stop uvicorn raises the SIGTERM it caught again, for whatever handler was
+    # there before it: this one lets the log writers finish instead of dying with lines queued.
+    previous = signal.signal(signal.SIGTERM, _exit)
     try:
-        uvicorn.Server(config).run()
+        # uvicorn configured its loggers when the config was made; their handlers move to threads.
+        with log_off_the_loop("uvicorn"), log_off_the_loop("uvicorn.access"):
+            uvicorn.Server(config).run()
+    except KeyboardInterrupt:
+        pass
     finally:
-        for writer in writers:
-            writer.stop()
+        signal.signal(signal.SIGTERM, previous)
 
 
-def log_off_the_loop(name: str) -> QueueListener:
+def _exit(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+@contextmanager
+def log_off_the_loop(name: str) -> Iterator[None]:
     """Hand the logger's records to a thread that writes them with the logger's own handlers.
 
     uvicorn writes a line per request from the event loop. To a file on a disk busy with the
     fsyncs of uploads, a write waits for the filesystem's journal, and every request waits
-    behind it (an eighth of the photo ingest rate in the benchmark).
+    behind it (an eighth of the photo ingest rate in the benchmark). On exit the queue is
+    drained and the handlers are the logger's again.
     """
     logger = logging.getLogger(name)
+    handlers = list(logger.handlers)
     records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
-    writer = QueueListener(records, *logger.handlers, respect_handler_level=True)
+    writer = QueueListener(records, *handlers, respect_handler_level=True)
     logger.handlers = [_Unformatted(records)]
     writer.start()
-    return writer
+    try:
+        yield
+    finally:
+        writer.stop()
+        logger.handlers = handlers
 
 
 class _Unformatted(QueueHandler):
@@ -56,9 +74,8 @@ def reuse_freed_memory() -> None:
     for page faults and zeroed pages again: several milliseconds of CPU per photo. Does nothing
     where the C library is not glibc.
     """
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
+    libc = ctypes.CDLL(None)
+    if not hasattr(libc, "mallopt"):
         return
     m_trim_threshold, m_mmap_threshold = -1, -3  # from glibc's malloc.h
     libc.mallopt(m_mmap_threshold, 4 << 20)

@@ -250,9 +250,9 @@ class DirectoryBlobStore(TempFileStore):
             try:
                 return self._commit_sync(source, sha256)
             except OSError as e:
-                if e.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK):
+                if e.errno != errno.EXDEV:
                     raise
-            # Another filesystem (two mounts of one disk, too) or no hard links there: a copy.
+            # Another filesystem (two mounts of one disk, too): a copy.
         staged = self.tmp_dir / f"put-{uuid.uuid4().hex}.part"
         # Take the file out of the caller's hands before hashing, so what is hashed is what
         # gets linked in; copy (hashing as we go) only when it lives on another filesystem.

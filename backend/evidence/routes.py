@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import suppress
 from typing import Any
 
 import msgspec
@@ -75,7 +74,7 @@ def _int_header(request: Request, name: str) -> int | None:
     value = request.headers.get(name)
     if value is None:
         return None
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):  # "²" is a digit to str.isdigit
         raise Invalid(f"{name} must be a non-negative integer", code="bad_header")
     return int(value)
 
@@ -175,9 +174,7 @@ class UploadsController(Controller):
             except (UploadLocked, OffsetMismatch):
                 upload = await uploads.get(upload.id, me.staff_id)
             except CaseTrailError:
-                with suppress(NotFound):  # a refused last byte discarded it already
-                    if (await uploads.get(upload.id, me.staff_id)).offset == 0:
-                        await uploads.discard(upload.id)  # refused bytes leave no upload behind
+                await uploads.discard_if_empty(upload.id)  # refused bytes leave no upload behind
                 raise
         return Response(
             None,

@@ -1,4 +1,5 @@
-"""Resumable uploads (tus 1.0 core + creation): partial files on disk with a JSON sidecar each.
+"""Resumable uploads (tus 1.0 core, creation, creation-with-upload): partial files on disk with a
+JSON sidecar each.
 
 Each upload lives in `data_dir/uploads/<id>/` as `data` (the bytes received so far) and
 `info.json` (declared length, SHA-256, media type, case, client id; once complete, what the checks
@@ -50,6 +51,9 @@ UPLOAD_NAMESPACE = uuid.UUID("0b7c4f7e-3c55-4a51-9b1e-5d0f1d6a2e90")
 WRITE_BATCH = 1 << 20  # bytes gathered before one write+hash in a worker thread
 _HASH_CHUNK = 1 << 20
 _ID = re.compile(r"[0-9a-f]{32}")
+# A phone that loses its signal mid-request often leaves no trace on the server's side of the
+# connection; without a limit its request would hold the upload's lock until a restart.
+IDLE_BODY_S = 60.0
 # An upload untouched this long is dropped by `sweep`: phones offline for days still come back
 # well within it, and the bytes are on the phone until its entry is acknowledged.
 ABANDONED_AFTER = timedelta(days=30)
@@ -67,6 +71,15 @@ class UploadLocked(CaseTrailError):
     """Another request is writing to this upload right now (tus servers answer 423)."""
 
     status, code = 423, "upload_locked"
+
+
+class BodyStalled(CaseTrailError):
+    """No byte of the body arrived for IDLE_BODY_S: a phone that lost its signal mid-request.
+
+    What arrived is kept (and the upload's lock let go), as for a dropped connection.
+    """
+
+    status, code = 408, "request_timeout"
 
 
 class OffsetMismatch(Conflict):
@@ -359,7 +372,7 @@ class UploadStore:
         # that a cancelled request still waits for it before the file is settled.
         writing: asyncio.Future[None] | None = None
         try:
-            async for chunk in body:
+            async for chunk in _until_idle(body):
                 if start + written + pending_size + len(chunk) > upload.length:
                     refused = True
                     raise TooLarge(
@@ -481,9 +494,7 @@ class UploadStore:
         """
         cutoff = (now or datetime.now(UTC)).timestamp() - ABANDONED_AFTER.total_seconds()
         removed = 0
-        for folder in await asyncio.to_thread(lambda: sorted(self.root.glob("*"))):
-            if not _ID.fullmatch(folder.name):
-                continue
+        for folder in await asyncio.to_thread(_upload_folders, self.root):
             lock = _Lock(folder)
             try:
                 await asyncio.to_thread(lock.acquire)
@@ -495,9 +506,26 @@ class UploadStore:
                 if stale or (upload is not None and upload.complete and await finalised(upload)):
                     await self.discard(folder.name)
                     removed += 1
+            except OSError:  # one odd folder must not stop the sweep of the others
+                log.exception("could not sweep upload folder %s", folder.name)
             finally:
                 await asyncio.to_thread(lock.release)
         return removed
+
+    async def discard_if_empty(self, upload_id: str) -> None:
+        """Remove an upload that holds no byte, unless a request is sending to it."""
+        folder = self._dir(upload_id)
+        lock = _Lock(folder)
+        try:
+            await asyncio.to_thread(lock.acquire)
+        except (UploadLocked, NotFound):
+            return
+        try:
+            upload = await asyncio.to_thread(self._read, folder)
+            if upload is not None and not upload.complete and upload.offset == 0:
+                await self.discard(upload_id)
+        finally:
+            await asyncio.to_thread(lock.release)
 
     async def discard(self, upload_id: str) -> None:
         self._hashers.pop(upload_id, None)
@@ -514,6 +542,20 @@ def _write_hashing(file: Any, hasher: Any, chunks: list[bytes]) -> None:
     file.writelines(chunks)
     file.flush()
     start_writeback(file.fileno(), start, file.tell() - start)
+
+
+async def _until_idle(body: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """The body's chunks, ending in BodyStalled when none comes for IDLE_BODY_S."""
+    chunks = aiter(body)
+    while True:
+        try:
+            async with asyncio.timeout(IDLE_BODY_S):
+                chunk = await anext(chunks)
+        except StopAsyncIteration:
+            return
+        except TimeoutError:
+            raise BodyStalled(f"no bytes arrived for {IDLE_BODY_S:.0f} s") from None
+        yield chunk
 
 
 async def _to_the_end(work: Awaitable[None]) -> None:
@@ -536,6 +578,10 @@ def _hash_prefix(path: Path, length: int) -> Any:
             hasher.update(chunk)
             remaining -= len(chunk)
     return hasher
+
+
+def _upload_folders(root: Path) -> list[Path]:
+    return sorted(p for p in root.glob("*") if _ID.fullmatch(p.name) and p.is_dir())
 
 
 def _last_touched(folder: Path) -> float:

@@ -9,28 +9,25 @@ for the tail only (a 200 MB video arrived about a seventh faster in the ingest b
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
-import os
 from collections.abc import Callable
 
 _SYNC_FILE_RANGE_WRITE = 2
 
 
 def _bind() -> Callable[..., int] | None:
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        call = libc.sync_file_range
-    except (OSError, AttributeError):
+    call = getattr(ctypes.CDLL(None), "sync_file_range", None)  # the process's C library
+    if call is None:
         return None
     call.argtypes = [ctypes.c_int, ctypes.c_longlong, ctypes.c_longlong, ctypes.c_uint]
     call.restype = ctypes.c_int
     return call
 
 
-_sync_file_range = _bind() if os.name == "posix" else None
+_sync_file_range = _bind()
 
 
 def start_writeback(fd: int, offset: int, length: int) -> None:
-    """Queue bytes [offset, offset + length) of `fd` for writing to the disk; never waits."""
+    """Queue bytes [offset, offset + length) of `fd` for writing to the disk, without waiting for
+    it (only a full device queue can make the call itself wait)."""
     if _sync_file_range is not None and length > 0:
         _sync_file_range(fd, offset, length, _SYNC_FILE_RANGE_WRITE)

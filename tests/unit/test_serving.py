@@ -26,9 +26,10 @@ def test_an_access_line_is_written_off_the_calling_thread_and_formatted_in_full(
     logger.handlers, logger.propagate = [handler], False
     logger.setLevel(logging.INFO)
 
-    writer = log_off_the_loop("test.serving.access")
-    logger.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "POST", "/api/uploads", "1.1", 201)
-    writer.stop()  # drains the queue
+    with log_off_the_loop("test.serving.access"):
+        logger.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "POST", "/api/uploads", "1.1", 201)
+    # Leaving drained the queue and gave the logger its handler back.
+    assert logger.handlers == [handler]
 
     assert out.getvalue() == '127.0.0.1:5000 - "POST /api/uploads HTTP/1.1" 201 Created\n'
     assert written_by and threading.main_thread().name not in written_by

@@ -158,6 +158,20 @@ async def test_more_first_bytes_than_declared_are_a_413_and_leave_no_upload(offi
     assert list(me.app.state.evidence_uploads.root.glob("*")) == []
 
 
+async def test_a_non_ascii_digit_in_a_tus_header_is_a_400(officer):
+    me = officer
+    case_id = await me.open_case()
+    created, _ = await me.create(case_id, jpeg((320, 240)))
+    r = await me.client.patch(
+        created.headers["location"],
+        content=b"x",
+        headers={"Tus-Resumable": "1.0.0", "Upload-Offset": b"\xb2",
+                 "Content-Type": "application/offset+octet-stream"},
+    )  # fmt: skip
+    assert r.status_code == 400, r.text
+    assert r.json()["code"] == "bad_header"
+
+
 async def test_first_bytes_must_be_sent_as_tus_chunks(officer):
     me = officer
     case_id = await me.open_case()

@@ -303,3 +303,35 @@ async def test_the_sweep_clears_finalised_and_abandoned_uploads_and_keeps_the_re
         await uploads.get(abandoned.id, "E001")
     again = await uploads.create(len(DATA), metadata("abandoned"), "E001")
     assert again.offset == 0  # the phone that comes back sends it all again
+
+
+async def test_a_body_that_stops_arriving_keeps_its_bytes_and_frees_the_upload(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(uploads_module, "IDLE_BODY_S", 0.05)
+    uploads = store(tmp_path)
+    upload = await uploads.create(len(DATA), metadata(), "E001")
+
+    async def signal_lost():
+        yield DATA[:3000]
+        await asyncio.sleep(3600)  # the phone is gone; no FIN ever comes
+        yield DATA[3000:]
+
+    with pytest.raises(uploads_module.BodyStalled):
+        await uploads.append(upload.id, "E001", 0, signal_lost())
+    assert (await uploads.get(upload.id, "E001")).offset == 3000
+    done = await uploads.append(upload.id, "E001", 3000, chunks(DATA[3000:]))  # not locked
+    assert done.complete
+
+
+async def test_a_stray_file_among_the_uploads_does_not_stop_the_sweep(tmp_path):
+    uploads = store(tmp_path)
+    upload = await uploads.create(len(DATA), metadata(), "E001")
+    await uploads.append(upload.id, "E001", 0, chunks(DATA[:100]))
+    age(tmp_path / "uploads" / upload.id, days=31)
+    (tmp_path / "uploads" / ("0" * 32)).write_text("not a folder")
+
+    async def finalised(upload) -> bool:
+        return False
+
+    assert await uploads.sweep(finalised) == 1
