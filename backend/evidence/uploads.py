@@ -33,6 +33,7 @@ import re
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -495,37 +496,26 @@ class UploadStore:
         cutoff = (now or datetime.now(UTC)).timestamp() - ABANDONED_AFTER.total_seconds()
         removed = 0
         for folder in await asyncio.to_thread(_upload_folders, self.root):
-            lock = _Lock(folder)
-            try:
-                await asyncio.to_thread(lock.acquire)
-            except (UploadLocked, NotFound):
-                continue
-            try:
-                upload = await asyncio.to_thread(self._read, folder)
-                stale = await asyncio.to_thread(_last_touched, folder) < cutoff
-                if stale or (upload is not None and upload.complete and await finalised(upload)):
-                    await self.discard(folder.name)
-                    removed += 1
-            except OSError:  # one odd folder must not stop the sweep of the others
-                log.exception("could not sweep upload folder %s", folder.name)
-            finally:
-                await asyncio.to_thread(lock.release)
+            async with _unless_held(folder) as ours:
+                if not ours:
+                    continue
+                try:
+                    upload = await asyncio.to_thread(self._read, folder)
+                    stale = await asyncio.to_thread(_last_touched, folder) < cutoff
+                    if stale or (upload and upload.complete and await finalised(upload)):
+                        await self.discard(folder.name)
+                        removed += 1
+                except OSError:  # one odd folder must not stop the sweep of the others
+                    log.exception("could not sweep upload folder %s", folder.name)
         return removed
 
     async def discard_if_empty(self, upload_id: str) -> None:
         """Remove an upload that holds no byte, unless a request is sending to it."""
         folder = self._dir(upload_id)
-        lock = _Lock(folder)
-        try:
-            await asyncio.to_thread(lock.acquire)
-        except (UploadLocked, NotFound):
-            return
-        try:
-            upload = await asyncio.to_thread(self._read, folder)
+        async with _unless_held(folder) as ours:
+            upload = await asyncio.to_thread(self._read, folder) if ours else None
             if upload is not None and not upload.complete and upload.offset == 0:
                 await self.discard(upload_id)
-        finally:
-            await asyncio.to_thread(lock.release)
 
     async def discard(self, upload_id: str) -> None:
         self._hashers.pop(upload_id, None)
@@ -542,6 +532,21 @@ def _write_hashing(file: Any, hasher: Any, chunks: list[bytes]) -> None:
     file.writelines(chunks)
     file.flush()
     start_writeback(file.fileno(), start, file.tell() - start)
+
+
+@asynccontextmanager
+async def _unless_held(folder: Path) -> AsyncIterator[bool]:
+    """Hold the upload's lock for the block, or yield False (holding nothing) if a request does."""
+    lock = _Lock(folder)
+    try:
+        await asyncio.to_thread(lock.acquire)
+    except (UploadLocked, NotFound):
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        await asyncio.to_thread(lock.release)
 
 
 async def _until_idle(body: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
