@@ -438,8 +438,7 @@ class UploadStore:
                 if self.inspect is not None:
                     upload.facts = await self.inspect(folder / "data", upload)
             finally:
-                await asyncio.wait([syncing])
-            syncing.result()
+                await _to_the_end(syncing)
             # The digest covers exactly the bytes this process wrote under the upload's lock (or
             # re-read from disk after a restart), so the store need not read them again.
             await self.blobs.put_file(folder / "data", upload.sha256, hashed=True)
