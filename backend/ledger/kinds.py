@@ -79,3 +79,51 @@ def schema_errors(
 @cache
 def default_registry() -> KindRegistry:
     return KindRegistry.load()
+
+
+SHA256_PATTERN = "^[0-9a-f]{64}$"
+
+
+# A payload field names a blob when the PWA's forms would attach a photo to it (schema_form.js
+# `withHints`): the photo widget, the blob-sha256 format, or a hash field whose name ends in "blob".
+def _names_blob(schema: dict[str, Any], name: str = "") -> bool:
+    return (
+        schema.get("x-widget") == "photo"
+        or schema.get("format") == "blob-sha256"
+        or (name.endswith("blob") and schema.get("pattern") == SHA256_PATTERN)
+    )
+
+
+@cache
+def _schema(kind: str, version: int) -> dict[str, Any]:
+    path = SHARED / "schemas" / "kinds" / f"{kind}.v{version}.json"
+    if not path.is_file():
+        raise Invalid(f"unknown entry kind: {kind} v{version}", code="unknown_kind")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def payload_blobs(kind: str, version: int, payload: Any) -> list[str]:
+    """The blob hashes a payload names in its photo fields (nested objects and lists included)."""
+    found: list[str] = []
+    _walk(_schema(kind, version), payload, found)
+    return list(dict.fromkeys(found))
+
+
+def _walk(schema: Any, value: Any, found: list[str], name: str = "") -> None:
+    if not isinstance(schema, dict):
+        return
+    if _names_blob(schema, name) and isinstance(value, str):
+        found.append(value)
+    for key in ("allOf", "anyOf", "oneOf"):
+        for part in schema.get(key) or []:
+            _walk(part, value, found, name)
+    for key in ("if", "then", "else"):
+        _walk(schema.get(key), value, found, name)
+    if isinstance(value, dict):
+        for name, sub in (schema.get("properties") or {}).items():
+            if name in value:
+                _walk(sub, value[name], found, name)
+    elif isinstance(value, list):
+        items = schema.get("items")
+        for item in value:
+            _walk(items, item, found, name)

@@ -9,6 +9,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import Parameter
 
 from backend.errors import NotFound
+from backend.evidence.holdings import check_blobs_held, named_blobs
 from backend.identity.access import check_client_id, check_client_kind, principal_of
 from backend.identity.access_log import timeline_as_seen
 from backend.identity.certificates import check_may_write_record
@@ -61,6 +62,11 @@ class LedgerController(Controller):
         me = principal_of(request)
         check_client_kind(data.kind, ledger.kinds, me.roles)
         await check_may_write_record(me, data.kind, data.claimed, datetime.now(UTC))
+        ledger.kinds.validate(data.kind, data.payload)  # a malformed payload is a 400 first
+        # A client names files by hash; it may name only files this timeline already holds.
+        await check_blobs_held(
+            case_id, named_blobs(ledger.kinds, data.kind, data.payload, data.blobs)
+        )
         entry = await ledger.append(draft_from(case_id, data, me.staff_id))
         return entry_out(entry)
 

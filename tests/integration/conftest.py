@@ -93,8 +93,10 @@ def blobs(settings):
 
 @pytest.fixture
 async def projected(ledger):
-    """The case projection follows the ledger, as in the running app."""
+    """The case and evidence projections follow the ledger, as in the running app."""
     from backend.cases.projection import register
+    from backend.evidence.projection import register as register_evidence
 
     await register(ledger)
+    await register_evidence(ledger)
     return ledger
