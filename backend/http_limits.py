@@ -136,6 +136,10 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         window = self.limits.body_window_s
         excused = self._reading_paused or self.flow.read_paused
         if not excused and self._body_bytes < self.limits.min_body_rate * window:
+            if self.cycle is not None and self.cycle.response_complete:
+                # Answered without reading the body, which still trickles in: nothing to say.
+                self.transport.close()
+                return
             self._refuse(
                 408,
                 "request_timeout",

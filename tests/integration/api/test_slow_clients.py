@@ -174,6 +174,23 @@ async def test_an_upload_dribbled_a_byte_at_a_time_is_ended_with_408_and_keeps_w
         assert rest.headers["upload-complete"] == "1"
 
 
+async def test_a_body_still_trickling_after_its_answer_closes_the_connection(settings):
+    async with serving(settings, QUICK) as live:
+        reader, writer = await live.connect()
+        writer.write(
+            b"POST /api/uploads HTTP/1.1\r\nHost: localhost\r\nTus-Resumable: 1.0.0\r\n"
+            b"Content-Type: application/offset+octet-stream\r\nContent-Length: 2000000000\r\n\r\n"
+        )  # declared as 2 GB, sent by nobody signed in, a byte at a time
+        dribbling = asyncio.create_task(send_slowly(writer, [b"x"] * 200, every_s=0.1))
+
+        answer = await until_closed(reader)
+
+        dribbling.cancel()
+        writer.close()
+        assert answer.startswith(b"HTTP/1.1 401 ")
+        assert answer.count(b"HTTP/1.1 ") == 1  # closed, with no second answer after the first
+
+
 async def test_connections_beyond_the_cap_from_one_address_are_refused_with_429(settings):
     limits = ConnectionLimits(header_timeout_s=30, min_body_rate=1000, body_window_s=30,
                               max_per_client=4)  # fmt: skip
