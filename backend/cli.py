@@ -87,7 +87,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
 
     init(args, settings)
     print(f"CaseTrail is at {settings.public_url}", flush=True)
-    serving.run(args.host, args.port)
+    serving.run(args.host, args.port, settings.connection_limits)
     return 0
 
 
