@@ -30,8 +30,8 @@ BEIJING = timezone(timedelta(hours=8))
 KINDS_DIR = SHARED / "schemas" / "kinds"
 NOT_MATERIAL = {"case.member_added"}
 AV_KINDS = {"media.audio": "录音", "media.video": "录像"}
-STATUS_ZH = {"met": "符合", "missing": "缺失", "late": "逾期", "waived": "经批准免除",
-             "not_applicable": "不适用"}  # fmt: skip
+STATUS_ZH = {"met": "符合", "due": "未到期", "missing": "缺失", "late": "逾期",
+             "refused": "不予批准", "waived": "经批准免除", "not_applicable": "不适用"}  # fmt: skip
 SKIP_FIELDS = {"signatures", "strokes", "findings", "exif", "image", "media", "upload"}
 
 
