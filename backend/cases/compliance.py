@@ -7,7 +7,6 @@ record keeps the original's time: the moment something was recorded does not mov
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -18,6 +17,7 @@ from backend.cases import random_draw, workdays
 from backend.cases import stages as stage_projection
 from backend.cases.rules import KINDS_DIR, RulePack
 from backend.evidence.deadlines import capture_moment
+from backend.ledger.kinds import latest_schema
 
 MEDIA_KINDS = {"media.photo": "photo", "media.audio": "audio", "media.video": "video"}
 LINKED_RECORDING = "recording.linked"  # a recorder or CCTV file imported once, linked per case
@@ -1020,12 +1020,7 @@ def _due(
 @cache
 def _kind_titles(kind: str) -> tuple[str, str]:
     """A record kind's Chinese and English titles, from its newest schema."""
-    versions = sorted(
-        KINDS_DIR.glob(f"{kind}.v*.json"), key=lambda p: int(p.name.rsplit(".v", 1)[1][:-5])
-    )
-    if not versions:
-        return "记录", kind
-    schema = json.loads(versions[-1].read_text(encoding="utf-8"))
+    schema = latest_schema(kind, KINDS_DIR)
     return schema.get("title", "记录"), schema.get("x-title-en", kind)
 
 

@@ -11,7 +11,6 @@ The material list needs the page each material starts on, so the PDF is laid out
 from __future__ import annotations
 
 import io
-import json
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
@@ -23,7 +22,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from backend.ledger.entry import Entry
-from backend.ledger.kinds import SHARED
+from backend.ledger.kinds import SHARED, latest_schema
 from backend.ledger.ledger import entry_time
 
 BEIJING = timezone(timedelta(hours=8))
@@ -47,8 +46,7 @@ def cjk_font() -> tuple[Path, int]:
 
 @cache
 def kind_schema(kind: str) -> dict[str, Any]:
-    paths = sorted(KINDS_DIR.glob(f"{kind}.v*.json"))
-    return json.loads(paths[-1].read_text(encoding="utf-8")) if paths else {}
+    return latest_schema(kind, KINDS_DIR)
 
 
 def kind_title(kind: str) -> str:
