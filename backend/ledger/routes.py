@@ -9,7 +9,12 @@ from litestar import Controller, Request, get, post
 from litestar.params import Parameter
 
 from backend.errors import NotFound
-from backend.identity.access import check_client_id, check_client_kind, principal_of
+from backend.identity.access import (
+    check_client_id,
+    check_client_kind,
+    check_kind_on_case,
+    principal_of,
+)
 from backend.identity.access_log import timeline_as_seen
 from backend.identity.certificates import check_may_write_record
 from backend.ledger.entry import Draft, Entry
@@ -50,7 +55,7 @@ class LedgerController(Controller):
     @post(
         "/cases/{case_id:str}/entries",
         operation_id="appendEntry",
-        opt={"access": "case:write"},
+        opt={"access": "case:write", "non_member_kinds": True},
         status_code=201,
     )
     async def append_entry(
@@ -60,6 +65,7 @@ class LedgerController(Controller):
         check_client_id(data.client_id)
         me = principal_of(request)
         check_client_kind(data.kind, ledger.kinds, me.roles)
+        await check_kind_on_case(me, case_id, data.kind)
         await check_may_write_record(me, data.kind, data.claimed, datetime.now(UTC))
         entry = await ledger.append(draft_from(case_id, data, me.staff_id))
         return entry_out(entry)
