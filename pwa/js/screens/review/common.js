@@ -110,12 +110,12 @@ export function page(title, ...children) {
 }
 
 /** Sign an entry with a passkey (challenge = its hash) through whichever ceremony module is loaded. */
-export async function signWithPasskey(caseId, entryHash, meaning) {
+export async function signWithPasskey(caseId, entryHash, meaning, comment) {
   const { passkeys } = await import("../../session.js");
   const pk = await passkeys();
   // identity's passkeys.js takes (hash, meaning, opts); the shell's webauthn.js (caseId, hash, {meaning}).
-  if (pk.caseSignatures) return pk.signEntry(entryHash, meaning, { clientId: crypto.randomUUID() });
-  return pk.signEntry(caseId, entryHash, { meaning });
+  if (pk.caseSignatures) return pk.signEntry(entryHash, meaning, { clientId: crypto.randomUUID(), comment });
+  return pk.signEntry(caseId, entryHash, { meaning, comment });
 }
 
 // Web Push on this device: subscribe with the server's VAPID key after sign-in, or stop.
