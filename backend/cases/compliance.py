@@ -314,6 +314,9 @@ class _Case:
         for matter in self.pack.data["av_matters"]:
             when = matter.get("when")
             cite = matter["citation"]
+            kinds = matter.get("enforcement_kinds")  # e.g. hebei §6 speaks of coercion only
+            if kinds is not None and self.facts.get("enforcement_kind") not in kinds:
+                continue
             for record in self.of_kind(*matter["record_kinds"]):
                 if when and record.payload.get(when["field"]) not in when["in"]:
                     continue

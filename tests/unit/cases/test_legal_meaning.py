@@ -241,3 +241,44 @@ def test_mingshan_32_closed_complaint_is_due_for_archiving_not_missing(packs):
         "step:archive": "missing",
         "archive": "missing",
     }
+
+
+# -- 9. simplified procedure AV of disputed actions; rules limited to enforcement kinds
+
+
+def on_the_spot(agency: str, disputed: bool) -> tuple[Timeline, str]:
+    t = Timeline(agency, procedure="simplified")
+    h = t.record(
+        "record.simplified_procedure",
+        {"conditions": "事实清楚", "steps": "当场处罚", "likely_disputed": disputed},
+    )
+    return t, h
+
+
+def test_mingshan_22_disputed_on_the_spot_action_needs_audio_or_video(packs):
+    t, h = on_the_spot("mingshan-emergency", disputed=True)
+    [req] = by_prefix(evaluate(packs["mingshan-emergency"], t.entries, t.clock), "av:simplified_")
+    assert req.status == "missing"
+    assert article(req) == ("mingshan-emergency-management.txt", 22)
+    t.video(h)
+    [req] = by_prefix(evaluate(packs["mingshan-emergency"], t.entries, t.clock), "av:simplified_")
+    assert req.status == "met"
+
+
+def test_lingchuan_21_undisputed_on_the_spot_action_needs_no_av(packs):
+    t, _ = on_the_spot("lingchuan-finance", disputed=False)
+    assert (
+        by_prefix(evaluate(packs["lingchuan-finance"], t.entries, t.clock), "av:simplified_") == []
+    )
+    t, _ = on_the_spot("lingchuan-finance", disputed=True)
+    [req] = by_prefix(evaluate(packs["lingchuan-finance"], t.entries, t.clock), "av:simplified_")
+    assert article(req) == ("lingchuan-finance-bureau.txt", 21)
+
+
+def test_hebei_6_3_reading_the_decision_aloud_is_filmed_in_coercion_cases_only(packs):
+    for kind, expected in (("coercion", ["missing"]), ("penalty", [])):
+        t = Timeline("hebei-hrss", kind=kind)
+        t.record("record.decision", {"outcome": "强制执行"})
+        reqs = by_prefix(evaluate(packs["hebei-hrss"], t.entries, t.clock), "av:coercion_decision")
+        assert [r.status for r in reqs] == expected, kind
+        assert all(article(r) == ("hebei-hrss-bureau.txt", 6) for r in reqs)
