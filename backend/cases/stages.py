@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from backend.cases.rules import KINDS_DIR, RulePack
+from backend.ledger.kinds import schema_files
 
 STAGES = ("start", "investigation", "review_decision", "service", "execution", "archive")
 
@@ -21,7 +22,7 @@ STAGES = ("start", "investigation", "review_decision", "service", "execution", "
 def kind_stages(directory: Path = KINDS_DIR) -> dict[str, str]:
     """Record kind -> stage, from the `x-stage` of each kind schema."""
     stages: dict[str, str] = {}
-    for path in sorted(directory.glob("*.v*.json")):
+    for path in schema_files(directory):  # the newest version of each kind has the last word
         stage = json.loads(path.read_text(encoding="utf-8")).get("x-stage")
         if stage:
             stages[path.name.rsplit(".v", 1)[0]] = stage

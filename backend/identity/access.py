@@ -33,6 +33,11 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 AGENCY_READERS = frozenset({"supervisor", "legal_reviewer", "approver", "archivist", "admin"})
 # Roles that write their review entries (opinions, approvals) on cases they are not members of.
 REVIEW_WRITERS = frozenset({"approver", "legal_reviewer"})
+# Kinds an agency role files on any case of its agency without being on the team: archiving is the
+# archive's job, not only the handler's. A route taking them says opt={"non_member_kinds": True}
+# and calls `check_kind_on_case` once it knows the kind.
+NON_MEMBER_KINDS = {"record.archive": frozenset({"archivist", "supervisor"})}
+NON_MEMBER_KIND_ROLES = frozenset().union(*NON_MEMBER_KINDS.values())
 # Agency timelines (passkeys, devices, retention batches) are read by those who run the agency.
 AGENCY_TIMELINE_READERS = frozenset({"supervisor", "admin", "approver", "archivist"})
 # Any staff member of the agency writes to it (patrol recordings, device checks); identity's own
@@ -136,6 +141,13 @@ async def check_case(principal: Principal, case_id: str, write: bool) -> None:
         raise Forbidden(f"you may not {verb} this case", code=code)
 
 
+async def check_kind_on_case(principal: Principal, case_id: str, kind: str) -> None:
+    """A non-member writes on a case only the kinds its role files there (NON_MEMBER_KINDS)."""
+    if principal.roles & NON_MEMBER_KINDS.get(kind, frozenset()):
+        return
+    await check_case(principal, case_id, write=True)
+
+
 def has_role(principal: Principal, rule: str) -> bool:
     wanted = set(rule.removeprefix("role:").split("|"))
     return bool(principal.roles & wanted)
@@ -182,7 +194,15 @@ async def access_guard(connection: ASGIConnection, handler: BaseRouteHandler) ->
         case_id = connection.path_params.get("case_id")
         if not case_id:
             raise Forbidden("route rule names a case but has no case_id", code="no_access_rule")
-        await check_case(principal, case_id, write=rule == "case:write")
+        write = rule == "case:write"
+        if (
+            write
+            and handler.opt.get("non_member_kinds")
+            and principal.roles & NON_MEMBER_KIND_ROLES
+            and await can_read_case(principal, case_id)
+        ):
+            return  # the handler checks the kind (`check_kind_on_case`)
+        await check_case(principal, case_id, write=write)
         return
     if rule == "entry:read":
         entry_hash = connection.path_params.get("entry_hash")

@@ -18,6 +18,25 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 KIND_FILE = re.compile(r"^(?P<kind>[a-z][a-z0-9_]*(\.[a-z0-9_]+)*)\.v(?P<version>\d+)\.json$")
 
 
+def schema_version(path: Path) -> tuple[str, int]:
+    """(kind, version) of a kind schema file; versions compare as numbers (v10 after v9)."""
+    match = KIND_FILE.match(path.name)
+    if not match:
+        raise ValueError(f"kind schema file name not of the form <kind>.v<N>.json: {path}")
+    return match["kind"], int(match["version"])
+
+
+def schema_files(directory: Path = SHARED / "schemas" / "kinds", kind: str = "*") -> list[Path]:
+    """Kind schema files ordered by kind, then by numeric version (never as text)."""
+    return sorted(directory.glob(f"{kind}.v*.json"), key=schema_version)
+
+
+def latest_schema(kind: str, directory: Path = SHARED / "schemas" / "kinds") -> dict[str, Any]:
+    """The newest schema of `kind` ({} for an unknown kind)."""
+    files = schema_files(directory, kind)
+    return json.loads(files[-1].read_text(encoding="utf-8")) if files else {}
+
+
 @dataclass(frozen=True)
 class KindRegistry:
     """Validators by kind and version; the latest version is used for new entries."""
@@ -27,7 +46,7 @@ class KindRegistry:
     @classmethod
     def load(cls, directory: Path = SHARED / "schemas" / "kinds") -> KindRegistry:
         validators: dict[str, dict[int, jsonschema_rs.Draft202012Validator]] = {}
-        for path in sorted(directory.glob("*.json")):
+        for path in sorted(directory.glob("*.json")):  # versions are keyed by int below
             match = KIND_FILE.match(path.name)
             if not match:
                 raise ValueError(f"kind schema file name not of the form <kind>.v<N>.json: {path}")

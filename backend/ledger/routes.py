@@ -10,7 +10,12 @@ from litestar.params import Parameter
 
 from backend.errors import NotFound
 from backend.evidence.holdings import check_blobs_held, named_blobs
-from backend.identity.access import check_client_id, check_client_kind, principal_of
+from backend.identity.access import (
+    check_client_id,
+    check_client_kind,
+    check_kind_on_case,
+    principal_of,
+)
 from backend.identity.access_log import timeline_as_seen
 from backend.identity.certificates import check_may_write_record
 from backend.ledger.entry import Draft, Entry
@@ -51,7 +56,7 @@ class LedgerController(Controller):
     @post(
         "/cases/{case_id:str}/entries",
         operation_id="appendEntry",
-        opt={"access": "case:write"},
+        opt={"access": "case:write", "non_member_kinds": True},
         status_code=201,
     )
     async def append_entry(
@@ -61,6 +66,7 @@ class LedgerController(Controller):
         check_client_id(data.client_id)
         me = principal_of(request)
         check_client_kind(data.kind, ledger.kinds, me.roles)
+        await check_kind_on_case(me, case_id, data.kind)
         await check_may_write_record(me, data.kind, data.claimed, datetime.now(UTC))
         ledger.kinds.validate(data.kind, data.payload)  # a malformed payload is a 400 first
         # A client names files by hash; it may name only files this timeline already holds.

@@ -19,6 +19,7 @@ APPROVABLE = (
     "retention.batch",
     "export.requested",
 )
+DECIDING = {"approve", "refuse", "return", "legal_review", "approve_disposal", "approve_export"}
 
 
 async def review_cases(
@@ -50,7 +51,8 @@ async def review_cases(
         if unit_officers is not None and not staff & unit_officers:
             continue
         late = [r for r in view["compliance"] if r["status"] == "late"]
-        missing = [r for r in view["compliance"] if r["status"] == "missing"]
+        # A refused approval is a problem of the case as much as a missing record.
+        missing = [r for r in view["compliance"] if r["status"] in ("missing", "refused")]
         if overdue and not late:
             continue
         if problems and not (late or missing):
@@ -71,19 +73,21 @@ async def pending_approvals(ledger: Ledger, agency_id: str) -> list[dict[str, An
     from backend.review.agency_scope import entries_of_kinds
 
     case_ids = await agency_case_ids(agency_id)
-    signed = {
-        value
-        for e in await entries_of_kinds(case_ids, ["signature.passkey"])
-        for value in (e.payload.get(k) for k in ("entry_hash", "signs", "signed_entry", "approves"))
-        if isinstance(value, str)
-    }
+    signatures = await entries_of_kinds(case_ids, ["signature.passkey"])
+    # Decided: approved, refused (final for that record) or returned (back with the officer; its
+    # correction is a new entry and waits again). A colleague's co-signature decides nothing,
+    # except on discussion minutes, which the participants sign.
+    decided = {s.payload.get("signs") for s in signatures if s.payload.get("meaning") in DECIDING}
+    co_signed = {s.payload.get("signs") for s in signatures}
     approved_kinds = await entries_of_kinds(
         case_ids, ["record.head_approval", "record.case_opening_approval"]
     )
     approved = {e.payload.get("approves") for e in approved_kinds}
     waiting = []
     for entry in await entries_of_kinds(case_ids, APPROVABLE):
-        if entry.hash in signed or entry.hash in approved:
+        if entry.hash in decided or entry.hash in approved:
+            continue
+        if entry.kind == "record.collective_discussion" and entry.hash in co_signed:
             continue
         waiting.append(
             {

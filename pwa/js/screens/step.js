@@ -477,11 +477,17 @@ export async function render({ id, step: stepId }, query) {
       }),
     );
   }
+  // What counts after a refusal is the agency's: pingluo §14 takes two officers, never a witness.
+  const refusalAccepts = pack.signatures?.refusal?.accepts || ["witness", "two_officers"];
+  const witnessCounts = refusalAccepts.includes("witness");
+  const refusalThen = witnessCounts
+    ? (refusalAccepts.includes("two_officers") ? "refusal.then" : "refusal.then_witness")
+    : "refusal.then_two_officers";
   function refusal() {
     const reason = h("textarea", { id: "refusal-reason", rows: 3, placeholder: t("refusal.reason") });
     methodBox.replaceChildren(
       h("label", { for: "refusal-reason" }, t("refusal.reason")), reason,
-      h("p", { class: "muted" }, t("refusal.then")),
+      h("p", { class: "muted", id: "refusal-then" }, t(refusalThen)),
       h("div", { class: "row" },
         h("button", { class: "primary", id: "refusal-save", onclick: async () => {
           const signer = who();
@@ -489,7 +495,9 @@ export async function render({ id, step: stepId }, query) {
           if (!reason.value.trim()) return toast(t("refusal.reason_needed"), "error");
           await addSignature({ ...signer, method: "refused", refusal_reason: reason.value.trim() });
           toast(t("refusal.saved"));
-          // Next: a witness signs, or two officers attest with passkeys after the record is sent.
+          // Next: a witness signs (where the agency accepts one), or two officers attest with
+          // passkeys after the record is sent.
+          if (!witnessCounts) return;
           sigRole.value = "witness";
           sigName.value = "";
           drawn("witness", t("refusal.witness_now"));
