@@ -9,7 +9,12 @@ from litestar import Controller, Request, get, post
 from litestar.params import Parameter
 
 from backend.errors import NotFound
-from backend.identity.access import check_client_id, check_client_kind, principal_of
+from backend.identity.access import (
+    check_approval,
+    check_client_id,
+    check_client_kind,
+    principal_of,
+)
 from backend.identity.access_log import timeline_as_seen
 from backend.identity.certificates import check_may_write_record
 from backend.ledger.entry import Draft, Entry
@@ -60,6 +65,9 @@ class LedgerController(Controller):
         check_client_id(data.client_id)
         me = principal_of(request)
         check_client_kind(data.kind, ledger.kinds, me.roles)
+        corrects = (data.corrects or {}).get("hash")
+        corrected = await ledger.versions(case_id, corrects) if corrects else []
+        check_approval(data.kind, data.payload, me.roles, [e.payload for e in corrected])
         await check_may_write_record(me, data.kind, data.claimed, datetime.now(UTC))
         entry = await ledger.append(draft_from(case_id, data, me.staff_id))
         return entry_out(entry)
