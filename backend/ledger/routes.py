@@ -11,6 +11,7 @@ from litestar.params import Parameter
 from backend.errors import NotFound
 from backend.evidence.holdings import check_blobs_held, named_blobs
 from backend.identity.access import (
+    check_approval,
     check_client_id,
     check_client_kind,
     check_kind_on_case,
@@ -67,6 +68,9 @@ class LedgerController(Controller):
         me = principal_of(request)
         check_client_kind(data.kind, ledger.kinds, me.roles)
         await check_kind_on_case(me, case_id, data.kind)
+        corrects = (data.corrects or {}).get("hash")
+        corrected = await ledger.versions(case_id, corrects) if corrects else []
+        check_approval(data.kind, data.payload, me.roles, [e.payload for e in corrected])
         await check_may_write_record(me, data.kind, data.claimed, datetime.now(UTC))
         ledger.kinds.validate(data.kind, data.payload)  # a malformed payload is a 400 first
         # A client names files by hash; it may name only files this timeline already holds.

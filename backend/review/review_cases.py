@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from backend.cases.lifecycle import case_view
+from backend.identity.members import case_member_ids
 from backend.ledger.ledger import Ledger
 from backend.review.agency_scope import agency_case_ids
 from backend.review.retention import active_holds
@@ -37,11 +38,12 @@ async def review_cases(
 ) -> list[dict[str, Any]]:
     """Case summaries with badges: problems (missing/late), overdue (late), open holds."""
     out = []
-    for case_id in (await agency_case_ids(agency_id))[1:]:
+    case_ids = (await agency_case_ids(agency_id))[1:]
+    teams = await case_member_ids(case_ids)  # who is on each case now, removals applied
+    for case_id in case_ids:
         view = await case_view(ledger, case_id, now)
         entries = await ledger.whole_timeline(case_id)
-        staff = {e.payload.get("staff_id") for e in entries if e.kind == "case.member_added"}
-        staff.add(entries[0].body.get("actor"))
+        staff = teams[case_id]
         if stage and view["stage"] != stage:
             continue
         if enforcement_kind and view["enforcement_kind"] != enforcement_kind:
