@@ -285,6 +285,11 @@ class Ledger:
             found[entry.case_id].append(entry)
         return found
 
+    async def of_kind(self, kind: str) -> list[Entry]:
+        """Every entry of one kind, on any timeline, in log order (rare kinds only: no paging)."""
+        rows = await self._select("kind = {}", kind, tail="ORDER BY log_index")
+        return [Entry.from_row(r) for r in rows]
+
     async def get(self, entry_hash: str) -> Entry:
         rows = await self._select("hash = {}", entry_hash)
         if not rows:
