@@ -360,7 +360,7 @@ class CaseAccessController(Controller):
         """Ask the unit head for permission to copy or export this case's records."""
         entry = await exports.request_export(
             ledger, principal_of(request), case_id, data.scope, data.purpose, data.client_id,
-            data.recipient,
+            data.recipient, data.items,
         )  # fmt: skip
         return entry_out(entry)
 
@@ -376,17 +376,28 @@ class CaseAccessController(Controller):
         entry = await exports.export_permission(case_id, principal_of(request).staff_id, what)
         if entry is None:
             return PermissionOut(False)
-        return PermissionOut(True, entry.hash, entry.payload["valid_until"])
+        p = entry.payload
+        return PermissionOut(True, entry.hash, p["valid_until"], p.get("items"), p.get("recipient"))
 
     @post("/copies", operation_id="copyRecords", opt={"access": "case:read"}, status_code=201)
     async def copy(self, request: Request, case_id: str, data: CopyIn, ledger: Ledger) -> CopyOut:
-        """Make a copy of records under an approved permission; the copy is logged on the timeline."""
+        """Copy approved records for the approved recipient; each record copied is on the timeline.
+
+        403 `approval_required`, `copy_approved_for_someone_else`, `copy_not_approved` (records the
+        approval does not name), `copy_recipient_not_approved`."""
         me = principal_of(request)
-        permission = await exports.require_permission(case_id, me.staff_id, "copy")
+        permission = await exports.copy_permission(case_id, me.staff_id, data.items, data.recipient)
         ip, agent = where_from(request)
-        logged = await log_access(
-            ledger, me, case_id, "copy", data.what, ip, agent, permission=permission.hash
-        )
+        kinds = {e.hash: e.kind for e in await ledger.whole_timeline(case_id)}
+        logged = None
+        for item in dict.fromkeys(data.items):
+            what = f"{kinds.get(item, 'entry')} {item}"
+            logged = (
+                await log_access(
+                    ledger, me, case_id, "copy", what, ip, agent, permission=permission.hash
+                )
+                or logged
+            )
         return CopyOut(
             permission.hash, permission.payload["valid_until"], logged.hash if logged else None
         )
