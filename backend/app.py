@@ -16,6 +16,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
 
+from backend.client_address import forwarded_client
 from backend.errors import CaseTrailError
 from backend.evidence.blobstore import BlobStore
 from backend.identity.access import access_guard
@@ -113,7 +114,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=handlers,
         lifespan=[lifespan],
         guards=[access_guard],
-        middleware=[session_authentication(settings)],
+        # The client address is settled first: everything after it reads the one derived address.
+        middleware=[forwarded_client(settings), session_authentication(settings)],
         dependencies={
             "settings": Provide(lambda: settings, sync_to_thread=False),
             "ledger": Provide(provide_ledger, sync_to_thread=False),

@@ -17,8 +17,15 @@ import uvicorn
 def run(host: str, port: int) -> None:
     """Serve `backend.app:create_app` until interrupted (Ctrl-C or SIGTERM)."""
     reuse_freed_memory()
+    # proxy_headers off: uvicorn would believe X-Forwarded-For from any loopback peer; the app
+    # believes it only from CASETRAIL_TRUSTED_PROXIES (backend/client_address.py).
     config = uvicorn.Config(
-        "backend.app:create_app", factory=True, host=host, port=port, log_level="info"
+        "backend.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=False,
     )
     # After a graceful stop uvicorn raises the SIGTERM it caught again, for whatever handler was
     # there before it: this one lets the log writers finish instead of dying with lines queued.

@@ -12,6 +12,7 @@ from litestar.enums import HttpMethod
 from litestar.params import Parameter
 from litestar.response import Stream
 
+from backend.client_address import client_ip
 from backend.errors import CaseTrailError, Invalid, NotFound, TooLarge, UnsupportedMedia
 from backend.evidence import av_sessions, devices
 from backend.evidence.blob_access import readable_case_for, refuse_if_confidential
@@ -355,7 +356,7 @@ class MediaController(Controller):
                 case_id,
                 "media",
                 what=f"{sha256}:{variant or 'original'}",
-                ip=request.client.host if request.client else None,
+                ip=client_ip(request),
                 user_agent=request.headers.get("user-agent"),
             )
         if wanted is None:

@@ -11,6 +11,7 @@ from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import Cookie
 from litestar.params import QueryParameter
 
+from backend.client_address import client_ip
 from backend.identity import exports, invites, members, passkeys, sessions, signatures
 from backend.identity.access import Principal, principal_of
 from backend.identity.access_log import log_access
@@ -66,7 +67,7 @@ def invite_token(request: Request) -> str:
 
 
 def where_from(request: Request) -> tuple[str | None, str | None]:
-    return (request.client.host if request.client else None), request.headers.get("user-agent")
+    return client_ip(request), request.headers.get("user-agent")
 
 
 async def signed_in_response(

@@ -8,6 +8,7 @@ import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import Parameter
 
+from backend.client_address import client_ip
 from backend.errors import NotFound
 from backend.identity.access import check_client_id, check_client_kind, principal_of
 from backend.identity.access_log import timeline_as_seen
@@ -82,7 +83,7 @@ class LedgerController(Controller):
             principal_of(request),
             case_id,
             entries,
-            request.client.host if request.client else None,
+            client_ip(request),
             request.headers.get("user-agent"),
         )
         return TimelinePage(

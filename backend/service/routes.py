@@ -14,6 +14,7 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Stream
 
+from backend.client_address import client_ip
 from backend.errors import Invalid, NotFound, TooLarge
 from backend.evidence.blobstore import BlobStore
 from backend.identity.access import check_client_id, principal_of
@@ -44,7 +45,7 @@ ATTACHMENT_TYPES = {"application/pdf", "image/jpeg", "image/png", "image/heic", 
 
 
 def _ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    return client_ip(request) or "unknown"
 
 
 def _ua(request: Request) -> str:

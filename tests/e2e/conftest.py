@@ -91,6 +91,7 @@ def start_server(data_dir: Path, extra_env: dict[str, str] | None = None) -> Ser
             str(port),
             "--log-level",
             "warning",
+            "--no-proxy-headers",  # as `casetrail serve`: the app decides whom to believe
         ],
         cwd=ROOT,
         env=env,
