@@ -24,6 +24,7 @@ from backend.identity.authentication import session_authentication
 from backend.ledger.ledger import Ledger
 from backend.migrations import DOMAINS
 from backend.runtime import open_runtime
+from backend.security_headers import add_security_headers
 from backend.settings import Settings
 from backend.shell import service_worker_route
 
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "blobs": Provide(provide_blobs, sync_to_thread=False),
         },
         exception_handlers={Exception: error_response},
+        before_send=[add_security_headers],
         openapi_config=OpenAPIConfig(
             title="CaseTrail",
             version="0.1.0",

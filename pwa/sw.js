@@ -10,6 +10,7 @@ const SHELL_FILES = [
   "/index.html",
   "/manifest.webmanifest",
   "/css/app.css",
+  "/css/splash.css",
   "/icons/icon-192.png",
   "/icons/icon-512.png",
   "/icons/maskable-512.png",
