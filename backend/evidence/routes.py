@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mimetypes
 from typing import Any
 
 import msgspec
@@ -335,6 +336,11 @@ class MediaController(Controller):
             "X-Content-Type-Options": "nosniff",
             "ETag": etag,
         }
+        if not media_type.startswith(("image/", "audio/", "video/")):
+            # A PDF (or anything else a browser would open as a page) is saved, not opened in
+            # the app's origin; the security headers sandbox it should someone open it anyway.
+            extension = mimetypes.guess_extension(media_type) or ""
+            headers["Content-Disposition"] = f'attachment; filename="{served[:12]}{extension}"'
         if_range = request.headers.get("if-range")
         try:
             wanted = (
