@@ -36,6 +36,7 @@ const SHELL_FILES = [
   "/js/screens/case_new.js",
   "/js/screens/home.js",
   "/js/screens/import.js",
+  "/js/screens/import.css",
   "/js/screens/outbox.js",
   "/js/screens/passkeys.js",
   "/js/screens/register.js",

@@ -29,11 +29,6 @@ const EXTENSIONS = [
   "./role_tabs.js", // admin and my-passkeys screens; review/admin tabs by role
 ];
 
-// An invitation link carries its token in the fragment (`#invite=…`), which never reaches the
-// server; the register screen takes it from there. Replaced, not pushed: Back does not return to it.
-const invited = location.hash.match(/^#invite=([^&]+)$/);
-if (invited) history.replaceState(null, "", `#/register?invite=${invited[1]}`);
-
 async function boot() {
   registerServiceWorker();
   await Promise.all([i18n.load(), stamps.init()]);
