@@ -16,6 +16,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
 
+from backend.client_address import forwarded_client
 from backend.errors import CaseTrailError
 from backend.evidence.blobstore import BlobStore
 from backend.identity.access import access_guard
@@ -23,6 +24,7 @@ from backend.identity.authentication import session_authentication
 from backend.ledger.ledger import Ledger
 from backend.migrations import DOMAINS
 from backend.runtime import open_runtime
+from backend.security_headers import add_security_headers
 from backend.settings import Settings
 from backend.shell import service_worker_route
 
@@ -113,13 +115,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=handlers,
         lifespan=[lifespan],
         guards=[access_guard],
-        middleware=[session_authentication(settings)],
+        # The client address is settled first: everything after it reads the one derived address.
+        middleware=[forwarded_client(settings), session_authentication(settings)],
         dependencies={
             "settings": Provide(lambda: settings, sync_to_thread=False),
             "ledger": Provide(provide_ledger, sync_to_thread=False),
             "blobs": Provide(provide_blobs, sync_to_thread=False),
         },
         exception_handlers={Exception: error_response},
+        before_send=[add_security_headers],
         openapi_config=OpenAPIConfig(
             title="CaseTrail",
             version="0.1.0",

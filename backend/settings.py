@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(text: str) -> tuple[Network, ...]:
+    """`10.0.0.5, 192.168.0.0/16, ::1` -> networks; a bad entry stops the start, it is not ignored."""
+    networks = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError as bad:
+            raise ValueError(
+                f"CASETRAIL_TRUSTED_PROXIES: {item!r} is not an IP address or CIDR range"
+            ) from bad
+    return tuple(networks)
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -61,6 +79,9 @@ class Settings:
     media_limits: MediaLimits = field(default_factory=MediaLimits)
     connection_limits: ConnectionLimits = field(default_factory=ConnectionLimits)
     cookie_secure: bool = False
+    # Reverse proxies whose X-Forwarded-For is believed; empty: the peer is always the client.
+    # Kept as CIDR text: handlers receive the settings through msgspec, which has no network type.
+    trusted_proxies: tuple[str, ...] = ()
     # The officer app's files; the default is the checkout's pwa/ (tests serve a changed copy).
     pwa_dir: Path = Path(__file__).resolve().parents[1] / "pwa"
 
@@ -86,6 +107,9 @@ class Settings:
             session_idle_s=_int(env, "CASETRAIL_SESSION_IDLE_S", 30 * 60),
             session_absolute_s=_int(env, "CASETRAIL_SESSION_ABSOLUTE_S", 12 * 3600),
             cookie_secure=public_url.startswith("https://"),
+            trusted_proxies=tuple(
+                str(n) for n in parse_networks(env.get("CASETRAIL_TRUSTED_PROXIES", ""))
+            ),
             pwa_dir=Path(env.get("CASETRAIL_PWA_DIR") or cls.pwa_dir).resolve(),
             media_limits=MediaLimits(
                 photo=_int(env, "CASETRAIL_MAX_PHOTO_BYTES", MediaLimits.photo),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mimetypes
 from typing import Any
 
 import msgspec
@@ -12,6 +13,7 @@ from litestar.enums import HttpMethod
 from litestar.params import Parameter
 from litestar.response import Stream
 
+from backend.client_address import client_ip
 from backend.errors import CaseTrailError, Invalid, NotFound, TooLarge, UnsupportedMedia
 from backend.evidence import av_sessions, devices
 from backend.evidence.blob_access import readable_case_for, refuse_if_confidential
@@ -334,6 +336,11 @@ class MediaController(Controller):
             "X-Content-Type-Options": "nosniff",
             "ETag": etag,
         }
+        if not media_type.startswith(("image/", "audio/", "video/")):
+            # A PDF (or anything else a browser would open as a page) is saved, not opened in
+            # the app's origin; the security headers sandbox it should someone open it anyway.
+            extension = mimetypes.guess_extension(media_type) or ""
+            headers["Content-Disposition"] = f'attachment; filename="{served[:12]}{extension}"'
         if_range = request.headers.get("if-range")
         try:
             wanted = (
@@ -355,7 +362,7 @@ class MediaController(Controller):
                 case_id,
                 "media",
                 what=f"{sha256}:{variant or 'original'}",
-                ip=request.client.host if request.client else None,
+                ip=client_ip(request),
                 user_agent=request.headers.get("user-agent"),
             )
         if wanted is None:

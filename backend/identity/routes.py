@@ -11,6 +11,7 @@ from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import Cookie
 from litestar.params import QueryParameter
 
+from backend.client_address import client_ip
 from backend.identity import exports, invites, members, passkeys, sessions, signatures
 from backend.identity.access import Principal, principal_of
 from backend.identity.access_log import log_access
@@ -61,8 +62,12 @@ def me_out(p: Principal) -> MeOut:
     return MeOut(p.staff_id, p.agency_id, p.name, sorted(p.roles), sorted(p.clearances))
 
 
+def invite_token(request: Request) -> str:
+    return request.headers.get(invites.INVITE_TOKEN_HEADER, "")
+
+
 def where_from(request: Request) -> tuple[str | None, str | None]:
-    return (request.client.host if request.client else None), request.headers.get("user-agent")
+    return client_ip(request), request.headers.get("user-agent")
 
 
 async def signed_in_response(
@@ -111,24 +116,27 @@ class SessionController(Controller):
     path = ""
     tags = ["identity"]
 
-    @get("/invites/{token:str}", operation_id="openInvite", opt={"access": "public"})
-    async def open_invite(self, token: str, settings: Settings) -> InviteInfo:
-        """What an invitation is for, with the options to register its first passkey."""
-        invite = await invites.open_invite(token)
+    @get("/invite", operation_id="openInvite", opt={"access": "public"})
+    async def open_invite(self, request: Request, settings: Settings) -> InviteInfo:
+        """What an invitation is for, with the options to register its first passkey.
+
+        The token travels in the `X-Invite-Token` header, never in the path or query.
+        """
+        invite = await invites.open_invite(invite_token(request))
         options = await passkeys.registration_options(settings, invites.invited_staff(invite))
         return InviteInfo(invite["name"], invite["agency_id"], json.loads(invite["roles"]), options)
 
     @post(
-        "/invites/{token:str}/passkey",
+        "/invite/passkey",
         operation_id="registerInvitedPasskey",
         opt={"access": "public"},
         status_code=201,
     )
     async def register_invited(
-        self, request: Request, token: str, data: CredentialIn, settings: Settings, ledger: Ledger
+        self, request: Request, data: CredentialIn, settings: Settings, ledger: Ledger
     ) -> Response[MeOut]:
         """Register the invited person's first passkey; the invitation is used up and they are signed in."""
-        invite = await invites.open_invite(token)
+        invite = await invites.open_invite(invite_token(request))
         staff = invites.invited_staff(invite)
         # Verify first (nothing is written if the ceremony fails), then use the invitation once.
         credential, verified = await passkeys.verify_registration(settings, staff, data.credential)

@@ -8,6 +8,7 @@ import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import Parameter
 
+from backend.client_address import client_ip
 from backend.errors import NotFound
 from backend.evidence.holdings import check_blobs_held, named_blobs
 from backend.identity.access import (
@@ -98,7 +99,7 @@ class LedgerController(Controller):
             principal_of(request),
             case_id,
             entries,
-            request.client.host if request.client else None,
+            client_ip(request),
             request.headers.get("user-agent"),
         )
         return TimelinePage(
