@@ -57,6 +57,8 @@ class ConnectionLimits:
     min_body_rate: float = 512.0  # bytes a second, averaged over a window
     body_window_s: float = 60.0
     max_per_client: int = 32  # open connections per peer address; 0 turns the cap off
+    # Our reverse proxies (CASETRAIL_TRUSTED_PROXIES) carry everyone's connections: never capped.
+    uncapped: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,9 @@ class Settings:
         origins = tuple(
             o.strip() for o in env.get("CASETRAIL_ORIGINS", public_url).split(",") if o.strip()
         )
+        trusted_proxies = tuple(
+            str(n) for n in parse_networks(env.get("CASETRAIL_TRUSTED_PROXIES", ""))
+        )
         return cls(
             data_dir=data_dir,
             database_url=env.get("CASETRAIL_DATABASE_URL")
@@ -107,9 +112,7 @@ class Settings:
             session_idle_s=_int(env, "CASETRAIL_SESSION_IDLE_S", 30 * 60),
             session_absolute_s=_int(env, "CASETRAIL_SESSION_ABSOLUTE_S", 12 * 3600),
             cookie_secure=public_url.startswith("https://"),
-            trusted_proxies=tuple(
-                str(n) for n in parse_networks(env.get("CASETRAIL_TRUSTED_PROXIES", ""))
-            ),
+            trusted_proxies=trusted_proxies,
             pwa_dir=Path(env.get("CASETRAIL_PWA_DIR") or cls.pwa_dir).resolve(),
             media_limits=MediaLimits(
                 photo=_int(env, "CASETRAIL_MAX_PHOTO_BYTES", MediaLimits.photo),
@@ -130,6 +133,7 @@ class Settings:
                 max_per_client=_int(
                     env, "CASETRAIL_MAX_CONNECTIONS_PER_CLIENT", ConnectionLimits.max_per_client
                 ),
+                uncapped=trusted_proxies,
             ),
         )
 
