@@ -16,12 +16,13 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
 
-from backend.errors import CaseTrailError
+from backend.errors import CaseTrailError, ErrorBody
 from backend.evidence.blobstore import BlobStore
 from backend.identity.access import access_guard
 from backend.identity.authentication import session_authentication
 from backend.ledger.ledger import Ledger
 from backend.migrations import DOMAINS
+from backend.openapi import RefusalResponses
 from backend.runtime import open_runtime
 from backend.settings import Settings
 from backend.shell import service_worker_route
@@ -48,9 +49,7 @@ def error_response(request: Request, exc: Exception) -> Response:
     else:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         status, code, message, detail = 500, "internal", "internal error", None
-    body: dict = {"code": code, "message": message}
-    if detail:
-        body["detail"] = detail
+    body = ErrorBody(code=code, message=message, detail=detail or None)
     return Response(body, status_code=status, media_type=MediaType.JSON)
 
 
@@ -120,6 +119,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "blobs": Provide(provide_blobs, sync_to_thread=False),
         },
         exception_handlers={Exception: error_response},
+        plugins=[RefusalResponses()],
         openapi_config=OpenAPIConfig(
             title="CaseTrail",
             version="0.1.0",
