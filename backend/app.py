@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import asyncpg
 from litestar import Litestar, MediaType, Request, Response, Router
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
@@ -37,6 +38,13 @@ def error_response(request: Request, exc: Exception) -> Response:
         status, code, message, detail = exc.status, exc.code, exc.message, exc.detail
     elif isinstance(exc, ValidationException):
         status, code, message, detail = 400, "invalid_request", str(exc.detail), exc.extra
+    elif isinstance(exc, (OverflowError, asyncpg.DataError)):
+        # A value the request carried that the database cannot hold: a number past its integer
+        # range, or a NUL character (PostgreSQL text refuses it). The request's fault, so a 400;
+        # the statement failed, so nothing was stored. Logged in case a value of ours ever does it.
+        log.warning("unstorable value on %s %s: %s", request.method, request.url.path, exc)
+        status, code, detail = 400, "unstorable_value", None
+        message = "a value in the request is out of range or holds a NUL character"
     elif isinstance(exc, HTTPException):
         status, code, message, detail = (
             exc.status_code,
