@@ -49,6 +49,7 @@ from backend.identity.access import check_case, check_client_id, principal_of
 from backend.identity.access_log import log_access
 from backend.ledger.ledger import Ledger
 from backend.ledger.schemas import EntryOut
+from backend.openapi import RANGE_RESPONSES
 from backend.settings import Settings
 
 TUS_HEADERS = {"Tus-Resumable": TUS_VERSION, "Cache-Control": "no-store"}
@@ -105,6 +106,7 @@ class UploadsController(Controller):
 
     path = "/uploads"
     tags = ["evidence"]
+    opt = {"tus": True}  # documents tus' own refusals (backend/openapi.py)
     middleware = [import_token_auth]  # `casetrail import` uploads with an import token
     dependencies = {"uploads": Provide(provide_uploads, sync_to_thread=False)}
 
@@ -140,7 +142,7 @@ class UploadsController(Controller):
         status_code=201,
         request_max_body_size=None,  # bounded by Upload-Length, as for a chunk
     )
-    async def create(self, request: Request, uploads: UploadStore) -> Response:
+    async def create(self, request: Request, uploads: UploadStore) -> Response[None]:
         """Start an upload: Upload-Length and Upload-Metadata (sha256, media_type, case_id, client_id, filename).
 
         With creation-with-upload the body carries the first bytes (a photo, whole), saving a
@@ -292,7 +294,12 @@ class MediaController(Controller):
         # stays as fast as the disk, and derivatives can always be made again from the original.
         return Response(msgspec.to_builtins(entry_out(entry)), status_code=201)
 
-    @get("/blobs/{sha256:str}", operation_id="readBlob", opt={"access": "staff"})
+    @get(
+        "/blobs/{sha256:str}",
+        operation_id="readBlob",
+        opt={"access": "staff"},
+        responses=RANGE_RESPONSES,
+    )
     async def read_blob(
         self,
         request: Request,

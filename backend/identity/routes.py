@@ -155,7 +155,7 @@ class SessionController(Controller):
         """Options for navigator.credentials.get() to sign in with any registered passkey."""
         return await passkeys.authentication_options(settings)
 
-    @post("/session", operation_id="signIn", opt={"access": "public"})
+    @post("/session", operation_id="signIn", opt={"access": "public"}, status_code=200)
     async def sign_in(
         self, request: Request, data: CredentialIn, settings: Settings
     ) -> Response[MeOut]:
