@@ -59,7 +59,7 @@ from backend.evidence.sniff import (
 from backend.evidence.tables import EvidenceDerivative, EvidenceMedia
 from backend.evidence.uploads import MEDIA_TYPES, Upload, UploadStore, media_kind
 from backend.ledger.entry import Draft, Entry, parse_iso, utc_iso
-from backend.ledger.ledger import Ledger, entry_time
+from backend.ledger.ledger import Ledger, check_claimed, entry_time
 from backend.ledger.tables import LedgerEntry
 
 log = logging.getLogger("casetrail.evidence")
@@ -235,6 +235,7 @@ async def finalise_media(
 ) -> Entry:
     """Append the media entry for a finished upload; a resend returns the same entry."""
     kind = f"media.{media_kind(request.kind)}"
+    check_claimed(request.claimed)
     existing = await entry_by_client_id(request.client_id)
     if existing is not None:
         if _same_capture(existing, case_id, kind, request.sha256):
