@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import struct
+from datetime import datetime
 from pathlib import Path
 
 from PIL import ExifTags, Image
@@ -52,6 +53,20 @@ def webm_like_thumbs_db(path: Path) -> Path:
     void = b"\xec" + bytes([0x01]) + void_size.to_bytes(7, "big") + bytes(body)
     path.write_bytes(data[:header_end] + void + data[header_end:])
     return path
+
+
+def phone_photo(taken_local: datetime, software: str | None = None) -> bytes:
+    """A phone JPEG as Chinese phones write it: local DateTimeOriginal, no OffsetTimeOriginal."""
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make], exif[ExifTags.Base.Model] = "Xiaomi", "23127PN0CC"
+    if software:  # Chinese apps write UTF-8 into the ASCII-typed tag; Pillow would write "?"
+        exif[ExifTags.Base.Software] = software if software.isascii() else software.encode()
+    exif.get_ifd(ExifTags.IFD.Exif)[ExifTags.Base.DateTimeOriginal] = taken_local.strftime(
+        "%Y:%m:%d %H:%M:%S"
+    )
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (120, 160, 200)).save(out, "JPEG", exif=exif)
+    return out.getvalue()
 
 
 def tiff_photo() -> bytes:

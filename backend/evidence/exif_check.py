@@ -414,28 +414,9 @@ def refuse_absurd(facts: ExifFacts, received_at: datetime) -> None:
 def claim_free_findings(facts: ExifFacts) -> list[Finding]:
     """What the photo says about itself, with or without a device claim: edits, an unset clock."""
     found: list[Finding] = []
-    if facts.software:
-        editor = editor_named_in(facts.software)
-        if editor:
-            found.append(
-                Finding(
-                    "edited",
-                    {"source": "software", "software": facts.software, **_editor_words(editor)},
-                )
-            )
-    if facts.edit_history:
-        named = [e for e in map(editor_named_in, facts.edit_history) if e]
-        found.append(
-            Finding(
-                "edited",
-                {
-                    "source": "xmp_history",
-                    "steps": len(facts.edit_history),
-                    "software": facts.edit_history[-1],
-                    **(_editor_words(named[-1]) if named else {}),
-                },
-            )
-        )
+    edited = _edited(facts)
+    if edited is not None:
+        found.append(edited)
     for source, value in (("DateTimeOriginal", facts.taken_at), ("GPSDateTime", facts.gps_time)):
         if _clock_unset(value):
             assert value is not None
@@ -443,6 +424,23 @@ def claim_free_findings(facts: ExifFacts) -> list[Finding]:
                 Finding("camera_clock_unset", {"source": source, "exif_time": value.isoformat()})
             )
     return found
+
+
+def _edited(facts: ExifFacts) -> Finding | None:
+    """One `edited` finding naming the editor, from the Software tag or else the XMP history."""
+    by_software = editor_named_in(facts.software) if facts.software else None
+    if by_software is None and not facts.edit_history:
+        return None
+    detail: dict[str, Any] = {"source": "software" if by_software else "xmp_history"}
+    if facts.edit_history:
+        detail["xmp_history_steps"] = len(facts.edit_history)
+    named = by_software or next(
+        (e for e in map(editor_named_in, reversed(facts.edit_history or [])) if e), None
+    )
+    detail["software"] = facts.software if by_software else (facts.edit_history or ["?"])[-1]
+    if named is not None:
+        detail.update(_editor_words(named))
+    return Finding("edited", detail)
 
 
 def _editor_words(editor: Editor) -> dict[str, str]:

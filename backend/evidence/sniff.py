@@ -353,23 +353,36 @@ def jpeg_walk_failure(path: Path) -> str | None:
     return None if end is not None else failure
 
 
+_JPEG_RESYNC = re.compile(rb"\xff(?=[\xc0-\xfe])")
+
+
 def _jpeg_walk(data: mmap.mmap) -> tuple[int | None, str]:
     size = len(data)
     pos = 2
+    in_scan_data = False  # the last segment was a scan: its entropy-coded data just ended
     while pos + 1 < size:
-        if data[pos] != 0xFF:
-            return None, "bad_marker"
-        marker = data[pos + 1]
+        marker = data[pos + 1] if data[pos] == 0xFF else None
         if marker == 0xFF:  # fill byte before a marker
             pos += 1
             continue
+        if marker is None or (marker < 0xC0 and marker != 0x01):
+            if in_scan_data:
+                # Inside compressed data 0xFF may only be followed by 0x00 or a restart
+                # marker: anything else is damage in the picture itself.
+                return None, "bad_marker"
+            # Between segments, decoders (libjpeg, so Pillow and every phone gallery) skip
+            # extraneous bytes up to the next marker; some cameras and editors write them.
+            found = _JPEG_RESYNC.search(data, pos + 1)
+            if found is None:
+                return None, "truncated"
+            pos = found.start()
+            continue
+        in_scan_data = False
         if marker == 0xD9:  # end of image
             return pos + 2, ""
         if 0xD0 <= marker <= 0xD7 or marker == 0x01:  # markers without a length
             pos += 2
             continue
-        if marker < 0xC0:  # reserved: no encoder writes it, so the data around it is damaged
-            return None, "bad_marker"
         if pos + 4 > size:
             return None, "truncated"
         pos += 2 + struct.unpack(">H", data[pos + 2 : pos + 4])[0]
@@ -381,6 +394,7 @@ def _jpeg_walk(data: mmap.mmap) -> tuple[int | None, str]:
             if found is None:
                 return None, "truncated"
             pos = found.start()
+            in_scan_data = True
     return None, "truncated"
 
 

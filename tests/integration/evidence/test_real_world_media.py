@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from PIL import ExifTags, Image
 
 from tests.integration.evidence.conftest import iso, jpeg
 from tests.integration.evidence.test_uploads_api import nothing_changed
@@ -17,6 +16,7 @@ from tests.real_world_media import (
     jpeg_like_thumbs_db,
     jpeg_with_bad_marker,
     mp4_with_absurd_duration,
+    phone_photo,
     tiff_photo,
     truncated_mp4,
     webm_like_thumbs_db,
@@ -27,18 +27,6 @@ SHANGHAI = "Asia/Shanghai"
 
 def codes(entry: dict) -> list[str]:
     return [f["code"] for f in entry["payload"]["findings"]]
-
-
-def phone_photo(taken_local: datetime, software: str | None = None) -> bytes:
-    """A phone JPEG as Chinese phones write it: local DateTimeOriginal, no OffsetTimeOriginal."""
-    exif = Image.Exif()
-    exif[ExifTags.Base.Make], exif[ExifTags.Base.Model] = "Xiaomi", "23127PN0CC"
-    if software:  # Chinese apps write UTF-8 into the ASCII-typed tag; Pillow would write "?"
-        exif[ExifTags.Base.Software] = software if software.isascii() else software.encode()
-    exif.get_ifd(ExifTags.IFD.Exif)[ExifTags.Base.DateTimeOriginal] = taken_local.strftime(
-        "%Y:%m:%d %H:%M:%S"
-    )
-    return jpeg(exif=exif)
 
 
 async def sent(me, data: bytes, **kw):
