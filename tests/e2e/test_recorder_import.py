@@ -141,7 +141,7 @@ def test_cli_imports_a_shift_matches_the_case_and_reports_duplicates_late_and_co
     assert set(listed) == {name_at(during), name_at(old)}
     matched = listed[name_at(during)]
     assert matched["via"] == "cli" and matched["computer"] == "执法室电脑01"
-    assert matched["device"]["number"] == "DSJ-0123456"
+    assert matched["device"]["number"] == "0123456"  # "DSJ-" and "0123456" are one recorder
     assert matched["deadline"]["late"] is False
     assert [c["case_id"] for c in matched["cases"]] == [setup["case_id"]]
     late = listed[name_at(old)]["deadline"]
@@ -149,7 +149,14 @@ def test_cli_imports_a_shift_matches_the_case_and_reports_duplicates_late_and_co
     unassigned = api(server, token, "/api/recordings?unassigned=true")
     assert [r["filename"] for r in unassigned] == [name_at(old)]
 
-    again = casetrail_import(server, token, folder)
+    # Run again from the same computer (an import killed midway, restarted): a resume, no copies.
+    resumed = casetrail_import(server, token, folder)
+    assert f"IMPORTED {name_at(during)}" in resumed.stdout, resumed.stdout
+    assert f"IMPORTED {name_at(old)}" in resumed.stdout
+    assert "DUPLICATE" not in resumed.stdout
+
+    # The same files handed in from another computer: the officer kept copies, which is recorded.
+    again = casetrail_import(server, token, folder, "--computer", "家里电脑")
     assert f"DUPLICATE {name_at(during)}" in again.stdout
     assert f"DUPLICATE {name_at(old)}" in again.stdout
     assert len(api(server, token, "/api/recordings")) == 2
