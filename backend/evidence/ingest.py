@@ -26,6 +26,7 @@ from PIL import Image
 
 from backend.errors import CaseTrailError, Conflict, Invalid, NotFound, UnsupportedMedia
 from backend.evidence.blobstore import BlobStore, local_copy
+from backend.evidence.content_credentials import Credentials, credential_findings, read_credentials
 from backend.evidence.deadlines import capture_moment, upload_deadline
 from backend.evidence.exif_check import (
     DEFAULT_ZONE,
@@ -113,6 +114,7 @@ def inspect_file(path: Path, media_type: str, kind: str, received_at: datetime) 
         except ExifInvalid as bad:
             raise refusal(Unprocessable, "absurd_exif", bad) from bad
         facts["exif"] = exif.to_json()
+        _add_credentials(facts, path, sniffed)
     elif sniffed.startswith(("audio/", "video/")):
         try:
             info = probe(path)
@@ -133,7 +135,14 @@ def inspect_file(path: Path, media_type: str, kind: str, received_at: datetime) 
         if not plausible_duration(duration):
             finite = duration is not None and math.isfinite(duration)
             facts["media"]["header_duration_s"] = duration if finite else None
+        _add_credentials(facts, path, sniffed)
     return facts
+
+
+def _add_credentials(facts: dict[str, Any], path: Path, mime: str) -> None:
+    credentials = read_credentials(path, mime)
+    if credentials is not None:
+        facts["c2pa"] = credentials.to_json()
 
 
 MAX_PLAUSIBLE_DURATION_S = 7 * 24 * 3600  # a body camera's battery lasts hours, not a week
@@ -272,7 +281,7 @@ async def finalise_media(
     )
     if upload.filename:
         payload["filename"] = upload.filename
-    for key in ("image", "exif", "media"):
+    for key in ("image", "exif", "media", "c2pa"):
         if key in upload.facts:
             payload[key] = upload.facts[key]
     step_started = await _step_started_at(ledger, case_id, payload)
@@ -286,6 +295,9 @@ async def finalise_media(
         findings = _recording_findings(upload.facts.get("media") or {}, claims, tolerances)
     else:
         findings = []
+    if "c2pa" in upload.facts:
+        credentials = Credentials.from_json(upload.facts["c2pa"])
+        findings += credential_findings(credentials, claims, tolerances)
     payload["findings"] = [f.to_json() for f in findings]
     captured, _ = capture_moment(request.claimed, payload["findings"])
     if upload.kind in AV_KINDS and captured is not None and pack is not None:

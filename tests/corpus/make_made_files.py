@@ -7,9 +7,10 @@ The files are kept in the repository so the corpus test reads fixed bytes, like 
 from __future__ import annotations
 
 import tempfile
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
+from tests.content_credentials_files import signed_photo, tampered
 from tests.real_world_media import (
     jpeg_like_thumbs_db,
     jpeg_with_bad_marker,
@@ -33,6 +34,9 @@ def main() -> None:
     (MADE / "xingtu_edited.jpg").write_bytes(phone_photo(datetime(2026, 3, 1, 10, 0), "醒图"))
     (MADE / "flipped_byte_in_scan.jpg").write_bytes(jpeg_with_bad_marker())
     (MADE / "scanner.tif").write_bytes(tiff_photo())
+    signed = signed_photo(datetime(2026, 3, 1, 2, 0, tzinfo=UTC), 39.9087, 116.3975)
+    (MADE / "c2pa_signed.jpg").write_bytes(signed)
+    (MADE / "c2pa_changed_after_signing.jpg").write_bytes(tampered(signed))
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         (MADE / "browser_thumbs_db_layout.webm").write_bytes(

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.content_credentials_files import signed_photo, tampered
 from tests.integration.evidence.conftest import iso, jpeg
 from tests.integration.evidence.test_uploads_api import nothing_changed
 from tests.real_world_media import (
@@ -209,3 +210,45 @@ async def test_a_jpeg_with_a_bad_marker_is_called_damaged_not_cut_short(officer)
     assert "截断" not in body["detail"]["message_zh"]
     assert "cut short" not in body["detail"]["message_en"]
     await nothing_changed(officer, case_id, before)
+
+
+# -- 7. Content Credentials (C2PA) --------------------------------------------------------------
+
+TIANANMEN = (39.9087, 116.3975)
+
+
+async def test_a_c2pa_signed_photo_matching_the_claim_is_strengthened(officer):
+    taken = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
+    case_id, r, meta = await sent(officer, signed_photo(taken, *TIANANMEN))
+    assert r.status_code == 204, r.text
+
+    claim = {"time": iso(taken), "geo": {"lat": TIANANMEN[0], "lon": TIANANMEN[1], "accuracy_m": 8}}
+    done = await officer.finalise(case_id, meta, claimed=claim)
+
+    assert done.status_code == 201, done.text
+    payload = done.json()["payload"]
+    assert {"c2pa_valid", "c2pa_corroborated"} <= set(codes(done.json()))
+    valid = next(f for f in payload["findings"] if f["code"] == "c2pa_valid")
+    assert valid["detail"]["signer"] == "Test Phone Camera"
+    assert valid["detail"]["device"] == "Leica M11-P"
+    assert payload["c2pa"]["state"] == "Valid"
+
+
+async def test_a_c2pa_photo_changed_after_signing_is_kept_and_flagged(officer):
+    data = tampered(signed_photo(datetime.now(UTC), *TIANANMEN))
+    case_id, r, meta = await sent(officer, data)
+    assert r.status_code == 204, r.text
+
+    done = await officer.finalise(case_id, meta, claimed={})
+
+    assert done.status_code == 201, done.text
+    assert codes(done.json()) == ["no_claims", "c2pa_invalid"]
+
+
+async def test_edits_recorded_by_content_credentials_are_findings(officer):
+    data = signed_photo(datetime.now(UTC), edits=("c2pa.cropped",))
+    case_id, _, meta = await sent(officer, data)
+
+    done = await officer.finalise(case_id, meta, claimed={})
+
+    assert "c2pa_edited" in codes(done.json())
