@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from backend.errors import CaseTrailError
+from backend.evidence.holdings import blobs_held
 from backend.identity.signatures import verify_signatures
 from backend.ledger.bundle import export_case, verify_bundle
 from backend.ledger.guards import check_append_only
@@ -86,7 +87,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
 
     init(args, settings)
     print(f"CaseTrail is at {settings.public_url}", flush=True)
-    serving.run(args.host, args.port)
+    serving.run(args.host, args.port, settings.connection_limits)
     return 0
 
 
@@ -140,7 +141,8 @@ def checkpoint(args: argparse.Namespace, settings: Settings) -> int:
 @command("export")
 def export(args: argparse.Namespace, settings: Settings) -> int:
     async def work(rt: Runtime) -> None:
-        manifest = await export_case(rt.ledger, rt.blobs, args.case, Path(args.output))
+        held = await blobs_held(args.case)
+        manifest = await export_case(rt.ledger, rt.blobs, args.case, Path(args.output), held)
         print(f"wrote {args.output}: {manifest['entries']} entries, {len(manifest['blobs'])} blobs")
 
     run(settings, work)

@@ -1,8 +1,13 @@
-"""How `casetrail serve` runs the app: uvicorn, with its log lines written off the event loop and
-glibc told to keep the buffers uploads pass through."""
+"""How `casetrail serve` runs the app: uvicorn under the connection limits of `http_limits`, with
+its log lines written off the event loop and glibc told to keep the buffers uploads pass through.
+
+`python -m backend.serving --port N` serves the same way without `casetrail init` (the browser
+tests start the server so); `server_config` is the one place uvicorn's configuration is made.
+"""
 
 from __future__ import annotations
 
+import argparse
 import ctypes
 import logging
 import queue
@@ -10,16 +15,35 @@ import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from logging.handlers import QueueHandler, QueueListener
+from typing import Any
 
 import uvicorn
 
+from backend.http_limits import limited_protocol
+from backend.settings import ConnectionLimits, Settings
 
-def run(host: str, port: int) -> None:
+
+def server_config(
+    app: Any, host: str, port: int, limits: ConnectionLimits, log_level: str = "info"
+) -> uvicorn.Config:
+    """uvicorn's configuration for `app` (an ASGI app, or the factory's import string)."""
+    return uvicorn.Config(
+        app,
+        factory=isinstance(app, str),
+        host=host,
+        port=port,
+        log_level=log_level,
+        http=limited_protocol(limits),
+    )
+
+
+def run(
+    host: str, port: int, limits: ConnectionLimits | None = None, log_level: str = "info"
+) -> None:
     """Serve `backend.app:create_app` until interrupted (Ctrl-C or SIGTERM)."""
     reuse_freed_memory()
-    config = uvicorn.Config(
-        "backend.app:create_app", factory=True, host=host, port=port, log_level="info"
-    )
+    limits = limits or Settings.from_env().connection_limits
+    config = server_config("backend.app:create_app", host, port, limits, log_level)
     # After a graceful stop uvicorn raises the SIGTERM it caught again, for whatever handler was
     # there before it: this one lets the log writers finish instead of dying with lines queued.
     previous = signal.signal(signal.SIGTERM, _exit)
@@ -80,3 +104,16 @@ def reuse_freed_memory() -> None:
     m_trim_threshold, m_mmap_threshold = -1, -3  # from glibc's malloc.h
     libc.mallopt(m_mmap_threshold, 4 << 20)
     libc.mallopt(m_trim_threshold, 64 << 20)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="serve CaseTrail as `casetrail serve` does")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--log-level", default="info")
+    args = parser.parse_args()
+    run(args.host, args.port, log_level=args.log_level)
+
+
+if __name__ == "__main__":
+    main()

@@ -13,6 +13,11 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    value = env.get(name)
+    return float(value) if value else default
+
+
 @dataclass(frozen=True)
 class MediaLimits:
     """Largest accepted upload per media kind, in bytes."""
@@ -22,6 +27,18 @@ class MediaLimits:
     video: int = 4 * 1024 * 1024 * 1024
     document: int = 50 * 1024 * 1024
     signature: int = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ConnectionLimits:
+    """How long and how slowly a client may hold a connection (see backend/http_limits.py)."""
+
+    header_timeout_s: float = 10.0
+    # A phone on a poor 2G link still sends kilobytes a second; a whole minute is allowed
+    # because a phone that loses its signal for a while comes back on the same request.
+    min_body_rate: float = 512.0  # bytes a second, averaged over a window
+    body_window_s: float = 60.0
+    max_per_client: int = 32  # open connections per peer address; 0 turns the cap off
 
 
 @dataclass(frozen=True)
@@ -42,6 +59,7 @@ class Settings:
     session_absolute_s: int = 12 * 3600
     max_json_bytes: int = 1024 * 1024
     media_limits: MediaLimits = field(default_factory=MediaLimits)
+    connection_limits: ConnectionLimits = field(default_factory=ConnectionLimits)
     cookie_secure: bool = False
     # The officer app's files; the default is the checkout's pwa/ (tests serve a changed copy).
     pwa_dir: Path = Path(__file__).resolve().parents[1] / "pwa"
@@ -74,6 +92,20 @@ class Settings:
                 audio=_int(env, "CASETRAIL_MAX_AUDIO_BYTES", MediaLimits.audio),
                 video=_int(env, "CASETRAIL_MAX_VIDEO_BYTES", MediaLimits.video),
                 document=_int(env, "CASETRAIL_MAX_DOCUMENT_BYTES", MediaLimits.document),
+            ),
+            connection_limits=ConnectionLimits(
+                header_timeout_s=_float(
+                    env, "CASETRAIL_HEADER_TIMEOUT_S", ConnectionLimits.header_timeout_s
+                ),
+                min_body_rate=_float(
+                    env, "CASETRAIL_MIN_BODY_RATE", ConnectionLimits.min_body_rate
+                ),
+                body_window_s=_float(
+                    env, "CASETRAIL_BODY_RATE_WINDOW_S", ConnectionLimits.body_window_s
+                ),
+                max_per_client=_int(
+                    env, "CASETRAIL_MAX_CONNECTIONS_PER_CLIENT", ConnectionLimits.max_per_client
+                ),
             ),
         )
 

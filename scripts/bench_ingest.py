@@ -9,9 +9,13 @@ by Pillow, and a real H.264 mp4 of ~200 MB written by PyAV), measures the ceilin
 reading the files, hashing them with SHA-256 and writing them to disk with fsync), and
 tus-uploads every file in 8 MB chunks (the first with the creating request) and finalises it.
 The disk of a shared machine varies by a fifth from one minute to the next, so the ceiling and
-the ingest are measured in pairs and the median of the rounds' ratios is reported. Last line:
+the ingest are measured in pairs and the median of the rounds' ratios is reported. Then three
+one-colour 7700×7700 PNGs (a few hundred KB each, a quarter of a gigabyte each once decoded) are
+uploaded and their first thumbnails asked for at once; the server's resident set is sampled
+meanwhile and its peak over the idle figure before is reported. Last line:
 
 RESULT ingest_vs_ceiling=<median ratio> peak_rss_mb=<MB> exif_check_ms=<ms per photo>
+       thumb_peak_rss_delta_mb=<MB>
        exif_c2pa_ms=<ms per photo: EXIF read and check + Content Credentials look, no manifest>
 
 Usage: .venv/bin/python scripts/bench_ingest.py [--quick] [--clients N] [--rounds N] [--keep]
@@ -428,6 +432,60 @@ def upload_all(
     return elapsed
 
 
+# -- thumbnails of images huge in memory --------------------------------------------------------
+
+
+def make_flat_pngs(folder: Path, count: int = 3, side: int = 7700) -> list[Media]:
+    """One-colour PNGs just under the pixel cap: tiny files, 237 MB each decoded."""
+    pngs = []
+    for i in range(count):
+        path = folder / f"FLAT_{i}.png"
+        Image.new("RGB", (side, side), (40 + 60 * i, 90, 160)).save(path, optimize=True)
+        pngs.append(Media(path, _sha256(path), "image/png", "media.photo"))
+    return pngs
+
+
+def thumb_peak_rss_delta_mb(
+    server: Server, cookies: httpx.Cookies, headers: dict, case_id: str, pngs: list[Media]
+) -> float:
+    """Peak resident set over idle (MB) while the PNGs' first thumbnails are asked for at once.
+
+    Sampled from /proc every few milliseconds (a decode holds its memory for a second or more),
+    so the process's own peak figure, reported as peak_rss_mb, is left as the ingest made it.
+    """
+    with httpx.Client(base_url=server.url, cookies=cookies, timeout=300) as c:
+        for png in pngs:
+            upload(c, headers, case_id, png, Phases())
+    server.wait_idle()
+    idle = server.status("VmRSS")
+    peak = idle
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, server.status("VmRSS"))
+            time.sleep(0.003)
+
+    def thumbnail(png: Media) -> int:
+        with httpx.Client(base_url=server.url, cookies=cookies, timeout=300) as c:
+            return c.get(f"/api/blobs/{png.sha256}", params={"variant": "thumbnail"}).status_code
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    started = time.perf_counter()
+    try:
+        with ThreadPoolExecutor(len(pngs)) as pool:
+            statuses = list(pool.map(thumbnail, pngs))
+    finally:
+        done.set()
+        sampler.join()
+    print(f"  {len(pngs)} first thumbnails of {pngs[0].path.stat().st_size / 1e3:.0f} KB "
+          f"7700×7700 PNGs at once: {statuses}, {time.perf_counter() - started:.1f} s; "
+          f"RSS idle {idle / 1024:.0f} MB, peak {peak / 1024:.0f} MB")  # fmt: skip
+    return (peak - idle) / 1024
+
+
 # -- EXIF ----------------------------------------------------------------------------------------
 
 
@@ -527,6 +585,13 @@ def main() -> None:
             if n + 1 < rounds:
                 shutil.rmtree(media_dir)
 
+        peak_rss_mb = server.status("VmHWM") / 1024  # the ingest's, before the thumbnails
+        print("thumbnails:")
+        thumbs_dir = work / "thumbs"
+        thumbs_dir.mkdir()
+        thumb_delta = thumb_peak_rss_delta_mb(
+            server, cookies, headers, case_id, make_flat_pngs(thumbs_dir)
+        )
         exif = exif_ms(exif_photos, taken)
         print(f"EXIF check: {exif:.2f} ms per photo")
         exif_c2pa = exif_ms(exif_photos, taken, c2pa=True)
@@ -534,8 +599,9 @@ def main() -> None:
               "(target 10 ms)")  # fmt: skip
         ratio = statistics.median(ratios)
         print(f"ratio per round: {', '.join(f'{r:.2f}' for r in ratios)}; the median is reported")
-        print(f"RESULT ingest_vs_ceiling={ratio:.2f} peak_rss_mb={server.status('VmHWM') / 1024:.0f} "
-              f"exif_check_ms={exif:.2f} exif_c2pa_ms={exif_c2pa:.2f}")  # fmt: skip
+        print(f"RESULT ingest_vs_ceiling={ratio:.2f} peak_rss_mb={peak_rss_mb:.0f} "
+              f"exif_check_ms={exif:.2f} thumb_peak_rss_delta_mb={thumb_delta:.0f} "
+              f"exif_c2pa_ms={exif_c2pa:.2f}")  # fmt: skip
     finally:
         server.stop()
         if args.keep:

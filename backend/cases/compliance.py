@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from backend.cases import random_draw, workdays
 from backend.cases import stages as stage_projection
-from backend.cases.rules import RulePack
+from backend.cases.rules import KINDS_DIR, RulePack
 from backend.evidence.deadlines import capture_moment
+from backend.ledger.kinds import latest_schema
 
 MEDIA_KINDS = {"media.photo": "photo", "media.audio": "audio", "media.video": "video"}
 LINKED_RECORDING = "recording.linked"  # a recorder or CCTV file imported once, linked per case
@@ -28,7 +31,18 @@ def media_type_of(record: _Record) -> str | None:
     return MEDIA_KINDS.get(record.kind)
 
 
-STATUSES = ("met", "missing", "late", "waived", "not_applicable")
+# `due`: required but its deadline has not passed yet (not a problem); `refused`: an approver said no.
+STATUSES = ("met", "due", "missing", "late", "refused", "waived", "not_applicable")
+PROBLEM_STATUSES = ("missing", "late", "refused")
+
+SIGNATURE_KIND = "signature.passkey"
+APPROVAL_RECORDS = ("record.head_approval",)
+# A passkey signature's meaning as an approver's decision (the role is checked when signing).
+DECISION_MEANINGS = {"approve": "approved", "refuse": "refused", "return": "returned"}
+# Records whose passkey approval is the head's approval of the decision (the head_approval step).
+HEAD_APPROVED_KINDS = ("record.handler_proposal", "record.collective_discussion", "record.decision")
+# Passkey meanings by which officers put their name to a record after it was sent.
+OFFICER_MEANINGS = ("co_sign", "attest_refusal")
 
 
 @dataclass(frozen=True)
@@ -44,6 +58,32 @@ class Requirement:
     late_by_s: int | None = None
     due_at: datetime | None = None
     notes: tuple[str, ...] = ()
+    approval: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Approval:
+    """An approver's decision on one record, however it was given (passkey or approval record)."""
+
+    target: str | None
+    decision: str  # approved | refused | returned
+    by: str | None
+    at: datetime | None
+    how: str  # passkey | record
+    entry_hash: str
+    reason: str | None = None
+    name: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "decision": self.decision,
+            "by": self.by,
+            "name": self.name,
+            "at": self.at.astimezone(UTC).isoformat().replace("+00:00", "Z") if self.at else None,
+            "how": self.how,
+            "entry_hash": self.entry_hash,
+            "reason": self.reason,
+        }
 
 
 @dataclass
@@ -75,6 +115,7 @@ def evaluate(pack: RulePack, entries: list[dict[str, Any]], now: datetime) -> li
         *case.av_matters(),
         *case.av_uploads(),
         *case.emergency_approvals(),
+        *case.approval_decisions(),
         *case.archive_deadline(),
         *case.signatures(),
         *case.random_draws(),
@@ -103,6 +144,54 @@ class _Case:
         self.opened = not stage_projection.not_opened(entries)
         self.stage = stage_projection.current_stage(entries)
         self.closed = not self.opened or self.stage == "archive"
+        self.by_hash = {h: r for r in records for h in r.hashes}
+        self.approvals = _approvals(records)
+        self.members = _members(entries)
+        self.zone = ZoneInfo(pack.data["agency"].get("timezone", "Asia/Shanghai"))
+
+    def not_yet(self, due: datetime | None) -> bool:
+        return due is not None and self.now <= due
+
+    def head_decision(self) -> Approval | None:
+        """The head's decision on the case: an approval record, or a passkey decision on the
+        proposal, the discussion minutes or the decision itself. An approval outweighs a refusal
+        of an earlier proposal (a new proposal was submitted and approved)."""
+        decided = [
+            a
+            for a in self.approvals
+            if a.how == "record"
+            or (a.target in self.by_hash and self.by_hash[a.target].kind in HEAD_APPROVED_KINDS)
+        ]
+        for wanted in ("approved", "refused"):
+            found = [a for a in decided if a.decision == wanted]
+            if found:
+                return found[0]
+        return None
+
+    def decision_on(self, record: _Record) -> Approval | None:
+        """The approver's decision on a record: a refusal is final; a return counts only for the
+        version it sent back (a correction puts the record before the approver again)."""
+        mine = [
+            a
+            for a in self.approvals
+            if a.target in record.hashes or a.target == f"kind:{record.kind}"
+        ]
+        for wanted in ("refused", "approved"):
+            found = [a for a in mine if a.decision == wanted]
+            if found:
+                return found[0]
+        returned = [a for a in mine if a.decision == "returned" and a.target == record.hash]
+        return returned[0] if returned else None
+
+    def officer_signers(self, record: _Record) -> set[str]:
+        """Case members who put their name to the record with a passkey after it was sent."""
+        return {
+            s.versions[0].get("actor")
+            for s in self.of_kind(SIGNATURE_KIND)
+            if s.payload.get("signs") in record.hashes
+            and s.payload.get("meaning") in OFFICER_MEANINGS
+            and s.versions[0].get("actor") in self.members
+        }
 
     def of_kind(self, *kinds: str) -> list[_Record]:
         return [r for r in self.records if r.kind in kinds]
@@ -129,6 +218,16 @@ class _Case:
         for step_id, step in steps:
             found = self.of_kind(*step["any_of"])
             zh, en, cite = step["title_zh"], step["title_en"], step["citation"]
+            if "record.head_approval" in step["any_of"]:
+                decided = self.head_decision()
+                if decided is not None and decided.decision == "approved":
+                    req = _req(f"step:{step_id}", "met", cite, f"已记录：{zh}",
+                               f"Recorded: {en}", decided.entry_hash)  # fmt: skip
+                    out.append(_with_approval(req, decided, self.zone))
+                    continue
+                if decided is not None and decided.decision == "refused":
+                    out.append(_refused(f"step:{step_id}", cite, decided, zh, en, self.zone))
+                    continue
             if found:
                 out.append(
                     _req(
@@ -140,6 +239,13 @@ class _Case:
                         found[0].hash,
                     )
                 )
+            elif (
+                "record.archive" in step["any_of"]
+                and self.closed
+                and self.not_yet(self.archive_due())
+            ):
+                due = self.archive_due()
+                out.append(_due(f"step:{step_id}", cite, None, due, zh, en, self.zone))
             elif self.closed or stage_projection.STAGES.index(step["stage"]) < reached:
                 out.append(
                     _req(
@@ -208,6 +314,9 @@ class _Case:
         for matter in self.pack.data["av_matters"]:
             when = matter.get("when")
             cite = matter["citation"]
+            kinds = matter.get("enforcement_kinds")  # e.g. hebei §6 speaks of coercion only
+            if kinds is not None and self.facts.get("enforcement_kind") not in kinds:
+                continue
             for record in self.of_kind(*matter["record_kinds"]):
                 if when and record.payload.get(when["field"]) not in when["in"]:
                     continue
@@ -318,56 +427,83 @@ class _Case:
             )
         return out
 
-    # -- emergency start: head's approval within N hours
+    # -- emergency start: head's approval within N hours (a passkey approval or an approval record)
     def emergency_approvals(self) -> list[Requirement]:
         rule = self.pack.deadlines["emergency_approval"]
+        cite = rule["citation"]
         out = []
         for start in self.of_kind("record.emergency_start"):
             began = _parse(start.payload.get("started_at")) or start.time
             due = began + timedelta(hours=rule["hours"])
-            approvals = [
-                a
-                for a in self.of_kind("record.head_approval")
-                if a.payload.get("approved") is not False
-                and (
-                    a.payload.get("approves") in start.hashes
-                    or (
-                        not a.payload.get("approves")
-                        and a.payload.get("approves_kind") == "record.emergency_start"
-                    )
-                )
-            ]
+            decision = self.decision_on(start)
             rid = f"emergency_approval:{start.root}"
             what_zh = f"紧急启动后{rule['hours']}小时内报负责人补办批准"
             what_en = f"head's approval of an emergency start within {rule['hours']} h"
-            if approvals:
+            if decision is not None and decision.decision == "approved":
+                req = self._deadline(
+                    rid, cite, decision.at, due, decision.entry_hash, what_zh, what_en
+                )
+                out.append(_with_approval(req, decision, self.zone))
+            elif decision is not None and decision.decision == "refused":
                 out.append(
-                    self._deadline(
-                        rid,
-                        rule["citation"],
-                        approvals[0].received_at,
-                        due,
-                        approvals[0].hash,
-                        what_zh,
-                        what_en,
-                    )
+                    _refused(rid, cite, decision, "紧急启动", "the emergency start", self.zone)
                 )
             elif self.now > due:
                 out.append(
                     _req(
                         rid,
                         "missing",
-                        rule["citation"],
-                        f"紧急启动未经负责人批准：{what_zh}{_cite_zh(rule['citation'])}",
-                        f"Emergency start never approved: {what_en}{_cite_en(rule['citation'])}",
+                        cite,
+                        f"紧急启动未经负责人批准：{what_zh}{_cite_zh(cite)}",
+                        f"Emergency start never approved: {what_en}{_cite_en(cite)}",
                         start.hash,
                         due_at=due,
                     )
                 )
+            else:
+                out.append(_due(rid, cite, start.hash, due, what_zh, what_en, self.zone))
+        return out
+
+    # -- every other approver's decision on a record: who decided, when, how; refusals stand out
+    def approval_decisions(self) -> list[Requirement]:
+        cite = {"basis": "domain default", "note": "approvals by passkey or approval record"}
+        out = []
+        for record in self.records:
+            if record.kind in (SIGNATURE_KIND, "record.emergency_start", *APPROVAL_RECORDS):
+                continue
+            decision = self.decision_on(record)
+            if decision is None:
+                continue
+            rid = f"approval:{record.root}"
+            title_zh, title_en = _kind_titles(record.kind)
+            if decision.decision == "refused":
+                out.append(_refused(rid, cite, decision, title_zh, title_en, self.zone))
+            elif decision.decision == "returned":
+                reason = decision.reason or ""
+                req = _req(
+                    rid,
+                    "missing",
+                    cite,
+                    f"{title_zh}已退回补正，待承办人更正后重新提交（理由：{reason}）",
+                    f"{title_en} returned for correction (reason: {reason})",
+                    record.hash,
+                )
+                out.append(replace(req, approval=decision.as_json()))
+            else:
+                req = _req(
+                    rid,
+                    "met",
+                    cite,
+                    f"{title_zh}已批准",
+                    f"{title_en} approved",
+                    record.hash,
+                )
+                out.append(_with_approval(req, decision, self.zone))
         return out
 
     # -- dossier archived within N days of the end of the action
-    def archive_deadline(self) -> list[Requirement]:
+    def archive_due(self) -> datetime | None:
+        """24:00 local time of the N-th day after the action ended (the day it ended not counted)."""
         rule = self.pack.deadlines["archive"]
         flow = self.pack.workflow(self.facts.get("enforcement_kind"), self.facts.get("procedure"))
         ends = list(flow["ends_with"]) if flow else []
@@ -375,9 +511,15 @@ class _Case:
             ends += ["record.complaint_handling", "record.application_decision"]
         enders = [r for r in self.of_kind(*ends) if r.time is not None]
         if not enders:
+            return None
+        ended = max(r.time for r in enders).astimezone(self.zone)
+        return workdays.end_of_day(ended + timedelta(days=rule["days"]), self.zone)
+
+    def archive_deadline(self) -> list[Requirement]:
+        rule = self.pack.deadlines["archive"]
+        due = self.archive_due()
+        if due is None:
             return []
-        ended = max(r.time for r in enders)
-        due = ended + timedelta(days=rule["days"])
         archives = self.of_kind("record.archive")
         what_zh = f"执法行为终结后{rule['days']}日内立卷归档"
         what_en = f"dossier archived within {rule['days']} days of the end of the action"
@@ -406,7 +548,7 @@ class _Case:
                     due_at=due,
                 )
             ]
-        return []
+        return [_due("archive", rule["citation"], None, due, what_zh, what_en, self.zone)]
 
     # -- random inspection draws: committed before, revealed after, re-computable, on video, drawn once
     def random_draws(self) -> list[Requirement]:
@@ -535,10 +677,13 @@ class _Case:
         refusal = sig["refusal"]
         problems_zh, problems_en = [], []
         refused_roles = set()
+        # Officers sign in the record, or with passkeys once it is sent (co-sign / attest a refusal);
+        # the larger count is taken, since a name in the record may be the same officer's passkey.
+        officers = max(len(signed("officer")), len(self.officer_signers(record)))
         for role in rule["roles"]:
             if role == "officer":
                 need = rule.get("min_officers", 1)
-                if len(signed("officer")) < need:
+                if officers < need:
                     problems_zh.append(f"执法人员签名不足{need}人")
                     problems_en.append(f"fewer than {need} officers signed")
                 continue
@@ -553,14 +698,20 @@ class _Case:
             paths = []
             if "witness" in refusal["accepts"] and signed("witness"):
                 paths.append("witness")
-            if "two_officers" in refusal["accepts"] and len(signed("officer")) >= 2:
+            if "two_officers" in refusal["accepts"] and officers >= 2:
                 paths.append("two_officers")
             if not all(s.get("refusal_reason") for s in refused):
                 problems_zh.append(f"{_ROLE_ZH[role]}拒签未注明情况")
                 problems_en.append(f"{role} refusal not noted")
             if not paths:
-                problems_zh.append(f"{_ROLE_ZH[role]}拒签，但无见证人或两名执法人员签字")
-                problems_en.append(f"{role} refused and neither a witness nor two officers signed")
+                # Name only what this agency accepts (pingluo §14 takes no witness).
+                accepted = [_REFUSAL_PATHS[a] for a in refusal["accepts"]]
+                problems_zh.append(
+                    f"{_ROLE_ZH[role]}拒签，但无{'或'.join(zh for zh, _ in accepted)}"
+                )
+                problems_en.append(
+                    f"{role} refused and there is no {' or '.join(en for _, en in accepted)}"
+                )
             if refusal["av_required"] and not self.media_for(record):
                 problems_zh.append(f"{_ROLE_ZH[role]}拒签，缺少音像记录")
                 problems_en.append(f"{role} refused and there is no AV of it")
@@ -749,6 +900,133 @@ def _records(entries: list[dict[str, Any]]) -> list[_Record]:
     return records
 
 
+def _approvals(records: list[_Record]) -> list[Approval]:
+    """Every approver's decision in the case: passkey signatures meaning approve / refuse / return,
+    and approval records (`approved: false` or `decision` saying otherwise)."""
+    out = []
+    for r in records:
+        actor = r.versions[0].get("actor")
+        if r.kind == SIGNATURE_KIND:
+            decision = DECISION_MEANINGS.get(r.payload.get("meaning"))
+            if decision:
+                target = r.payload.get("signs")
+                out.append(
+                    Approval(
+                        target,
+                        decision,
+                        actor,
+                        r.received_at,
+                        "passkey",
+                        r.hash,
+                        r.payload.get("comment"),
+                    )  # fmt: skip
+                )
+        elif r.kind in APPROVAL_RECORDS:
+            p = r.payload
+            decision = p.get("decision") or (
+                "refused" if p.get("approved") is False else "approved"
+            )
+            # An old-style approval names only the kind it approves (e.g. record.emergency_start).
+            target = p.get("approves") or (
+                f"kind:{p['approves_kind']}" if p.get("approves_kind") else None
+            )
+            reason = p.get("reason") or p.get("opinion")
+            out.append(
+                Approval(
+                    target,
+                    decision,
+                    actor,
+                    r.received_at,
+                    "record",
+                    r.hash,
+                    reason if decision != "approved" else None,
+                    p.get("head_name"),
+                )  # fmt: skip
+            )
+    return out
+
+
+def _members(entries: list[dict[str, Any]]) -> set[str]:
+    """Everyone who was ever on the case's team (its opener and every member added)."""
+    out = set()
+    for e in entries:
+        if e.get("kind") == "case.opened" and e.get("actor"):
+            out.add(e["actor"])
+        elif e.get("kind") == "case.member_added":
+            out.add((e.get("payload") or {}).get("staff_id"))
+    out.discard(None)
+    return out
+
+
+_HOW_ZH = {"passkey": "通行密钥签名", "record": "审批记录"}
+_HOW_EN = {"passkey": "passkey signature", "record": "approval record"}
+
+
+def _by_zh(a: Approval, zone: ZoneInfo) -> str:
+    at = f"，{a.at.astimezone(zone):%Y-%m-%d %H:%M}" if a.at else ""
+    name = f"{a.name}，" if a.name else ""
+    return f"（{name}{_HOW_ZH[a.how]}{at}）"
+
+
+def _by_en(a: Approval, zone: ZoneInfo) -> str:
+    at = f", {a.at.astimezone(zone):%Y-%m-%d %H:%M}" if a.at else ""
+    name = f"{a.name}, " if a.name else ""
+    return f" ({name}{_HOW_EN[a.how]}{at})"
+
+
+def _with_approval(req: Requirement, a: Approval, zone: ZoneInfo) -> Requirement:
+    """The requirement naming who approved, when and how."""
+    return replace(
+        req,
+        message_zh=f"{req.message_zh}{_by_zh(a, zone)}",
+        message_en=f"{req.message_en}{_by_en(a, zone)}",
+        approval=a.as_json(),
+    )
+
+
+def _refused(
+    rid: str, cite: dict[str, Any], a: Approval, what_zh: str, what_en: str, zone: ZoneInfo
+) -> Requirement:
+    reason = a.reason or ""
+    return Requirement(
+        id=rid,
+        status="refused",
+        citation=cite,
+        message_zh=f"负责人不予批准{what_zh}（理由：{reason}）{_by_zh(a, zone)}",
+        message_en=f"Approval of {what_en} refused (reason: {reason}){_by_en(a, zone)}",
+        entry_hash=a.target if a.target and not a.target.startswith("kind:") else a.entry_hash,
+        approval=a.as_json(),
+    )
+
+
+def _due(
+    rid: str,
+    cite: dict[str, Any],
+    entry_hash: str | None,
+    due: datetime,
+    what_zh: str,
+    what_en: str,
+    zone: ZoneInfo,
+) -> Requirement:
+    """Required, but the time the rules allow has not run out yet."""
+    return _req(
+        rid,
+        "due",
+        cite,
+        f"待办（{due.astimezone(zone):%Y-%m-%d %H:%M}前）：{what_zh}",
+        f"Due by {due.astimezone(zone):%Y-%m-%d %H:%M}: {what_en}",
+        entry_hash,
+        due_at=due,
+    )
+
+
+@cache
+def _kind_titles(kind: str) -> tuple[str, str]:
+    """A record kind's Chinese and English titles, from its newest schema."""
+    schema = latest_schema(kind, KINDS_DIR)
+    return schema.get("title", "记录"), schema.get("x-title-en", kind)
+
+
 def _applies(applies_to: dict[str, Any], facts: dict[str, Any]) -> bool:
     if applies_to.get("major_only") and not facts.get("major"):
         return False
@@ -821,6 +1099,13 @@ def _note_zh(note: str) -> str:
     return f"{year}年官方节假日安排未发布，按周一至周五计算"
 
 
+_REFUSAL_PATHS = {
+    "witness": ("见证人签名", "witness's signature"),
+    "two_officers": (
+        "两名执法人员签名（或以通行密钥证明拒签）",
+        "signature of two officers (or their passkey attestations of the refusal)",
+    ),
+}
 _MEDIA_ZH = {"photo": "照片", "audio": "录音", "video": "录像"}
 _ROLE_ZH = {
     "officer": "执法人员",

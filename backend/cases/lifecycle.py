@@ -8,7 +8,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from backend.cases.compliance import Requirement, evaluate
+from backend.cases.compliance import PROBLEM_STATUSES, Requirement, evaluate
 from backend.cases.rules import RulePack, get_pack
 from backend.cases.stages import case_facts, next_steps, not_opened
 from backend.cases.tables import CaseState
@@ -132,7 +132,7 @@ def progress(pack: RulePack, entries: list[dict[str, Any]], now: datetime) -> di
     """What the rules say of one case: compliance, the records it needs next, and its open problems."""
     compliance = evaluate(pack, entries, now)
     facts = case_facts(entries)
-    open_problems = [r for r in compliance if r.status in ("missing", "late")]
+    open_problems = [r for r in compliance if r.status in PROBLEM_STATUSES]
     return {
         "compliance": [requirement_json(r) for r in compliance],
         "next_steps": next_steps(

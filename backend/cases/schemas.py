@@ -45,6 +45,8 @@ class RequirementOut(msgspec.Struct):
     late_by_s: int | None
     due_at: str | None
     notes: list[str]
+    # Who decided on the record, when and how (passkey or approval record), for approvals.
+    approval: dict[str, Any] | None = None
 
 
 class ProblemOut(msgspec.Struct):

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from backend.cases.rules import KINDS_DIR, RulePack
+from backend.ledger.kinds import schema_files
 
 STAGES = ("start", "investigation", "review_decision", "service", "execution", "archive")
 
@@ -21,7 +22,7 @@ STAGES = ("start", "investigation", "review_decision", "service", "execution", "
 def kind_stages(directory: Path = KINDS_DIR) -> dict[str, str]:
     """Record kind -> stage, from the `x-stage` of each kind schema."""
     stages: dict[str, str] = {}
-    for path in sorted(directory.glob("*.v*.json")):
+    for path in schema_files(directory):  # the newest version of each kind has the last word
         stage = json.loads(path.read_text(encoding="utf-8")).get("x-stage")
         if stage:
             stages[path.name.rsplit(".v", 1)[0]] = stage
@@ -41,12 +42,15 @@ def current_stage(entries: Iterable[dict[str, Any]]) -> str:
 
 
 def case_facts(entries: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """The latest `case.opened` payload (enforcement kind, procedure, start path, major ...)."""
-    facts: dict[str, Any] = {}
+    """The first `case.opened` payload (enforcement kind, procedure, start path, major ...).
+
+    A case is opened once and belongs to whoever opened it; the ledger refuses a second opening,
+    and should an old log hold one it must not change what the case is.
+    """
     for entry in entries:
         if entry.get("kind") == "case.opened":
-            facts = dict(entry.get("payload") or {})
-    return facts
+            return dict(entry.get("payload") or {})
+    return {}
 
 
 def not_opened(entries: Iterable[dict[str, Any]]) -> bool:

@@ -53,9 +53,9 @@ def add_working_days(start: datetime, n: int) -> datetime:
     return local.replace(year=day.year, month=day.month, day=day.day)
 
 
-def end_of_day(moment: datetime) -> datetime:
-    """The last microsecond of `moment`'s Beijing calendar day (deadlines count whole days)."""
-    local = _local(moment)
+def end_of_day(moment: datetime, zone: ZoneInfo = BEIJING) -> datetime:
+    """The last microsecond of `moment`'s calendar day in `zone` (deadlines count whole days)."""
+    local = moment if moment.tzinfo is None else moment.astimezone(zone)
     return local.replace(hour=23, minute=59, second=59, microsecond=999999)
 
 

@@ -17,6 +17,7 @@ import logging
 import math
 import tempfile
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,8 +43,10 @@ from backend.evidence.exif_check import (
     refuse_absurd,
 )
 from backend.evidence.image_safety import (
+    DECODE_SLOTS,
     MAX_IMAGE_PIXELS,
     UnsafeImage,
+    decode_slot,
     make_public_copy,
     make_thumbnail,
     open_image_safely,
@@ -80,6 +83,10 @@ CLIENT_FIELDS = (
 )
 VARIANTS = ("thumbnail", "public", "poster")
 THUMBNAIL_SIDE = 480
+# Derivatives are made on threads of their own, as many as there are decode slots: first
+# thumbnails asked for together queue here as futures, not as threads of the default pool
+# parked on the slot (which file reads and hashing of every other request share).
+_derive_threads = ThreadPoolExecutor(DECODE_SLOTS, thread_name_prefix="derive")
 
 
 class Unprocessable(CaseTrailError):
@@ -171,7 +178,7 @@ def check_image(path: Path, mime: str, end: int | None = None) -> dict[str, int]
     an `image_extent` walk of this file already ended (None: walk here).
     """
     if mime != "image/jpeg":
-        with open_image_safely(path) as im:
+        with decode_slot(), open_image_safely(path) as im:
             return {"width": im.width, "height": im.height}
     try:
         with Image.open(path, formats=("JPEG",)) as im:
@@ -506,9 +513,17 @@ async def ensure_derivatives(
     tmp_dir.mkdir(parents=True, exist_ok=True)
     async with local_copy(blobs, original, tmp_dir) as source:
         with tempfile.TemporaryDirectory(dir=tmp_dir, prefix="derive-") as work:
-            made = await asyncio.to_thread(
-                _make_derivatives, source, media_type, Path(work), wanted - set(have)
-            )
+            try:
+                made = await asyncio.get_running_loop().run_in_executor(
+                    _derive_threads,
+                    _make_derivatives,
+                    source,
+                    media_type,
+                    Path(work),
+                    wanted - set(have),
+                )
+            except UnsafeImage as bad:  # stored before today's limits, or over the memory cap
+                raise refusal(Unprocessable, "unsafe_image", bad, bad.reason) from bad
             for variant, (path, size) in made.items():
                 sha = await asyncio.to_thread(_sha256_file, path)
                 await blobs.put_file(path, sha)
@@ -549,7 +564,7 @@ def _make_derivatives(
         poster = work / "poster.jpg"
         if not poster_frame(source, poster):
             return made
-        with open_image_safely(poster) as im:
+        with decode_slot(), open_image_safely(poster) as im:
             size = im.size
         made["poster"] = (poster, size)
         image_source = poster

@@ -36,6 +36,7 @@ from backend.evidence import deadlines, devices
 from backend.evidence.media_probe import MediaInfo
 from backend.evidence.uploads import UploadStore
 from backend.identity.access import Principal
+from backend.identity.members import member_case_ids
 from backend.ledger.entry import Draft, Entry, parse_iso, utc_iso
 from backend.ledger.ledger import Ledger
 from backend.ledger.tables import LedgerEntry
@@ -493,9 +494,8 @@ async def _device(number: str | None, agency_id: str) -> dict[str, Any] | None:
 
 
 async def officer_cases(agency_id: str, staff_id: str) -> list[str]:
-    """Case ids the staff member is a member of (from the ledger's membership entries)."""
-    found = await _rows("kind = {} AND body LIKE {}", "case.member_added", f"%{staff_id}%")
-    return list(dict.fromkeys(e.case_id for e in found if e.payload.get("staff_id") == staff_id))
+    """The agency's cases the staff member is on now (identity's membership, removals applied)."""
+    return await member_case_ids(staff_id, agency_id)
 
 
 async def officer_windows(

@@ -53,9 +53,6 @@ UPLOAD_NAMESPACE = uuid.UUID("0b7c4f7e-3c55-4a51-9b1e-5d0f1d6a2e90")
 WRITE_BATCH = 1 << 20  # bytes gathered before one write+hash in a worker thread
 _HASH_CHUNK = 1 << 20
 _ID = re.compile(r"[0-9a-f]{32}")
-# A phone that loses its signal mid-request often leaves no trace on the server's side of the
-# connection; without a limit its request would hold the upload's lock until a restart.
-IDLE_BODY_S = 60.0
 # An upload untouched this long is dropped by `sweep`: phones offline for days still come back
 # well within it, and the bytes are on the phone until its entry is acknowledged.
 ABANDONED_AFTER = timedelta(days=30)
@@ -73,15 +70,6 @@ class UploadLocked(CaseTrailError):
     """Another request is writing to this upload right now (tus servers answer 423)."""
 
     status, code = 423, "upload_locked"
-
-
-class BodyStalled(CaseTrailError):
-    """No byte of the body arrived for IDLE_BODY_S: a phone that lost its signal mid-request.
-
-    What arrived is kept (and the upload's lock let go), as for a dropped connection.
-    """
-
-    status, code = 408, "request_timeout"
 
 
 class OffsetMismatch(Conflict):
@@ -382,7 +370,10 @@ class UploadStore:
         # that a cancelled request still waits for it before the file is settled.
         writing: asyncio.Future[None] | None = None
         try:
-            async for chunk in _until_idle(body):
+            # A body that stops arriving (a phone that lost its signal often leaves no trace on
+            # the server's side) is ended by the server's minimum body rate (backend/http_limits):
+            # the stream then fails as for a dropped connection, and the lock is let go.
+            async for chunk in body:
                 if start + written + pending_size + len(chunk) > upload.length:
                     refused = True
                     raise TooLarge(
@@ -555,20 +546,6 @@ async def _unless_held(folder: Path) -> AsyncIterator[bool]:
         yield True
     finally:
         await asyncio.to_thread(lock.release)
-
-
-async def _until_idle(body: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-    """The body's chunks, ending in BodyStalled when none comes for IDLE_BODY_S."""
-    chunks = aiter(body)
-    while True:
-        try:
-            async with asyncio.timeout(IDLE_BODY_S):
-                chunk = await anext(chunks)
-        except StopAsyncIteration:
-            return
-        except TimeoutError:
-            raise BodyStalled(f"no bytes arrived for {IDLE_BODY_S:.0f} s") from None
-        yield chunk
 
 
 async def _to_the_end(work: Awaitable[None]) -> None:

@@ -11,7 +11,6 @@ The material list needs the page each material starts on, so the PDF is laid out
 from __future__ import annotations
 
 import io
-import json
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
@@ -23,15 +22,15 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from backend.ledger.entry import Entry
-from backend.ledger.kinds import SHARED
+from backend.ledger.kinds import SHARED, latest_schema
 from backend.ledger.ledger import entry_time
 
 BEIJING = timezone(timedelta(hours=8))
 KINDS_DIR = SHARED / "schemas" / "kinds"
 NOT_MATERIAL = {"case.member_added"}
 AV_KINDS = {"media.audio": "录音", "media.video": "录像"}
-STATUS_ZH = {"met": "符合", "missing": "缺失", "late": "逾期", "waived": "经批准免除",
-             "not_applicable": "不适用"}  # fmt: skip
+STATUS_ZH = {"met": "符合", "due": "未到期", "missing": "缺失", "late": "逾期",
+             "refused": "不予批准", "waived": "经批准免除", "not_applicable": "不适用"}  # fmt: skip
 SKIP_FIELDS = {"signatures", "strokes", "findings", "exif", "image", "media", "upload"}
 
 
@@ -47,8 +46,7 @@ def cjk_font() -> tuple[Path, int]:
 
 @cache
 def kind_schema(kind: str) -> dict[str, Any]:
-    paths = sorted(KINDS_DIR.glob(f"{kind}.v*.json"))
-    return json.loads(paths[-1].read_text(encoding="utf-8")) if paths else {}
+    return latest_schema(kind, KINDS_DIR)
 
 
 def kind_title(kind: str) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 from backend.cases.lifecycle import case_view, pack_for
 from backend.errors import Conflict, Forbidden, NotFound
+from backend.evidence.holdings import blobs_held
 from backend.export.dossier import DossierInput, render_dossier
 from backend.export.signing import sign_pdf
 from backend.ledger.bundle import export_case, file_sha256
@@ -84,7 +85,8 @@ async def gather(ledger: Ledger, blobs: Any, case_id: str, storage: str) -> Doss
         for s in e.payload.get("signatures") or []
         if isinstance(s, dict) and s.get("blob")
     }
-    for sha in sorted(s for s in wanted if s):
+    held = await blobs_held(case_id)  # never another case's originals, whatever an entry names
+    for sha in sorted(s for s in wanted if s and s in held):
         if await blobs.exists(sha) and await blobs.size(sha) <= 30 * 1024 * 1024:
             images[sha] = b"".join([chunk async for chunk in blobs.open(sha)])
     checkpoint = await ledger.latest_checkpoint()
@@ -124,7 +126,7 @@ async def export_dossier(
     with tempfile.TemporaryDirectory() as tmp:
         pdf_path, bundle_path = Path(tmp) / "dossier.pdf", Path(tmp) / "bundle.zip"
         pdf_path.write_bytes(signed)
-        await export_case(ledger, blobs, case_id, bundle_path)
+        await export_case(ledger, blobs, case_id, bundle_path, await blobs_held(case_id))
         pdf_sha = hashlib.sha256(signed).hexdigest()
         bundle_sha = file_sha256(bundle_path)
         await blobs.put_file(pdf_path, pdf_sha)

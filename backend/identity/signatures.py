@@ -38,10 +38,14 @@ SIGNATURE_KIND = "signature.passkey"
 # Meanings that need a role; any other meaning (attest_*, co_sign ...) needs case membership.
 MEANING_ROLES = {
     "approve": {"approver"},
+    "refuse": {"approver"},
+    "return": {"approver"},
     "approve_export": {"approver"},
     "approve_disposal": {"approver"},
     "legal_review": {"legal_reviewer"},
 }
+# An approver who refuses a record or sends it back for correction says why (the `comment`).
+MEANINGS_WITH_REASON = {"refuse", "return"}
 
 
 def challenge_for(entry_hash: str) -> bytes:
@@ -174,6 +178,8 @@ async def sign_entry(
     """
     if signed.kind == SIGNATURE_KIND:
         raise Invalid("sign the step itself, not another signature", "bad_signed_entry")
+    if meaning in MEANINGS_WITH_REASON and not (comment or "").strip():
+        raise Invalid(f"signing as {meaning!r} needs a reason", "reason_required")
     key, staff, _ = await passkeys.check_assertion(settings, credential, challenge_for(signed.hash))
     signer = principal_of_row(staff)
     if expected_signer is not None and signer.staff_id != expected_signer:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +20,14 @@ from backend.ledger.verify import ROW_COLUMNS, Report, check_blobs, check_entrie
 FORMAT = "casetrail-bundle/1"
 
 
-async def export_case(ledger: Ledger, blobs: Any, case_id: str, out: Path) -> dict[str, Any]:
-    """Write `out` (zip) for `case_id`; returns the manifest."""
+async def export_case(
+    ledger: Ledger, blobs: Any, case_id: str, out: Path, held: Collection[str]
+) -> dict[str, Any]:
+    """Write `out` (zip) for `case_id` with the blobs in `held`; returns the manifest.
+
+    `held` is what the case holds (`evidence.holdings.blobs_held`): a hash an entry names without
+    the case holding it is listed under `withheld`, and its bytes stay out of the bundle.
+    """
     rows = await LedgerEntry.raw(
         f"SELECT {ROW_COLUMNS} FROM ledger_entry WHERE case_id = {{}} ORDER BY seq", case_id
     )
@@ -41,13 +47,15 @@ async def export_case(ledger: Ledger, blobs: Any, case_id: str, out: Path) -> di
         }
         for r in rows
     ]
-    shas = sorted({sha for r in rows for sha in json.loads(r["body"]).get("blobs", [])})
+    named = {sha for r in rows for sha in json.loads(r["body"]).get("blobs", [])}
+    shas = sorted(named & set(held))
     out.parent.mkdir(parents=True, exist_ok=True)
     manifest = {
         "format": FORMAT,
         "case_id": case_id,
         "entries": len(rows),
         "blobs": shas,
+        "withheld": sorted(named - set(held)),
         "checkpoint_size": checkpoint.size,
         "vkey": ledger.signer.vkey,
     }
@@ -97,7 +105,9 @@ async def verify_bundle(path: Path, trusted_vkey: str | None = None) -> Report:
         }
         parsed = check_entries(rows, report)
         check_inclusion(rows, proofs, vkey, report)
-        await check_blobs(parsed, _ZipBlobs(zf).open, _ZipBlobs(zf).exists, report)
+        # Named but not held by the case: never exported, so not missing (the entries still verify).
+        withheld = set(manifest.get("withheld") or [])
+        await check_blobs(parsed, _ZipBlobs(zf).open, _ZipBlobs(zf).exists, report, skip=withheld)
     return report
 
 

@@ -18,6 +18,25 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 KIND_FILE = re.compile(r"^(?P<kind>[a-z][a-z0-9_]*(\.[a-z0-9_]+)*)\.v(?P<version>\d+)\.json$")
 
 
+def schema_version(path: Path) -> tuple[str, int]:
+    """(kind, version) of a kind schema file; versions compare as numbers (v10 after v9)."""
+    match = KIND_FILE.match(path.name)
+    if not match:
+        raise ValueError(f"kind schema file name not of the form <kind>.v<N>.json: {path}")
+    return match["kind"], int(match["version"])
+
+
+def schema_files(directory: Path = SHARED / "schemas" / "kinds", kind: str = "*") -> list[Path]:
+    """Kind schema files ordered by kind, then by numeric version (never as text)."""
+    return sorted(directory.glob(f"{kind}.v*.json"), key=schema_version)
+
+
+def latest_schema(kind: str, directory: Path = SHARED / "schemas" / "kinds") -> dict[str, Any]:
+    """The newest schema of `kind` ({} for an unknown kind)."""
+    files = schema_files(directory, kind)
+    return json.loads(files[-1].read_text(encoding="utf-8")) if files else {}
+
+
 @dataclass(frozen=True)
 class KindRegistry:
     """Validators by kind and version; the latest version is used for new entries."""
@@ -27,7 +46,7 @@ class KindRegistry:
     @classmethod
     def load(cls, directory: Path = SHARED / "schemas" / "kinds") -> KindRegistry:
         validators: dict[str, dict[int, jsonschema_rs.Draft202012Validator]] = {}
-        for path in sorted(directory.glob("*.json")):
+        for path in sorted(directory.glob("*.json")):  # versions are keyed by int below
             match = KIND_FILE.match(path.name)
             if not match:
                 raise ValueError(f"kind schema file name not of the form <kind>.v<N>.json: {path}")
@@ -79,3 +98,51 @@ def schema_errors(
 @cache
 def default_registry() -> KindRegistry:
     return KindRegistry.load()
+
+
+SHA256_PATTERN = "^[0-9a-f]{64}$"
+
+
+# A payload field names a blob when the PWA's forms would attach a photo to it (schema_form.js
+# `withHints`): the photo widget, the blob-sha256 format, or a hash field whose name ends in "blob".
+def _names_blob(schema: dict[str, Any], name: str = "") -> bool:
+    return (
+        schema.get("x-widget") == "photo"
+        or schema.get("format") == "blob-sha256"
+        or (name.endswith("blob") and schema.get("pattern") == SHA256_PATTERN)
+    )
+
+
+@cache
+def _schema(kind: str, version: int) -> dict[str, Any]:
+    path = SHARED / "schemas" / "kinds" / f"{kind}.v{version}.json"
+    if not path.is_file():
+        raise Invalid(f"unknown entry kind: {kind} v{version}", code="unknown_kind")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def payload_blobs(kind: str, version: int, payload: Any) -> list[str]:
+    """The blob hashes a payload names in its photo fields (nested objects and lists included)."""
+    found: list[str] = []
+    _walk(_schema(kind, version), payload, found)
+    return list(dict.fromkeys(found))
+
+
+def _walk(schema: Any, value: Any, found: list[str], name: str = "") -> None:
+    if not isinstance(schema, dict):
+        return
+    if _names_blob(schema, name) and isinstance(value, str):
+        found.append(value)
+    for key in ("allOf", "anyOf", "oneOf"):
+        for part in schema.get(key) or []:
+            _walk(part, value, found, name)
+    for key in ("if", "then", "else"):
+        _walk(schema.get(key), value, found, name)
+    if isinstance(value, dict):
+        for name, sub in (schema.get("properties") or {}).items():
+            if name in value:
+                _walk(sub, value[name], found, name)
+    elif isinstance(value, list):
+        items = schema.get("items")
+        for item in value:
+            _walk(items, item, found, name)

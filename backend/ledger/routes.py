@@ -9,7 +9,14 @@ from litestar import Controller, Request, get, post
 from litestar.params import Parameter
 
 from backend.errors import NotFound
-from backend.identity.access import check_client_id, check_client_kind, principal_of
+from backend.evidence.holdings import check_blobs_held, named_blobs
+from backend.identity.access import (
+    check_approval,
+    check_client_id,
+    check_client_kind,
+    check_kind_on_case,
+    principal_of,
+)
 from backend.identity.access_log import timeline_as_seen
 from backend.identity.certificates import check_may_write_record
 from backend.ledger.entry import Draft, Entry
@@ -50,7 +57,7 @@ class LedgerController(Controller):
     @post(
         "/cases/{case_id:str}/entries",
         operation_id="appendEntry",
-        opt={"access": "case:write"},
+        opt={"access": "case:write", "non_member_kinds": True},
         status_code=201,
     )
     async def append_entry(
@@ -60,7 +67,16 @@ class LedgerController(Controller):
         check_client_id(data.client_id)
         me = principal_of(request)
         check_client_kind(data.kind, ledger.kinds, me.roles)
+        await check_kind_on_case(me, case_id, data.kind)
+        corrects = (data.corrects or {}).get("hash")
+        corrected = await ledger.versions(case_id, corrects) if corrects else []
+        check_approval(data.kind, data.payload, me.roles, [e.payload for e in corrected])
         await check_may_write_record(me, data.kind, data.claimed, datetime.now(UTC))
+        ledger.kinds.validate(data.kind, data.payload)  # a malformed payload is a 400 first
+        # A client names files by hash; it may name only files this timeline already holds.
+        await check_blobs_held(
+            case_id, named_blobs(ledger.kinds, data.kind, data.payload, data.blobs)
+        )
         entry = await ledger.append(draft_from(case_id, data, me.staff_id))
         return entry_out(entry)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -184,8 +184,10 @@ async def check_blobs(
     read: BlobReader,
     exists: Callable[[str], Awaitable[bool]],
     report: Report,
+    skip: Collection[str] = (),
 ) -> None:
-    """Every referenced blob is present and still hashes to its name, unless disposed by a tombstone."""
+    """Every referenced blob is present and still hashes to its name, unless disposed by a tombstone
+    (or in `skip`: a bundle's `withheld`, named by an entry but not the case's to export)."""
     disposed = {
         sha
         for item in parsed
@@ -195,7 +197,7 @@ async def check_blobs(
     seen: set[str] = set()
     for item in sorted(parsed, key=lambda r: r["log_index"]):
         for sha in item["parsed"].get("blobs", []):
-            if sha in seen or sha in disposed:
+            if sha in seen or sha in disposed or sha in skip:
                 continue
             seen.add(sha)
             report.blobs += 1

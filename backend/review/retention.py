@@ -6,6 +6,11 @@ Record classes come from the agency's pack: `patrol_av` (agency-level recordings
 Disposal is a batch entry an approver signs with a passkey; only then are blobs deleted, and a
 `retention.disposed` tombstone on each case's own timeline says what went and under which batch,
 so the case still verifies on its own and in its bundle.
+
+Periods count from when the server received an entry (or the device's claim, if that is later):
+a device claim alone could make yesterday's upload look years old. Only blobs a timeline holds
+(`evidence.holdings`) count on it, and a blob goes only when every timeline holding it, in every
+agency, is past its period and free of holds.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from typing import Any
 from backend.cases.lifecycle import pack_for
 from backend.cases.stages import case_facts, not_opened
 from backend.errors import Conflict, Forbidden, Invalid, NotFound
+from backend.evidence.holdings import blobs_held, check_blobs_held, holders_of
+from backend.identity.access import case_agency
 from backend.ledger.entry import Draft, Entry, utc_iso
 from backend.ledger.ledger import Ledger, entry_time
 from backend.ledger.verify import DISPOSAL_KIND
@@ -54,6 +61,15 @@ def add_period(start: datetime, period: str) -> datetime | None:
     year, month = start.year + year, month + 1
     # 29 Feb plus one year is 28 Feb: never later than the period says, never earlier by more than days.
     return start.replace(year=year, month=month, day=min(start.day, monthrange(year, month)[1]))
+
+
+def counted_from(entry: Entry) -> datetime:
+    """When an entry's retention starts: its receipt, or the device's claim if that is later.
+
+    Never the claim alone: a device (or an attacker's script) may claim any time, and an early
+    claim would make evidence received today due for disposal at once.
+    """
+    return max(entry.received_at, entry_time(entry))
 
 
 def record_class(entry: Entry) -> str:
@@ -113,16 +129,20 @@ def case_closed_at(entries: list[Entry]) -> datetime | None:
     """When the case ended: its archive record, or the last entry of a matter never opened."""
     for entry in entries:
         if entry.kind == "record.archive":
-            return entry_time(entry)
+            return counted_from(entry)
     if entries and not_opened([e.body for e in entries]):
-        return entry_time(entries[-1])
+        return counted_from(entries[-1])
     return None
 
 
 def case_retention(
-    entries: list[Entry], periods: dict[str, str], pack_triggers: set[str]
+    entries: list[Entry], periods: dict[str, str], pack_triggers: set[str], holds_blobs: set[str]
 ) -> list[BlobRetention]:
-    """Every blob of one timeline with its due date and the holds on it."""
+    """Every blob the timeline holds (`holds_blobs`), with its due date and the holds on it.
+
+    A hash an entry names without the timeline holding the file (planted before appends were
+    checked) is not this timeline's to keep or to dispose of.
+    """
     if not entries:
         return []
     agency_level = entries[0].case_id.startswith("agency:")
@@ -136,18 +156,18 @@ def case_retention(
     found: dict[str, BlobRetention] = {}
     for entry in entries:
         for sha in entry.body.get("blobs") or []:
-            if sha in disposed:
+            if sha in disposed or sha not in holds_blobs:
                 continue
             cls = record_class(entry)
             period = periods.get(cls, periods["dossier"])
             if agency_level:
-                due = add_period(entry_time(entry), period)
+                due = add_period(counted_from(entry), period)
             elif closed is None or period == "permanent":
                 due = None
             elif period == "same_as_dossier":
                 due = dossier_due
             else:
-                own = add_period(entry_time(entry), period)
+                own = add_period(counted_from(entry), period)
                 due = max(own, dossier_due) if own and dossier_due else None
             held = [*whole_case] + [
                 f"hold:{h.hash}" for h in holds if sha in (h.payload.get("blobs") or [])
@@ -161,32 +181,65 @@ def case_retention(
     return list(found.values())
 
 
-async def agency_retention(ledger: Ledger, agency_id: str) -> list[BlobRetention]:
+async def _pack_rules(agency_id: str) -> tuple[dict[str, str], set[str]]:
     pack = await pack_for(agency_id)
     periods = {r["class"]: r["period"] for r in pack.data["retention"]}
     periods.setdefault("dossier", "permanent")
-    triggers = {t["trigger"] for t in pack.data.get("long_term_hold", [])}
+    return periods, {t["trigger"] for t in pack.data.get("long_term_hold", [])}
+
+
+async def timeline_retention(
+    ledger: Ledger, case_id: str, agency_id: str | None = None
+) -> list[BlobRetention]:
+    """The retention of every blob one case or agency timeline holds, by its agency's pack."""
+    agency_id = agency_id or await case_agency(case_id)
+    if agency_id is None:
+        return []
+    periods, triggers = await _pack_rules(agency_id)
+    entries = await ledger.whole_timeline(case_id)
+    return case_retention(entries, periods, triggers, await blobs_held(case_id))
+
+
+async def agency_retention(ledger: Ledger, agency_id: str) -> list[BlobRetention]:
     out: list[BlobRetention] = []
     for case_id in await agency_case_ids(agency_id):
-        out += case_retention(await ledger.whole_timeline(case_id), periods, triggers)
+        out += await timeline_retention(ledger, case_id, agency_id)
     return out
+
+
+def _free(r: BlobRetention, now: datetime) -> bool:
+    return r.due_at is not None and r.due_at <= now and not r.held_by
 
 
 async def due_for_disposal(ledger: Ledger, agency_id: str, now: datetime) -> list[BlobRetention]:
     """Blob uses past retention and not held, for blobs whose every use is past and free.
 
-    Blobs are content-addressed, so one photo may belong to several cases: it goes only when no
-    case still needs it, and then every case using it gets its own tombstone.
+    Blobs are content-addressed, so one photo may belong to several cases, of several agencies:
+    it goes only when no timeline holding it still needs it, and then every case of this agency
+    using it gets its own tombstone (another agency's timeline is never written to from here).
     """
     uses: dict[str, list[BlobRetention]] = {}
     for r in await agency_retention(ledger, agency_id):
         uses.setdefault(r.sha256, []).append(r)
-    return [
-        r
-        for rows in uses.values()
-        if all(r.due_at is not None and r.due_at <= now and not r.held_by for r in rows)
-        for r in rows
-    ]
+    ours = set(await agency_case_ids(agency_id))
+    elsewhere: dict[str, list[BlobRetention]] = {}  # other timelines' retention, read once each
+    due = []
+    for sha, rows in uses.items():
+        if not all(_free(r, now) for r in rows):
+            continue
+        others = (await holders_of(sha)) - ours
+        for case_id in others - set(elsewhere):
+            elsewhere[case_id] = await timeline_retention(ledger, case_id)
+        their = [r for case_id in others for r in elsewhere[case_id] if r.sha256 == sha]
+        if others and not their:
+            continue  # a holder whose retention cannot be read keeps the blob
+        if all(_free(r, now) for r in their) and _all_listed(others, their):
+            due += rows
+    return due
+
+
+def _all_listed(holders: set[str], rows: list[BlobRetention]) -> bool:
+    return holders <= {r.case_id for r in rows}
 
 
 async def place_hold(
@@ -204,6 +257,7 @@ async def place_hold(
         raise NotFound("no such case", code="case_not_found")
     payload: dict[str, Any] = {"trigger": trigger, "reason": reason}
     if blobs:
+        await check_blobs_held(case_id, blobs)  # a hold keeps this case's files, no one else's
         payload["blobs"] = blobs
     return await ledger.append(
         Draft(

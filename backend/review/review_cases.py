@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from backend.cases.lifecycle import case_view
+from backend.identity.members import case_member_ids
 from backend.ledger.ledger import Ledger
 from backend.review.agency_scope import agency_case_ids
 from backend.review.retention import active_holds
@@ -19,6 +20,7 @@ APPROVABLE = (
     "retention.batch",
     "export.requested",
 )
+DECIDING = {"approve", "refuse", "return", "legal_review", "approve_disposal", "approve_export"}
 
 
 async def review_cases(
@@ -36,11 +38,12 @@ async def review_cases(
 ) -> list[dict[str, Any]]:
     """Case summaries with badges: problems (missing/late), overdue (late), open holds."""
     out = []
-    for case_id in (await agency_case_ids(agency_id))[1:]:
+    case_ids = (await agency_case_ids(agency_id))[1:]
+    teams = await case_member_ids(case_ids)  # who is on each case now, removals applied
+    for case_id in case_ids:
         view = await case_view(ledger, case_id, now)
         entries = await ledger.whole_timeline(case_id)
-        staff = {e.payload.get("staff_id") for e in entries if e.kind == "case.member_added"}
-        staff.add(entries[0].body.get("actor"))
+        staff = teams[case_id]
         if stage and view["stage"] != stage:
             continue
         if enforcement_kind and view["enforcement_kind"] != enforcement_kind:
@@ -50,7 +53,8 @@ async def review_cases(
         if unit_officers is not None and not staff & unit_officers:
             continue
         late = [r for r in view["compliance"] if r["status"] == "late"]
-        missing = [r for r in view["compliance"] if r["status"] == "missing"]
+        # A refused approval is a problem of the case as much as a missing record.
+        missing = [r for r in view["compliance"] if r["status"] in ("missing", "refused")]
         if overdue and not late:
             continue
         if problems and not (late or missing):
@@ -71,19 +75,21 @@ async def pending_approvals(ledger: Ledger, agency_id: str) -> list[dict[str, An
     from backend.review.agency_scope import entries_of_kinds
 
     case_ids = await agency_case_ids(agency_id)
-    signed = {
-        value
-        for e in await entries_of_kinds(case_ids, ["signature.passkey"])
-        for value in (e.payload.get(k) for k in ("entry_hash", "signs", "signed_entry", "approves"))
-        if isinstance(value, str)
-    }
+    signatures = await entries_of_kinds(case_ids, ["signature.passkey"])
+    # Decided: approved, refused (final for that record) or returned (back with the officer; its
+    # correction is a new entry and waits again). A colleague's co-signature decides nothing,
+    # except on discussion minutes, which the participants sign.
+    decided = {s.payload.get("signs") for s in signatures if s.payload.get("meaning") in DECIDING}
+    co_signed = {s.payload.get("signs") for s in signatures}
     approved_kinds = await entries_of_kinds(
         case_ids, ["record.head_approval", "record.case_opening_approval"]
     )
     approved = {e.payload.get("approves") for e in approved_kinds}
     waiting = []
     for entry in await entries_of_kinds(case_ids, APPROVABLE):
-        if entry.hash in signed or entry.hash in approved:
+        if entry.hash in decided or entry.hash in approved:
+            continue
+        if entry.kind == "record.collective_discussion" and entry.hash in co_signed:
             continue
         waiting.append(
             {

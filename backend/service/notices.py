@@ -257,9 +257,11 @@ async def board(ledger: Ledger, now: datetime | None = None) -> list[dict[str, A
                 "document_url": f"/api/notices/{row['notice_entry']}/document"
                 if row["document_sha256"]
                 else None,
+                # By position, never by hash: the original's SHA-256 (EXIF, GPS and all) is
+                # not the public's to learn, and the photo route serves only the public copy.
                 "photo_urls": [
-                    f"/api/notices/{row['notice_entry']}/photos/{sha}"
-                    for sha in await posting_photos(ledger, row)
+                    f"/api/notices/{row['notice_entry']}/photos/{index}"
+                    for index in range(len(await posting_photos(ledger, row)))
                 ],
             }
         )
@@ -278,12 +280,14 @@ async def board(ledger: Ledger, now: datetime | None = None) -> list[dict[str, A
 
 
 async def public_copy(
-    ledger: Ledger, blobs: Any, notice_entry: str, sha: str, now: datetime
+    ledger: Ledger, blobs: Any, notice_entry: str, index: int, now: datetime
 ) -> str:
-    """The SHA-256 of the EXIF-free copy of a posting photo of a current notice (made once)."""
+    """The SHA-256 of the EXIF-free copy of the notice's `index`-th posting photo (made once)."""
     row = await current_row(notice_entry, now)
-    if sha not in await posting_photos(ledger, row):
+    photos = await posting_photos(ledger, row)
+    if not 0 <= index < len(photos):
         raise NotFound(NOT_ON_BOARD, code="notice_not_found")
+    sha = photos[index]
     known = await PublicCopy.select().where(PublicCopy.source_sha256 == sha).first()
     if known and await blobs.exists(known["public_sha256"]):
         return known["public_sha256"]

@@ -359,10 +359,10 @@ class NoticeBoardController(Controller):
             headers={"Content-Disposition": 'inline; filename="notice.pdf"', **NO_STORE},
         )
 
-    @get("/{notice_id:str}/photos/{sha:str}", operation_id="noticePhoto")
-    async def photo(self, notice_id: str, sha: str, ledger: Ledger, blobs: BlobStore) -> Stream:
-        """A posting photo, as its EXIF-free public copy only."""
-        public = await notices.public_copy(ledger, blobs, notice_id, sha, datetime.now(UTC))
+    @get("/{notice_id:str}/photos/{index:int}", operation_id="noticePhoto")
+    async def photo(self, notice_id: str, index: int, ledger: Ledger, blobs: BlobStore) -> Stream:
+        """The notice's `index`-th posting photo (from 0), as its EXIF-free public copy only."""
+        public = await notices.public_copy(ledger, blobs, notice_id, index, datetime.now(UTC))
         return Stream(blobs.open(public), media_type="image/jpeg", headers=NO_STORE)
 
 

@@ -82,9 +82,7 @@ def start_server(data_dir: Path, extra_env: dict[str, str] | None = None) -> Ser
         [
             sys.executable,
             "-m",
-            "uvicorn",
-            "backend.app:create_app",
-            "--factory",
+            "backend.serving",  # uvicorn as `casetrail serve` runs it, connection limits and all
             "--host",
             "127.0.0.1",
             "--port",

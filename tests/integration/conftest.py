@@ -93,8 +93,12 @@ def blobs(settings):
 
 @pytest.fixture
 async def projected(ledger):
-    """The case projection follows the ledger, as in the running app."""
+    """The case, evidence and membership projections follow the ledger, as in the running app."""
     from backend.cases.projection import register
+    from backend.evidence.projection import register as register_evidence
+    from backend.identity.projection import register as register_members
 
     await register(ledger)
+    await register_evidence(ledger)
+    await register_members(ledger)
     return ledger

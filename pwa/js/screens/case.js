@@ -23,7 +23,7 @@ function stageMove(c, steps, isDone, items) {
   const target = h("select", { id: "stage-target", "aria-label": t("stage_move.target") },
     later.map((s) => h("option", { value: s }, t(`stage.${s}`))));
   const warnings = h("div", { class: "stage-warnings", role: "status" });
-  const problems = (c.compliance || c.open_problems || []).filter((r) => !r.id.startsWith("step:") && (r.status === "missing" || r.status === "late"));
+  const problems = (c.compliance || c.open_problems || []).filter((r) => !r.id.startsWith("step:") && ["missing", "late", "refused"].includes(r.status));
   const showWarnings = () => {
     const upTo = cases.STAGES.indexOf(target.value);
     const open = steps.filter((s) => cases.STAGES.indexOf(s.stage) < upTo && !isDone(s));
@@ -88,7 +88,7 @@ export async function render({ id }) {
           h("span", { class: "muted" }, t(`stage.${s.stage}`)),
           av.length ? h("span", { class: "badge warn av" }, t("step.av_required", { media: av.flatMap((m) => m.media).map((m) => t(`media.${m}`)).join("/") })) : null,
           s.any_of.some((k) => next.has(k)) ? h("span", { class: "badge" }, t("case.next")) : null,
-          req && req.status !== "met" ? h("span", { class: "badge bad" }, isEn() ? req.message_en : req.message_zh) : null,
+          req && req.status !== "met" ? h("span", { class: `badge ${req.status === "due" ? "warn" : "bad"}` }, isEn() ? req.message_en : req.message_zh) : null,
         ),
       ),
       h("span", { class: done ? "badge ok" : "badge" }, done ? t("step.recorded") : t("step.todo")),
@@ -108,7 +108,7 @@ export async function render({ id }) {
     stageMove(c, steps, isDone, items),
     h("h2", {}, t("case.steps")),
     steps.length ? steps.map(stepRow) : h("p", { class: "muted" }, t("case.no_workflow")),
-    extra.length ? [h("h2", {}, t("case.compliance")), extra.map((r) => h("div", { class: "card" }, h("span", { class: `badge ${r.status === "late" ? "warn" : "bad"}` }, t(`req.${r.status}`)), " ", isEn() ? r.message_en : r.message_zh))] : null,
+    extra.length ? [h("h2", {}, t("case.compliance")), extra.map((r) => h("div", { class: "card" }, h("span", { class: `badge ${r.status === "late" || r.status === "due" ? "warn" : "bad"}` }, t(`req.${r.status}`)), " ", isEn() ? r.message_en : r.message_zh))] : null,
     h("h2", {}, t("case.on_device")),
     items.length
       ? items.map((i) => h("div", { class: "card row outbox-item", dataset: { id: i.id } }, h("span", { class: "grow" }, i.label), stateBadge(i), i.result?.hash ? h("span", { class: "mono" }, i.result.hash.slice(0, 12)) : null))

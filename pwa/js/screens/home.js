@@ -8,7 +8,7 @@ import * as session from "../session.js";
 
 /** Missing or late requirements: the list's summary, else the full compliance a case read left. */
 export function problemsOf(c) {
-  return c.open_problems || (c.compliance || []).filter((r) => r.status === "missing" || r.status === "late");
+  return c.open_problems || (c.compliance || []).filter((r) => ["missing", "late", "refused"].includes(r.status));
 }
 
 function caseCard(c, pack, items) {

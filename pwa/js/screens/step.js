@@ -93,28 +93,35 @@ function holdButton(label, onDone) {
 }
 
 const officerWrites = (k) => k === "note" || k.startsWith("record.");
+// Fields marked `x-approver` are the approving head's decision: the server takes them only from an
+// approver, so nobody else is offered them; a form that cannot be sent without one is the approver's.
+const approverFields = (schema) => Object.entries(schema.properties || {}).filter(([, p]) => p["x-approver"]).map(([k]) => k);
+const approverOnly = (schema) => (schema.required || []).some((k) => approverFields(schema).includes(k));
 
-/** Kinds of the step recorded elsewhere, with whether the case has one yet and where they come from. */
-async function automaticCard(c, id, kinds) {
+/** Kinds of the step recorded elsewhere (or by an approver), with whether the case has one yet and how. */
+async function automaticCard(c, id, kinds, { byApprover = false } = {}) {
   const have = await entriesOf(id, kinds).catch(() => []);
   const service = kinds.some((k) => k.startsWith("service.") || k.startsWith("party.") || k.startsWith("notice."));
-  return h("div", { class: "card automatic-kinds", id: "automatic-kinds" },
-    h("p", { class: "muted" }, t("step.automatic")),
+  const how = (k) => (byApprover ? t("step.approver_only.how")
+    : t(`step.automatic.how.${k}`) === `step.automatic.how.${k}` ? t("step.automatic.how") : t(`step.automatic.how.${k}`));
+  return h("div", { class: "card automatic-kinds", id: byApprover ? "approver-kinds" : "automatic-kinds" },
+    h("p", { class: "muted" }, byApprover ? t("step.approver_only") : t("step.automatic")),
     await Promise.all(kinds.map(async (k) => {
       const n = have.filter((e) => e.kind === k).length;
       return h("div", { class: "row automatic-kind", dataset: { kind: k } },
         h("span", { class: "grow" }, titleOf(await cases.schema(k).catch(() => ({ title: k })))),
         h("span", { class: n ? "badge ok" : "badge" }, n ? t("step.automatic.done", { n }) : t("step.automatic.none")),
-        h("span", { class: "muted" }, t(`step.automatic.how.${k}`) === `step.automatic.how.${k}` ? t("step.automatic.how") : t(`step.automatic.how.${k}`)));
+        h("span", { class: "muted" }, how(k)));
     })),
     service ? h("a", { class: "button", id: "to-service", href: `#/cases/${id}/service` }, t("service.open")) : null);
 }
 
-async function automaticOnly(c, id, step, kinds) {
+async function automaticOnly(c, id, step, kinds, awaiting) {
   return h("section", { class: "step-screen" },
     h("a", { href: `#/cases/${id}` }, `← ${c.title}`),
     h("h1", {}, titleOf(step)),
-    await automaticCard(c, id, kinds));
+    awaiting.length ? await automaticCard(c, id, awaiting, { byApprover: true }) : null,
+    kinds.length ? await automaticCard(c, id, kinds) : null);
 }
 
 export async function render({ id, step: stepId }, query) {
@@ -129,11 +136,15 @@ export async function render({ id, step: stepId }, query) {
   let draft = all.findLast((i) => i.case_id === id && i.type === "entry" && i.state === "draft" && i.draft?.step === stepId) || null;
   // Only records and notes are the officer's to write; the rest of a step (a link opened, a consent,
   // a notice published) is recorded by its own endpoint and shown here as status.
-  const writable = step.any_of.filter(officerWrites);
+  const approver = (me?.roles || []).includes("approver");
+  const forms = Object.fromEntries(await Promise.all(step.any_of.filter(officerWrites)
+    .map(async (k) => [k, await cases.schema(k).catch(() => ({}))])));
+  const awaiting = approver ? [] : Object.keys(forms).filter((k) => approverOnly(forms[k]));
+  const writable = Object.keys(forms).filter((k) => !awaiting.includes(k));
   const automatic = step.any_of.filter((k) => !officerWrites(k));
   let kind = query.get("kind") || draft?.body.kind || writable[0] || step.any_of[0];
-  if (!officerWrites(kind)) kind = writable[0];
-  if (!kind) return automaticOnly(c, id, step, automatic);
+  if (!officerWrites(kind) || awaiting.includes(kind)) kind = writable[0];
+  if (!kind) return automaticOnly(c, id, step, automatic, awaiting);
   const schema = await cases.schema(kind);
   await loadHints();
   const av = cases.avFor(pack, kind);
@@ -153,7 +164,8 @@ export async function render({ id, step: stepId }, query) {
     },
     overlay: () => stampLines(c),
   };
-  const form = renderForm(schema, draft?.draft.values || {}, { skip: ["signatures"], ctx: formCtx });
+  const skip = ["signatures", ...(approver ? [] : approverFields(schema))];
+  const form = renderForm(schema, draft?.draft.values || {}, { skip, ctx: formCtx });
   const stepItems = h("div", { class: "card", id: "step-items" });
   const sigList = h("div", { id: "signature-list" });
 
@@ -477,11 +489,17 @@ export async function render({ id, step: stepId }, query) {
       }),
     );
   }
+  // What counts after a refusal is the agency's: pingluo §14 takes two officers, never a witness.
+  const refusalAccepts = pack.signatures?.refusal?.accepts || ["witness", "two_officers"];
+  const witnessCounts = refusalAccepts.includes("witness");
+  const refusalThen = witnessCounts
+    ? (refusalAccepts.includes("two_officers") ? "refusal.then" : "refusal.then_witness")
+    : "refusal.then_two_officers";
   function refusal() {
     const reason = h("textarea", { id: "refusal-reason", rows: 3, placeholder: t("refusal.reason") });
     methodBox.replaceChildren(
       h("label", { for: "refusal-reason" }, t("refusal.reason")), reason,
-      h("p", { class: "muted" }, t("refusal.then")),
+      h("p", { class: "muted", id: "refusal-then" }, t(refusalThen)),
       h("div", { class: "row" },
         h("button", { class: "primary", id: "refusal-save", onclick: async () => {
           const signer = who();
@@ -489,7 +507,9 @@ export async function render({ id, step: stepId }, query) {
           if (!reason.value.trim()) return toast(t("refusal.reason_needed"), "error");
           await addSignature({ ...signer, method: "refused", refusal_reason: reason.value.trim() });
           toast(t("refusal.saved"));
-          // Next: a witness signs, or two officers attest with passkeys after the record is sent.
+          // Next: a witness signs (where the agency accepts one), or two officers attest with
+          // passkeys after the record is sent.
+          if (!witnessCounts) return;
           sigRole.value = "witness";
           sigName.value = "";
           drawn("witness", t("refusal.witness_now"));
@@ -599,6 +619,7 @@ export async function render({ id, step: stepId }, query) {
     h("a", { href: `#/cases/${id}` }, `← ${c.title}`),
     h("h1", {}, titleOf(step)),
     kindSelect,
+    awaiting.length ? await automaticCard(c, id, awaiting, { byApprover: true }) : null,
     automatic.length ? await automaticCard(c, id, automatic) : null,
     stampCard(openedAt),
     h("div", { class: "card requirements" },

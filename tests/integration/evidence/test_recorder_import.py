@@ -146,6 +146,13 @@ class Desk:
             json={"case_id": case_id, "for_entry": for_entry, "client_id": str(uuid.uuid4())},
         )
 
+    async def note(self, case_id: str, text: str, blobs: list[str]):
+        return await self.client.post(
+            f"/api/cases/{case_id}/entries",
+            json={"kind": "note", "client_id": str(uuid.uuid4()), "payload": {"text": text},
+                  "blobs": blobs},
+        )  # fmt: skip
+
     async def entries(self, case_id: str) -> list[dict]:
         return [
             {"hash": e.hash, **e.body}
@@ -252,6 +259,12 @@ async def test_an_officer_imports_a_shift_and_confirms_the_proposed_case(hebei, 
     assert patrol["proposals"] == []
     assert patrol["recording"]["retention"]["period"] == "P6M"
     assert patrol["recording"]["retention"]["until"].startswith("2027-05-20")
+
+    # Linked, the recording is the case's to name; the patrol file, never linked, is not.
+    named = await desk.note(case_id, "询问录像已关联", blobs=[sha_of(inquiry_file)])
+    assert named.status_code == 201, named.text
+    unlinked = await desk.note(case_id, "巡查录像", blobs=[sha_of(patrol_file)])
+    assert unlinked.status_code == 403 and unlinked.json()["code"] == "blob_not_in_case"
 
     # The supervisor sees both files, and only the patrol one on the unassigned list.
     desk.as_("S001", "supervisor")

@@ -141,7 +141,7 @@ async def test_an_exported_bundle_verifies_offline_and_a_tampered_one_fails(
     entries, sha = await a_case_with_a_photo(ledger, blobs)
     await ledger.append(note("other-case"))
     bundle = tmp_path / "elsewhere" / "case-1.zip"
-    await export_case(ledger, blobs, "case-1", bundle)
+    await export_case(ledger, blobs, "case-1", bundle, held={sha})
     report = await verify_bundle(bundle)
     assert report.ok, report.problems
     assert (report.entries, report.blobs) == (4, 1)

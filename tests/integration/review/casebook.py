@@ -1,10 +1,16 @@
-"""Small finished cases written through the real ledger, for review, notify and export tests."""
+"""Small finished cases written through the real ledger, for review, notify and export tests.
+
+Each entry reaches the server when its device says it happened (the ledger's clock is set for
+it): a case built "in 2020" was received in 2020, as retention counts from receipt.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import io
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -69,6 +75,17 @@ async def store(blobs: Any, data: bytes, tmp: Path) -> str:
     return sha
 
 
+@contextmanager
+def received_at(ledger: Ledger, when: datetime) -> Iterator[None]:
+    """Appends inside are received by the server at `when`."""
+    before = ledger.clock
+    ledger.clock = lambda: when
+    try:
+        yield
+    finally:
+        ledger.clock = before
+
+
 async def build_case(
     ledger: Ledger,
     blobs: Any = None,
@@ -87,22 +104,23 @@ async def build_case(
     """Open, inspect on video, photograph, serve, (optionally) archive: a small finished case."""
     tag = uuid.uuid4().hex[:8]
     tmp = tmp or Path("/tmp")
-    case_id = await open_case(
-        ledger,
-        agency_id=AGENCY,
-        actor=officer,
-        client_id=f"open-{tag}",
-        payload={
-            "title": title,
-            "enforcement_kind": "penalty",
-            "procedure": "general",
-            "start_path": start_path,
-            "parties": [{"name": "宁夏某运输有限公司", "kind": "organisation"}],
-            "summary": "车辆超限运输，现场检查并录像。",
-        },
-        officers=["officer-li"],
-        claimed=claimed(at),
-    )
+    with received_at(ledger, at):
+        case_id = await open_case(
+            ledger,
+            agency_id=AGENCY,
+            actor=officer,
+            client_id=f"open-{tag}",
+            payload={
+                "title": title,
+                "enforcement_kind": "penalty",
+                "procedure": "general",
+                "start_path": start_path,
+                "parties": [{"name": "宁夏某运输有限公司", "kind": "organisation"}],
+                "summary": "车辆超限运输，现场检查并录像。",
+            },
+            officers=["officer-li"],
+            claimed=claimed(at),
+        )
     built = BuiltCase(case_id)
 
     async def add(
@@ -114,18 +132,19 @@ async def build_case(
         actor: str = officer,
         received: datetime | None = None,
     ) -> Entry:
-        entry = await ledger.append(
-            Draft(
-                case_id=case_id,
-                kind=kind,
-                client_id=f"{name}-{tag}",
-                payload=payload,
-                actor=actor,
-                device="phone-01",
-                claimed=claimed(when),
-                blobs=(blob,) if blob else (),
+        with received_at(ledger, received or when):
+            entry = await ledger.append(
+                Draft(
+                    case_id=case_id,
+                    kind=kind,
+                    client_id=f"{name}-{tag}",
+                    payload=payload,
+                    actor=actor,
+                    device="phone-01",
+                    claimed=claimed(when),
+                    blobs=(blob,) if blob else (),
+                )
             )
-        )
         built.entries[name] = entry
         return entry
 
@@ -191,6 +210,7 @@ async def build_case(
             },
             datetime.now(UTC) - timedelta(days=3),
             sha,
+            received=datetime.now(UTC),
         )
     if statement:
         await add(

@@ -82,13 +82,23 @@ async def test_posting_photos_are_shown_only_as_exif_free_copies(app_client, wor
         },
         blobs=(sha,),
     )
-    [notice] = (await app_client.get("/api/notices")).json()[0]["notices"]
+    board = await app_client.get("/api/notices")
+    [notice] = board.json()[0]["notices"]
     [url] = notice["photo_urls"]
     shown = await app_client.get(url)
     assert shown.status_code == 200 and shown.headers["content-type"] == "image/jpeg"
     assert shown.content != raw
     assert not Image.open(io.BytesIO(shown.content)).getexif()
-    assert (await app_client.get(f"/api/notices/{entry.hash}/photos/{'0' * 64}")).status_code == 404
+    # The original's hash is nowhere public: not on the board, not in a URL, not in a header.
+    page = await app_client.get("/notices/")
+    assert page.status_code == 200
+    for text in (board.text, page.text, url, str(shown.headers)):
+        assert sha not in text
+    assert (await app_client.get(f"/api/notices/{entry.hash}/photos/1")).status_code == 404
+    assert (await app_client.get(f"/api/notices/{entry.hash}/photos/{sha}")).status_code in (
+        400,
+        404,
+    )
 
 
 async def test_the_posting_photo_meets_the_compliance_rule_for_public_notice(world):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -10,6 +11,7 @@ from backend.cases.compliance import Requirement, evaluate
 from backend.cases.random_draw import draw_for, seed_commitment
 from tests.unit.cases.timelines import T0, Timeline, complete_penalty_case, everyone_signs, iso
 
+BEIJING = ZoneInfo("Asia/Shanghai")
 AGENCIES = [
     "zhengxiang-hrss",
     "pingluo-transport",
@@ -17,6 +19,11 @@ AGENCIES = [
     "hebei-hrss",
     "lingchuan-finance",
 ]
+
+
+def end_of_beijing_day(moment: datetime) -> datetime:
+    local = moment.astimezone(BEIJING)
+    return local.replace(hour=23, minute=59, second=59, microsecond=999999)
 
 
 def problems(reqs: list[Requirement]) -> list[Requirement]:
@@ -281,7 +288,8 @@ def test_emergency_start_never_approved_is_flagged_under_mingshan_article_8(pack
     t = Timeline("mingshan-emergency", start_path="emergency")
     start = t.add("record.emergency_start", {"reason": "危化品泄漏", "started_at": T0.isoformat()})
     reqs = evaluate(packs["mingshan-emergency"], t.entries, T0 + timedelta(hours=23))
-    assert by_prefix(reqs, "emergency_approval:") == []  # still within the 24 h
+    [pending] = by_prefix(reqs, "emergency_approval:")  # still within the 24 h
+    assert pending.status == "due" and pending.due_at == T0 + timedelta(hours=24)
     [req] = by_prefix(
         evaluate(packs["mingshan-emergency"], t.entries, T0 + timedelta(hours=30)),
         "emergency_approval:",
@@ -314,20 +322,17 @@ def test_dossier_not_archived_within_pingluo_ten_days_is_flagged_under_article_2
     t.entries = [e for e in t.entries if e["kind"] != "record.archive"]
     paid = next(e for e in t.entries if e["kind"] == "record.performance")
     ended = datetime.fromisoformat(paid["claimed"]["time"])
-    assert (
-        by_prefix(
-            evaluate(packs["pingluo-transport"], t.entries, ended + timedelta(days=9)), "archive"
-        )
-        == []
-    )
+    last_day_ends = end_of_beijing_day(ended + timedelta(days=10))
+    [req] = by_prefix(evaluate(packs["pingluo-transport"], t.entries, last_day_ends), "archive")
+    assert req.status == "due" and req.due_at == last_day_ends
     [req] = [
         r
         for r in evaluate(packs["pingluo-transport"], t.entries, ended + timedelta(days=11))
         if r.id == "archive"
     ]
     assert req.status == "missing"
-    assert req.due_at == ended + timedelta(days=10)
-    assert req.late_by_s == 86400
+    assert req.due_at == last_day_ends
+    assert req.late_by_s == int((ended + timedelta(days=11) - last_day_ends).total_seconds())
     assert article(req) == ("pingluo-transport-enforcement.txt", 27)
 
 
@@ -340,7 +345,8 @@ def test_dossier_archived_on_day_25_is_late_under_zhengxiang_twenty_days(packs):
     [req] = [r for r in evaluate(packs["zhengxiang-hrss"], t.entries, t.clock) if r.id == "archive"]
     assert req.status == "late"
     assert article(req) == ("zhengxiang-hrss-2017.txt", 29)
-    assert req.late_by_s == 5 * 86400
+    assert req.due_at == end_of_beijing_day(day_25 - timedelta(days=5))
+    assert req.late_by_s == int((day_25 - req.due_at).total_seconds())
 
 
 def test_pingluo_decision_without_legal_review_is_flagged_under_article_9(packs):
@@ -417,7 +423,7 @@ def test_party_refuses_and_only_one_officer_signs_under_pingluo_article_14(packs
     [req] = by_prefix(evaluate(packs["pingluo-transport"], t.entries, t.clock), "signatures:")
     assert req.status == "missing"
     assert article(req) == ("pingluo-transport-enforcement.txt", 14)
-    assert "见证人" in req.message_zh
+    assert "两名执法人员" in req.message_zh
 
 
 def test_hebei_refusal_to_sign_also_needs_av(packs):

@@ -58,6 +58,7 @@ class Timeline:
         at: datetime | None = None,
         received: datetime | None = None,
         corrects: str | None = None,
+        actor: str | None = None,
     ) -> str:
         at = at or self.clock
         self.clock = at + timedelta(hours=1)
@@ -69,6 +70,7 @@ class Timeline:
                 "seq": len(self.entries),
                 "kind": kind,
                 "kind_version": 1,
+                "actor": actor,
                 "payload": payload,
                 "claimed": {"time": iso(at), "clock_offset_ms": 0, "geo": None},
                 "received_at": iso(received or at + timedelta(minutes=5)),
@@ -79,6 +81,17 @@ class Timeline:
             }
         )
         return digest
+
+    def member(self, staff_id: str, role: str = "officer") -> str:
+        return self.add("case.member_added", {"staff_id": staff_id, "role": role})
+
+    def passkey(
+        self, signs: str, meaning: str, actor: str, at: datetime | None = None, **extra: Any
+    ) -> str:
+        """A verified `signature.passkey` entry, as the signatures route appends it."""
+        at = at or self.clock
+        payload = {"signs": signs, "meaning": meaning, "credential_id": "cred", **extra}
+        return self.add("signature.passkey", payload, at=at, received=at, actor=actor)
 
     def record(self, kind: str, payload: dict[str, Any] | None = None, **kw: Any) -> str:
         payload = {"signatures": everyone_signs(), "pages": 1, **(payload or {})}

@@ -11,8 +11,10 @@ import exifread
 import pytest
 from PIL import ExifTags, Image, ImageCms
 
+import backend.evidence.image_safety as image_safety
 from backend.evidence.image_safety import (
     UnsafeImage,
+    decoded_bytes,
     make_public_copy,
     make_thumbnail,
     open_image_safely,
@@ -169,3 +171,44 @@ def test_public_copy_of_heic_photo_is_a_plain_jpeg(tmp_path):
         assert exifread.process_file(fh, details=False) == {}
     with Image.open(out) as copy:
         assert (copy.format, copy.size) == ("JPEG", (64, 48))
+
+
+@pytest.mark.parametrize(
+    ("mode", "per_pixel"), [("L", 1), ("I;16", 2), ("LA", 4), ("RGB", 4), ("RGBA", 4), ("I", 4)]
+)
+def test_the_decode_estimate_counts_bytes_as_pillow_stores_them(mode, per_pixel):
+    # Pillow keeps three- and two-band images in four bytes a pixel, so RGB counts as RGBA.
+    assert decoded_bytes(mode, (7700, 7700)) == 7700 * 7700 * per_pixel
+
+
+def test_an_image_over_the_decode_memory_cap_is_refused_from_its_header(tmp_path, monkeypatch):
+    path = tmp_path / "flat.png"
+    Image.new("RGB", (1000, 1000), (9, 9, 9)).save(path)  # 4 MB once decoded
+
+    def never(im: Image.Image) -> None:
+        raise AssertionError("decoded an image over the cap")
+
+    monkeypatch.setattr(image_safety, "_decode", never)
+    with pytest.raises(UnsafeImage) as refused:
+        open_image_safely(path, max_bytes=3_000_000)
+    assert refused.value.reason == "bomb"
+
+
+def test_a_large_sideways_photo_with_transparency_shrinks_upright_onto_white(tmp_path):
+    # A palette PNG with a transparent top half and orientation 6: shrunk strip by strip, then
+    # turned, so the transparent (now white) half ends up on the right.
+    im = Image.new("P", (3000, 2000), 1)
+    im.putpalette([0, 0, 0, 200, 30, 30] + [0] * 762)
+    im.paste(0, (0, 0, 3000, 1000))
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = 6
+    source = tmp_path / "sideways.png"
+    im.save(source, transparency=0, exif=exif)
+    out = tmp_path / "thumb.jpg"
+
+    assert make_thumbnail(source, out) == (320, 480)
+
+    with Image.open(out) as thumb:
+        assert min(thumb.getpixel((300, 240))) > 240  # transparent: white
+        red, green, _ = thumb.getpixel((20, 240))
+        assert red > 150 and green < 80

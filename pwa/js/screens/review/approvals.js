@@ -5,6 +5,35 @@ import { h, toast } from "../../dom.js";
 import { L, directory, entryLink, kindName, loadKindTitles, page, short, signWithPasskey, when, who } from "./common.js";
 import { SIGN_MEANINGS } from "./timeline.js";
 
+// An approver approves, refuses (final for that record: the officer must submit a new one) or
+// returns it for correction; a refusal or a return says why. Each is a passkey signature.
+const DECISIONS = {
+  approve: { label: ["批准", "Approve"], done: ["已批准", "Approved"], cls: "ok" },
+  refuse: { label: ["不予批准", "Refuse"], done: ["不予批准", "Refused"], cls: "bad" },
+  return: { label: ["退回补正", "Return for correction"], done: ["已退回补正", "Returned for correction"], cls: "warn" },
+};
+
+async function decide(item, row, meaning) {
+  const reasonBox = row.querySelector(".reason");
+  const reason = reasonBox?.value.trim() || "";
+  if (meaning !== "approve" && !reason) {
+    reasonBox?.focus();
+    return toast(L("请填写不予批准或退回的理由", "Give the reason for refusing or returning"), "error");
+  }
+  const buttons = [...row.querySelectorAll("button")];
+  buttons.forEach((b) => { b.disabled = true; });
+  try {
+    await signWithPasskey(item.case_id, item.entry_hash, meaning, reason || undefined);
+    const d = DECISIONS[meaning];
+    row.querySelector(".state").replaceChildren(h("span", { class: `badge ${d.cls}` }, L(...d.done)));
+    row.querySelector(".decide").replaceChildren(reason ? h("span", { class: "muted" }, reason) : "");
+    toast(L("已用通行密钥签名", "Signed with your passkey"));
+  } catch (e) {
+    buttons.forEach((b) => { b.disabled = false; });
+    toast(e.message, "error");
+  }
+}
+
 async function approve(item, button) {
   button.disabled = true;
   try {
@@ -16,6 +45,23 @@ async function approve(item, button) {
     button.disabled = false;
     toast(e.message, "error");
   }
+}
+
+function actions(item, me) {
+  // Nobody approves their own request: the server refuses it, so do not offer it.
+  if (item.actor === me) return h("span", { class: "muted" }, L("本人提交", "Yours"));
+  const meaning = SIGN_MEANINGS[item.kind] || "approve";
+  if (meaning !== "approve") {
+    return h("button", { class: "primary", onclick: (e) => approve(item, e.target) }, L("通行密钥审批", "Approve with passkey"));
+  }
+  const cell = h("div", { class: "decide" },
+    h("textarea", { class: "reason", rows: 2, "aria-label": L("理由（不予批准或退回时必填）", "Reason (needed to refuse or return)"),
+      placeholder: L("理由（不予批准或退回时必填）", "Reason (needed to refuse or return)") }),
+    ...Object.entries(DECISIONS).map(([m, d]) => h("button", {
+      class: m === "approve" ? "primary" : "", dataset: { decision: m },
+      onclick: (e) => decide(item, e.target.closest("tr"), m),
+    }, L(...d.label))));
+  return cell;
 }
 
 export async function render() {
@@ -38,7 +84,6 @@ export async function render() {
         h("td", {}, where(item)),
         h("td", {}, who(dir, item.actor)), h("td", {}, when(item.received_at)),
         h("td", { class: "state" }, h("span", { class: "badge warn" }, L("待签名", "Waiting"))),
-        // Nobody approves their own request: the server refuses it, so do not offer it.
-        h("td", {}, item.actor === me ? h("span", { class: "muted" }, L("本人提交", "Yours")) : h("button", { class: "primary", onclick: (e) => approve(item, e.target) }, L("通行密钥审批", "Approve with passkey")))))))
+        h("td", {}, actions(item, me))))))
       : h("p", { class: "muted" }, L("没有待审批事项。", "Nothing is waiting for approval.")));
 }

@@ -79,9 +79,10 @@ export function skew(entry) {
 }
 
 export function statusBadge(status) {
-  const cls = { met: "ok", done: "ok", waived: "ok", missing: "bad", late: "bad", overdue: "bad", pending: "warn" }[status] || "";
-  const zh = { met: "符合", missing: "缺失", late: "逾期", waived: "已免除", not_applicable: "不适用", done: "已检查", pending: "待检查", overdue: "逾期未查" };
-  return h("span", { class: `badge ${cls}` }, isEn() ? status : zh[status] || status);
+  const cls = { met: "ok", done: "ok", waived: "ok", missing: "bad", late: "bad", refused: "bad", overdue: "bad", pending: "warn", due: "warn" }[status] || "";
+  const zh = { met: "符合", missing: "缺失", late: "逾期", waived: "已免除", not_applicable: "不适用", due: "未到期", refused: "不予批准", done: "已检查", pending: "待检查", overdue: "逾期未查" };
+  const en = { not_applicable: "not applicable", due: "not yet due", overdue: "overdue" };
+  return h("span", { class: `badge ${cls}` }, isEn() ? en[status] || status : zh[status] || status);
 }
 
 export const entryLink = (caseId, hash) => `#/review/cases/${caseId}?entry=${hash}`;
@@ -109,12 +110,12 @@ export function page(title, ...children) {
 }
 
 /** Sign an entry with a passkey (challenge = its hash) through whichever ceremony module is loaded. */
-export async function signWithPasskey(caseId, entryHash, meaning) {
+export async function signWithPasskey(caseId, entryHash, meaning, comment) {
   const { passkeys } = await import("../../session.js");
   const pk = await passkeys();
   // identity's passkeys.js takes (hash, meaning, opts); the shell's webauthn.js (caseId, hash, {meaning}).
-  if (pk.caseSignatures) return pk.signEntry(entryHash, meaning, { clientId: crypto.randomUUID() });
-  return pk.signEntry(caseId, entryHash, { meaning });
+  if (pk.caseSignatures) return pk.signEntry(entryHash, meaning, { clientId: crypto.randomUUID(), comment });
+  return pk.signEntry(caseId, entryHash, { meaning, comment });
 }
 
 // Web Push on this device: subscribe with the server's VAPID key after sign-in, or stop.

@@ -1,0 +1,28 @@
+"""Kind schemas are picked by numeric version: v10 is newer than v9 and v2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from backend.ledger.kinds import KindRegistry, default_registry, latest_schema, schema_files
+
+
+def write(directory: Path, version: int, title: str) -> None:
+    schema = {"type": "object", "title": title, "x-stage": f"stage{version}"}
+    (directory / f"record.sample.v{version}.json").write_text(json.dumps(schema))
+
+
+def test_version_10_is_newer_than_version_9_and_2(tmp_path):
+    for version in (2, 9, 10):
+        write(tmp_path, version, f"v{version}")
+    assert [p.name for p in schema_files(tmp_path)][-1] == "record.sample.v10.json"
+    assert latest_schema("record.sample", tmp_path)["title"] == "v10"
+    assert KindRegistry.load(tmp_path).latest("record.sample") == 10
+
+
+def test_head_approval_v3_can_refuse_or_return_with_a_reason():
+    registry = default_registry()
+    assert registry.latest("record.head_approval") == 3
+    refused = {"decision": "refused", "head_name": "王局长", "reason": "证据不足"}
+    assert registry.validate("record.head_approval", refused) == 3
