@@ -236,13 +236,23 @@ def test_browser_page_imports_a_folder_and_the_officer_confirms_the_case(
         assert [r["filename"] for r in listed] == [name_at(during)]
         assert [c["case_id"] for c in listed[0]["cases"]] == [case["case_id"]]
         assert listed[0]["via"] == "browser"
-        # The same folder again: recognised by hash, nothing sent twice.
-        page.reload()
-        wait_ready(page)
-        page.fill("#import-device", "DSJ-0123456")
-        page.set_input_files("#import-files", [str(folder / name_at(during))])
-        page.click("#import-start")
-        page.wait_for_selector("#import-screen[data-done='1']", timeout=60_000)
+
+        # The page reloaded and the same folder picked again on this computer: a resume of the
+        # same hand-over (the same client id), recognised by hash, nothing sent or recorded twice.
+        def import_again(computer: str) -> None:
+            page.reload()
+            wait_ready(page)
+            page.fill("#import-device", "DSJ-0123456")
+            page.fill("#import-computer", computer)
+            page.set_input_files("#import-files", [str(folder / name_at(during))])
+            page.click("#import-start")
+            page.wait_for_selector("#import-screen[data-done='1']", timeout=60_000)
+
+        computer = page.input_value("#import-computer")
+        import_again(computer)
+        expect(page.locator("tr.import-row").first).to_have_attribute("data-state", "imported")
+        # From another computer, the officer kept a copy: a second hand-over, recorded.
+        import_again(f"{computer}-家")
         expect(page.locator("tr.import-row").first).to_have_attribute("data-state", "duplicate")
     finally:
         ctx.close()
