@@ -22,6 +22,7 @@ const SHELL_FILES = [
   "/js/cases.js",
   "/js/db.js",
   "/js/dom.js",
+  "/js/findings.js",
   "/js/hash.js",
   "/js/i18n.js",
   "/js/main.js",

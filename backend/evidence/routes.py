@@ -275,7 +275,8 @@ class MediaController(Controller):
             row = (
                 await EvidenceDevice.select(EvidenceDevice.make, EvidenceDevice.model)
                 .where(
-                    (EvidenceDevice.agency_id == agency_id) & (EvidenceDevice.number == data.device)
+                    (EvidenceDevice.agency_id == agency_id)
+                    & (EvidenceDevice.number_key == devices.device_key(data.device))
                 )
                 .first()
             )

@@ -47,15 +47,24 @@ def _is_sha256(value: object) -> bool:
     return isinstance(value, str) and len(value) == 64 and set(value) <= _HEX64
 
 
+def check_claimed(claimed: object) -> None:
+    """Invalid (`bad_claim`) unless `claimed` fits shared/schemas/claimed.schema.json.
+
+    Callers that compute from a claim before appending (EXIF findings) check it first, so a
+    malformed claim is a 400 and never reaches their arithmetic.
+    """
+    if not _CLAIMED.is_valid(claimed):
+        error = schema_errors(_CLAIMED, claimed)[0]
+        raise Invalid(f"claimed time/place invalid: {error['message']}", code="bad_claim")
+
+
 def check_envelope(draft: Draft) -> None:
     """Reject drafts whose non-payload fields are malformed."""
     for name in ("case_id", "kind", "client_id"):
         value = getattr(draft, name)
         if not isinstance(value, str) or not 0 < len(value) <= 120:
             raise Invalid(f"{name} must be a string of 1 to 120 characters", code="bad_envelope")
-    if not _CLAIMED.is_valid(draft.claimed):
-        error = schema_errors(_CLAIMED, draft.claimed)[0]
-        raise Invalid(f"claimed time/place invalid: {error['message']}", code="bad_claim")
+    check_claimed(draft.claimed)
     if not all(_is_sha256(b) for b in draft.blobs):
         raise Invalid("blobs must be SHA-256 hex digests", code="bad_envelope")
     if draft.corrects is not None and not (

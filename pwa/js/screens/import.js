@@ -5,6 +5,7 @@ import { ApiError, json } from "../api.js";
 import { schema } from "../cases.js";
 import { h, toast } from "../dom.js";
 import { isEn, titleOf } from "../i18n.js";
+import { textHash } from "../hash.js";
 import * as tus from "../tus.js";
 
 const READ_CHUNK = 8 * 1024 * 1024;
@@ -108,7 +109,7 @@ function fileRow(file) {
     h("td", {}, status),
     h("td", {}, cases),
   );
-  return { file, tr, hashBar, upBar, status, cases, clientId: crypto.randomUUID(), url: null, sha: null };
+  return { file, tr, hashBar, upBar, status, cases, clientId: null, url: null, sha: null };
 }
 
 function setState(row, state, text, kind = "") {
@@ -167,6 +168,12 @@ async function proposals(row, answer) {
   );
 }
 
+async function importId(ctx, sha) {
+  const hex = await textHash(`${ctx.agency}\n${ctx.staff}\n${ctx.computer || "browser"}\n${sha}`);
+  const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
 async function handIn(row, ctx) {
   const type = mediaTypeOf(row.file);
   if (!/^(video|audio)\//.test(type)) {
@@ -179,12 +186,14 @@ async function handIn(row, ctx) {
       row.sha = await hashFile(row.file, (f) => (row.hashBar.value = f));
     }
     row.hashBar.value = 1;
+    // The same officer handing in the same file from the same computer gets the same id, so a
+    // page reloaded midway resumes (the server answers "imported") instead of recording a second
+    // hand-over; another officer or computer makes another id, and a duplicate is recorded.
+    row.clientId ||= await importId(ctx, row.sha);
     setState(row, "checking", w("checking"));
     const known = await json("/api/recordings/check", { method: "POST", body: { sha256: [row.sha] } });
-    let clientId = row.clientId;
-    if (known[row.sha]?.imported) {
-      clientId = crypto.randomUUID(); // a second hand-over is its own fact
-    } else {
+    const clientId = row.clientId;
+    if (!known[row.sha]?.imported) {
       setState(row, "uploading", w("uploading"));
       const meta = { sha256: row.sha, media_type: type, case_id: `agency:${ctx.agency}`, client_id: row.clientId, filename: row.file.name };
       let at = row.url ? await tus.offset(row.url) : null;
@@ -284,6 +293,7 @@ export async function render() {
       localStorage.setItem("casetrail.computer", computer.value.trim());
       const ctx = {
         agency: me?.agency_id,
+        staff: me?.staff_id,
         device: device.value.trim(),
         computer: computer.value.trim(),
         lateReason: reason.value,

@@ -1,5 +1,6 @@
 // The outbox as the officer sees it: every item with its state and, once on the timeline, its entry hash.
 import { h, toast } from "../dom.js";
+import { findingName, notableFindings } from "../findings.js";
 import { t } from "../i18n.js";
 import * as outbox from "../outbox.js";
 import { stateBadge } from "./case.js";
@@ -11,7 +12,7 @@ function row(i) {
     h("div", { class: "row" }, h("b", { class: "grow" }, i.label || i.type), stateBadge(i)),
     h("div", { class: "muted" }, `${t(`type.${i.type}`)} · ${new Date(i.created_at).toLocaleString()}${i.size ? ` · ${Math.round(i.size / 1024)} KB` : ""}${i.attempts ? ` · ${t("outbox.attempts", { n: i.attempts })}` : ""}`),
     i.result?.hash ? h("div", { class: "mono entry-hash" }, `${t("outbox.entry_hash")}: ${i.result.hash}`) : null,
-    i.result?.findings ? h("div", { class: "muted" }, `${t("outbox.findings")}: ${JSON.stringify(i.result.findings).slice(0, 160)}`) : null,
+    notableFindings(i.result?.findings).length ? h("div", { class: "muted" }, `${t("outbox.findings")}: ${notableFindings(i.result.findings).map(findingName).join("；")}`) : null,
     i.error ? h("div", { class: i.state === "rejected" ? "badge bad" : "muted" }, `${i.error.code}: ${i.error.message}`) : null,
     i.state === "rejected" ? h("button", { onclick: () => outbox.retry(i) }, t("outbox.retry")) : null,
   );

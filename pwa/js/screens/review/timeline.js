@@ -2,6 +2,7 @@
 // with who/when/where, media players, strokes, EXIF findings and corrections linked.
 import { json } from "../../api.js";
 import { h, toast } from "../../dom.js";
+import { findingName, notableFindings } from "../../findings.js";
 import { isEn } from "../../i18n.js";
 import { L, directory, enforcementKindName, kindName, loadKindTitles, page, short, signWithPasskey, skew, stageName, statusBadge, when, who, whoWithUnit } from "./common.js";
 
@@ -125,9 +126,9 @@ export function custody(link, rec, dir) {
 function findings(entry) {
   const raw = entry.payload.findings;
   if (!entry.kind.startsWith("media.") || !Array.isArray(raw)) return null; // records use `findings` as text
-  const list = raw.filter((f) => f && f.code && f.code !== "consistent");
+  const list = notableFindings(raw);
   if (!list.length) return null;
-  return h("div", { class: "row" }, L("核验：", "Checks: "), list.map((f) => h("span", { class: "badge warn", title: JSON.stringify(f.detail || {}) }, f.code)));
+  return h("div", { class: "row" }, L("核验：", "Checks: "), list.map((f) => h("span", { class: "badge warn", dataset: { finding: f.code } }, findingName(f))));
 }
 
 async function sign(entry, button) {
