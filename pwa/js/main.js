@@ -28,6 +28,8 @@ const EXTENSIONS = [
 ];
 
 async function boot() {
+  const css = document.getElementById("app-css");
+  if (css) css.media = "all";
   registerServiceWorker();
   await Promise.all([i18n.load(), stamps.init()]);
   await Promise.all([session.restore(), ...EXTENSIONS.map((m) => import(m).catch(() => null))]);
