@@ -28,7 +28,7 @@ from backend.openapi import RefusalResponses
 from backend.runtime import open_runtime
 from backend.security_headers import add_security_headers
 from backend.settings import Settings
-from backend.shell import service_worker_route
+from backend.shell import shell_routes
 
 SHARED_DIR = Path(__file__).resolve().parents[1] / "shared"
 log = logging.getLogger("casetrail")
@@ -108,16 +108,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
     ]
     if settings.pwa_dir.is_dir():
-        handlers.append(service_worker_route(settings.pwa_dir, SHARED_DIR))
-        handlers.append(
+        handlers.extend(shell_routes(settings.pwa_dir, SHARED_DIR))
+        # The officer app's page is the shell's (rendered); the other pages keep their own index.html.
+        handlers += [
             create_static_files_router(
-                path="/",
-                directories=[settings.pwa_dir],
-                html_mode=True,
+                path=path,
+                directories=[settings.pwa_dir / path.strip("/")],
+                html_mode=html_mode,
                 opt={"access": "public"},
                 include_in_schema=False,
+                name=f"pwa{path.replace('/', '-')}",
             )
-        )
+            for path, html_mode in (("/party", True), ("/notices", True), ("/", False))
+        ]
     return Litestar(
         route_handlers=handlers,
         lifespan=[lifespan],

@@ -17,6 +17,15 @@ export async function init() {
   }
   offsetMs = await kvGet("clock_offset_ms");
   fix = await kvGet("last_fix");
+}
+
+let watching = false;
+export const locating = () => watching;
+
+/** Start following the position (the permissions module calls this once the officer knows why). */
+export function startLocation() {
+  if (watching) return;
+  watching = true;
   watchPosition();
 }
 

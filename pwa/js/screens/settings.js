@@ -7,6 +7,7 @@ import { roleLink } from "../role_tabs.js";
 import * as router from "../router.js";
 import * as session from "../session.js";
 import * as stamps from "../stamps.js";
+import { storageMeter } from "../storage_meter.js";
 import { version } from "../update.js";
 
 const { t } = i18n;
@@ -46,8 +47,6 @@ export async function render() {
     }
     router.go("/signin");
   };
-  const est = (await navigator.storage?.estimate?.()) || {};
-  const persisted = await navigator.storage?.persisted?.();
   return h(
     "section",
     {},
@@ -59,8 +58,8 @@ export async function render() {
       h("div", {}, `${t("settings.device_id")}: `, h("span", { class: "mono", id: "device-id" }, stamps.device())),
       h("div", {}, `${t("settings.clock_offset")}: ${stamps.clockOffset() ?? "—"} ms`),
       h("div", {}, `${t("settings.app_version")}: `, h("span", { class: "mono", id: "app-version" }, (await version()) || "—")),
-      h("div", {}, `${t("settings.storage")}: ${Math.round((est.usage || 0) / 1024)} KB / ${Math.round((est.quota || 0) / 1048576)} MB · ${persisted ? t("settings.persisted") : t("settings.not_persisted")}`),
     ),
+    await storageMeter(),
     // Back from a shift at a computer: the recorder's files go in from here as well as from home.
     roleLink("import", { class: "card link", id: "settings-import" }),
     me ? h("p", {}, t("home.hello", { name: me.name || me.staff_id })) : null,
