@@ -26,7 +26,7 @@ from litestar import Response, get
 from backend.errors import NotFound
 
 # What the officer app is made of; other pages (party/, notices/) live in their own folders.
-CODE_FOLDERS = ("js", "css")
+CODE_FOLDERS = ("js", "css", "vendor")
 PLAIN_FOLDERS = ("icons",)
 PLAIN_FILES = ("manifest.webmanifest",)
 SHARED_FILES = ("strings/ui.zh-CN.json", "strings/ui.en.json", "schemas/form-hints.json")

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from backend.cases import random_draw, workdays
 from backend.cases import stages as stage_projection
+from backend.cases.citations import cite_en, cite_zh
 from backend.cases.rules import KINDS_DIR, RulePack
 from backend.evidence.deadlines import capture_moment
 from backend.ledger.kinds import latest_schema
@@ -1081,16 +1082,9 @@ def _sig_key(s: dict[str, Any]) -> tuple:
     return (s.get("role"), s.get("name"), s.get("method"), s.get("page"), s.get("blob"))
 
 
-def _cite_zh(c: dict[str, Any]) -> str:
-    if "article" in c:
-        return f"（依据{c['file']}第{c['article']}条）"
-    return "（依据：领域默认规则）"
-
-
-def _cite_en(c: dict[str, Any]) -> str:
-    if "article" in c:
-        return f" ({c['file']} §{c['article']})"
-    return " (domain default)"
+# Citations name the source document by its title (backend/cases/citations.py), never by file name.
+_cite_zh = cite_zh
+_cite_en = cite_en
 
 
 def _span_zh(seconds: int) -> str:

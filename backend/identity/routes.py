@@ -184,8 +184,11 @@ class SessionController(Controller):
 
     @get("/me", operation_id="whoAmI", opt={"access": "staff"})
     async def me(self, request: Request) -> MeOut:
-        """The signed-in staff member."""
-        return me_out(principal_of(request))
+        """The signed-in staff member, with their 执法证号 (record forms start with it filled in)."""
+        me = principal_of(request)
+        out = me_out(me)
+        out.cert_number = (await staff_row(me.staff_id)).get("cert_number")
+        return out
 
 
 class PasskeyController(Controller):

@@ -25,6 +25,7 @@ class MeOut(msgspec.Struct):
     roles: list[str]
     clearances: list[str]
     csrf_header: str = "x-csrftoken"
+    cert_number: str | None = None
     csrf_cookie: str = "csrftoken"
 
 

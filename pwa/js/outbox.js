@@ -232,6 +232,30 @@ export async function retry(item) {
   kick();
 }
 
+/**
+ * A refused record goes back to being a draft of its step, to be corrected and queued again. It keeps its
+ * client id: the server stored nothing of a refused item, so the corrected one is the same item, not a copy.
+ */
+export async function reopen(item) {
+  await update(item, { state: "draft", refused: item.error, error: null });
+}
+
+/**
+ * Remove an item the server refused (a case takes with it everything waiting on this device for it, and its
+ * copy on the device): nothing of it was stored, so nothing is lost that the server had.
+ */
+export async function discard(item) {
+  if (!["rejected", "draft"].includes(item.state)) throw new Error("only a refused item or a draft is discarded");
+  const list = await items();
+  const gone = item.type === "case" ? list.filter((i) => i.case_id === item.case_id && i.state !== "sent") : [item];
+  for (const i of gone) {
+    await db.del("outbox", i.id);
+    if (i.blob_id) await db.del("blobs", i.blob_id);
+  }
+  if (item.type === "case") await db.del("cases", item.case_id);
+  emit("change", { ...item, state: "discarded" });
+}
+
 export async function start() {
   // A crash while sending leaves "sending": resending is safe because the server is idempotent on client_id.
   for (const i of await items()) if (i.state === "sending") await update(i, { state: "queued" });

@@ -6,8 +6,10 @@ import * as outbox from "../outbox.js";
 import { roleLink } from "../role_tabs.js";
 import * as router from "../router.js";
 import * as session from "../session.js";
+import { verifyDetails } from "../forms/plain.js";
 import * as stamps from "../stamps.js";
 import { storageMeter } from "../storage_meter.js";
+import { textSizeSetting } from "../text_size.js";
 import { version } from "../update.js";
 
 const { t } = i18n;
@@ -53,11 +55,16 @@ export async function render() {
     h("h1", {}, t("nav.settings")),
     h("h2", {}, t("settings.language")),
     languageSwitch(),
+    h("h2", {}, t("forms.text_size")),
+    textSizeSetting(),
     h("h2", {}, t("settings.device")),
     h("div", { class: "card" },
-      h("div", {}, `${t("settings.device_id")}: `, h("span", { class: "mono", id: "device-id" }, stamps.device())),
-      h("div", {}, `${t("settings.clock_offset")}: ${stamps.clockOffset() ?? "—"} ms`),
-      h("div", {}, `${t("settings.app_version")}: `, h("span", { class: "mono", id: "app-version" }, (await version()) || "—")),
+      // Identifiers and the clock offset are for support and verification, not for everyday reading.
+      verifyDetails([
+        h("div", {}, `${t("settings.device_id")}: `, h("span", { class: "mono", id: "device-id" }, stamps.device())),
+        [t("settings.clock_offset"), `${stamps.clockOffset() ?? "—"} ms`],
+        h("div", {}, `${t("settings.app_version")}: `, h("span", { class: "mono", id: "app-version" }, (await version()) || "—")),
+      ]),
     ),
     await storageMeter(),
     // Back from a shift at a computer: the recorder's files go in from here as well as from home.

@@ -12,6 +12,11 @@ import { t, titleOf } from "../i18n.js";
 import * as outbox from "../outbox.js";
 import * as router from "../router.js";
 import { entriesOf, entryLabel } from "../case_entries.js";
+import { refusalText } from "../forms/refused.js";
+import { itemProgress, mediaPreview } from "../forms/item_view.js";
+import { gpsWord, verifyDetails } from "../forms/plain.js";
+import { placeFollowsGps, prefillValues } from "../forms/prefill.js";
+import { fullscreenSignature } from "../forms/signature_mode.js";
 import { loadHints, renderForm } from "../schema_form.js";
 import * as session from "../session.js";
 import * as stamps from "../stamps.js";
@@ -44,14 +49,20 @@ function stampCard(openedAt) {
   const update = () => {
     const f = stamps.currentFix();
     const q = stamps.fixQuality();
+    const open = el.querySelector("details")?.open;
     el.replaceChildren(
       h("div", { class: "stamp" }, `${t("stamp.opened")}: ${openedAt.toLocaleString()}`),
-      h("div", { class: "stamp" }, `${t("stamp.device_time")}: ${new Date().toLocaleString()} · ${t("stamp.offset")}: ${stamps.clockOffset() ?? "—"} ms`),
-      h("div", { class: q === "good" ? "stamp" : "stamp warn", id: "gps-stamp", dataset: { quality: q } },
-        f ? `GPS ${f.lat.toFixed(6)}, ${f.lon.toFixed(6)} ±${Math.round(f.accuracy_m)} m · ${t("stamp.fix_time")} ${new Date(f.fix_time).toLocaleTimeString()}` : t("gps.none"),
-        q !== "good" ? ` — ${t(`gps.warn.${q}`)}` : ""),
-      h("div", { class: "stamp" }, `${t("settings.device_id")}: `, h("span", { class: "mono" }, stamps.device())),
+      h("div", { class: q === "good" ? "stamp" : "stamp warn", id: "gps-word", dataset: { quality: q } },
+        gpsWord(q, f), q !== "good" ? ` — ${t(`gps.warn.${q}`)}` : ""),
+      // Coordinates, the clock's offset and the device id are for verifying, kept in the fold.
+      verifyDetails([
+        h("div", { class: "stamp", id: "gps-stamp", dataset: { quality: q } },
+          f ? `GPS ${f.lat.toFixed(6)}, ${f.lon.toFixed(6)} ±${Math.round(f.accuracy_m)} m · ${t("stamp.fix_time")} ${new Date(f.fix_time).toLocaleTimeString()}` : t("gps.none")),
+        h("div", { class: "stamp" }, `${t("stamp.device_time")}: ${new Date().toLocaleString()} · ${t("stamp.offset")}: ${stamps.clockOffset() ?? "—"} ms`),
+        h("div", { class: "stamp" }, `${t("settings.device_id")}: `, h("span", { class: "mono" }, stamps.device())),
+      ]),
     );
+    if (open) el.querySelector("details").open = true;
   };
   update();
   const timer = setInterval(() => (el.isConnected ? update() : clearInterval(timer)), 1000);
@@ -165,7 +176,8 @@ export async function render({ id, step: stepId }, query) {
     overlay: () => stampLines(c),
   };
   const skip = ["signatures", ...(approver ? [] : approverFields(schema))];
-  const form = renderForm(schema, draft?.draft.values || {}, { skip, ctx: formCtx });
+  const form = renderForm(schema, draft?.draft.values || prefillValues(schema, me, { openedAt }), { skip, ctx: formCtx });
+  placeFollowsGps(form.node);
   const stepItems = h("div", { class: "card", id: "step-items" });
   const sigList = h("div", { id: "signature-list" });
 
@@ -226,8 +238,10 @@ export async function render({ id, step: stepId }, query) {
     stepItems.replaceChildren(
       h("b", {}, t("step.captured", { n: mine.length })),
       ...mine.map((i) => h("div", { class: "row outbox-item", dataset: { id: i.id, kind: i.body.kind } },
+        mediaPreview(i),
         h("span", { class: "grow" }, `${t(`mediakind.${i.body.kind}`)} · ${i.label || ""}`),
-        h("span", { class: `badge state-${i.state}`, dataset: { state: i.state } }, t(`state.${i.state}`)))),
+        h("span", { class: `badge state-${i.state}`, dataset: { state: i.state } }, t(`state.${i.state}`)),
+        itemProgress(i))),
     );
   }
   outbox.events.addEventListener("change", () => stepItems.isConnected && refreshItems());
@@ -449,10 +463,21 @@ export async function render({ id, step: stepId }, query) {
 
   const methodBox = h("div", { id: "method-box" });
   function drawn(role, note) {
-    const canvas = h("canvas", { class: "pad", id: "sig-pad" });
+    let canvas = h("canvas", { class: "pad", id: "sig-pad" });
+    // A new size needs a new pad: a fresh canvas, so no old listener draws on it.
+    const remake = () => {
+      const fresh = canvas.cloneNode();
+      canvas.replaceWith(fresh);
+      canvas = fresh;
+      pad = new SignaturePad(canvas);
+    };
+    const full = h("button", { id: "sig-fullscreen", onclick: () => {
+      full.textContent = fullscreenSignature(methodBox, remake) ? t("forms.signature.done") : t("forms.signature.fullscreen");
+    } }, t("forms.signature.fullscreen"));
     methodBox.replaceChildren(note ? h("p", { class: "badge warn" }, note) : "", canvas,
       h("div", { class: "row" },
         h("button", { id: "sig-clear", onclick: () => pad.clear() }, t("sig.clear")),
+        full,
         h("button", { class: "primary", id: "sig-save", onclick: async () => {
           const signer = who();
           if (!signer) return;
@@ -464,10 +489,11 @@ export async function render({ id, step: stepId }, query) {
             const { blob } = await queueMedia("media.signature", png, { filename: "signature.png", label: `${t("method.drawn")} · ${signer.name}`, payload: { signer: { role: signer.role, name: signer.name }, strokes: drawing.strokes.map((st) => st.points) } });
             await addSignature({ ...signer, method: "drawn", blob: blob.sha256, started_at: drawing.started_at, pad: { width: drawing.width, height: drawing.height }, pointer_types: [...new Set(drawing.strokes.map((st) => st.pointer_type))] });
             pad.clear();
+            if (methodBox.classList.contains("sig-fullscreen")) full.click();
             toast(t("sig.saved"));
           } catch (e) { fail(e); }
         } }, t("sig.save"))));
-    const pad = new SignaturePad(canvas);
+    let pad = new SignaturePad(canvas);
   }
   async function fingerprint() {
     const docHash = await textHash(JSON.stringify({ kind, case_id: id, payload: form.read() }));
@@ -475,7 +501,7 @@ export async function render({ id, step: stepId }, query) {
     const input = h("input", { type: "file", accept: "image/*", capture: "environment", id: "fp-photo", onchange: (e) => (photo = e.target.files[0] || null) });
     methodBox.replaceChildren(
       h("label", { for: "fp-photo" }, t("fp.photo")), input,
-      h("p", {}, t("fp.confirming")), h("p", { class: "mono", id: "fp-hash" }, docHash),
+      h("p", {}, t("fp.confirming")), verifyDetails([h("p", { class: "mono", id: "fp-hash" }, docHash)]),
       holdButton(t("fp.hold"), async (heldMs) => {
         const signer = who();
         if (!signer) return;
@@ -532,7 +558,7 @@ export async function render({ id, step: stepId }, query) {
       const res = await pk.signEntry(item.result.hash, meaning, { clientId: crypto.randomUUID(), signer: signer.staff_id });
       toast(t("cosign.done", { name: signer.name }));
       signedList.append(h("div", { class: "badge ok cosigned", dataset: { signer: res?.actor || signer.staff_id } },
-        `${t("cosign.signed")} ${signer.name} ${res?.hash ? res.hash.slice(0, 12) : ""}`));
+        `${t("cosign.signed")} ${signer.name}`));
       await renderOthers(item, meaning);
     } catch (e) { fail(e); }
   }
@@ -569,7 +595,7 @@ export async function render({ id, step: stepId }, query) {
     const refused = (item.body.payload.signatures || []).some((x) => x.method === "refused");
     const self = { staff_id: me?.staff_id, name: me?.name || me?.staff_id || "" };
     cosignBox.replaceChildren(
-      h("p", {}, t("cosign.hint")), h("p", { class: "mono" }, item.result.hash),
+      h("p", {}, t("cosign.hint")), verifyDetails([[t("forms.entry_hash"), item.result.hash]]),
       h("button", { class: "primary", id: "cosign", onclick: () => cosign(item, self) }, t("cosign.me", { name: self.name })),
       signedList, othersBox,
     );
@@ -577,8 +603,10 @@ export async function render({ id, step: stepId }, query) {
   }
 
   async function submit() {
-    const missing = form.missing();
-    if (missing.length) return toast(t("form.missing", { fields: missing.join("、") }), "error");
+    // The same JSON Schema the server checks, before the record is queued: errors at their fields.
+    const values = form.read();
+    const withSignatures = schema.properties?.signatures && signatures.length ? { ...values, signatures: signatures.map(({ _local, ...s }) => s) } : values;
+    if (!form.check(withSignatures)) return;
     if (recording) return toast(t("av.still_recording"), "error");
     // A fingerprint confirms the record's hash at that moment: after any edit it confirms nothing.
     const now = await textHash(JSON.stringify({ kind, case_id: id, payload: form.read() }));
@@ -628,6 +656,7 @@ export async function render({ id, step: stepId }, query) {
       sigRule ? h("div", { class: "muted" }, t("step.signatures_needed", { roles: sigRule.roles.map((r) => t(`role.${r}`)).join("、"), n: sigRule.min_officers || 1 })) : null,
     ),
     h("h2", {}, t("step.record")),
+    draft?.refused ? h("p", { class: "card refused", id: "refusal" }, h("b", {}, `${t("forms.refused.title")}：`), refusalText(draft.refused)) : null,
     form.node,
     h("h2", {}, t("step.capture")),
     h("div", { class: "row" }, openCam, shoot, closeCam),

@@ -3,7 +3,8 @@
 import { json } from "../../api.js";
 import { h, toast } from "../../dom.js";
 import { findingName, notableFindings } from "../../findings.js";
-import { isEn } from "../../i18n.js";
+import { verifyDetails } from "../../forms/plain.js";
+import { isEn, t } from "../../i18n.js";
 import { L, directory, enforcementKindName, kindName, loadKindTitles, page, short, signWithPasskey, skew, stageName, statusBadge, when, who, whoWithUnit } from "./common.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -155,7 +156,7 @@ function entryCard(entry, byHash, correctedBy, signaturesOf, ctx) {
   const signedByMe = me && sigs.some((g) => g.actor === me);
   const isRecording = entry.kind === "recording.linked";
   return h("article", { class: `card entry${correctedBy.has(entry.hash) ? " corrected" : ""}`, id: `entry-${entry.hash}`, dataset: { kind: entry.kind, seq: entry.seq } },
-    h("div", { class: "row" }, h("b", { class: "grow", title: entry.kind }, `#${entry.seq} ${kindName(entry.kind)}`), h("span", { class: "mono" }, short(entry.hash))),
+    h("div", { class: "row" }, h("b", { class: "grow" }, `#${entry.seq} ${kindName(entry.kind)}`)),
     h("div", { class: "muted" },
       isRecording
         ? `${L("关联人", "Linked by")} ${who(dir, entry.actor)} · ${L("录制结束", "Recording ended")} ${when(entry.claimed?.time) || "—"} · ${L("服务器", "Server")} ${when(entry.received_at)}`
@@ -168,8 +169,14 @@ function entryCard(entry, byHash, correctedBy, signaturesOf, ctx) {
     media(entry),
     isRecording ? custody(entry, recordings.get(entry.payload.sha256), dir) : null,
     findings(entry),
-    (entry.payload.signatures || []).length ? h("div", { class: "row" }, entry.payload.signatures.map((g) => h("span", { class: `badge ${g.method === "refused" ? "warn" : ""}` }, `${g.role} ${g.name || ""} ${g.method}${g.refusal_reason ? `（${g.refusal_reason}）` : ""}`))) : null,
-    isRecording ? null : h("details", {}, h("summary", {}, L("内容", "Payload")), h("pre", { class: "mono" }, JSON.stringify(entry.payload, null, 1))),
+    (entry.payload.signatures || []).length ? h("div", { class: "row" }, entry.payload.signatures.map((g) => h("span", { class: `badge ${g.method === "refused" ? "warn" : ""}` }, `${t(`role.${g.role}`)} ${g.name || ""} ${t(`method.${g.method}`)}${g.refusal_reason ? `（${g.refusal_reason}）` : ""}`))) : null,
+    // Codes, hashes and the raw payload are for verifying: one fold, closed.
+    verifyDetails([
+      [L("记录哈希", "Entry hash"), entry.hash],
+      [L("记录类型", "Kind"), entry.kind],
+      (entry.payload.findings || []).length && Array.isArray(entry.payload.findings) ? [L("检查结果原文", "Check results"), JSON.stringify(entry.payload.findings)] : null,
+      isRecording ? null : h("pre", { class: "mono" }, JSON.stringify(entry.payload, null, 1)),
+    ]),
     sigs.length ? h("div", { class: "row" }, sigs.map((g) => h("span", { class: "badge ok" }, `✔ ${who(dir, g.actor)} ${meaningName(g.payload.meaning)}`))) : null,
     SIGN_MEANINGS[entry.kind] && !signedByMe && entry.actor !== me
       ? h("button", { class: "primary sign", onclick: (e) => sign(entry, e.target) }, L("通行密钥审批", "Approve with passkey")) : null);
@@ -260,7 +267,8 @@ export function exportPanel(caseId, entries, { dir, me }) {
   box.append(
     ...earlier.map((e) => h("div", { class: "earlier" }, h("div", {}, `${when(e.received_at)} · ${who(dir, e.actor)}${e.payload.purpose ? ` · ${e.payload.purpose}` : ""}${e.payload.recipient ? ` → ${e.payload.recipient}` : ""}`),
       downloads(`/api/cases/${caseId}/dossier/${e.payload.pdf_sha256}`, `/api/cases/${caseId}/dossier/${e.payload.bundle_sha256}`, e.payload.materials, e.payload.pages))),
-    waiting.length ? h("p", { class: "badge warn", id: "export-waiting" }, L("导出申请等待审批", "Export request waiting for approval")) : null);
+    // append() writes null as the text "null": only what exists goes in.
+    ...(waiting.length ? [h("p", { class: "badge warn", id: "export-waiting" }, L("导出申请等待审批", "Export request waiting for approval"))] : []));
   const slot = h("div", {}, L("正在查询导出许可…", "Checking export permission…"));
   box.append(slot);
   json(`/api/cases/${caseId}/exports/permission?scope=export`).then((p) => {
