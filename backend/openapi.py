@@ -10,7 +10,8 @@ once here instead of on a hundred handlers:
 - every route but ``public`` ones: 401 (not signed in) and 403 (role, agency, membership, CSRF);
 - state-changing routes: 404 (the body names an entry, blob, draw ... that is not there), 409 (the
   ledger or a projection already says otherwise) and 413;
-- routes marked ``throttled`` in `opt` (the party's): 429; ``party_token``: 404 for a dead link;
+- routes marked ``throttled`` in `opt` (the party's): 429; ``link_token`` (a party's or an
+  invitation's token in a header): 404 for a link that never was, 410 for a used or expired one;
 - routes marked ``tus`` in `opt` (uploads): 412 for a wrong Tus-Resumable and tus' own answers.
 """
 
@@ -73,8 +74,8 @@ def refusal_statuses(handler: HTTPRouteHandler, route: HTTPRoute) -> set[int]:
         statuses |= {404, 409, 413}
     if opt.get("throttled"):
         statuses.add(429)
-    if opt.get("party_token"):
-        statuses.add(404)
+    if opt.get("link_token"):
+        statuses |= {404, 410}
     if opt.get("tus"):
         statuses |= {404, 408, 409, 412, 413, 415, 423}
     return statuses

@@ -213,7 +213,7 @@ class PartyController(Controller):
     path = "/party"
     tags = ["party"]
     # Every call passes THROTTLE (429); a token that opens nothing is 404 (backend/openapi.py).
-    opt = {"access": "public", "throttled": True, "party_token": True}
+    opt = {"access": "public", "throttled": True, "link_token": True}
 
     @get("/", operation_id="openServedDocument")
     async def open(self, request: Request, ledger: Ledger) -> Response:
