@@ -19,7 +19,12 @@ from backend.ledger.schemas import EntryOut
 class GenerateDocument(msgspec.Struct, forbid_unknown_fields=True):
     client_id: str
     document_kind: Literal[
-        "decision_letter", "rights_notice", "urging_notice", "service_receipt", "public_notice"
+        "case_opening_approval",
+        "decision_letter",
+        "rights_notice",
+        "urging_notice",
+        "service_receipt",
+        "public_notice",
     ]
     renders: str
     number: str | None = None
