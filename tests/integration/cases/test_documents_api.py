@@ -110,3 +110,34 @@ async def test_a_colleague_not_on_the_case_cannot_generate_its_documents(
     made = await generate(another_client, stranger, case_id, decision["hash"])
     assert made.status_code == 403
     assert await log_size(app_client) == before
+
+
+async def test_the_case_lists_the_documents_its_pack_offers_and_the_approvers_decision(
+    app_client, another_client
+):
+    officer = await signed_in(app_client, "officer", AGENCY, name="张")
+    head = await signed_in(another_client, "approver", AGENCY, name="周局长")
+    case_id = await open_case(app_client, officer)
+    decision = await record_decision(app_client, officer, case_id)
+    letter = (await generate(app_client, officer, case_id, decision["hash"])).json()
+    await sign(another_client, head, head.authenticator, letter["hash"], "approve")
+
+    offers = await app_client.get(f"/api/cases/{case_id}/documents", headers=officer)
+
+    assert offers.status_code == 200, offers.text
+    by_kind = {o["document_kind"]: o for o in offers.json()}
+    assert by_kind["decision_letter"]["title_zh"] == "行政处罚决定书"
+    assert by_kind["decision_letter"]["approval_required"] is True
+    assert [r["hash"] for r in by_kind["decision_letter"]["records"]] == [decision["hash"]]
+    [made] = by_kind["decision_letter"]["documents"]
+    assert made["hash"] == letter["hash"] and made["approval"]["decision"] == "approved"
+    assert made["approval"]["by"] == head.staff_id
+    assert by_kind["rights_notice"]["records"] == [] and by_kind["rights_notice"]["documents"] == []
+
+
+async def test_another_agency_cannot_list_our_documents(app_client, another_client):
+    officer = await signed_in(app_client, "officer", AGENCY, name="张")
+    outsider = await signed_in(another_client, "officer", OTHER, name="外局王")
+    case_id = await open_case(app_client, officer)
+    listed = await another_client.get(f"/api/cases/{case_id}/documents", headers=outsider)
+    assert listed.status_code in (403, 404)
