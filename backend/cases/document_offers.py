@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend.cases.documents import KIND, TEMPLATES
+from backend.cases.documents import KIND, TEMPLATES, build_document, chinese_date, pack_document
 from backend.cases.lifecycle import pack_for
 from backend.cases.stages import case_facts
 from backend.errors import NotFound
@@ -35,6 +35,30 @@ async def document_offers(ledger: Ledger, case_id: str) -> list[dict[str, Any]]:
                 "at": e.body["received_at"],
                 "reason": e.payload.get("comment"),
             }
+    by_hash = {e.hash: e for e in timeline}
+    parties = [p.get("name", "") for p in facts.get("parties", []) if p.get("name")]
+
+    def preview(made: Any) -> dict[str, Any] | None:
+        """What the PDF says, for a phone screen (the PDF itself is one tap away)."""
+        source = by_hash.get(made.payload["renders"])
+        kind = made.payload["document_kind"]
+        if source is None or kind not in TEMPLATES:
+            return None
+        doc = build_document(
+            kind, source, agency_name=pack.agency_name, number=made.payload["number"],
+            parties=parties,
+        )  # fmt: skip
+        titled = pack_document(pack.data, kind)
+        return {
+            "title": titled["title_zh"] if titled else doc.title,
+            "agency_name": doc.agency_name,
+            "number": doc.number,
+            "parties": list(doc.parties),
+            "lines": [list(line) for line in doc.lines],
+            "closing": doc.closing,
+            "dated": chinese_date(doc.dated),
+        }
+
     out = []
     for offer in pack.data.get("documents", []):
         kinds = offer.get("enforcement_kinds")
@@ -56,6 +80,7 @@ async def document_offers(ledger: Ledger, case_id: str) -> list[dict[str, Any]]:
                 "dated": e.payload.get("dated"),
                 "received_at": e.body["received_at"],
                 "approval": decisions.get(e.hash),
+                "preview": preview(e),
             }
             for e in timeline
             if e.kind == KIND and e.payload.get("document_kind") == offer["document_kind"]

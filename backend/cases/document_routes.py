@@ -40,6 +40,8 @@ class DocumentMade(msgspec.Struct):
     received_at: str
     # {decision: approved|refused|returned, by, at, reason} once an approver signed it
     approval: dict[str, Any] | None = None
+    # {title, agency_name, number, parties, lines: [[label, value]], closing, dated}
+    preview: dict[str, Any] | None = None
 
 
 class RecordRef(msgspec.Struct):

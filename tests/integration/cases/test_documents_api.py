@@ -141,3 +141,17 @@ async def test_another_agency_cannot_list_our_documents(app_client, another_clie
     case_id = await open_case(app_client, officer)
     listed = await another_client.get(f"/api/cases/{case_id}/documents", headers=outsider)
     assert listed.status_code in (403, 404)
+
+
+async def test_the_officer_previews_what_the_letter_says_before_serving_it(app_client):
+    officer = await signed_in(app_client, "officer", AGENCY, name="张")
+    case_id = await open_case(app_client, officer)
+    decision = await record_decision(app_client, officer, case_id)
+    await generate(app_client, officer, case_id, decision["hash"])
+    offers = (await app_client.get(f"/api/cases/{case_id}/documents", headers=officer)).json()
+    [made] = next(o for o in offers if o["document_kind"] == "decision_letter")["documents"]
+    preview = made["preview"]
+    assert preview["title"] == "行政处罚决定书" and preview["dated"] == "2025年3月10日"
+    assert ["处罚结果", "责令支付拖欠工资"] in preview["lines"] or any(
+        value == "责令支付拖欠工资" for _, value in preview["lines"]
+    )
