@@ -8,6 +8,7 @@ import * as router from "../router.js";
 import { renderForm } from "../schema_form.js";
 import * as session from "../session.js";
 import { device, stamp } from "../stamps.js";
+import * as colleagues from "../colleagues.js";
 
 export async function render() {
   const me = session.current();
@@ -26,7 +27,10 @@ export async function render() {
     ek["x-enum-titles"] = keep.map(([, ti]) => ti);
   }
   const form = renderForm(s, { procedure: "general", start_path: "ex_officio", parties: [{ kind: "person" }] }, { skip: ["agency_id"] });
-  const officers = h("input", { id: "f-officers", placeholder: t("case_new.officers_hint") });
+  // Colleagues are picked from the agency's directory (kept on the device), never typed: a typed
+  // name used to become a member nobody could identify.
+  const dir = await colleagues.directory().catch(() => ({ rows: [] }));
+  const officers = colleagues.picker(dir.rows, { id: "f-officers", exclude: new Set([me?.staff_id]) });
 
   async function submit() {
     const missing = form.missing();
@@ -42,7 +46,7 @@ export async function render() {
       parties: v.parties || [],
       summary: v.summary,
       major: Boolean(v.major),
-      officers: officers.value.split(/[,，\s]+/).filter(Boolean),
+      officers: officers.selected(),
       claimed: stamp(),
       device: device(),
     };
@@ -66,8 +70,8 @@ export async function render() {
     h("h1", {}, t("case_new.title")),
     h("p", { class: "muted" }, titleOf(schema)),
     form.node,
-    h("label", { for: "f-officers" }, t("case_new.officers")),
-    officers,
+    h("h2", {}, t("docs.case_new.officers")),
+    officers.node,
     h("div", { class: "actions" }, h("button", { class: "primary", id: "open-case", onclick: submit }, t("case_new.open"))),
   );
 }

@@ -2,6 +2,7 @@
 // signatures), capture (photos, audio, video sessions), signatures, refusals and co-signing.
 // Everything typed or captured is on the device at once: the form autosaves as a draft outbox item,
 // media are queued the moment they are taken.
+import { json } from "../api.js";
 import { openCamera } from "../capture/camera.js";
 import { AvSession, INTERRUPT_REASONS, openSessions, supportedType } from "../capture/recorder.js";
 import { SignaturePad } from "../capture/signature_pad.js";
@@ -559,7 +560,17 @@ export async function render({ id, step: stepId }, query) {
       h("h3", {}, t("cosign.other")),
       h("label", { for: "cosigner" }, t("cosign.pick")), pick,
       h("button", { class: "primary", id: "cosign-other", onclick: () => cosign(item, others.find((x) => x.staff_id === pick.value)) }, t("cosign.other_button")),
+      // Or the colleague signs later on their own phone: a to-sign item and a push reach them.
+      h("button", { id: "cosign-ask", onclick: () => askToSign(item.result.hash, others.find((x) => x.staff_id === pick.value), meaning) }, t("docs.tosign.ask")),
     );
+  }
+  async function askToSign(hash, signer, meaning) {
+    try {
+      await json(`/api/entries/${hash}/signatures/requests`, { method: "POST", body: { signer: signer.staff_id, meaning } });
+      toast(t("docs.tosign.asked", { name: signer.name }));
+    } catch (e) {
+      toast(e.message, "error");
+    }
   }
   function renderCosign(item) {
     if (item.state !== "sent") {
