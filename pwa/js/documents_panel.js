@@ -19,7 +19,8 @@ function preview(p) {
       h("div", { class: "center" }, p.agency_name),
       h("h3", { class: "center" }, p.title),
       h("div", { class: "right" }, p.number),
-      p.parties.length ? h("p", {}, `${t("docs.parties")}：${p.parties.join("、")}`) : null,
+      // The record may name the party itself (当事人): print it once.
+      p.parties.length && !p.lines.some(([label]) => label === t("docs.parties")) ? h("p", {}, `${t("docs.parties")}：${p.parties.join("、")}`) : null,
       p.lines.map(([label, value]) => h("p", {}, h("b", {}, `${label}：`), value)),
       p.closing ? h("p", {}, p.closing) : null,
       h("div", { class: "right" }, p.agency_name),
@@ -79,7 +80,7 @@ export async function documentsPanel(caseId, { onChanged = () => {} } = {}) {
       offer.approval_required ? h("div", { class: "muted" }, t("docs.approval_needed")) : null);
     if (made) {
       const decided = made.approval;
-      row.append(
+      row.append(...[
         h("div", { class: "row" },
           h("span", { class: "grow doc-number" }, t("docs.made", { number: made.number })),
           decided
@@ -97,7 +98,7 @@ export async function documentsPanel(caseId, { onChanged = () => {} } = {}) {
           (!offer.approval_required || decided?.decision === "approved") && offer.stage !== "start"
             ? h("a", { class: "button", href: `#/cases/${encodeURIComponent(caseId)}/service` }, t("docs.serve"))
             : null),
-      );
+      ].filter(Boolean));
     }
     if (latest && (!made || stale || made.approval?.decision === "returned")) {
       row.append(h("button", { class: made ? "doc-generate" : "primary doc-generate", onclick: () => make(offer, latest.hash) }, made ? t("docs.regenerate") : t("docs.generate")));
