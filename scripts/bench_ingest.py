@@ -42,7 +42,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -276,14 +276,17 @@ class Server:
 def sign_in(server: Server) -> tuple[httpx.Cookies, dict[str, str]]:
     """Invite with the CLI, register a passkey and sign in through the API."""
     link = server.cli("invite", "--agency", AGENCY, "--role", "officer", "--name", "测试执法员")
-    token = parse_qs(urlparse(link.strip().split()[-1]).fragment.split("?", 1)[1])["token"][0]
+    token = urlparse(link.strip().split()[-1]).fragment.removeprefix("invite=")
     device = load_soft_authenticator()(origin=server.url, rp_id="localhost")
     with httpx.Client(base_url=server.url, timeout=60) as c:
-        info = c.get(f"/api/invites/{token}")
+        carried = {"x-invite-token": token}
+        info = c.get("/api/invite", headers=carried)
         info.raise_for_status()
         credential = device.register(info.json()["options"])
         made = c.post(
-            f"/api/invites/{token}/passkey", json={"credential": credential, "label": "bench"}
+            "/api/invite/passkey",
+            json={"credential": credential, "label": "bench"},
+            headers=carried,
         )
         assert made.status_code == 201, made.text
         c.cookies.clear()

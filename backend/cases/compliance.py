@@ -627,7 +627,7 @@ class _Case:
                 )
         moved_on = self.closed or self.stage != "start"
         for c in commitments:
-            fate = _commitment_fate(c, moved_on)
+            fate = _commitment_fate(c, moved_on, self.now)
             if fate is None:
                 continue  # still open, and the case has not moved on: the reveal may yet come
             status, zh, en = fate
@@ -839,8 +839,10 @@ class _Case:
         )
 
 
-def _commitment_fate(c: random_draw.Commitment, moved_on: bool) -> tuple[str, str, str] | None:
-    """Whether one draw commitment was honoured: revealed, and the only draw of its case."""
+def _commitment_fate(
+    c: random_draw.Commitment, moved_on: bool, now: datetime
+) -> tuple[str, str, str] | None:
+    """Whether one draw commitment was honoured: revealed in time, and the only draw of its case."""
     if c.abandon is not None:
         reason = (c.abandon.get("payload") or {}).get("reason", "")
         return (
@@ -867,6 +869,13 @@ def _commitment_fate(c: random_draw.Commitment, moved_on: bool) -> tuple[str, st
             "missing",
             "已承诺随机种子但未公布抽取结果",
             "Seed committed but the draw never revealed",
+        )
+    if now > c.reveal_due:
+        hours = int(random_draw.REVEAL_WITHIN.total_seconds() // 3600)
+        return (
+            "missing",
+            f"抽取承诺超过{hours}小时未公布结果",
+            f"Draw committed but not revealed within {hours} hours",
         )
     return None
 

@@ -88,12 +88,21 @@ class Unprocessable(CaseTrailError):
 
 
 def inspect_file(path: Path, media_type: str, kind: str, received_at: datetime) -> dict[str, Any]:
-    """What the bytes are, checked; raises UnsupportedMedia (415) or Unprocessable (422)."""
+    """What the bytes of an upload of `kind` are, checked; raises UnsupportedMedia or Unprocessable."""
+    return check_file(path, media_type, MEDIA_TYPES[kind], received_at)
+
+
+def check_file(
+    path: Path, media_type: str, allowed: frozenset[str], received_at: datetime
+) -> dict[str, Any]:
+    """What the bytes are, checked against `allowed` types; raises UnsupportedMedia (415) or
+    Unprocessable (422). Every file anyone sends in (officers' uploads, parties' attachments)
+    passes here."""
     # One walk of the image's structure serves the polyglot check and the truncation check: on a
     # multi-megabyte JPEG it is the costliest check, and it holds the GIL throughout.
     end = image_extent(path, normalize_mime(media_type))
     try:
-        sniffed = check_type(path, media_type, MEDIA_TYPES[kind], end)
+        sniffed = check_type(path, media_type, allowed, end)
     except TypeMismatch as bad:
         raise refusal(UnsupportedMedia, "type_mismatch", bad, bad.reason, media_type) from bad
     facts: dict[str, Any] = {"media_type": sniffed, "size": path.stat().st_size}
@@ -159,6 +168,19 @@ async def inspect_upload(path: Path, upload: Upload) -> dict[str, Any]:
     return await asyncio.to_thread(
         inspect_file, path, upload.media_type, upload.kind, datetime.now(UTC)
     )
+
+
+async def check_bytes(
+    data: bytes, media_type: str, allowed: frozenset[str], tmp_dir: Path
+) -> dict[str, Any]:
+    """`check_file` for a file received whole in a form (a party's attachment)."""
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=tmp_dir, prefix="check-") as f:
+        f.write(data)
+        f.flush()
+        return await asyncio.to_thread(
+            check_file, Path(f.name), media_type, allowed, datetime.now(UTC)
+        )
 
 
 # -- moment 2: finalising the capture ---------------------------------------------------------

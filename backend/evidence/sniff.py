@@ -95,7 +95,13 @@ def sniff(path: Path) -> str:
         raise TypeMismatch("empty", f"{path.name} has no bytes")
     with open(path, "rb") as fh:
         head = fh.read(512)
-    mime = _iso_bmff_mime(head) if head[4:8] == b"ftyp" else _magic_mime(path)
+    try:
+        mime = _iso_bmff_mime(head) if head[4:8] == b"ftyp" else _magic_mime(path)
+    except TypeMismatch:
+        text = _text_mime(path)
+        if text is None:
+            raise
+        return text
     if mime in _AV_FAMILIES:
         mime = _by_streams(path, mime)
     return mime
@@ -163,6 +169,30 @@ def _magic_mime(path: Path) -> str:
     if best is None:
         raise TypeMismatch("unknown", f"{path.name}: bytes match no known type")
     return normalize_mime(best.mime_type)
+
+
+_MARKUP = re.compile(rb"^\s*(?:\xef\xbb\xbf)?\s*<[a-zA-Z!?/]")
+_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f]")
+_TEXT_SNIFF_BYTES = 1 << 20
+
+
+def _text_mime(path: Path) -> str | None:
+    """`text/plain` for UTF-8 text, `text/html` for text that opens with markup, else None.
+
+    Plain text has no magic bytes. Markup is called HTML whatever it declares: a browser that
+    sniffs would render it, so it must never pass as a harmless text file.
+    """
+    with open(path, "rb") as fh:
+        head = fh.read(_TEXT_SNIFF_BYTES)
+    if _CONTROL.search(head):
+        return None
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        # A multi-byte character cut by the read limit is still text.
+        if bad.start < len(head) - 3 or len(head) < _TEXT_SNIFF_BYTES:
+            return None
+    return "text/html" if _MARKUP.match(head) else "text/plain"
 
 
 def _iso_bmff_mime(head: bytes) -> str:

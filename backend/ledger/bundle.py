@@ -15,7 +15,14 @@ from typing import Any
 from backend.errors import NotFound
 from backend.ledger.ledger import Ledger
 from backend.ledger.tables import LedgerEntry
-from backend.ledger.verify import ROW_COLUMNS, Report, check_blobs, check_entries, check_inclusion
+from backend.ledger.verify import (
+    ROW_COLUMNS,
+    Report,
+    check_blobs,
+    check_draws,
+    check_entries,
+    check_inclusion,
+)
 
 FORMAT = "casetrail-bundle/1"
 
@@ -104,6 +111,7 @@ async def verify_bundle(path: Path, trusted_vkey: str | None = None) -> Report:
             for p in (json.loads(x) for x in zf.read("proofs.jsonl").decode().splitlines() if x)
         }
         parsed = check_entries(rows, report)
+        check_draws(parsed, report)
         check_inclusion(rows, proofs, vkey, report)
         # Named but not held by the case: never exported, so not missing (the entries still verify).
         withheld = set(manifest.get("withheld") or [])

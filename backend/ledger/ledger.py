@@ -385,6 +385,11 @@ class Ledger:
             family.setdefault(root, []).append(entry)
         return family.get(root_of.get(entry_hash, ""), [])
 
+    async def of_kind(self, kind: str) -> list[Entry]:
+        """Every entry of one kind, on any timeline, in log order (rare kinds only: no paging)."""
+        rows = await self._select("kind = {}", kind, tail="ORDER BY log_index")
+        return [Entry.from_row(r) for r in rows]
+
     async def get(self, entry_hash: str) -> Entry:
         rows = await self._select("hash = {}", entry_hash)
         if not rows:

@@ -8,6 +8,7 @@ import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import Parameter
 
+from backend.client_address import client_ip
 from backend.errors import NotFound
 from backend.evidence.holdings import check_blobs_held, named_blobs
 from backend.identity.access import (
@@ -29,6 +30,10 @@ from backend.ledger.schemas import (
     InclusionOut,
     TimelinePage,
 )
+
+# Sequence numbers and log sizes are 32-bit columns on PostgreSQL: a larger one is refused as 400
+# by the parameter check, before it reaches a query.
+MAX_POSITION = 2**31 - 1
 
 
 def entry_out(entry: Entry) -> EntryOut:
@@ -86,7 +91,7 @@ class LedgerController(Controller):
         request: Request,
         case_id: str,
         ledger: Ledger,
-        after_seq: int = Parameter(default=-1, ge=-1),
+        after_seq: int = Parameter(default=-1, ge=-1, le=MAX_POSITION),
         limit: int = Parameter(default=100, ge=1, le=1000),
     ) -> TimelinePage:
         """A page of a case timeline in order."""
@@ -98,7 +103,7 @@ class LedgerController(Controller):
             principal_of(request),
             case_id,
             entries,
-            request.client.host if request.client else None,
+            client_ip(request),
             request.headers.get("user-agent"),
         )
         return TimelinePage(
@@ -144,8 +149,8 @@ class LedgerController(Controller):
     async def consistency_proof(
         self,
         ledger: Ledger,
-        old_size: int = Parameter(ge=0),
-        new_size: int | None = Parameter(default=None, ge=0),
+        old_size: int = Parameter(ge=0, le=MAX_POSITION),
+        new_size: int | None = Parameter(default=None, ge=0, le=MAX_POSITION),
     ) -> ConsistencyOut:
         """Proof that the log at `new_size` extends the log at `old_size` unchanged."""
         return msgspec.convert(await ledger.consistency(old_size, new_size), ConsistencyOut)

@@ -7,6 +7,7 @@ from typing import Any
 
 from backend.cases.lifecycle import case_view
 from backend.identity.members import case_member_ids
+from backend.ledger.entry import Entry
 from backend.ledger.ledger import Ledger
 from backend.review.agency_scope import agency_case_ids
 from backend.review.retention import active_holds
@@ -91,14 +92,37 @@ async def pending_approvals(ledger: Ledger, agency_id: str) -> list[dict[str, An
             continue
         if entry.kind == "record.collective_discussion" and entry.hash in co_signed:
             continue
-        waiting.append(
-            {
-                "entry_hash": entry.hash,
-                "case_id": entry.case_id,
-                "kind": entry.kind,
-                "actor": entry.body.get("actor"),
-                "received_at": entry.body["received_at"],
-                "challenge": entry.hash,
-            }
-        )
+        item = {
+            "entry_hash": entry.hash,
+            "case_id": entry.case_id,
+            "kind": entry.kind,
+            "actor": entry.body.get("actor"),
+            "received_at": entry.body["received_at"],
+            "challenge": entry.hash,
+        }
+        if entry.kind == "export.requested":
+            item["asks"] = await _what_is_asked(ledger, entry)
+        waiting.append(item)
     return waiting
+
+
+async def _what_is_asked(ledger: Ledger, request: Entry) -> dict[str, Any]:
+    """A copy or export request as the approver must see it: what, for whom, why."""
+    p = request.payload
+    asks: dict[str, Any] = {
+        "scope": p["scope"],
+        "purpose": p.get("purpose"),
+        "recipient": p.get("recipient"),
+    }
+    if p.get("items"):
+        by_hash = {e.hash: e for e in await ledger.whole_timeline(request.case_id)}
+        asks["items"] = [
+            {
+                "entry_hash": h,
+                "kind": by_hash[h].kind,
+                "received_at": by_hash[h].body["received_at"],
+            }
+            for h in p["items"]
+            if h in by_hash
+        ]
+    return asks

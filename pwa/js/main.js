@@ -9,6 +9,8 @@ import { recoverRecordings } from "./capture/recorder.js";
 import { renderStatusBar } from "./statusbar.js";
 import { registerServiceWorker } from "./update.js";
 
+document.getElementById("app-css").media = "all";
+
 const screens = "./screens/";
 router.route("/signin", () => import(`${screens}signin.js`), { auth: false });
 router.route("/register", () => import(`${screens}register.js`), { auth: false });

@@ -64,18 +64,15 @@ function w(key, vars = {}) {
   return pair[isEn() ? 1 : 0].replace(/\{(\w+)\}/g, (_, k) => (k in vars ? vars[k] : `{${k}}`));
 }
 
-const STYLE = `
-#import-screen { max-width: none; }
-main:has(#import-screen) { max-width: 1400px; }
-#import-screen .drop { border: 2px dashed var(--line); border-radius: 12px; padding: 24px; text-align: center; margin: 10px 0; }
-#import-screen .drop.over { border-color: var(--brand); background: #eef4fb; }
-#import-screen .fields { display: grid; grid-template-columns: repeat(auto-fit, minmax(200px, 1fr)); gap: 0 12px; }
-#import-screen table { width: 100%; border-collapse: collapse; background: var(--card); }
-#import-screen th, #import-screen td { border-bottom: 1px solid var(--line); padding: 6px 8px; text-align: left; vertical-align: top; font-size: .9rem; }
-#import-screen progress { width: 100%; }
-#import-screen .proposal { display: flex; gap: 8px; align-items: center; margin: 2px 0; }
-#import-screen .proposal button { min-height: 32px; padding: 2px 10px; }
-`;
+// Its styles live beside it: a <style> element would be inline style, which the pages' CSP refuses.
+function addStyles() {
+  if (document.querySelector("link[data-import]")) return;
+  const link = document.createElement("link");
+  link.rel = "stylesheet";
+  link.href = new URL("./import.css", import.meta.url).href;
+  link.dataset.import = "1";
+  document.head.append(link);
+}
 
 function mediaTypeOf(file) {
   if (file.type && /^(video|audio)\//.test(file.type)) return file.type;
@@ -239,6 +236,7 @@ async function handIn(row, ctx) {
 }
 
 export async function render() {
+  addStyles();
   let me = null;
   try {
     me = await json("/api/recordings/me");
@@ -304,7 +302,6 @@ export async function render() {
   return h(
     "section",
     { id: "import-screen" },
-    h("style", {}, STYLE),
     h("h1", {}, w("title")),
     h("p", { class: "muted" }, w("intro")),
     h("div", { class: "fields" },

@@ -115,7 +115,7 @@ async def test_an_officer_cannot_turn_the_heads_refusal_into_an_approval(
     )
     assert refusal.status_code == 201, refusal.text
     rid = f"emergency_approval:{start.json()['hash']}"
-    assert (await compliance(app_client, case_id))[rid]["status"] == "missing"
+    assert (await compliance(app_client, case_id))[rid]["status"] == "refused"
     before = await entry_count(case_id)
     fix = {"hash": refusal.json()["hash"], "reason": "笔误"}
 
@@ -137,7 +137,7 @@ async def test_an_officer_cannot_turn_the_heads_refusal_into_an_approval(
     noted = await post(app_client, officer, case_id, "note", {"text": "已批准"}, corrects=fix)
     assert noted.status_code == 400 and noted.json()["code"] == "bad_correction"
     assert await entry_count(case_id) == before
-    assert (await compliance(app_client, case_id))[rid]["status"] == "missing"
+    assert (await compliance(app_client, case_id))[rid]["status"] == "refused"
 
     # The head changing their own mind is a correction they may make.
     changed = await post(

@@ -211,7 +211,8 @@ export async function render({ id }, query) {
     h("div", { class: "cols" },
       h("div", { id: "timeline" }, entries.map((e) => entryCard(e, byHash, correctedBy, signaturesOf, ctx))),
       h("aside", {}, h("h2", {}, L("位置", "Positions")), gpsPlot(entries), h("h2", {}, L("合规检查", "Compliance")), compliance,
-        h("h2", {}, L("案卷导出", "Dossier export")), exportPanel(id, entries, ctx))));
+        h("h2", {}, L("案卷导出", "Dossier export")), exportPanel(id, entries, ctx),
+        h("h2", {}, L("复制记录", "Copies of records")), copyPanel(id, entries, ctx))));
   const target = query.get("entry");
   if (target) setTimeout(() => document.getElementById(`entry-${target}`)?.scrollIntoView({ block: "center" }), 50);
   return node;
@@ -273,6 +274,62 @@ export function exportPanel(caseId, entries, { dir, me }) {
     } else {
       slot.replaceChildren(waiting.length ? "" : form);
     }
+  }).catch(() => slot.replaceChildren(form));
+  return box;
+}
+
+// -- copies: name the records and who the copy is for → the approver signs → copy exactly that ----
+
+const COPYABLE = /^(record\.|media\.|document\.|note$)/;
+const recordName = (e) => `${kindName(e.kind)}（${when(e.received_at)}）`;
+
+/** Ask to copy chosen records for a named recipient; once approved, copy exactly those, logged. */
+export function copyPanel(caseId, entries, { me }) {
+  const box = h("div", { id: "copies", class: "card" });
+  const byHash = new Map(entries.map((e) => [e.hash, e]));
+  const approvedRequests = new Set(entries.filter((e) => e.kind === "export.approved").map((e) => e.payload.request));
+  const waiting = entries.filter((e) => e.kind === "export.requested" && e.payload.scope === "copy" && e.payload.staff_id === me && !approvedRequests.has(e.hash));
+  const copyable = entries.filter((e) => COPYABLE.test(e.kind));
+  const form = h("form", { class: "request-copy", onsubmit: async (e) => {
+    e.preventDefault();
+    const data = new FormData(e.target), button = e.target.querySelector("button[type=submit]");
+    const items = data.getAll("item");
+    if (!items.length) return toast(L("请勾选要复制的记录", "Tick the records to copy"), "error");
+    button.disabled = true;
+    try {
+      await json(`/api/cases/${caseId}/exports`, { method: "POST", body: { scope: "copy", items, purpose: data.get("purpose"), recipient: data.get("recipient"), client_id: crypto.randomUUID() } });
+      e.target.replaceWith(h("p", { class: "badge warn", id: "copy-waiting" }, L("复制申请已提交，等待负责人用通行密钥审批。", "Copy requested; waiting for the approver's passkey approval.")));
+      toast(L("已提交复制申请", "Copy requested"));
+    } catch (err) {
+      button.disabled = false;
+      toast(err.message, "error");
+    }
+  } },
+    h("fieldset", { class: "copy-items" }, h("legend", {}, L("要复制的记录", "Records to copy")),
+      copyable.length ? copyable.map((e) => h("label", { class: "check" }, h("input", { type: "checkbox", name: "item", value: e.hash }), recordName(e)))
+        : h("p", { class: "muted" }, L("本案还没有可复制的记录。", "This case has no records to copy yet."))),
+    h("label", {}, L("复制件交给谁", "Who the copy is for"), h("input", { name: "recipient", required: true, placeholder: L("如：王某（当事人）、市中级人民法院", "e.g. the party, the intermediate court") })),
+    h("label", {}, L("用途", "Purpose"), h("input", { name: "purpose", required: true, placeholder: L("如：当事人申请复制", "e.g. the party asked for a copy") })),
+    h("button", { class: "primary", type: "submit" }, L("申请复制", "Request a copy")));
+  const slot = h("div", {}, L("正在查询复制许可…", "Checking copy permission…"));
+  box.append(waiting.length ? h("p", { class: "badge warn", id: "copy-waiting" }, L("复制申请等待审批", "Copy request waiting for approval")) : "", slot);
+  json(`/api/cases/${caseId}/exports/permission?scope=copy`).then((p) => {
+    if (!p.allowed || !(p.items || []).length) return slot.replaceChildren(waiting.length ? "" : form);
+    const names = p.items.map((hash) => (byHash.get(hash) ? recordName(byHash.get(hash)) : L("（记录）", "(record)")));
+    slot.replaceChildren(
+      h("p", { class: "badge ok", id: "copy-approved" }, L(`已批准复制给${p.recipient}，有效至${when(p.valid_until)}`, `Copy for ${p.recipient} approved until ${when(p.valid_until)}`)),
+      h("ul", { class: "copy-approved-items" }, names.map((n) => h("li", {}, n))),
+      h("button", { class: "primary", id: "make-copy", onclick: async (e) => {
+        e.target.disabled = true;
+        try {
+          await json(`/api/cases/${caseId}/copies`, { method: "POST", body: { items: p.items, recipient: p.recipient } });
+          toast(L("复制已登记在案件时间线上", "The copy is recorded on the case timeline"));
+        } catch (err) {
+          toast(err.message, "error");
+        } finally {
+          e.target.disabled = false;
+        }
+      } }, L("复制并登记", "Copy and record it")));
   }).catch(() => slot.replaceChildren(form));
   return box;
 }
