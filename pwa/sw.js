@@ -21,6 +21,7 @@ const SHELL_FILES = [
   "/js/case_entries.js",
   "/js/colleagues.js",
   "/js/documents_panel.js",
+  "/js/officer_field.js",
   "/js/cases.js",
   "/js/db.js",
   "/js/dom.js",

@@ -6,6 +6,7 @@ the API is read only to check what the screens did. Screenshots go to test-artif
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,6 @@ from tests.e2e.conftest import (
     Server,
     add_authenticator,
     context_options,
-    invite_link,
     wait_all_sent,
     wait_ready,
 )
@@ -45,9 +45,14 @@ def phone(browser: Browser, server: Server) -> Page:
     return page
 
 
-def register(page: Page, server: Server, agency: str, role: str, name: str) -> str:
-    """Open the invitation link, register a passkey; returns the staff id (read from /api/me)."""
-    page.goto(invite_link(server, role=role, agency=agency, name=name))
+def register(page: Page, server: Server, agency: str, role: str, name: str, cert: str = "") -> str:
+    """An admin's invitation (with unit and 执法证号) opened on the phone, a passkey registered;
+    returns the staff id (read from /api/me)."""
+    args = ["invite", "--agency", agency, "--role", role, "--name", name, "--unit", "执法一队"]
+    out = server.cli(*args, *(["--cert", cert] if cert else [])).stdout
+    link = re.search(r"https?://\S+", out)
+    assert link, out
+    page.goto(link.group(0))
     wait_ready(page)
     page.locator("#register").click()
     page.wait_for_function("location.hash === '#/' || location.hash === ''", timeout=30_000)
@@ -97,9 +102,9 @@ def test_a_whole_penalty_case_from_opening_to_archive_in_the_app(
 ) -> None:
     agency_name, basis = DECISION[agency]
     officer = phone(browser, server)
-    register(officer, server, agency, "officer", "陈承办")
+    register(officer, server, agency, "officer", "陈承办", cert="43040101")
     colleague = phone(browser, server)
-    colleague_id = register(colleague, server, agency, "officer", "林协办")
+    colleague_id = register(colleague, server, agency, "officer", "林协办", cert="43040102")
     head = phone(browser, server)
     register(head, server, agency, "approver", "韩局长")
     pages = [officer, colleague, head]
@@ -121,6 +126,7 @@ def test_a_whole_penalty_case_from_opening_to_archive_in_the_app(
 
         # -- add the colleague from the agency's staff
         officer.click("#case-team")
+        expect(officer.locator("#team-picker")).to_contain_text("执法证号 43040102")
         officer.check(f'#team-picker input[data-staff-id="{colleague_id}"]')
         shot(officer, agency, "01_team_pick")
         officer.click("#team-add")
@@ -131,6 +137,12 @@ def test_a_whole_penalty_case_from_opening_to_archive_in_the_app(
         officer.wait_for_selector("#submit")
         officer.fill("#f-p\\.target", PARTY)
         officer.fill("#f-p\\.findings", "现场查见违法事实，当事人在场")
+        # The officers present are ticked from the case team: name and 执法证号 come with them.
+        officers = officer.locator("#f-p\\.officers")
+        expect(officers).to_contain_text("林协办")
+        for row in officers.locator(".colleague").all():
+            row.locator("input").first.check()
+            row.locator(".shown input").check()
         officer.click("#photo-open")
         officer.click("#photo-shoot")
         officer.click("#photo-close")
@@ -239,7 +251,7 @@ def test_a_whole_penalty_case_from_opening_to_archive_in_the_app(
         for kind in (
             "case.member_added",
             "media.photo",
-            "media.audio",
+            "av.segment",
             "media.fingerprint",
             "record.onsite_inspection",
             "signature.requested",
@@ -250,7 +262,16 @@ def test_a_whole_penalty_case_from_opening_to_archive_in_the_app(
             "notice.published",
             "record.archive",
         ):
-            assert kind in kinds, kind
+            assert kind in kinds, (kind, kinds)
+        # The sound recording landed as media of its AV session (whatever its container says it is).
+        recorded = [
+            e for e in entries if e["kind"].startswith("media.") and e["payload"].get("av_session")
+        ]
+        assert recorded, kinds
+        [inspection] = [e for e in entries if e["kind"] == "record.onsite_inspection"]
+        assert sorted(
+            (o["name"], o["certificate_no"], o["shown"]) for o in inspection["payload"]["officers"]
+        ) == [("林协办", "43040102", True), ("陈承办", "43040101", True)]
         meanings = {
             (e["payload"].get("meaning"), e["actor"])
             for e in entries

@@ -16,6 +16,7 @@ import { entriesOf, entryLabel } from "../case_entries.js";
 import { loadHints, renderForm } from "../schema_form.js";
 import * as session from "../session.js";
 import * as stamps from "../stamps.js";
+import { officerField, teamOf } from "../officer_field.js";
 
 const HOLD_MS = 1500;
 const STATEMENT = ["av.statement.time_place", "av.statement.officers", "av.statement.notice", "av.statement.matter"];
@@ -153,6 +154,7 @@ export async function render({ id, step: stepId }, query) {
   const signatures = [...(draft?.draft.signatures || [])];
   const blobs = new Set(draft?.body.blobs || []);
   // Hash fields: a photo taken here goes to the outbox like any capture; entries come from the case's timeline.
+  const team = teamOf(id).catch(() => []);
   const formCtx = {
     attachPhoto: async (data, { field, filename }) => {
       const { blob } = await queueMedia("media.photo", data, { filename: filename || `${field}.jpg`, label: `${t("capture.photo")} · ${field}`, payload: { caption: `${field} | ${stampLines(c).join(" | ")}` } });
@@ -164,6 +166,7 @@ export async function render({ id, step: stepId }, query) {
       return list.map((e) => ({ value: e.hash, label: entryLabel(e, titles[e.kind]) }));
     },
     overlay: () => stampLines(c),
+    officerField: (name, key, s, required, value, widget) => officerField(name, key, s, required, value, widget, team),
   };
   const skip = ["signatures", ...(approver ? [] : approverFields(schema))];
   const form = renderForm(schema, draft?.draft.values || {}, { skip, ctx: formCtx });
