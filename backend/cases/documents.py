@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
@@ -67,6 +67,22 @@ SERVICE_KINDS = (
     "record.service_public_notice",
 )
 TEMPLATES: dict[str, Template] = {
+    "case_opening_approval": Template(
+        "立案审批表",
+        ("record.case_opening_approval",),
+        (
+            "source",
+            "reason",
+            "party_summary",
+            "handler_opinion",
+            "unit_opinion",
+            "legal_review_opinion",
+            "head_opinion",
+            "head_name",
+            "approved",
+        ),
+        (),
+    ),
     "decision_letter": Template(
         "行政执法决定书",
         ("record.decision",),
@@ -161,6 +177,13 @@ def field_titles(kind: str) -> dict[str, str]:
     )
     schema = json.loads(versions[-1].read_text(encoding="utf-8")) if versions else {}
     return {name: prop.get("title", name) for name, prop in schema.get("properties", {}).items()}
+
+
+def pack_document(pack_data: dict[str, Any], document_kind: str) -> dict[str, Any] | None:
+    """The pack's entry for this document (title, stage, whether an approver signs it), if any."""
+    return next(
+        (d for d in pack_data.get("documents", []) if d["document_kind"] == document_kind), None
+    )
 
 
 def cjk_font() -> tuple[Path, int]:
@@ -293,9 +316,12 @@ def render_pdf(doc: Document) -> bytes:
 
 def default_number(document_kind: str, case_ref: str, dated: date, sequence: int) -> str:
     """A number when neither the request nor the record gives one: kind, year, case, sequence."""
-    word = {"decision_letter": "决", "rights_notice": "告", "urging_notice": "催"}.get(
-        document_kind, "送" if document_kind == "service_receipt" else "公"
-    )
+    word = {
+        "decision_letter": "决",
+        "rights_notice": "告",
+        "urging_notice": "催",
+        "case_opening_approval": "立",
+    }.get(document_kind, "送" if document_kind == "service_receipt" else "公")
     return f"{word}〔{dated.year}〕{case_ref}-{sequence}号"
 
 
@@ -344,6 +370,10 @@ async def generate_document(
     doc = build_document(
         document_kind, source, agency_name=pack.agency_name, number=number, parties=parties
     )
+    # The pack names the document as the agency does (行政处罚决定书 rather than 行政执法决定书).
+    titled = pack_document(pack.data, document_kind)
+    if titled:
+        doc = replace(doc, title=titled["title_zh"])
     pdf = await asyncio.to_thread(render_pdf, doc)
     async with blobs.writer() as blob:
         await blob.write(pdf)

@@ -69,7 +69,7 @@ async def signing_options(
     options = await passkeys.authentication_options(settings, challenge=challenge_for(entry.hash))
     if signer is None:
         return options
-    await may_sign(await _signer_principal(signer), entry.case_id, meaning)
+    await may_sign(await signer_principal(signer), entry.case_id, meaning)
     keys = await Passkey.select(Passkey.credential_id, Passkey.transports).where(
         (Passkey.staff_id == signer) & Passkey.revoked_at.is_null()
     )
@@ -82,7 +82,7 @@ async def signing_options(
     return options
 
 
-async def _signer_principal(staff_id: str) -> Principal:
+async def signer_principal(staff_id: str) -> Principal:
     row = await Staff.select().where(Staff.staff_id == staff_id).first()
     if row is None or not row["active"]:
         raise Forbidden("no such active colleague", "not_member")

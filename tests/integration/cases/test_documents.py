@@ -91,7 +91,8 @@ async def test_a_decision_letter_prints_agency_number_date_and_the_record_hash(l
     assert "蒸人社监罚〔2025〕7号" in text
     assert decision.hash in text
     assert "2025年3月10日" in text
-    assert "行政执法决定书" in text and "某劳务公司" in text
+    # The pack names it as the agency does.
+    assert "行政处罚决定书" in text and "某劳务公司" in text
 
 
 async def test_the_cjk_font_is_embedded_in_the_pdf(ledger, blobs):
