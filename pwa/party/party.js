@@ -28,7 +28,7 @@ const STRINGS = {
     working: "Working…",
     receipt_title: "Service receipt", receipt_help: "Download and keep the service receipt: print it or forward it; anyone can check it on the verification page.",
     receipt_pdf: "Download the service receipt (PDF)", verify_link: "Open the verification page",
-    receipt_machine: "Receipt for computers", receipt_machine_help: "JSON; casetrail verify --receipt checks it offline.",
+    receipt_machine: "Receipt for computers", receipt_machine_help: "JSON, for computers: casetrail verify --receipt checks it offline.",
     receipt_download: "Download receipt (JSON)",
     no_viewer: "This browser cannot show the PDF here: download it below to read it.",
     in_app: "You opened this link inside an app (such as WeChat): fingerprint confirmation and the document preview may not work here. Tap ··· at the top right and choose \"Open in browser\", or sign by hand below.",
@@ -56,7 +56,7 @@ const STRINGS = {
     none: "—", sign_first: "请先签名。", working: "处理中…",
     receipt_title: "送达回证", receipt_help: "请下载并保存送达回证，可以打印或转发；任何人都可以在查验页面核对它。",
     receipt_pdf: "下载送达回证（PDF）", verify_link: "打开查验页面",
-    receipt_machine: "供计算机核验的回执", receipt_machine_help: "JSON 格式，可用 casetrail verify --receipt 离线核验。",
+    receipt_machine: "供计算机核验的回执", receipt_machine_help: "JSON 格式，供计算机核验，可用 casetrail verify --receipt 离线核验。",
     receipt_download: "下载回执（JSON）",
     no_viewer: "本浏览器不能直接显示 PDF，请点下方按钮下载后查看。",
     in_app: "您正在微信等应用内打开本链接，指纹确认和文书预览可能无法使用。可点右上角“···”，选择“在浏览器打开”；也可以在下方手写签名。",
@@ -82,7 +82,8 @@ const ua = navigator.userAgent;
 const inApp = /MicroMessenger|\bQQ\/|Weibo|AlipayClient|DingTalk|Lark|baiduboxapp|ToutiaoMicroApp/i.test(ua);
 const capable = {
   passkey: !inApp && typeof window.PublicKeyCredential === "function",
-  pdf: !inApp && navigator.pdfViewerEnabled !== false,
+  // Android browsers show no PDF inside a page: a download opens it in the system viewer.
+  pdf: !inApp && navigator.pdfViewerEnabled !== false && !/Android/i.test(ua),
 };
 
 function applyLang() {

@@ -39,6 +39,15 @@ def served(browser: Browser, server: Server) -> dict:
         case_id = open_penalty_case(officer, "拖欠工资案")
         document = generate_document(officer, case_id)
         open_service_screen(officer, case_id)
+        # Before signing, the party reads what they consent to: channel, address, how papers arrive.
+        officer.select_option("#consent-recipient", "张三丰")
+        officer.fill("#consent-contact", "13812345678")
+        words = officer.locator("#consent-text")
+        expect(words).to_contain_text("本人张三丰同意衡阳市蒸湘区人力资源和社会保障局以电子方式")
+        expect(words).to_contain_text("送达方式：送达链接（二维码）；送达地址：13812345678")
+        expect(words).to_contain_text("首次打开链接即视为送达")
+        words.scroll_into_view_if_needed()
+        shot(officer, "consent-text-phone")
         record_consent_with_drawn_signature(officer)
         return {
             "case_id": case_id,
