@@ -151,5 +151,9 @@ def test_party_confirms_keeps_a_paper_receipt_that_verifies_and_gets_an_approved
         info.value.save_as(copy)
         assert copy.read_bytes().startswith(b"%PDF-")
         shot(party, f"party-{size}-copy-approved")
+        light = party.evaluate("getComputedStyle(document.body).backgroundColor")
+        party.emulate_media(color_scheme="dark")
+        expect(party.locator("body")).not_to_have_css("background-color", light)
+        shot(party, f"party-{size}-dark")
     finally:
         context.close()

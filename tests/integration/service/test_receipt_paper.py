@@ -63,3 +63,13 @@ async def test_the_verification_page_learns_what_a_paper_is_from_its_digest_only
     assert unknown.status_code == 404 and unknown.json()["code"] == "paper_not_found"
     garbage = await app_client.get("/api/verify/documents/not-a-digest")
     assert garbage.status_code == 404
+
+
+async def test_the_verification_page_is_served_with_the_public_pages_security_headers(app_client):
+    for path in ("/verify/", "/party/", "/notices/"):
+        page = await app_client.get(path)
+        assert page.status_code == 200, path
+        policy = page.headers["content-security-policy"]
+        assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+        assert 'rel="icon"' in page.text and "/public-theme.css" in page.text
+    assert (await app_client.get("/public-theme.css")).status_code == 200
