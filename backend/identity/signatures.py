@@ -180,6 +180,10 @@ async def sign_entry(
         raise Invalid("sign the step itself, not another signature", "bad_signed_entry")
     if meaning in MEANINGS_WITH_REASON and not (comment or "").strip():
         raise Invalid(f"signing as {meaning!r} needs a reason", "reason_required")
+    # A party's request to copy records is answered here too (service owns what follows).
+    from backend.service import record_copies
+
+    record_copies.check_answer(signed, meaning)
     key, staff, _ = await passkeys.check_assertion(settings, credential, challenge_for(signed.hash))
     signer = principal_of_row(staff)
     if expected_signer is not None and signer.staff_id != expected_signer:
@@ -217,6 +221,8 @@ async def sign_entry(
         from backend.identity.exports import grant_after_signature
 
         await grant_after_signature(ledger, signed, sig, signer)
+    if signed.kind == record_copies.REQUESTED:
+        await record_copies.answer_after_signature(ledger, signed, sig, signer)
     return sig
 
 
