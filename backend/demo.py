@@ -94,6 +94,7 @@ class Demo:
     moment: datetime = field(default_factory=lambda: datetime.now(UTC))
     cases: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     links: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    summary: list[str] = field(default_factory=list)
 
     @property
     def ledger(self) -> Any:
@@ -133,19 +134,14 @@ class Demo:
         )
 
 
-def claimed(moment: datetime, cast: AgencyCast, rng: random.Random) -> dict[str, Any]:
-    lat = round(cast.lat + rng.uniform(-0.01, 0.01), 6)
-    lon = round(cast.lon + rng.uniform(-0.01, 0.01), 6)
+def claimed(moment: datetime, spot: tuple[float, float], rng: random.Random) -> dict[str, Any]:
+    """What the phone says about a capture or record: its time and GPS fix, and its clock offset."""
     return {
         "time": utc_iso(moment),
         "clock_offset_ms": rng.randint(-900, 900),
-        "geo": {
-            "lat": lat,
-            "lon": lon,
-            "accuracy_m": round(rng.uniform(4, 12), 1),
-            "fix_time": utc_iso(moment),
-        },
-    }
+        "geo": {"lat": spot[0], "lon": spot[1], "accuracy_m": round(rng.uniform(4, 12), 1),
+                "fix_time": utc_iso(moment)},
+    }  # fmt: skip
 
 
 class AgencyStory:
@@ -155,7 +151,7 @@ class AgencyStory:
         self.demo, self.cast = demo, cast
         self.staff: dict[str, Staff] = {}
         self.rng = random.Random(f"{SEED}:{cast.agency_id}")
-        self.seed = 0
+        self.spot = (cast.lat, cast.lon)  # where the current case happens
 
     # -- people -----------------------------------------------------------------------------
 
@@ -198,10 +194,14 @@ class AgencyStory:
     # -- steps ------------------------------------------------------------------------------
 
     def _seed(self) -> int:
-        self.seed += 1
-        return hash((SEED, self.cast.agency_id, self.seed)) & 0xFFFF
+        return self.rng.getrandbits(16)
 
     async def open_case(self, matter: Matter, by: Staff, with_: Staff) -> str:
+        lat, lon = self.cast.lat, self.cast.lon
+        self.spot = (
+            round(lat + self.rng.uniform(-0.02, 0.02), 6),
+            round(lon + self.rng.uniform(-0.02, 0.02), 6),
+        )
         view = await self.demo.call(
             by.client, "POST", "/api/cases", headers=by.headers,
             json={"client_id": str(self._uuid()), "title": matter.title, "enforcement_kind": "penalty",
@@ -222,7 +222,7 @@ class AgencyStory:
         return uuid.UUID(int=self.rng.getrandbits(128), version=4)
 
     def _claim(self, minutes_before: int = 2) -> dict[str, Any]:
-        return claimed(self.demo.moment - timedelta(minutes=minutes_before), self.cast, self.rng)
+        return claimed(self.demo.moment - timedelta(minutes=minutes_before), self.spot, self.rng)
 
     async def record(
         self, by: Staff, case_id: str, kind: str, payload: dict[str, Any]
@@ -268,7 +268,7 @@ class AgencyStory:
                 sha256=sha,
                 kind=kind,
                 media_type=media_type,
-                claimed=claimed(captured_at, self.cast, self.rng),
+                claimed=claimed(captured_at, self.spot, self.rng),
                 device=DEVICE,
                 payload=payload or {},
             ),  # fmt: skip
@@ -284,8 +284,7 @@ class AgencyStory:
         scene = media.street_scene(
             self._seed(), matter.party.sign or matter.party.name, matter.plate
         )
-        geo = claimed(taken, self.cast, self.rng)["geo"]
-        data = media.camera_jpeg(scene, taken, geo["lat"], geo["lon"])
+        data = media.camera_jpeg(scene, taken, *self.spot)
         return await self.capture(by, case_id, "media.photo", data, "image/jpeg",
                                   f"IMG_{taken.astimezone(CHINA):%Y%m%d_%H%M%S}.jpg", taken,
                                   {"step": step, "caption": caption})  # fmt: skip
@@ -371,7 +370,7 @@ class AgencyStory:
         demo.later(25)
         step = "record.inquiry"
         await self.capture(o2, case_id, "media.audio", media.audio_webm(started, self._seed()), "audio/webm",
-                           "inquiry.webm", started + timedelta(minutes=1), {"step": step, "caption": "询问录音"})  # fmt: skip
+                           "inquiry.webm", started, {"step": step, "caption": "询问录音"})  # fmt: skip
         return await self.record(o1, case_id, step, {
             "officers": [o1.officer_line(), o2.officer_line()],
             "started_at": utc_iso(started), "ended_at": utc_iso(demo.moment),
@@ -388,8 +387,8 @@ class AgencyStory:
         told = demo.at(day, 9, 40)
         step = "record.rights_notice"
         # Some packs want the hearing of the party's statement on tape (陈述申辩环节音像记录).
-        await self.capture(o1, case_id, "media.audio", media.audio_webm(told, self._seed(), 2), "audio/webm",
-                           "rights_notice.webm", told - timedelta(minutes=8), {"step": step, "caption": "告知及陈述申辩录音"})  # fmt: skip
+        await self.capture(o1, case_id, "media.audio", media.audio_webm(told - timedelta(minutes=8), self._seed(), 2),
+                           "audio/webm", "rights_notice.webm", told - timedelta(minutes=8), {"step": step, "caption": "告知及陈述申辩录音"})  # fmt: skip
         notice = await self.record(o1, case_id, step, {
             "proposed_decision": matter.outcome, "facts_and_basis": f"{matter.findings}依据{matter.basis}。",
             "rights": ["statement", "defence", "hearing"], "how_told": "in_person", "deadline_days": 3,
@@ -550,8 +549,7 @@ class AgencyStory:
         })  # fmt: skip
         demo.later(40)  # posted on the board and photographed there
         board = media.street_scene(self._seed(), "公告栏 政务公开", "")
-        geo = claimed(demo.moment, self.cast, self.rng)["geo"]
-        await self.capture(o1, case_id, "media.photo", media.camera_jpeg(board, demo.moment, geo["lat"], geo["lon"]),
+        await self.capture(o1, case_id, "media.photo", media.camera_jpeg(board, demo.moment, *self.spot),
                            "image/jpeg", "IMG_notice.jpg", demo.moment,
                            {"step": "record.service_public_notice", "for_entry": record["hash"],
                             "caption": "公告张贴现场"})  # fmt: skip
@@ -674,7 +672,7 @@ async def _stories(demo: Demo) -> None:
         await story.invite_newcomers()
     demo.ledger.clock = lambda: datetime.now(UTC)
     await demo.ledger.checkpoint()
-    demo.summary = await _tell(demo)  # type: ignore[attr-defined]
+    demo.summary = await _tell(demo)
 
 
 def printout(demo: Demo) -> str:
@@ -686,7 +684,7 @@ def printout(demo: Demo) -> str:
         f"数据库 / Database: {demo.settings.database_url}",
         "",
     ]
-    summary = iter(getattr(demo, "summary", []))
+    summary = iter(demo.summary)
     for cast in CASTS:
         name = get_pack(cast.agency_id).agency_name
         lines.append(f"【{name}】 {cast.agency_id}")
