@@ -161,11 +161,9 @@ def rebuild(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("demo")
 def demo(args: argparse.Namespace, settings: Settings) -> int:
-    from backend.demo import check_empty, demo_settings, fill, printout
+    from backend.demo import demo_settings, fill, printout
 
-    settings = demo_settings(settings, args.data_dir)
-    check_empty(settings)  # before anything is created in it
-    print(printout(asyncio.run(fill(settings))))
+    print(printout(asyncio.run(fill(demo_settings(settings, args.data_dir)))))
     return 0
 
 

@@ -18,6 +18,16 @@ ROLE_TITLES = {
     "archivist": ("档案管理", "archivist"),
 }
 ROLE_ORDER = ("admin", "officer", "approver", "supervisor", "legal_reviewer", "archivist")
+# How the demo calls each agency's seven people, in the order `_staff` lists them.
+STAFF_KEYS = (
+    "admin",
+    "officer",
+    "officer2",
+    "approver",
+    "supervisor",
+    "legal_reviewer",
+    "archivist",
+)
 
 
 @dataclass(frozen=True)

@@ -94,12 +94,14 @@ async def test_the_demo_is_a_living_system_that_verifies_and_lets_a_newcomer_sig
             assert confirmed_links == 1, agency_id  # served by link, confirmed by the party
 
 
-async def test_the_demo_refuses_a_data_directory_that_is_not_empty(settings):
-    settings.data_dir.mkdir(parents=True)
-    kept = settings.data_dir / "casetrail.sqlite"
+async def test_the_demo_refuses_a_data_directory_that_is_not_empty(settings, tmp_path):
+    elsewhere = tmp_path / "real-data"
+    elsewhere.mkdir()
+    kept = elsewhere / "casetrail.sqlite"
     kept.write_bytes(b"someone's real data")
-    code, out = await casetrail(settings, "demo")
+    code, out = await casetrail(settings, "demo", "--data-dir", str(elsewhere))
     assert code == 2, out
-    assert "不是空目录" in out and "is not empty" in out
-    assert [p.name for p in settings.data_dir.iterdir()] == ["casetrail.sqlite"]
+    assert f"{elsewhere} 不是空目录" in out and "is not empty" in out
+    assert [p.name for p in elsewhere.iterdir()] == ["casetrail.sqlite"]
     assert kept.read_bytes() == b"someone's real data"
+    assert not settings.data_dir.exists()  # nor was the default one touched
