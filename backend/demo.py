@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -25,7 +24,7 @@ from datetime import UTC, datetime
 from litestar import Litestar
 
 from backend.demo_cast import CASTS, ROLE_TITLES
-from backend.demo_steps import CHINA, SEED, Demo
+from backend.demo_steps import CHINA, Demo
 from backend.demo_story import AgencyStory
 from backend.errors import CaseTrailError
 from backend.settings import Settings
@@ -90,7 +89,7 @@ async def fill(settings: Settings) -> Demo:
         logging.getLogger(chatty).setLevel(level)
     refused: CaseTrailError | None = None
     async with running_app(settings) as app:
-        demo = Demo(app, settings, datetime.now(CHINA).date(), random.Random(SEED))
+        demo = Demo(app, settings, datetime.now(CHINA).date())
         try:
             await _stories(demo)
         except CaseTrailError as stopped:  # raised outside the lifespan's task group, unwrapped

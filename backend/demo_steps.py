@@ -21,6 +21,7 @@ from backend import demo_media as media
 from backend.demo_cast import STAFF_KEYS, AgencyCast, Matter, Person
 from backend.errors import Invalid
 from backend.ledger.entry import utc_iso
+from backend.ledger.ledger import Ledger
 from backend.settings import Settings
 
 SEED = 18
@@ -52,7 +53,6 @@ class Demo:
     app: Litestar
     settings: Settings
     today: date
-    rng: random.Random
     clients: list[httpx.AsyncClient] = field(default_factory=list)
     moment: datetime = field(default_factory=lambda: datetime.now(UTC))
     cases: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
@@ -60,7 +60,7 @@ class Demo:
     summary: list[str] = field(default_factory=list)
 
     @property
-    def ledger(self) -> Any:
+    def ledger(self) -> Ledger:
         return self.app.state.ledger
 
     def at(self, day: int, hour: int, minute: int = 0) -> datetime:

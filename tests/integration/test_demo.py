@@ -82,6 +82,7 @@ async def test_the_demo_is_a_living_system_that_verifies_and_lets_a_newcomer_sig
             cases = (await client.get("/api/cases", headers=headers)).json()
             assert len({case["stage"] for case in cases}) >= 3, agency_id
             statuses: set[str] = set()
+            capture_findings: set[str] = set()
             confirmed_links = 0
             for case in cases:
                 view = (await client.get(f"/api/cases/{case['case_id']}", headers=headers)).json()
@@ -90,8 +91,16 @@ async def test_the_demo_is_a_living_system_that_verifies_and_lets_a_newcomer_sig
                     f"/api/cases/{case['case_id']}/service/links", headers=headers
                 )
                 confirmed_links += sum(1 for link in links.json() if link["confirmed_entry"])
+                timeline = await client.get(
+                    f"/api/cases/{case['case_id']}/timeline?limit=1000", headers=headers
+                )
+                for entry in timeline.json()["entries"]:
+                    if entry["kind"] in ("media.photo", "media.audio", "media.video"):
+                        capture_findings |= {f["code"] for f in entry["payload"]["findings"]}
             assert {"late", "missing", "met"} <= statuses, agency_id
             assert confirmed_links == 1, agency_id  # served by link, confirmed by the party
+            # Real files: EXIF time and GPS, container times all agree with what the phone said.
+            assert capture_findings == {"consistent"}, agency_id
 
 
 async def test_the_demo_refuses_a_data_directory_that_is_not_empty(settings, tmp_path):
