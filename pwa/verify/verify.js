@@ -18,7 +18,7 @@ const STRINGS = {
     same_key: "签名公钥与本机关当前公开的公钥一致", other_key: "签名公钥与本机关当前公开的公钥不一致，请向机关核实",
     known: "本机关系统生成或送达过这份文书", unknown: "本系统没有生成或送达过这份文件",
     served_doc: "送达的就是这份文书：摘要与回证一致", other_doc: "这份文书与回证记载的摘要不一致",
-    expect_document: "二维码指向的文书摘要：", expect_record: "二维码指向的记录摘要：",
+    expect_document: "您是扫描文书上的二维码来的：本页会核对您选的文件是否就是那份文书。", expect_record: "您是扫描文书上的二维码来的：本页会核对您选的文书是否出自那条记录。", proof: "核验信息（摘要）",
     matches_qr: "与二维码一致", differs_qr: "与二维码不一致",
     valid: "查验通过", invalid: "查验未通过", not_receipt: "无法读取：这不是送达回证或 PDF 文书",
     online: "联网核对", working: "正在核对…",
@@ -36,7 +36,7 @@ const STRINGS = {
     same_key: "The signing key is the agency's current published key", other_key: "The signing key differs from the agency's current key: ask the agency",
     known: "The agency's system made or served this paper", unknown: "This file is not a paper made or served here",
     served_doc: "This is the paper served: its digest matches the receipt", other_doc: "This paper's digest differs from the receipt's",
-    expect_document: "Document digest from the QR code: ", expect_record: "Record digest from the QR code: ",
+    expect_document: "You came from a paper's QR code: this page checks that the file you pick is that document. ", expect_record: "You came from a paper's QR code: this page checks that the paper you pick renders that record. ", proof: "Verification details (digests)",
     matches_qr: "matches the QR code", differs_qr: "differs from the QR code",
     valid: "Verified", invalid: "Not verified", not_receipt: "Cannot read this: it is neither a service receipt nor a PDF paper",
     online: "Checked online", working: "Checking…",
@@ -163,13 +163,19 @@ function when(iso) {
   return new Date(iso).toLocaleString(lang === "zh" ? "zh-CN" : "en-GB", { timeZone: "Asia/Shanghai", hour12: false }) + (lang === "zh" ? "（北京时间）" : " (China time)");
 }
 
-function card(title, name, pairs, checks) {
+/** Digests are for whoever re-checks by hand: they sit in a closed "verification details" fold. */
+function proof(pairs) {
+  return pairs.some(([, value]) => value) ? el("details", { class: "verify" }, el("summary", {}, t("proof")), facts(pairs)) : null;
+}
+
+function card(title, name, pairs, checks, digests = []) {
   const bad = checks.some(([kind]) => kind === "bad");
   return el("article", { class: "result", "data-verdict": bad ? "bad" : "ok" },
     el("h2", {}, `${title}：${name}`),
     el("p", { class: `verdict ${bad ? "bad" : "ok"}` }, bad ? t("invalid") : t("valid")),
     facts(pairs),
-    el("ul", { class: "checks" }, checks.map(([kind, text]) => el("li", { class: kind }, text))));
+    el("ul", { class: "checks" }, checks.map(([kind, text]) => el("li", { class: kind }, text))),
+    proof(digests));
 }
 
 async function check(files) {
@@ -199,8 +205,8 @@ async function check(files) {
     }
     cards.push(card(t("receipt"), file.name, [
       [t("agency"), receipt.agency], [t("document"), receipt.document_name],
-      [t("served_at"), when(receipt.served_at)], [t("digest"), receipt.document_sha256],
-    ], checks));
+      [t("served_at"), when(receipt.served_at)],
+    ], checks, [[t("digest"), receipt.document_sha256]]));
   }
   for (const paper of read.filter((f) => f.pdf)) {
     const known = await lookup(paper.digest);
@@ -209,8 +215,8 @@ async function check(files) {
     if (expected.record && known) checks.push(known.renders === expected.record ? ["ok", t("matches_qr")] : ["bad", t("differs_qr")]);
     cards.push(card(t("paper"), paper.name, known ? [
       [t("agency"), known.agency], [t("paper"), known.title], [t("number"), known.number],
-      [t("dated"), known.dated], [t("record"), known.renders], [t("digest"), paper.digest],
-    ] : [[t("digest"), paper.digest]], checks));
+      [t("dated"), known.dated],
+    ] : [], checks, [[t("record"), known?.renders], [t("digest"), paper.digest]]));
   }
   out.replaceChildren(...cards);
 }
@@ -224,7 +230,7 @@ function applyLang() {
   const expect = $("expect");
   const which = expected.document ? "document" : expected.record ? "record" : null;
   expect.hidden = !which;
-  if (which) expect.textContent = t(`expect_${which}`) + expected[which];
+  if (which) expect.replaceChildren(el("p", {}, t(`expect_${which}`)), proof([[t(which === "document" ? "digest" : "record"), expected[which]]]));
   if (lastFiles.length) check(lastFiles);
 }
 

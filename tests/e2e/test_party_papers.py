@@ -18,6 +18,7 @@ from tests.e2e.service_flow import (
     open_service_screen,
     record_consent_with_drawn_signature,
 )
+from tests.e2e.test_plain_words import SCAN, machine_words  # noqa: E402
 from tests.e2e.test_supervisor_review import new_staff_page
 
 pytestmark = pytest.mark.e2e
@@ -95,6 +96,8 @@ def test_party_confirms_keeps_a_paper_receipt_that_verifies_and_gets_an_approved
         expect(party.locator("#doc")).to_be_visible(timeout=30_000)
         expect(party.locator("#lang")).to_have_attribute("aria-label", "English")
         shot(party, f"party-{size}-document")
+        words = machine_words()
+        problems = party.evaluate(SCAN, words)
 
         if size == "desktop":
             add_authenticator(party)
@@ -123,6 +126,9 @@ def test_party_confirms_keeps_a_paper_receipt_that_verifies_and_gets_an_approved
         expect(results.first).to_contain_text("签名检查点经机关公钥验证通过")
         expect(results.nth(1)).to_contain_text("权利告知书")
         shot(checker, f"verify-{size}")
+        # The page names the files the person picked (their own names, 送达回证.pdf), nothing else.
+        mine = ("送达回证.pdf", "document.pdf")
+        problems += [p for p in checker.evaluate(SCAN, words) if not any(n in p for n in mine)]
 
         section = party.locator("#copies")
         expect(section).to_be_visible()
@@ -151,6 +157,8 @@ def test_party_confirms_keeps_a_paper_receipt_that_verifies_and_gets_an_approved
         info.value.save_as(copy)
         assert copy.read_bytes().startswith(b"%PDF-")
         shot(party, f"party-{size}-copy-approved")
+        problems += party.evaluate(SCAN, words)
+        assert not problems, "machine text on the party's screens:\n" + "\n".join(problems)
         light = party.evaluate("getComputedStyle(document.body).backgroundColor")
         party.emulate_media(color_scheme="dark")
         expect(party.locator("body")).not_to_have_css("background-color", light)
