@@ -53,7 +53,9 @@ class Settings:
     rp_id: str = "localhost"
     rp_name: str = "CaseTrail 执法全过程记录"
     origins: tuple[str, ...] = ("http://localhost:8000",)
-    checkpoint_interval_s: int = 600
+    # The tail after the last checkpoint is what an insider could drop unnoticed: keep it short.
+    checkpoint_interval_s: float = 60
+    checkpoint_first_s: float = 2
     tsa_url: str = ""
     session_idle_s: int = 30 * 60
     session_absolute_s: int = 12 * 3600
@@ -81,7 +83,8 @@ class Settings:
             public_url=public_url,
             rp_id=env.get("CASETRAIL_RP_ID", "localhost"),
             origins=origins,
-            checkpoint_interval_s=_int(env, "CASETRAIL_CHECKPOINT_INTERVAL_S", 600),
+            checkpoint_interval_s=_float(env, "CASETRAIL_CHECKPOINT_INTERVAL_S", 60),
+            checkpoint_first_s=_float(env, "CASETRAIL_CHECKPOINT_FIRST_S", 2),
             tsa_url=env.get("CASETRAIL_TSA_URL", ""),
             session_idle_s=_int(env, "CASETRAIL_SESSION_IDLE_S", 30 * 60),
             session_absolute_s=_int(env, "CASETRAIL_SESSION_ABSOLUTE_S", 12 * 3600),
