@@ -5,7 +5,12 @@ from __future__ import annotations
 from piccolo.engine.base import Engine
 
 from backend.database import is_postgres
-from backend.ledger.guards import install_append_only, no_replace_ddl
+from backend.ledger.guards import (
+    CHECKPOINT_KEYS,
+    ENTRY_KEYS,
+    install_append_only,
+    no_replace_ddl,
+)
 from backend.ledger.tables import LedgerCheckpoint, LedgerEntry, ProjectionCursor
 
 APPEND_ONLY_TABLES = ["ledger_entry", "ledger_checkpoint"]
@@ -20,10 +25,6 @@ async def create_ledger(engine: Engine) -> None:
     )
     await install_append_only(engine, "ledger_entry", ENTRY_KEYS)
     await install_append_only(engine, "ledger_checkpoint", CHECKPOINT_KEYS)
-
-
-ENTRY_KEYS = (("log_index",), ("hash",), ("client_id",), ("case_id", "seq"))
-CHECKPOINT_KEYS = (("tree_size",),)
 
 
 async def replace_guard_covers_rowid(engine: Engine) -> None:
