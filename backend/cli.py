@@ -6,16 +6,18 @@ import argparse
 import asyncio
 import importlib
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from backend.errors import CaseTrailError
+from backend.errors import CaseTrailError, Invalid
 from backend.evidence.holdings import blobs_held
 from backend.identity.signatures import verify_signatures
 from backend.ledger.bundle import export_case, verify_bundle
+from backend.ledger.checkpoint import key_fingerprint
 from backend.ledger.guards import check_append_only
-from backend.ledger.verify import Problem, Report, verify_database
+from backend.ledger.verify import Problem, Report, promises_in, verify_database
 from backend.migrations import DOMAINS, append_only_tables
 from backend.runtime import Runtime, open_runtime, projection_modules
 from backend.settings import Settings
@@ -45,13 +47,28 @@ def run(
     return asyncio.run(main())
 
 
+NOT_TRUSTED = 3  # exit status: consistent in itself, but nothing the reader trusts vouches for it
+
+
 def print_report(report: Report, what: str) -> int:
+    for warning in report.warnings:
+        print(f"WARNING {what}: {warning}", file=sys.stderr)
     if report.ok:
+        promised = f", {report.promises} promises" if report.promises else ""
         print(
             f"OK {what}: {report.entries} entries in {report.cases} case(s), "
-            f"{report.blobs} blobs, {report.checkpoints} checkpoints verified"
+            f"{report.blobs} blobs, {report.checkpoints} checkpoints{promised} verified"
         )
         return 0
+    if report.untrusted_key:
+        print(
+            f"{what}: not verified: no trusted key. It is signed by {report.untrusted_key}\n"
+            f"  fingerprint {key_fingerprint(report.untrusted_key)}: compare it with the key the "
+            "agency publishes, then verify again with --vkey FILE",
+            file=sys.stderr,
+        )
+        if not report.problems:
+            return NOT_TRUSTED
     first = report.first()
     print(f"FAILED {what}: first bad: {first}", file=sys.stderr)
     for problem in report.problems:
@@ -91,9 +108,40 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def trusted_keys(args: argparse.Namespace) -> list[str]:
+    """The verifier keys the reader trusts: each --vkey file, else the pinned key file."""
+    files = list(args.vkey) or (
+        [os.environ["CASETRAIL_TRUSTED_KEYS"]] if os.environ.get("CASETRAIL_TRUSTED_KEYS") else []
+    )
+    keys = []
+    for name in files:
+        try:
+            text = Path(name).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as unreadable:
+            raise Invalid(f"trusted key file {name} is unreadable: {unreadable}") from None
+        keys += [
+            line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+        ]
+    return keys
+
+
+def _read_json(name: str, what: str) -> object:
+    try:
+        return json.loads(Path(name).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as unreadable:
+        raise Invalid(f"{what} {name} is unreadable: {unreadable}") from None
+
+
 @command("verify")
 def verify(args: argparse.Namespace, settings: Settings) -> int:
-    pinned = [Path(p).read_text() for p in args.checkpoint]
+    trusted = trusted_keys(args)
+    pinned = []
+    for name in args.checkpoint:
+        try:
+            pinned.append(Path(name).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as unreadable:
+            raise Invalid(f"checkpoint file {name} is unreadable: {unreadable}") from None
+    promises = [p for name in args.promises for p in promises_in(_read_json(name, "promise file"))]
     if args.receipt:
         from backend.service.receipts import verify_receipt
 
@@ -102,26 +150,39 @@ def verify(args: argparse.Namespace, settings: Settings) -> int:
         except (OSError, ValueError) as unreadable:
             print(f"FAILED receipt {args.receipt}: unreadable: {unreadable}", file=sys.stderr)
             return 1
-        trusted = Path(args.vkey).read_text().strip() if args.vkey else None
         document = Path(args.document) if args.document else None
-        return print_report(verify_receipt(receipt, trusted, document), f"receipt {args.receipt}")
-    if args.bundle:
-        report = asyncio.run(
-            verify_bundle(
-                Path(args.bundle), Path(args.vkey).read_text().strip() if args.vkey else None
-            )
+        trusted_one = trusted[0] if trusted else None
+        return print_report(
+            verify_receipt(receipt, trusted_one, document), f"receipt {args.receipt}"
         )
+    if args.bundle:
+        report = asyncio.run(verify_bundle(Path(args.bundle), trusted))
         return print_report(report, f"bundle {args.bundle}")
 
     async def work(rt: Runtime) -> Report:
-        report = await verify_database(rt.ledger, rt.blobs, args.case, pinned)
+        report = Report()
+        # Each stage reports what it cannot read instead of ending verification with a traceback.
+        try:
+            report = await verify_database(
+                rt.ledger, rt.blobs, args.case, pinned, promises, trusted[0] if trusted else None
+            )
+        except Exception as unreadable:
+            report.problems.append(Problem("database", f"the log cannot be read: {unreadable}"))
+            return report
         # Passkey approvals are checked against the public keys the ledger itself recorded.
-        for case_id in [args.case] if args.case else await rt.ledger.case_ids():
-            report.problems += await verify_signatures(rt.ledger, case_id)
+        try:
+            for case_id in [args.case] if args.case else await rt.ledger.case_ids():
+                report.problems += await verify_signatures(rt.ledger, case_id)
+        except Exception as unreadable:
+            report.problems.append(
+                Problem("signatures", f"passkey signatures cannot be checked: {unreadable}")
+            )
         try:
             await check_append_only(rt.engine, append_only_tables())
         except CaseTrailError as missing:
             report.problems.append(Problem("database", missing.message))
+        except Exception as unreadable:
+            report.problems.append(Problem("database", f"guards cannot be read: {unreadable}"))
         return report
 
     report = run(settings, work, auditing=True)
@@ -171,7 +232,18 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--bundle", help="verify an exported bundle offline instead of the database")
     v.add_argument("--receipt", help="verify a party's service receipt (JSON) offline")
     v.add_argument("--document", help="with --receipt: the served PDF to check against it")
-    v.add_argument("--vkey", help="file with the trusted checkpoint verifier key")
+    v.add_argument(
+        "--vkey",
+        action="append",
+        default=[],
+        help="file with trusted verifier key(s), one a line (default: $CASETRAIL_TRUSTED_KEYS)",
+    )
+    v.add_argument(
+        "--promises",
+        action="append",
+        default=[],
+        help="JSON file holding signed promises (an outbox's sent items, a receipt...)",
+    )
     v.add_argument(
         "--checkpoint", action="append", default=[], help="a checkpoint note kept elsewhere"
     )

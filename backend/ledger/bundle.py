@@ -1,6 +1,8 @@
-"""Verifiable export bundles: one case's entries, blobs, checkpoint and proofs in a zip.
+"""Verifiable export bundles: one case's entries, blobs, checkpoint, signed case head and proofs.
 
-Everything `casetrail verify` needs is inside; no server and no database are required.
+Everything `casetrail verify` needs is inside; no server and no database are required. What is
+inside is not trusted by itself: a bundle verifies only against a key the reader trusts (their
+`--vkey`, a pinned key file), since anyone can make a consistent bundle with a key of their own.
 """
 
 from __future__ import annotations
@@ -8,16 +10,26 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator, Collection, Sequence
 from pathlib import Path
 from typing import Any
 
 from backend.errors import NotFound
+from backend.ledger.checkpoint import CheckpointError, parse_vkey, verify_note
 from backend.ledger.ledger import Ledger
+from backend.ledger.statements import read_case_head, sign_case_head
 from backend.ledger.tables import LedgerEntry
-from backend.ledger.verify import ROW_COLUMNS, Report, check_blobs, check_entries, check_inclusion
+from backend.ledger.verify import (
+    ROW_COLUMNS,
+    Problem,
+    Report,
+    check_blobs,
+    check_entries,
+    check_inclusion,
+)
 
-FORMAT = "casetrail-bundle/1"
+FORMAT = "casetrail-bundle/2"
+_HEX = frozenset("0123456789abcdef")
 
 
 async def export_case(
@@ -33,9 +45,8 @@ async def export_case(
     )
     if not rows:
         raise NotFound("no such case", code="case_not_found")
-    checkpoint = await ledger.latest_checkpoint()
-    if checkpoint is None or checkpoint.size <= max(r["log_index"] for r in rows):
-        checkpoint = await ledger.checkpoint()
+    # Signed now, so the bundle's checkpoint covers the whole log as it is at export time.
+    checkpoint = await ledger.checkpoint()
     tree = await ledger.sync_tree()
     proofs = [
         {
@@ -49,13 +60,17 @@ async def export_case(
     ]
     named = {sha for r in rows for sha in json.loads(r["body"]).get("blobs", [])}
     shas = sorted(named & set(held))
+    withheld = sorted(named - set(held))
+    head = sign_case_head(
+        ledger.signer, case_id, len(rows), rows[-1]["hash"], checkpoint.size, withheld
+    )
     out.parent.mkdir(parents=True, exist_ok=True)
     manifest = {
         "format": FORMAT,
         "case_id": case_id,
         "entries": len(rows),
         "blobs": shas,
-        "withheld": sorted(named - set(held)),
+        "withheld": withheld,
         "checkpoint_size": checkpoint.size,
         "vkey": ledger.signer.vkey,
     }
@@ -66,6 +81,7 @@ async def export_case(
         )
         zf.writestr("proofs.jsonl", "".join(json.dumps(p) + "\n" for p in proofs))
         zf.writestr("checkpoint.txt", checkpoint.note)
+        zf.writestr("head.txt", head)
         zf.writestr("vkey.txt", ledger.signer.vkey + "\n")
         for sha in shas:
             if not await blobs.exists(sha):
@@ -92,23 +108,214 @@ class _ZipBlobs:
                 yield chunk
 
 
-async def verify_bundle(path: Path, trusted_vkey: str | None = None) -> Report:
-    """Check a bundle offline. With `trusted_vkey`, the bundle's own key is not taken on trust."""
+async def verify_bundle(path: Path, trusted_vkeys: Sequence[str] = ()) -> Report:
+    """Check a bundle offline, reporting every problem by name and never raising.
+
+    Without a trusted key the bundle is still checked against the key it carries (so a person
+    learns what is wrong with it), but the report says it is not verified and names that key.
+    """
     report = Report()
-    with zipfile.ZipFile(path) as zf:
-        manifest = json.loads(zf.read("manifest.json"))
-        vkey = trusted_vkey or manifest["vkey"]
-        rows = [json.loads(line) for line in zf.read("entries.jsonl").decode().splitlines() if line]
-        proofs = {
-            p["entry_hash"]: p
-            for p in (json.loads(x) for x in zf.read("proofs.jsonl").decode().splitlines() if x)
-        }
-        parsed = check_entries(rows, report)
-        check_inclusion(rows, proofs, vkey, report)
-        # Named but not held by the case: never exported, so not missing (the entries still verify).
-        withheld = set(manifest.get("withheld") or [])
-        await check_blobs(parsed, _ZipBlobs(zf).open, _ZipBlobs(zf).exists, report, skip=withheld)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            await _verify_open(zf, [k.strip() for k in trusted_vkeys if k.strip()], report)
+    except Exception as unreadable:  # a file a person hands us may be anything at all
+        report.problems.append(Problem(f"bundle {Path(path).name}", f"unreadable: {unreadable}"))
     return report
+
+
+def _member(zf: zipfile.ZipFile, name: str, report: Report) -> bytes | None:
+    try:
+        return zf.read(name)
+    except KeyError:
+        report.problems.append(Problem(name, "missing from the bundle"))
+    except Exception as corrupt:  # CRC mismatch, bad deflate stream, truncated member...
+        report.problems.append(Problem(name, f"corrupt: {corrupt}"))
+    return None
+
+
+def _text(zf: zipfile.ZipFile, name: str, report: Report) -> str | None:
+    data = _member(zf, name, report)
+    if data is None:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        report.problems.append(Problem(name, "is not UTF-8 text"))
+        return None
+
+
+def _json_lines(zf: zipfile.ZipFile, name: str, report: Report, fits: Any) -> list[dict]:
+    found = []
+    for number, line in enumerate((_text(zf, name, report) or "").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except ValueError:
+            item = None
+        if not fits(item):
+            report.problems.append(Problem(f"{name} line {number}", "is not a well-formed record"))
+            continue
+        found.append(item)
+    return found
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _is_hash(value: Any) -> bool:
+    return isinstance(value, str) and len(value) == 64 and set(value) <= _HEX
+
+
+def _is_row(row: Any) -> bool:
+    return (
+        isinstance(row, dict)
+        and _is_int(row.get("log_index"))
+        and _is_int(row.get("seq"))
+        and _is_hash(row.get("hash"))
+        and all(isinstance(row.get(k), str) for k in ("case_id", "kind", "client_id", "body"))
+        and (row.get("prev_hash") is None or isinstance(row.get("prev_hash"), str))
+    )
+
+
+def _is_proof(proof: Any) -> bool:
+    return (
+        isinstance(proof, dict)
+        and isinstance(proof.get("entry_hash"), str)
+        and isinstance(proof.get("checkpoint"), str)
+        and isinstance(proof.get("proof"), list)
+        and all(_is_hash(p) for p in proof["proof"])
+    )
+
+
+def _choose_key(carried: str, trusted: list[str], report: Report) -> str:
+    """The key to verify with: a trusted one if the reader has any, else the carried one."""
+    if not trusted:
+        report.untrusted_key = carried or "(none)"
+        return carried
+    if carried in trusted:
+        return carried
+    try:
+        name = parse_vkey(carried)[0]
+    except CheckpointError:
+        name = ""
+    for key in trusted:
+        try:
+            if parse_vkey(key)[0] == name:
+                return key  # the same log under a key the reader trusts: signatures decide
+        except CheckpointError:
+            continue
+    report.problems.append(
+        Problem("vkey.txt", "the bundle is signed by a key the reader does not trust")
+    )
+    return trusted[0]
+
+
+async def _verify_open(zf: zipfile.ZipFile, trusted: list[str], report: Report) -> None:
+    manifest: Any = None
+    text = _text(zf, "manifest.json", report)
+    if text is not None:
+        try:
+            manifest = json.loads(text)
+        except ValueError:
+            report.problems.append(Problem("manifest.json", "is not JSON"))
+    if not isinstance(manifest, dict):
+        if text is not None and manifest is not None:
+            report.problems.append(Problem("manifest.json", "is not a JSON object"))
+        manifest = {}
+    carried = (_text(zf, "vkey.txt", report) or "").strip() or str(manifest.get("vkey", ""))
+    vkey = _choose_key(carried, trusted, report)
+
+    rows = _json_lines(zf, "entries.jsonl", report, _is_row)
+    proofs = {p["entry_hash"]: p for p in _json_lines(zf, "proofs.jsonl", report, _is_proof)}
+    parsed = check_entries(rows, report)
+    verified = check_inclusion(rows, proofs, vkey, report)
+    checkpoint = None
+    note = _text(zf, "checkpoint.txt", report)
+    if note is not None:
+        try:
+            checkpoint = verify_note(note, vkey)
+            verified.add(checkpoint.note)
+        except CheckpointError as exc:
+            report.problems.append(Problem("checkpoint.txt", f"does not verify: {exc}"))
+    report.checkpoints = len(verified)
+
+    case_id = manifest.get("case_id")
+    others = sorted({r["case_id"] for r in rows if r["case_id"] != case_id})
+    if others:
+        report.problems.append(
+            Problem(
+                "manifest.json", f"names case {case_id} but its entries are of case {others[0]}"
+            )
+        )
+    if manifest.get("entries") != len(rows):
+        report.problems.append(
+            Problem(
+                "manifest.json",
+                f"says {manifest.get('entries')} entries but the bundle holds {len(rows)}",
+            )
+        )
+    withheld = manifest.get("withheld") or []
+    if not isinstance(withheld, list) or not all(isinstance(w, str) for w in withheld):
+        report.problems.append(Problem("manifest.json", "withheld is not a list of hashes"))
+        withheld = []
+    _check_head(zf, vkey, rows, case_id, withheld, checkpoint, report)
+    # Named but not held by the case: never exported, so not missing (the entries still verify).
+    blobs = _ZipBlobs(zf)
+    await check_blobs(parsed, blobs.open, blobs.exists, report, skip=set(withheld))
+
+
+def _check_head(
+    zf: zipfile.ZipFile,
+    vkey: str,
+    rows: list[dict[str, Any]],
+    case_id: Any,
+    withheld: list[str],
+    checkpoint: Any,
+    report: Report,
+) -> None:
+    """The signed case head proves the case's length, its last entry and what was withheld."""
+    note = _text(zf, "head.txt", report)
+    if note is None:
+        return
+    try:
+        head = read_case_head(note, vkey)
+    except CheckpointError as exc:
+        report.problems.append(Problem("head.txt", f"does not verify: {exc}"))
+        return
+    where = f"case {head.case_id}"
+    if head.case_id != case_id:
+        report.problems.append(
+            Problem("manifest.json", f"names case {case_id}; the signed head is of {where}")
+        )
+    ours = sorted((r for r in rows if r["case_id"] == head.case_id), key=lambda r: r["seq"])
+    if len(ours) < head.entries:
+        report.problems.append(
+            Problem(
+                where,
+                f"the signed head counts {head.entries} entries but the bundle holds "
+                f"{len(ours)}: entries were dropped",
+            )
+        )
+    elif len(ours) > head.entries:
+        report.problems.append(
+            Problem(where, f"the signed head counts {head.entries} entries, the bundle {len(ours)}")
+        )
+    elif ours and ours[-1]["hash"] != head.last_hash:
+        report.problems.append(
+            Problem(where, f"the last entry is not the signed head {head.last_hash}")
+        )
+    if sorted(withheld) != head.withheld:
+        report.problems.append(
+            Problem("manifest.json", "its withheld list differs from the signed head's")
+        )
+    if checkpoint is not None and checkpoint.size != head.tree_size:
+        report.problems.append(
+            Problem(
+                "head.txt", f"names tree size {head.tree_size}, the checkpoint {checkpoint.size}"
+            )
+        )
 
 
 def file_sha256(path: Path) -> str:

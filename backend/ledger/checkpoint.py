@@ -138,7 +138,10 @@ class CheckpointSigner:
 
     def sign(self, size: int, root: bytes) -> str:
         """Signed note text for the checkpoint (origin = key name) of a tree of `size` leaves."""
-        body = format_body(self._name, size, root)
+        return self.sign_text(format_body(self._name, size, root))
+
+    def sign_text(self, body: str) -> str:
+        """A C2SP signed note of `body` (lines ending in newline, no blank line) by this key."""
         signature = self._key.sign(body.encode())
         encoded = base64.b64encode(self._key_id + signature).decode()
         return f"{body}\n{_SIG_PREFIX}{self._name} {encoded}\n"
@@ -192,12 +195,19 @@ def _parse_body(text: str) -> tuple[str, int, bytes]:
     return origin, int(size_text), root
 
 
-def verify_note(note: str | bytes, vkey: str, origin: str | None = None) -> Checkpoint:
-    """Verify a signed checkpoint note against a verifier key; return the checkpoint it holds.
+def key_fingerprint(vkey: str) -> str:
+    """What a person reads aloud to compare a key: SHA-256 of the verifier key, in groups."""
+    digest = hashlib.sha256(vkey.strip().encode()).hexdigest()[:32]
+    return " ".join(digest[i : i + 4] for i in range(0, len(digest), 4))
 
-    The checkpoint's origin must be `origin` (default: the verifier key's name). Signatures by
-    other keys (e.g. witness cosignatures) are allowed and ignored.
+
+def open_note(note: str | bytes, vkey: str) -> str:
+    """Check a signed note's signature by `vkey`; return the signed text (ending in newline).
+
+    Signatures by other keys (e.g. witness cosignatures) are allowed and ignored.
     """
+    if not isinstance(note, str | bytes | bytearray):
+        raise CheckpointError("note is not text")
     name, kid, public_key = parse_vkey(vkey)
     if isinstance(note, bytes | bytearray):
         try:
@@ -252,7 +262,19 @@ def verify_note(note: str | bytes, vkey: str, origin: str | None = None) -> Chec
             public_key.verify(signature, body)
         except InvalidSignature:
             raise CheckpointError(f"bad signature by {name}") from None
+    return text
 
+
+def verify_note(note: str | bytes, vkey: str, origin: str | None = None) -> Checkpoint:
+    """Verify a signed checkpoint note against a verifier key; return the checkpoint it holds.
+
+    The checkpoint's origin must be `origin` (default: the verifier key's name). Signatures by
+    other keys (e.g. witness cosignatures) are allowed and ignored.
+    """
+    text = open_note(note, vkey)
+    if isinstance(note, bytes | bytearray):
+        note = bytes(note).decode("utf-8")
+    name = parse_vkey(vkey)[0]
     checkpoint_origin, size, root = _parse_body(text)
     expected_origin = name if origin is None else origin
     if checkpoint_origin != expected_origin:

@@ -9,6 +9,7 @@ finds what it just wrote.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import json
 import logging
@@ -30,6 +31,7 @@ from backend.ledger.kinds import (
     schema_errors,
 )
 from backend.ledger.merkle import MerkleTree
+from backend.ledger.statements import sign_promise
 from backend.ledger.tables import LedgerCheckpoint, LedgerEntry
 from backend.ledger.timestamp import TimestampError, request_timestamp
 from backend.ledger.writer import WriterConnection
@@ -161,7 +163,13 @@ class Ledger:
             if isinstance(result, Exception):
                 future.set_exception(result)
             else:
-                future.set_result(result)
+                future.set_result(self._promised(result))
+
+    def _promised(self, entry: Entry) -> Entry:
+        """The entry with the log's signed promise, so its caller holds proof it was taken in."""
+        if self.signer is None:
+            return entry
+        return dataclasses.replace(entry, promise=sign_promise(self.signer, entry))
 
     async def _write(self, batch: list[tuple[Draft, int]]) -> list[tuple[Entry | Exception, bool]]:
         for attempt in range(3):

@@ -38,6 +38,8 @@ class EntryOut(msgspec.Struct):
     signatures: list[dict[str, Any]]
     corrects: dict[str, str] | None
     v: int = 1
+    # Signed promise (entry hash, log index, received time) for the client to keep; on appends.
+    promise: str | None = None
 
 
 class TimelinePage(msgspec.Struct):

@@ -101,7 +101,7 @@ async def test_the_dossier_lists_materials_in_order_and_its_signature_catches_on
         assert zf.read("manifest.json")
     bundle_path = tmp_path / "bundle.zip"
     bundle_path.write_bytes(await read_blob(blobs, export.bundle_sha256))
-    assert (await verify_bundle(bundle_path)).ok
+    assert (await verify_bundle(bundle_path, [ledger.signer.vkey])).ok
 
     last = (await ledger.whole_timeline(built.case_id))[-1]
     assert last.kind == "access.exported"

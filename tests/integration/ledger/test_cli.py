@@ -7,17 +7,21 @@ import os
 import sys
 from pathlib import Path
 
+from backend.ledger.checkpoint import key_fingerprint
 from backend.ledger.timestamp import verify_timestamp
 from tests.integration.ledger.drafts import note
 from tests.integration.ledger.test_tamper import drop_guards
 from tests.unit.ledger.test_timestamp import tsa  # noqa: F401 - the local TSA fixture
 
 CASETRAIL = str(Path(sys.executable).with_name("casetrail"))
+# The command runs this checkout's code even when the virtualenv was installed from another one.
+CHECKOUT = {"PYTHONPATH": str(Path(__file__).resolve().parents[3])}
 
 
 async def casetrail(settings, *args: str, cwd: Path | None = None) -> tuple[int, str]:
     env = {
         **os.environ,
+        **CHECKOUT,
         "CASETRAIL_DATA_DIR": str(settings.data_dir),
         "CASETRAIL_DATABASE_URL": settings.database_url,
     }
@@ -67,15 +71,26 @@ async def test_an_exported_case_verifies_in_a_fresh_directory_with_no_database(
     assert code == 0, out
     elsewhere = tmp_path / "auditor"
     elsewhere.mkdir()
+    (elsewhere / "agency.vkey").write_text(ledger.signer.vkey + "\n")
     env_free = {"CASETRAIL_DATA_DIR": str(elsewhere / "nothing-here")}
-    process = await asyncio.create_subprocess_exec(
-        CASETRAIL, "verify", "--bundle", str(tmp_path / "case-8.zip"), cwd=elsewhere,
-        env={**os.environ, **env_free}, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
-    out, _ = await process.communicate()
-    assert process.returncode == 0, out.decode()
-    assert "OK bundle" in out.decode()
+
+    async def verify(*extra: str) -> tuple[int, str]:
+        process = await asyncio.create_subprocess_exec(
+            CASETRAIL, "verify", "--bundle", str(tmp_path / "case-8.zip"), *extra, cwd=elsewhere,
+            env={**os.environ, **CHECKOUT, **env_free}, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        out, _ = await process.communicate()
+        return process.returncode, out.decode()
+
+    # The auditor has not said which key to trust: the bundle's own key proves nothing.
+    code, out = await verify()
+    assert code == 3, out
+    assert "not verified: no trusted key" in out
+    assert key_fingerprint(ledger.signer.vkey) in out and "OK" not in out
+    code, out = await verify("--vkey", "agency.vkey")
+    assert code == 0, out
+    assert "OK bundle" in out and "1 checkpoints verified" in out
     assert not (elsewhere / "nothing-here").exists()
 
 
