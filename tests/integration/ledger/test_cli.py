@@ -109,3 +109,36 @@ async def test_checkpoints_are_anchored_by_a_configured_time_stamp_authority(
         assert verify_timestamp(token, checkpoint.note.encode(), tsa["chain"])
     finally:
         await ledger.close()
+
+
+async def test_verify_names_the_bad_entry_without_a_traceback_when_a_body_is_not_json(
+    ledger, engine, settings
+):
+    entries = [await ledger.append(note("case-j", f"第{i}步")) for i in range(3)]
+    await ledger.checkpoint()
+    await drop_guards(engine)
+    await engine.run_ddl(
+        f"UPDATE ledger_entry SET body = '{{not json' WHERE hash = '{entries[1].hash}'"
+    )
+    code, out = await casetrail(settings, "verify")
+    assert code == 1, out
+    assert "Traceback" not in out
+    assert f"first bad: entry {entries[1].hash} (case case-j seq 1): stored body is not JSON" in out
+
+
+async def test_verify_reports_a_dropped_table_without_a_traceback(ledger, engine, settings):
+    await ledger.append(note("case-t"))
+    await ledger.checkpoint()
+    await drop_guards(engine)
+    await engine.run_ddl("DROP TABLE ledger_checkpoint")
+    code, out = await casetrail(settings, "verify")
+    assert code == 1, out
+    assert "Traceback" not in out
+    assert "database: the log cannot be read" in out
+
+
+async def test_verify_warns_when_entries_are_not_yet_under_any_checkpoint(ledger, settings):
+    await ledger.append(note("case-w"))
+    code, out = await casetrail(settings, "verify")
+    assert code == 0, out
+    assert "WARNING whole log: no signed checkpoint covers the log's 1 entries" in out

@@ -1,0 +1,126 @@
+"""An auditor handed a bundle learns the truth about it: forged, shortened, relabelled or corrupt."""
+
+from __future__ import annotations
+
+import json
+import random
+import zipfile
+from pathlib import Path
+
+from backend.ledger.bundle import export_case, verify_bundle
+from backend.ledger.checkpoint import CheckpointSigner
+from backend.ledger.ledger import Ledger
+from tests.integration.ledger.drafts import note
+from tests.integration.ledger.test_tamper import a_case_with_a_photo
+
+
+def rewrite(bundle: Path, out: Path, change) -> Path:
+    """Copy a bundle, letting `change(name, data)` return each member's new bytes (None drops it)."""
+    with zipfile.ZipFile(bundle) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            data = change(item.filename, src.read(item))
+            if data is not None:
+                dst.writestr(item.filename, data)
+    return out
+
+
+async def exported(ledger, blobs, tmp_path) -> tuple[Path, str]:
+    entries, sha = await a_case_with_a_photo(ledger, blobs)
+    await ledger.append(note("other-case"))
+    bundle = tmp_path / "case-1.zip"
+    await export_case(ledger, blobs, "case-1", bundle, held={sha})
+    return bundle, entries[-1].hash
+
+
+async def test_a_bundle_forged_with_its_own_key_is_not_verified_without_a_trusted_key(
+    ledger, blobs, engine, tmp_path
+):
+    await a_case_with_a_photo(ledger, blobs)
+    # Someone makes a whole consistent bundle (own chain, own tree) under a key of their own.
+    forger = Ledger(
+        engine, CheckpointSigner.load_or_create(tmp_path / "forger.pem", ledger.signer.name)
+    )
+    forged = tmp_path / "forged.zip"
+    try:
+        await export_case(forger, blobs, "case-1", forged, held=set())
+    finally:
+        await forger.close()
+
+    report = await verify_bundle(forged)
+    assert not report.ok and report.untrusted_key == forger.signer.vkey
+    assert not report.problems  # consistent in itself; only trust is missing
+
+    report = await verify_bundle(forged, [ledger.signer.vkey])
+    assert not report.ok
+    assert any("does not verify" in str(p) for p in report.problems), report.problems
+
+
+async def test_a_bundle_with_its_last_entries_dropped_names_the_case(ledger, blobs, tmp_path):
+    bundle, last_hash = await exported(ledger, blobs, tmp_path)
+
+    def drop_last(name: str, data: bytes) -> bytes:
+        if name in ("entries.jsonl", "proofs.jsonl"):
+            return b"".join(line + b"\n" for line in data.splitlines()[:-1])
+        if name == "manifest.json":
+            manifest = json.loads(data)
+            manifest["entries"] -= 1
+            return json.dumps(manifest).encode()
+        return data
+
+    shortened = rewrite(bundle, tmp_path / "short.zip", drop_last)
+    report = await verify_bundle(shortened, [ledger.signer.vkey])
+    assert [str(p) for p in report.problems] == [
+        "case case-1: the signed head counts 4 entries but the bundle holds 3: entries were dropped"
+    ]
+
+
+async def test_a_bundle_relabelled_as_another_case_names_the_manifest(ledger, blobs, tmp_path):
+    bundle, _ = await exported(ledger, blobs, tmp_path)
+
+    def relabel(name: str, data: bytes) -> bytes:
+        if name == "manifest.json":
+            return json.dumps({**json.loads(data), "case_id": "case-2"}).encode()
+        return data
+
+    report = await verify_bundle(rewrite(bundle, tmp_path / "x.zip", relabel), [ledger.signer.vkey])
+    assert not report.ok
+    assert {p.where for p in report.problems} == {"manifest.json"}
+    assert "names case case-2 but its entries are of case case-1" in str(report.problems[0])
+
+
+async def test_a_missing_or_garbled_file_is_reported_by_name(ledger, blobs, tmp_path):
+    bundle, _ = await exported(ledger, blobs, tmp_path)
+    vkey = [ledger.signer.vkey]
+    no_head = rewrite(bundle, tmp_path / "a.zip", lambda n, d: None if n == "head.txt" else d)
+    assert [str(p) for p in (await verify_bundle(no_head, vkey)).problems] == [
+        "head.txt: missing from the bundle"
+    ]
+    garbled = rewrite(
+        bundle, tmp_path / "b.zip", lambda n, d: b"{not json" if n == "manifest.json" else d
+    )
+    assert "manifest.json: is not JSON" in [
+        str(p) for p in (await verify_bundle(garbled, vkey)).problems
+    ]
+    not_a_zip = tmp_path / "c.zip"
+    not_a_zip.write_bytes(b"PK\x03\x04 nothing more")
+    assert "bundle c.zip: unreadable" in str((await verify_bundle(not_a_zip, vkey)).first())
+
+
+async def test_flipping_any_byte_of_a_bundle_is_reported_never_raised(ledger, blobs, tmp_path):
+    bundle, _ = await exported(ledger, blobs, tmp_path)
+    original = bundle.read_bytes()
+    vkey = [ledger.signer.vkey]
+    chance = random.Random(16)
+    flipped = tmp_path / "flipped.zip"
+    undetected = []
+    for case in range(300):
+        data = bytearray(original)
+        for _ in range(1 + case % 3):
+            data[chance.randrange(len(data))] ^= 1 << chance.randrange(8)
+        flipped.write_bytes(bytes(data))
+        report = await verify_bundle(flipped, vkey)  # must return, whatever the bytes
+        if report.ok:
+            undetected.append(case)
+    # A flip in zip metadata nobody reads (timestamps, extra fields) changes nothing that is
+    # verified; every flip in what is verified must be caught.
+    assert len(undetected) < 60, undetected
