@@ -89,6 +89,7 @@ class Ledger:
         self._committing = False
         self._listeners: list[Listener] = []
         self._tree_lock = asyncio.Lock()
+        self._checkpoint_lock = asyncio.Lock()
         self._writer = WriterConnection(engine)
 
     @classmethod
@@ -341,6 +342,13 @@ class Ledger:
         """Sign the current tree head, refusing if history disagrees with the last checkpoint."""
         if self.signer is None:
             raise IntegrityFailure("no checkpoint key configured", code="no_signer")
+        # The periodic job, an export and a supervisor may all ask at once: one signs, the
+        # others get what it signed.
+        async with self._checkpoint_lock:
+            return await self._checkpoint_locked()
+
+    async def _checkpoint_locked(self) -> Checkpoint:
+        assert self.signer is not None
         tree = await self.sync_tree()
         latest = await self.latest_checkpoint()
         if latest is not None:
@@ -354,15 +362,26 @@ class Ledger:
         size = tree.size
         note = self.signer.sign(size, tree.root(size))
         token = await self._timestamp(note)
-        await LedgerCheckpoint.insert(
-            LedgerCheckpoint(
-                tree_size=size,
-                root=tree.root(size).hex(),
-                note=note,
-                created_at=self.clock(),
-                tsa_token=token.hex() if token else None,
+        try:
+            await LedgerCheckpoint.insert(
+                LedgerCheckpoint(
+                    tree_size=size,
+                    root=tree.root(size).hex(),
+                    note=note,
+                    created_at=self.clock(),
+                    tsa_token=token.hex() if token else None,
+                )
             )
-        )
+        except Exception as exc:  # another worker signed this size first
+            raced = await self.latest_checkpoint()
+            if "unique" not in str(exc).lower() or raced is None or raced.size < size:
+                raise
+            if tree.root(raced.size) != raced.root:
+                raise IntegrityFailure(
+                    f"a checkpoint of size {raced.size} disagrees with this log",
+                    code="history_rewritten",
+                ) from exc
+            return raced
         return self._parse(note)
 
     async def _timestamp(self, note: str) -> bytes | None:
