@@ -15,7 +15,12 @@ from backend.errors import CaseTrailError, Invalid
 from backend.evidence.holdings import blobs_held
 from backend.identity.signatures import verify_signatures
 from backend.ledger.bundle import export_case, verify_bundle
-from backend.ledger.checkpoint import key_fingerprint
+from backend.ledger.checkpoint import (
+    ALG_COSIGNATURE_V1,
+    CheckpointError,
+    key_fingerprint,
+    parse_vkey,
+)
 from backend.ledger.guards import check_append_only
 from backend.ledger.verify import Problem, Report, promises_in, verify_database
 from backend.migrations import DOMAINS, append_only_tables
@@ -125,6 +130,17 @@ def trusted_keys(args: argparse.Namespace) -> list[str]:
     return keys
 
 
+def witness_key(text: str) -> str:
+    """A witness verifier key given as itself or as a file holding it."""
+    path = Path(text)
+    key = path.read_text(encoding="utf-8").strip() if "+" not in text and path.is_file() else text
+    try:
+        parse_vkey(key.strip(), ALG_COSIGNATURE_V1)
+    except CheckpointError as bad:
+        raise Invalid(f"--witness {text}: {bad}") from None
+    return key.strip()
+
+
 def _read_json(name: str, what: str) -> object:
     try:
         return json.loads(Path(name).read_text(encoding="utf-8"))
@@ -142,6 +158,9 @@ def verify(args: argparse.Namespace, settings: Settings) -> int:
         except (OSError, UnicodeDecodeError) as unreadable:
             raise Invalid(f"checkpoint file {name} is unreadable: {unreadable}") from None
     promises = [p for name in args.promises for p in promises_in(_read_json(name, "promise file"))]
+    witnesses = [witness_key(text) for text in args.witness]
+    if witnesses and not 1 <= args.quorum <= len(witnesses):
+        raise Invalid(f"--quorum must be between 1 and the {len(witnesses)} witnesses given")
     if args.receipt:
         from backend.service.receipts import verify_receipt
 
@@ -156,7 +175,7 @@ def verify(args: argparse.Namespace, settings: Settings) -> int:
             verify_receipt(receipt, trusted_one, document), f"receipt {args.receipt}"
         )
     if args.bundle:
-        report = asyncio.run(verify_bundle(Path(args.bundle), trusted))
+        report = asyncio.run(verify_bundle(Path(args.bundle), trusted, witnesses, args.quorum))
         return print_report(report, f"bundle {args.bundle}")
 
     async def work(rt: Runtime) -> Report:
@@ -164,7 +183,14 @@ def verify(args: argparse.Namespace, settings: Settings) -> int:
         # Each stage reports what it cannot read instead of ending verification with a traceback.
         try:
             report = await verify_database(
-                rt.ledger, rt.blobs, args.case, pinned, promises, trusted[0] if trusted else None
+                rt.ledger,
+                rt.blobs,
+                args.case,
+                pinned,
+                promises,
+                trusted[0] if trusted else None,
+                witnesses,
+                args.quorum,
             )
         except Exception as unreadable:
             report.problems.append(Problem("database", f"the log cannot be read: {unreadable}"))
@@ -194,6 +220,8 @@ def checkpoint(args: argparse.Namespace, settings: Settings) -> int:
     async def work(rt: Runtime) -> None:
         made = await rt.ledger.checkpoint()
         print(made.note, end="")
+        for problem in rt.ledger.protection_problems():
+            print(f"WARNING: {problem}", file=sys.stderr)
 
     run(settings, work)
     return 0
@@ -237,6 +265,15 @@ def parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         help="file with trusted verifier key(s), one a line (default: $CASETRAIL_TRUSTED_KEYS)",
+    )
+    v.add_argument(
+        "--witness",
+        action="append",
+        default=[],
+        help="a trusted witness's verifier key (or a file holding it); repeatable",
+    )
+    v.add_argument(
+        "--quorum", type=int, default=1, help="how many of the --witness keys must cosign"
     )
     v.add_argument(
         "--promises",

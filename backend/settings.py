@@ -57,6 +57,10 @@ class Settings:
     checkpoint_interval_s: float = 60
     checkpoint_first_s: float = 2
     tsa_url: str = ""
+    # Witnesses of this log (`URL VKEY, ...`) and, as a witness, the logs' verifier keys.
+    witnesses: str = ""
+    witness_for: tuple[str, ...] = ()
+    witness_name: str = ""
     session_idle_s: int = 30 * 60
     session_absolute_s: int = 12 * 3600
     max_json_bytes: int = 1024 * 1024
@@ -86,6 +90,11 @@ class Settings:
             checkpoint_interval_s=_float(env, "CASETRAIL_CHECKPOINT_INTERVAL_S", 60),
             checkpoint_first_s=_float(env, "CASETRAIL_CHECKPOINT_FIRST_S", 2),
             tsa_url=env.get("CASETRAIL_TSA_URL", ""),
+            witnesses=env.get("CASETRAIL_WITNESSES", ""),
+            witness_for=tuple(
+                k.strip() for k in env.get("CASETRAIL_WITNESS_FOR", "").split(",") if k.strip()
+            ),
+            witness_name=env.get("CASETRAIL_WITNESS_NAME", ""),
             session_idle_s=_int(env, "CASETRAIL_SESSION_IDLE_S", 30 * 60),
             session_absolute_s=_int(env, "CASETRAIL_SESSION_ABSOLUTE_S", 12 * 3600),
             cookie_secure=public_url.startswith("https://"),

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from backend.errors import NotFound
-from backend.ledger.checkpoint import CheckpointError, parse_vkey, verify_note
+from backend.ledger.checkpoint import CheckpointError, key_fingerprint, parse_vkey, verify_note
+from backend.ledger.cosignature import cosigners, split_note
 from backend.ledger.ledger import Ledger
 from backend.ledger.statements import read_case_head, sign_case_head
 from backend.ledger.tables import LedgerEntry
@@ -27,6 +28,7 @@ from backend.ledger.verify import (
     check_entries,
     check_inclusion,
 )
+from backend.ledger.witnessing import cosigned_notes, merge_cosignatures
 
 FORMAT = "casetrail-bundle/2"
 _HEX = frozenset("0123456789abcdef")
@@ -80,7 +82,9 @@ async def export_case(
             "entries.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
         )
         zf.writestr("proofs.jsonl", "".join(json.dumps(p) + "\n" for p in proofs))
-        zf.writestr("checkpoint.txt", checkpoint.note)
+        # With the witnesses' cosignature lines: an anchor outside this server's keys.
+        kept = [r["note"] for r in await cosigned_notes(checkpoint.size)]
+        zf.writestr("checkpoint.txt", merge_cosignatures(checkpoint.note, kept))
         zf.writestr("head.txt", head)
         zf.writestr("vkey.txt", ledger.signer.vkey + "\n")
         for sha in shas:
@@ -108,16 +112,24 @@ class _ZipBlobs:
                 yield chunk
 
 
-async def verify_bundle(path: Path, trusted_vkeys: Sequence[str] = ()) -> Report:
+async def verify_bundle(
+    path: Path,
+    trusted_vkeys: Sequence[str] = (),
+    witnesses: Sequence[str] = (),
+    quorum: int = 1,
+) -> Report:
     """Check a bundle offline, reporting every problem by name and never raising.
 
-    Without a trusted key the bundle is still checked against the key it carries (so a person
-    learns what is wrong with it), but the report says it is not verified and names that key.
+    Trust comes from the reader: a log key they trust, or `quorum` of the witness keys they
+    trust cosigning the bundle's checkpoint. Without either the bundle is still checked against
+    the key it carries (so a person learns what is wrong with it), but the report says it is
+    not verified and names that key.
     """
     report = Report()
     try:
         with zipfile.ZipFile(path) as zf:
-            await _verify_open(zf, [k.strip() for k in trusted_vkeys if k.strip()], report)
+            trusted = [k.strip() for k in trusted_vkeys if k.strip()]
+            await _verify_open(zf, trusted, list(witnesses), quorum, report)
     except Exception as unreadable:  # a file a person hands us may be anything at all
         report.problems.append(Problem(f"bundle {Path(path).name}", f"unreadable: {unreadable}"))
     return report
@@ -212,7 +224,9 @@ def _choose_key(carried: str, trusted: list[str], report: Report) -> str:
     return trusted[0]
 
 
-async def _verify_open(zf: zipfile.ZipFile, trusted: list[str], report: Report) -> None:
+async def _verify_open(
+    zf: zipfile.ZipFile, trusted: list[str], witnesses: list[str], quorum: int, report: Report
+) -> None:
     manifest: Any = None
     text = _text(zf, "manifest.json", report)
     if text is not None:
@@ -240,6 +254,8 @@ async def _verify_open(zf: zipfile.ZipFile, trusted: list[str], report: Report) 
         except CheckpointError as exc:
             report.problems.append(Problem("checkpoint.txt", f"does not verify: {exc}"))
     report.checkpoints = len(verified)
+    if witnesses:
+        _check_cosigned(note or "", rows, proofs, witnesses, quorum, report)
 
     case_id = manifest.get("case_id")
     others = sorted({r["case_id"] for r in rows if r["case_id"] != case_id})
@@ -264,6 +280,46 @@ async def _verify_open(zf: zipfile.ZipFile, trusted: list[str], report: Report) 
     # Named but not held by the case: never exported, so not missing (the entries still verify).
     blobs = _ZipBlobs(zf)
     await check_blobs(parsed, blobs.open, blobs.exists, report, skip=set(withheld))
+
+
+def _check_cosigned(
+    note: str,
+    rows: list[dict[str, Any]],
+    proofs: dict[str, dict[str, Any]],
+    witnesses: list[str],
+    quorum: int,
+    report: Report,
+) -> None:
+    """The bundle's checkpoint must be cosigned by `quorum` trusted witnesses, and every proof
+    must lead to that very checkpoint: then the entries are in the log the witnesses saw."""
+    found = cosigners(note, witnesses) if note else []
+    if len(found) < quorum:
+        report.problems.append(
+            Problem(
+                "checkpoint.txt",
+                f"cosigned by {len(found)} of the trusted witnesses; {quorum} needed",
+            )
+        )
+        return
+    body = split_note(note)[0]
+    for row in rows:
+        proof = proofs.get(row["hash"])
+        if proof is None or not proof["checkpoint"].startswith(body):
+            report.problems.append(
+                Problem(
+                    f"entry {row['hash']} (case {row['case_id']} seq {row['seq']})",
+                    "its proof is not against the witnessed checkpoint",
+                    row["log_index"],
+                )
+            )
+    if report.untrusted_key:
+        # The witnesses vouch for the tree, so for every entry shown; the case's length is
+        # vouched for by the log key the bundle carries, which no reader's key confirms.
+        report.warnings.append(
+            "the entries are in the log the witnesses cosigned; that no entry was dropped is "
+            f"signed only by the bundle's own key (fingerprint {key_fingerprint(report.untrusted_key)})"
+        )
+        report.untrusted_key = ""
 
 
 def _check_head(

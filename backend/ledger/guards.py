@@ -20,9 +20,13 @@ CREATE OR REPLACE FUNCTION casetrail_append_only() RETURNS trigger LANGUAGE plpg
 # The keys an SQLite INSERT OR REPLACE could clash on, per append-only table (see no_replace_ddl).
 ENTRY_KEYS = (("log_index",), ("hash",), ("client_id",), ("case_id", "seq"))
 CHECKPOINT_KEYS = (("tree_size",),)
+COSIGNATURE_KEYS = (("tree_size", "witness"),)
+WITNESSED_KEYS = (("origin", "tree_size"),)
 UNIQUE_KEYS: dict[str, tuple[tuple[str, ...], ...]] = {
     "ledger_entry": ENTRY_KEYS,
     "ledger_checkpoint": CHECKPOINT_KEYS,
+    "ledger_cosignature": COSIGNATURE_KEYS,
+    "witnessed_checkpoint": WITNESSED_KEYS,
 }
 
 

@@ -34,6 +34,7 @@ from backend.ledger.merkle import MerkleTree
 from backend.ledger.statements import sign_promise
 from backend.ledger.tables import LedgerCheckpoint, LedgerEntry
 from backend.ledger.timestamp import TimestampError, request_timestamp
+from backend.ledger.witnessing import WitnessConfig, collect_cosignatures
 from backend.ledger.writer import WriterConnection
 
 Listener = Callable[[list[Entry]], Awaitable[None]]
@@ -77,9 +78,15 @@ class Ledger:
         kinds: KindRegistry | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         tsa_url: str = "",
+        witnesses: tuple[WitnessConfig, ...] = (),
     ) -> None:
         self.engine = engine
         self.tsa_url = tsa_url
+        self.witnesses = witnesses
+        # Why the last checkpoint went without a time-stamp or a witness's cosignature, until
+        # one succeeds again: shown by the checkpoint API, `casetrail checkpoint` and `verify`.
+        self.tsa_problem: str | None = None
+        self.witness_problems: dict[str, str] = {}
         self.signer = signer
         self.kinds = kinds or default_registry()
         self.clock = clock
@@ -94,10 +101,15 @@ class Ledger:
 
     @classmethod
     def for_data_dir(
-        cls, engine: Engine, data_dir: Path, log_name: str, tsa_url: str = ""
+        cls,
+        engine: Engine,
+        data_dir: Path,
+        log_name: str,
+        tsa_url: str = "",
+        witnesses: tuple[WitnessConfig, ...] = (),
     ) -> Ledger:
         signer = CheckpointSigner.load_or_create(data_dir / "keys" / "checkpoint.pem", log_name)
-        return cls(engine, signer, tsa_url=tsa_url)
+        return cls(engine, signer, tsa_url=tsa_url, witnesses=witnesses)
 
     def on_append(self, listener: Listener) -> None:
         """Call `listener` with every committed batch of new entries (projections)."""
@@ -382,7 +394,10 @@ class Ledger:
                     code="history_rewritten",
                 ) from exc
             return raced
-        return self._parse(note)
+        signed = self._parse(note)
+        if self.witnesses:
+            self.witness_problems = await collect_cosignatures(self.witnesses, signed, tree)
+        return signed
 
     async def _timestamp(self, note: str) -> bytes | None:
         """An RFC 3161 token over the note from the configured TSA, so a key holder who rewrites
@@ -390,10 +405,21 @@ class Ledger:
         if not self.tsa_url:
             return None
         try:
-            return await asyncio.to_thread(request_timestamp, note.encode(), self.tsa_url)
-        except TimestampError:
+            token = await asyncio.to_thread(request_timestamp, note.encode(), self.tsa_url)
+        except TimestampError as outage:
             log.warning("time-stamp authority unavailable; checkpoint signed without a token")
+            self.tsa_problem = str(outage)
             return None
+        self.tsa_problem = None
+        return token
+
+    def protection_problems(self) -> list[str]:
+        """What weakens the log's protection right now, in words for a person."""
+        problems = []
+        if self.tsa_problem:
+            problems.append(f"time-stamp authority unavailable: {self.tsa_problem}")
+        problems += [f"witness {name}: {why}" for name, why in self.witness_problems.items()]
+        return problems
 
     async def timestamp_tokens(self) -> dict[int, bytes]:
         """Tree size -> RFC 3161 token, for the checkpoints that have one."""

@@ -7,13 +7,26 @@ from piccolo.engine.base import Engine
 from backend.database import is_postgres
 from backend.ledger.guards import (
     CHECKPOINT_KEYS,
+    COSIGNATURE_KEYS,
     ENTRY_KEYS,
+    WITNESSED_KEYS,
     install_append_only,
     no_replace_ddl,
 )
-from backend.ledger.tables import LedgerCheckpoint, LedgerEntry, ProjectionCursor
+from backend.ledger.tables import (
+    LedgerCheckpoint,
+    LedgerCosignature,
+    LedgerEntry,
+    ProjectionCursor,
+    WitnessedCheckpoint,
+)
 
-APPEND_ONLY_TABLES = ["ledger_entry", "ledger_checkpoint"]
+APPEND_ONLY_TABLES = [
+    "ledger_entry",
+    "ledger_checkpoint",
+    "ledger_cosignature",
+    "witnessed_checkpoint",
+]
 
 
 async def create_ledger(engine: Engine) -> None:
@@ -36,7 +49,24 @@ async def replace_guard_covers_rowid(engine: Engine) -> None:
         await engine.run_ddl(no_replace_ddl(table, keys))
 
 
+async def witnesses(engine: Engine) -> None:
+    # Cosignatures we collect and checkpoints we cosign are evidence too: append-only.
+    await LedgerCosignature.create_table(if_not_exists=True)
+    await WitnessedCheckpoint.create_table(if_not_exists=True)
+    await engine.run_ddl(
+        "CREATE UNIQUE INDEX IF NOT EXISTS ledger_cosignature_size_witness "
+        "ON ledger_cosignature (tree_size, witness)"
+    )
+    await engine.run_ddl(
+        "CREATE UNIQUE INDEX IF NOT EXISTS witnessed_checkpoint_origin_size "
+        "ON witnessed_checkpoint (origin, tree_size)"
+    )
+    await install_append_only(engine, "ledger_cosignature", COSIGNATURE_KEYS)
+    await install_append_only(engine, "witnessed_checkpoint", WITNESSED_KEYS)
+
+
 MIGRATIONS = [
     ("ledger.0001_entries_checkpoints", create_ledger),
     ("ledger.0002_replace_guard_covers_rowid", replace_guard_covers_rowid),
+    ("ledger.0003_witnesses", witnesses),
 ]

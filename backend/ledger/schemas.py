@@ -54,6 +54,11 @@ class CheckpointOut(msgspec.Struct):
     root: str
     note: str
     vkey: str
+    # The note with every witness's cosignature line, and who cosigned it.
+    cosigned_note: str = ""
+    witnesses: list[str] = []
+    # Why protection is reduced right now (time-stamp authority down, a witness refusing).
+    problems: list[str] = []
 
 
 class InclusionOut(msgspec.Struct):

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from backend.ledger.checkpoint import Checkpoint, CheckpointError, verify_note
+from backend.ledger.checkpoint import Checkpoint, CheckpointError, parse_body, verify_note
+from backend.ledger.cosignature import cosigners, split_note
 from backend.ledger.entry import parse_iso
 from backend.ledger.merkle import MerkleTree, verify_inclusion
 from backend.ledger.statements import PROMISE_TYPE, read_promise
@@ -153,20 +154,77 @@ def check_log(
                 )
             )
         elif checkpoint.size not in consistent:
-            # Without the original leaves the rewritten entry cannot be named exactly; the
-            # entries between the last checkpoint that still holds and this one can.
-            good = max((size for size in consistent if size < checkpoint.size), default=0)
-            cases = sorted({str(r["case_id"]) for r in rows[good : checkpoint.size]})
-            named = ", ".join(cases[:5]) + (f" and {len(cases) - 5} more" if len(cases) > 5 else "")
+            good, where = _rewritten(rows, consistent, checkpoint.size)
             report.problems.append(
                 Problem(
                     f"checkpoint of size {checkpoint.size}",
-                    "log is not consistent with this signed checkpoint: history was rewritten "
-                    f"in log entries {good} to {checkpoint.size - 1} (case {named})",
+                    f"log is not consistent with this signed checkpoint: {where}",
                     good,
                 )
             )
     return tree
+
+
+def _rewritten(
+    rows: list[dict[str, Any]], consistent: Collection[int], size: int
+) -> tuple[int, str]:
+    """Where a rewrite lies: without the original leaves the entry cannot be named exactly, but
+    the entries between the last checkpoint that still holds and the failing one can."""
+    good = max((s for s in consistent if s < size), default=0)
+    cases = sorted({str(r["case_id"]) for r in rows[good:size]})
+    named = ", ".join(cases[:5]) + (f" and {len(cases) - 5} more" if len(cases) > 5 else "")
+    return good, f"history was rewritten in log entries {good} to {size - 1} (case {named})"
+
+
+def check_witnesses(
+    rows: list[dict[str, Any]],
+    tree: MerkleTree,
+    notes: Iterable[str],
+    witnesses: list[str],
+    quorum: int,
+    report: Report,
+) -> None:
+    """Hold the log against checkpoints cosigned by a quorum of trusted witnesses. The log's own
+    key is not needed: a holder who rewrote history and re-signed it cannot get these."""
+    cosigned: dict[tuple[int, bytes], set[str]] = defaultdict(set)
+    for note in notes:
+        found = cosigners(note, witnesses)
+        if not found:
+            continue
+        try:
+            _, size, root = parse_body(split_note(note)[0])
+        except CheckpointError:
+            continue
+        cosigned[(size, root)].update(found)
+    witnessed = sorted(key for key, by in cosigned.items() if len(by) >= quorum)
+    if not witnessed:
+        report.problems.append(
+            Problem(
+                "witnesses",
+                f"no checkpoint is cosigned by {quorum} of the {len(witnesses)} trusted "
+                "witnesses: nothing outside this server vouches for the log",
+            )
+        )
+        return
+    report.checkpoints = max(report.checkpoints, len(witnessed))
+    consistent = {s for s, r in witnessed if s <= tree.size and tree.root(s) == r}
+    for size, _root in witnessed:
+        where = f"witnessed checkpoint of size {size}"
+        if size > tree.size:
+            report.problems.append(
+                Problem(where, f"log has only {tree.size} entries: entries were removed", tree.size)
+            )
+        elif size not in consistent:
+            good, text = _rewritten(rows, consistent, size)
+            report.problems.append(
+                Problem(where, f"the log is not what the witnesses cosigned: {text}", good)
+            )
+    largest = witnessed[-1][0]
+    if largest < tree.size:
+        report.warnings.append(
+            f"{tree.size - largest} entries after the last witnessed checkpoint (size {largest}) "
+            "are vouched for by this server and its clients' promises only"
+        )
 
 
 def _leaf(row: dict[str, Any]) -> bytes:
@@ -330,6 +388,8 @@ async def verify_database(
     pinned_notes: Iterable[str] = (),
     promises: Iterable[str] = (),
     vkey: str | None = None,
+    witnesses: list[str] | None = None,
+    quorum: int = 1,
 ) -> Report:
     """Verify what the database holds: every entry (or one case), the log, checkpoints, blobs.
 
@@ -338,7 +398,7 @@ async def verify_database(
     `promises` are signed entry timestamps clients kept; `vkey` a trusted key to use instead of
     the one in the data directory (which an insider holding the directory could have replaced).
     """
-    from backend.ledger.tables import LedgerCheckpoint, LedgerEntry
+    from backend.ledger.tables import LedgerCheckpoint, LedgerCosignature, LedgerEntry
 
     report = Report()
     rows = await LedgerEntry.raw(
@@ -349,9 +409,14 @@ async def verify_database(
         report.problems.append(Problem(f"case {case_id}", "no entries"))
     parsed = check_entries(selected, report)
     notes = [r["note"] for r in await LedgerCheckpoint.raw("SELECT note FROM ledger_checkpoint")]
+    cosigned = [
+        r["note"] for r in await LedgerCosignature.raw("SELECT note FROM ledger_cosignature")
+    ]
     vkey = vkey or ledger.signer.vkey
-    check_log(rows, [*notes, *pinned_notes], vkey, report)
+    tree = check_log(rows, [*notes, *pinned_notes], vkey, report)
     check_promises(rows, promises, vkey, report)
+    if witnesses:
+        check_witnesses(rows, tree, [*cosigned, *pinned_notes], witnesses, quorum, report)
     if blobs is not None:
         await check_blobs(parsed, blobs.open, blobs.exists, report)
     return report
