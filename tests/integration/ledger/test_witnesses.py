@@ -159,11 +159,6 @@ async def rewrite_history(engine, entries) -> str:
     """The insider's rewrite: step 1 changed, every later hash recomputed, chain intact."""
     await drop_guards(engine)
     await engine.run_ddl("DELETE FROM ledger_entry")
-    await engine.run_ddl("DROP TRIGGER IF EXISTS ledger_checkpoint_no_delete")
-    if ENGINE == "postgres":
-        await engine.run_ddl(
-            "DROP TRIGGER IF EXISTS ledger_checkpoint_no_change ON ledger_checkpoint"
-        )
     await engine.run_ddl("DELETE FROM ledger_checkpoint")  # and the checkpoints that betray it
     prev = None
     for entry in entries:
