@@ -13,7 +13,11 @@ from pathlib import Path
 
 from backend.errors import CaseTrailError, Invalid
 from backend.evidence.holdings import blobs_held
-from backend.identity.signatures import verify_signatures
+from backend.identity.signatures import (
+    bundle_signature_problems,
+    key_rows_for,
+    verify_signatures,
+)
 from backend.ledger.bundle import export_case, verify_bundle
 from backend.ledger.checkpoint import (
     ALG_COSIGNATURE_V1,
@@ -175,7 +179,11 @@ def verify(args: argparse.Namespace, settings: Settings) -> int:
             verify_receipt(receipt, trusted_one, document), f"receipt {args.receipt}"
         )
     if args.bundle:
-        report = asyncio.run(verify_bundle(Path(args.bundle), trusted, witnesses, args.quorum))
+        report = asyncio.run(
+            verify_bundle(
+                Path(args.bundle), trusted, witnesses, args.quorum, bundle_signature_problems
+            )
+        )
         return print_report(report, f"bundle {args.bundle}")
 
     async def work(rt: Runtime) -> Report:
@@ -231,7 +239,9 @@ def checkpoint(args: argparse.Namespace, settings: Settings) -> int:
 def export(args: argparse.Namespace, settings: Settings) -> int:
     async def work(rt: Runtime) -> None:
         held = await blobs_held(args.case)
-        manifest = await export_case(rt.ledger, rt.blobs, args.case, Path(args.output), held)
+        manifest = await export_case(
+            rt.ledger, rt.blobs, args.case, Path(args.output), held, await key_rows_for(args.case)
+        )
         print(f"wrote {args.output}: {manifest['entries']} entries, {len(manifest['blobs'])} blobs")
 
     run(settings, work)

@@ -18,6 +18,7 @@ from backend.errors import Conflict, Forbidden, NotFound
 from backend.evidence.holdings import blobs_held
 from backend.export.dossier import DossierInput, render_dossier
 from backend.export.signing import sign_pdf
+from backend.identity.signatures import key_rows_for
 from backend.ledger.bundle import export_case, file_sha256
 from backend.ledger.entry import Draft, Entry, parse_iso
 from backend.ledger.ledger import Ledger
@@ -126,7 +127,10 @@ async def export_dossier(
     with tempfile.TemporaryDirectory() as tmp:
         pdf_path, bundle_path = Path(tmp) / "dossier.pdf", Path(tmp) / "bundle.zip"
         pdf_path.write_bytes(signed)
-        await export_case(ledger, blobs, case_id, bundle_path, await blobs_held(case_id))
+        await export_case(
+            ledger, blobs, case_id, bundle_path, await blobs_held(case_id),
+            await key_rows_for(case_id),
+        )  # fmt: skip
         pdf_sha = hashlib.sha256(signed).hexdigest()
         bundle_sha = file_sha256(bundle_path)
         await blobs.put_file(pdf_path, pdf_sha)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,12 +35,19 @@ _HEX = frozenset("0123456789abcdef")
 
 
 async def export_case(
-    ledger: Ledger, blobs: Any, case_id: str, out: Path, held: Collection[str]
+    ledger: Ledger,
+    blobs: Any,
+    case_id: str,
+    out: Path,
+    held: Collection[str],
+    key_rows: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
     """Write `out` (zip) for `case_id` with the blobs in `held`; returns the manifest.
 
     `held` is what the case holds (`evidence.holdings.blobs_held`): a hash an entry names without
     the case holding it is listed under `withheld`, and its bytes stay out of the bundle.
+    `key_rows` are other timelines' entries its signatures need (`identity.signatures.key_rows_for`),
+    carried with their own inclusion proofs in `keys.jsonl`.
     """
     rows = await LedgerEntry.raw(
         f"SELECT {ROW_COLUMNS} FROM ledger_entry WHERE case_id = {{}} ORDER BY seq", case_id
@@ -58,7 +65,7 @@ async def export_case(
             "proof": [p.hex() for p in tree.inclusion_proof(r["log_index"], checkpoint.size)],
             "checkpoint": checkpoint.note,
         }
-        for r in rows
+        for r in [*rows, *key_rows]
     ]
     named = {sha for r in rows for sha in json.loads(r["body"]).get("blobs", [])}
     shas = sorted(named & set(held))
@@ -82,6 +89,9 @@ async def export_case(
             "entries.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
         )
         zf.writestr("proofs.jsonl", "".join(json.dumps(p) + "\n" for p in proofs))
+        zf.writestr(
+            "keys.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in key_rows)
+        )
         # With the witnesses' cosignature lines: an anchor outside this server's keys.
         kept = [r["note"] for r in await cosigned_notes(checkpoint.size)]
         zf.writestr("checkpoint.txt", merge_cosignatures(checkpoint.note, kept))
@@ -112,11 +122,15 @@ class _ZipBlobs:
                 yield chunk
 
 
+SignatureCheck = Callable[[list[dict[str, Any]], list[dict[str, Any]]], list[Problem]]
+
+
 async def verify_bundle(
     path: Path,
     trusted_vkeys: Sequence[str] = (),
     witnesses: Sequence[str] = (),
     quorum: int = 1,
+    check_signatures: SignatureCheck | None = None,
 ) -> Report:
     """Check a bundle offline, reporting every problem by name and never raising.
 
@@ -129,7 +143,7 @@ async def verify_bundle(
     try:
         with zipfile.ZipFile(path) as zf:
             trusted = [k.strip() for k in trusted_vkeys if k.strip()]
-            await _verify_open(zf, trusted, list(witnesses), quorum, report)
+            await _verify_open(zf, trusted, list(witnesses), quorum, report, check_signatures)
     except Exception as unreadable:  # a file a person hands us may be anything at all
         report.problems.append(Problem(f"bundle {Path(path).name}", f"unreadable: {unreadable}"))
     return report
@@ -225,7 +239,12 @@ def _choose_key(carried: str, trusted: list[str], report: Report) -> str:
 
 
 async def _verify_open(
-    zf: zipfile.ZipFile, trusted: list[str], witnesses: list[str], quorum: int, report: Report
+    zf: zipfile.ZipFile,
+    trusted: list[str],
+    witnesses: list[str],
+    quorum: int,
+    report: Report,
+    check_signatures: SignatureCheck | None = None,
 ) -> None:
     manifest: Any = None
     text = _text(zf, "manifest.json", report)
@@ -245,6 +264,19 @@ async def _verify_open(
     proofs = {p["entry_hash"]: p for p in _json_lines(zf, "proofs.jsonl", report, _is_proof)}
     parsed = check_entries(rows, report)
     verified = check_inclusion(rows, proofs, vkey, report)
+    # The passkey registrations its signatures need: each must hash right and be in the log.
+    key_rows = (
+        _json_lines(zf, "keys.jsonl", report, _is_row) if "keys.jsonl" in zf.namelist() else []
+    )
+    keys_report = Report()  # not counted as the case's entries, but their problems are reported
+    check_entries(key_rows, keys_report, chains=False)
+    report.problems += keys_report.problems
+    verified |= check_inclusion(key_rows, proofs, vkey, report)
+    if check_signatures is not None:
+        good_keys = [
+            r for r in key_rows if hashlib.sha256(r["body"].encode()).hexdigest() == r["hash"]
+        ]
+        report.problems += check_signatures(rows, good_keys)
     checkpoint = None
     note = _text(zf, "checkpoint.txt", report)
     if note is not None:

@@ -124,3 +124,51 @@ async def test_flipping_any_byte_of_a_bundle_is_reported_never_raised(ledger, bl
     # A flip in zip metadata nobody reads (timestamps, extra fields) changes nothing that is
     # verified; every flip in what is verified must be caught.
     assert len(undetected) < 60, undetected
+
+
+async def test_a_bundle_carries_the_passkeys_its_signatures_need_and_checks_them_offline(
+    app_client, another_client, tmp_path
+):
+    from backend.identity.signatures import bundle_signature_problems, key_rows_for
+    from tests.integration.conftest import signed_in
+    from tests.integration.identity.people import AGENCY, add_note, open_case, sign
+
+    officer = await signed_in(another_client, "officer", AGENCY)
+    case_id = await open_case(another_client, officer)
+    proposal = await add_note(another_client, officer, case_id, "拟作出罚款决定")
+    approver = await signed_in(app_client, "approver", AGENCY, name="负责人")
+    signed = await sign(app_client, approver, approver.authenticator, proposal["hash"])
+    assert signed.status_code == 201, signed.text
+    ledger = app_client.app.state.ledger
+    bundle = tmp_path / "signed.zip"
+    keys = await key_rows_for(case_id)
+    assert [r["kind"] for r in keys] == ["passkey.registered"]
+    await export_case(ledger, app_client.app.state.blobs, case_id, bundle, set(), keys)
+    vkey = [ledger.signer.vkey]
+    report = await verify_bundle(bundle, vkey, check_signatures=bundle_signature_problems)
+    assert report.ok, report.problems
+
+    # Without the registration the approval cannot be checked, and says so.
+    stripped = rewrite(
+        bundle, tmp_path / "nokeys.zip", lambda n, d: b"" if n == "keys.jsonl" else d
+    )
+    report = await verify_bundle(stripped, vkey, check_signatures=bundle_signature_problems)
+    assert [p.message for p in report.problems] == [
+        "signed with a passkey not registered on any agency timeline"
+    ]
+
+    # A swapped public key in the carried registration no longer hashes or proves inclusion.
+    def swap_key(name: str, data: bytes) -> bytes:
+        if name != "keys.jsonl":
+            return data
+        row = json.loads(data)
+        body = json.loads(row["body"])
+        body["payload"]["public_key"] = body["payload"]["public_key"][::-1]
+        return (json.dumps({**row, "body": json.dumps(body)}) + "\n").encode()
+
+    report = await verify_bundle(
+        rewrite(bundle, tmp_path / "swapped.zip", swap_key), vkey,
+        check_signatures=bundle_signature_problems,
+    )  # fmt: skip
+    assert not report.ok
+    assert "signed with a passkey not registered" in " ".join(p.message for p in report.problems)
