@@ -64,6 +64,7 @@ def print_report(report: Report, what: str) -> int:
         print(f"WARNING {what}: {warning}", file=sys.stderr)
     if report.ok:
         promised = f", {report.promises} promises" if report.promises else ""
+        promised += f", {report.timestamps} time-stamps" if report.timestamps else ""
         print(
             f"OK {what}: {report.entries} entries in {report.cases} case(s), "
             f"{report.blobs} blobs, {report.checkpoints} checkpoints{promised} verified"
@@ -163,6 +164,13 @@ def verify(args: argparse.Namespace, settings: Settings) -> int:
             raise Invalid(f"checkpoint file {name} is unreadable: {unreadable}") from None
     promises = [p for name in args.promises for p in promises_in(_read_json(name, "promise file"))]
     witnesses = [witness_key(text) for text in args.witness]
+    tsa_chain = None
+    if args.tsa_cert or settings.tsa_cert:
+        name = args.tsa_cert or settings.tsa_cert
+        try:
+            tsa_chain = Path(name).read_bytes()
+        except OSError as unreadable:
+            raise Invalid(f"TSA certificate file {name} is unreadable: {unreadable}") from None
     if witnesses and not 1 <= args.quorum <= len(witnesses):
         raise Invalid(f"--quorum must be between 1 and the {len(witnesses)} witnesses given")
     if args.receipt:
@@ -181,7 +189,12 @@ def verify(args: argparse.Namespace, settings: Settings) -> int:
     if args.bundle:
         report = asyncio.run(
             verify_bundle(
-                Path(args.bundle), trusted, witnesses, args.quorum, bundle_signature_problems
+                Path(args.bundle),
+                trusted,
+                witnesses,
+                args.quorum,
+                bundle_signature_problems,
+                tsa_chain,
             )
         )
         return print_report(report, f"bundle {args.bundle}")
@@ -199,6 +212,7 @@ def verify(args: argparse.Namespace, settings: Settings) -> int:
                 trusted[0] if trusted else None,
                 witnesses,
                 args.quorum,
+                tsa_chain,
             )
         except Exception as unreadable:
             report.problems.append(Problem("database", f"the log cannot be read: {unreadable}"))
@@ -228,7 +242,7 @@ def checkpoint(args: argparse.Namespace, settings: Settings) -> int:
     async def work(rt: Runtime) -> None:
         made = await rt.ledger.checkpoint()
         print(made.note, end="")
-        for problem in rt.ledger.protection_problems():
+        for problem in await rt.ledger.protection_problems():
             print(f"WARNING: {problem}", file=sys.stderr)
 
     run(settings, work)
@@ -284,6 +298,10 @@ def parser() -> argparse.ArgumentParser:
     )
     v.add_argument(
         "--quorum", type=int, default=1, help="how many of the --witness keys must cosign"
+    )
+    v.add_argument(
+        "--tsa-cert",
+        help="PEM with the time-stamp authority's certificate and chain (default: $CASETRAIL_TSA_CERT)",
     )
     v.add_argument(
         "--promises",

@@ -57,6 +57,7 @@ class Settings:
     checkpoint_interval_s: float = 60
     checkpoint_first_s: float = 2
     tsa_url: str = ""
+    tsa_cert: str = ""  # PEM file: the TSA's certificate and its chain up to a self-signed root
     # Witnesses of this log (`URL VKEY, ...`) and, as a witness, the logs' verifier keys.
     witnesses: str = ""
     witness_for: tuple[str, ...] = ()
@@ -90,6 +91,7 @@ class Settings:
             checkpoint_interval_s=_float(env, "CASETRAIL_CHECKPOINT_INTERVAL_S", 60),
             checkpoint_first_s=_float(env, "CASETRAIL_CHECKPOINT_FIRST_S", 2),
             tsa_url=env.get("CASETRAIL_TSA_URL", ""),
+            tsa_cert=env.get("CASETRAIL_TSA_CERT", ""),
             witnesses=env.get("CASETRAIL_WITNESSES", ""),
             witness_for=tuple(
                 k.strip() for k in env.get("CASETRAIL_WITNESS_FOR", "").split(",") if k.strip()

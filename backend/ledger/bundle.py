@@ -20,6 +20,7 @@ from backend.ledger.cosignature import cosigners, split_note
 from backend.ledger.ledger import Ledger
 from backend.ledger.statements import read_case_head, sign_case_head
 from backend.ledger.tables import LedgerEntry
+from backend.ledger.timestamp import TimestampError, verify_timestamp
 from backend.ledger.verify import (
     ROW_COLUMNS,
     Problem,
@@ -94,6 +95,9 @@ async def export_case(
         )
         # With the witnesses' cosignature lines: an anchor outside this server's keys.
         kept = [r["note"] for r in await cosigned_notes(checkpoint.size)]
+        token = (await ledger.timestamp_tokens()).get(checkpoint.size)
+        if token:  # the TSA's word that this checkpoint existed then
+            zf.writestr("timestamp.tsr", token)
         zf.writestr("checkpoint.txt", merge_cosignatures(checkpoint.note, kept))
         zf.writestr("head.txt", head)
         zf.writestr("vkey.txt", ledger.signer.vkey + "\n")
@@ -131,6 +135,7 @@ async def verify_bundle(
     witnesses: Sequence[str] = (),
     quorum: int = 1,
     check_signatures: SignatureCheck | None = None,
+    tsa_chain: bytes | None = None,
 ) -> Report:
     """Check a bundle offline, reporting every problem by name and never raising.
 
@@ -144,6 +149,7 @@ async def verify_bundle(
         with zipfile.ZipFile(path) as zf:
             trusted = [k.strip() for k in trusted_vkeys if k.strip()]
             await _verify_open(zf, trusted, list(witnesses), quorum, report, check_signatures)
+            _check_timestamp(zf, tsa_chain, report)
     except Exception as unreadable:  # a file a person hands us may be anything at all
         report.problems.append(Problem(f"bundle {Path(path).name}", f"unreadable: {unreadable}"))
     return report
@@ -312,6 +318,28 @@ async def _verify_open(
     # Named but not held by the case: never exported, so not missing (the entries still verify).
     blobs = _ZipBlobs(zf)
     await check_blobs(parsed, blobs.open, blobs.exists, report, skip=set(withheld))
+
+
+def _check_timestamp(zf: zipfile.ZipFile, chain: bytes | None, report: Report) -> None:
+    if "timestamp.tsr" not in zf.namelist():
+        if chain is not None:
+            report.warnings.append("the bundle's checkpoint carries no time-stamp")
+        return
+    if chain is None:
+        report.warnings.append("time-stamp not checked: give the TSA's certificate chain")
+        return
+    token = _member(zf, "timestamp.tsr", report)
+    merged = _text(zf, "checkpoint.txt", report)
+    if token is None or merged is None:
+        return
+    try:
+        text, lines = split_note(merged)
+        # The token covers the log's own note: its text and first signature line.
+        verify_timestamp(token, f"{text}\n{lines[0]}\n".encode(), chain)
+    except (CheckpointError, TimestampError, IndexError) as bad:
+        report.problems.append(Problem("timestamp.tsr", f"does not verify: {bad}"))
+        return
+    report.timestamps += 1
 
 
 def _check_cosigned(

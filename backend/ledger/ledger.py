@@ -413,13 +413,40 @@ class Ledger:
         self.tsa_problem = None
         return token
 
-    def protection_problems(self) -> list[str]:
+    async def protection_problems(self) -> list[str]:
         """What weakens the log's protection right now, in words for a person."""
         problems = []
-        if self.tsa_problem:
-            problems.append(f"time-stamp authority unavailable: {self.tsa_problem}")
+        outage = await self.timestamp_outage()
+        if outage:
+            problems.append(outage)
         problems += [f"witness {name}: {why}" for name, why in self.witness_problems.items()]
         return problems
+
+    async def timestamp_outage(self) -> str | None:
+        """Whether the newest checkpoints went without a time-stamp although a TSA is configured.
+
+        Read from the stored checkpoints, not this worker's memory: the worker that signed may be
+        another one, and an outage must stay visible until a stamp succeeds again."""
+        if not self.tsa_url:
+            return None
+        rows = await LedgerCheckpoint.raw(
+            "SELECT tree_size, created_at, tsa_token FROM ledger_checkpoint "
+            "ORDER BY tree_size DESC LIMIT 1000"
+        )
+        unstamped = []
+        for row in rows:
+            if row["tsa_token"]:
+                break
+            unstamped.append(row)
+        if not unstamped:
+            return None
+        since = unstamped[-1]["created_at"]
+        since_text = since.isoformat() if hasattr(since, "isoformat") else str(since)
+        why = f" ({self.tsa_problem})" if self.tsa_problem else ""
+        return (
+            f"time-stamp authority unavailable: the last {len(unstamped)} checkpoint(s), "
+            f"since {since_text}, carry no time-stamp{why}"
+        )
 
     async def timestamp_tokens(self) -> dict[int, bytes]:
         """Tree size -> RFC 3161 token, for the checkpoints that have one."""

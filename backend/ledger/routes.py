@@ -29,6 +29,7 @@ from backend.ledger.schemas import (
     InclusionOut,
     TimelinePage,
 )
+from backend.ledger.timestamp import stamped_time
 from backend.ledger.witnessing import cosigned_notes, merge_cosignatures
 
 
@@ -139,6 +140,8 @@ class LedgerController(Controller):
 
 async def checkpoint_out(ledger: Ledger, checkpoint: Checkpoint) -> CheckpointOut:
     kept = await cosigned_notes(checkpoint.size)
+    token = (await ledger.timestamp_tokens()).get(checkpoint.size)
+    stamped = stamped_time(token) if token else None
     return CheckpointOut(
         origin=checkpoint.origin,
         size=checkpoint.size,
@@ -147,7 +150,8 @@ async def checkpoint_out(ledger: Ledger, checkpoint: Checkpoint) -> CheckpointOu
         vkey=ledger.signer.vkey if ledger.signer else "",
         cosigned_note=merge_cosignatures(checkpoint.note, [r["note"] for r in kept]),
         witnesses=sorted(r["witness"] for r in kept),
-        problems=ledger.protection_problems(),
+        timestamped_at=stamped.isoformat() if stamped else None,
+        problems=await ledger.protection_problems(),
     )
 
 

@@ -57,6 +57,8 @@ class CheckpointOut(msgspec.Struct):
     # The note with every witness's cosignature line, and who cosigned it.
     cosigned_note: str = ""
     witnesses: list[str] = []
+    # When the time-stamp authority says the checkpoint existed (not checked here: `verify` does).
+    timestamped_at: str | None = None
     # Why protection is reduced right now (time-stamp authority down, a witness refusing).
     problems: list[str] = []
 

@@ -15,6 +15,7 @@ from backend.ledger.cosignature import cosigners, split_note
 from backend.ledger.entry import parse_iso
 from backend.ledger.merkle import MerkleTree, verify_inclusion
 from backend.ledger.statements import PROMISE_TYPE, read_promise
+from backend.ledger.timestamp import TimestampError, verify_timestamp
 
 COLUMNS = ("case_id", "seq", "prev_hash", "kind", "client_id")
 DISPOSAL_KIND = (
@@ -41,6 +42,7 @@ class Report:
     checkpoints: int = 0
     blobs: int = 0
     promises: int = 0
+    timestamps: int = 0
     problems: list[Problem] = field(default_factory=list)
     # Things that verify but leave part of the record unprotected (no checkpoint yet...).
     warnings: list[str] = field(default_factory=list)
@@ -324,6 +326,38 @@ async def check_blobs(
                 )
 
 
+def check_timestamps(
+    checkpoints: list[dict[str, Any]], chain: bytes | None, report: Report
+) -> None:
+    """RFC 3161 tokens of the checkpoints, against the TSA certificate chain the reader trusts;
+    and an outage (checkpoints signed without a stamp once stamps were made) reported."""
+    stamped = [c for c in checkpoints if c.get("tsa_token")]
+    if stamped and chain is None:
+        report.warnings.append(
+            f"{len(stamped)} time-stamp(s) not checked: give the TSA's certificate chain "
+            "(--tsa-cert or CASETRAIL_TSA_CERT)"
+        )
+    for row in stamped if chain is not None else ():
+        where = f"checkpoint of size {row['tree_size']}"
+        try:
+            verify_timestamp(bytes.fromhex(row["tsa_token"]), row["note"].encode(), chain)
+        except (TimestampError, ValueError) as bad:
+            report.problems.append(Problem(where, f"time-stamp does not verify: {bad}"))
+            continue
+        report.timestamps += 1
+    if chain is not None and checkpoints and not stamped:
+        report.warnings.append("no checkpoint carries a time-stamp")
+    if stamped:
+        first = min(c["tree_size"] for c in stamped)
+        missing = sorted(c["tree_size"] for c in checkpoints if not c.get("tsa_token"))
+        missing = [size for size in missing if size > first]
+        if missing:
+            report.warnings.append(
+                f"{len(missing)} checkpoint(s) signed without a time-stamp (sizes {missing[0]} "
+                f"to {missing[-1]}): the time-stamp authority was unavailable"
+            )
+
+
 def promises_in(document: Any) -> list[str]:
     """Every promise note in a JSON document: a list of them, an outbox dump, a receipt..."""
     found: list[str] = []
@@ -393,6 +427,7 @@ async def verify_database(
     vkey: str | None = None,
     witnesses: list[str] | None = None,
     quorum: int = 1,
+    tsa_chain: bytes | None = None,
 ) -> Report:
     """Verify what the database holds: every entry (or one case), the log, checkpoints, blobs.
 
@@ -411,13 +446,15 @@ async def verify_database(
     if case_id is not None and not selected:
         report.problems.append(Problem(f"case {case_id}", "no entries"))
     parsed = check_entries(selected, report)
-    notes = [r["note"] for r in await LedgerCheckpoint.raw("SELECT note FROM ledger_checkpoint")]
+    stored = await LedgerCheckpoint.raw("SELECT tree_size, note, tsa_token FROM ledger_checkpoint")
+    notes = [r["note"] for r in stored]
     cosigned = [
         r["note"] for r in await LedgerCosignature.raw("SELECT note FROM ledger_cosignature")
     ]
     vkey = vkey or ledger.signer.vkey
     tree = check_log(rows, [*notes, *pinned_notes], vkey, report)
     check_promises(rows, promises, vkey, report)
+    check_timestamps(stored, tsa_chain, report)
     if witnesses:
         check_witnesses(rows, tree, [*cosigned, *pinned_notes], witnesses, quorum, report)
     if blobs is not None:

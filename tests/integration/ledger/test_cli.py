@@ -142,3 +142,74 @@ async def test_verify_warns_when_entries_are_not_yet_under_any_checkpoint(ledger
     code, out = await casetrail(settings, "verify")
     assert code == 0, out
     assert "WARNING whole log: no signed checkpoint covers the log's 1 entries" in out
+
+
+async def test_time_stamps_are_verified_carried_in_bundles_and_an_outage_is_reported(
+    engine,
+    settings,
+    tsa,  # noqa: F811
+    tmp_path,
+    monkeypatch,
+):
+    from backend.ledger.bundle import export_case, verify_bundle
+    from backend.ledger.ledger import Ledger
+
+    chain = tmp_path / "tsa-chain.pem"
+    chain.write_bytes(tsa["chain"])
+    ledger = Ledger.for_data_dir(engine, settings.data_dir, settings.log_name, tsa["url"])
+    try:
+        await ledger.append(note("case-ts"))
+        stamped = await ledger.checkpoint()
+        assert await ledger.protection_problems() == []
+        bundle = tmp_path / "case-ts.zip"
+        await export_case(ledger, None, "case-ts", bundle, held=set())
+        report = await verify_bundle(bundle, [ledger.signer.vkey], tsa_chain=tsa["chain"])
+        assert report.ok and report.timestamps == 1, report.problems
+
+        # The TSA goes away: checkpoints go on, and the outage is said wherever one looks.
+        ledger.tsa_url = "http://127.0.0.1:9/tsr"
+        await ledger.append(note("case-ts", "第二步"))
+        await ledger.checkpoint()
+        [outage] = await ledger.protection_problems()
+        assert outage.startswith("time-stamp authority unavailable: the last 1 checkpoint(s)")
+    finally:
+        await ledger.close()
+    monkeypatch.setenv("CASETRAIL_TSA_URL", "http://127.0.0.1:9/tsr")
+    code, out = await casetrail(settings, "verify", "--tsa-cert", str(chain))
+    assert code == 0, out
+    assert "1 time-stamps" in out
+    assert "WARNING whole log: 1 checkpoint(s) signed without a time-stamp (sizes 2 to 2)" in out
+    code, out = await casetrail(settings, "checkpoint")
+    assert code == 0 and "WARNING: time-stamp authority unavailable" in out, out
+
+    # A token moved onto another checkpoint does not vouch for it.
+    await drop_guards(engine)
+    token = (await engine.run_ddl("SELECT tsa_token FROM ledger_checkpoint WHERE tree_size = 1"))[0]
+    await engine.run_ddl(
+        f"UPDATE ledger_checkpoint SET tsa_token = '{token['tsa_token']}' WHERE tree_size = 2"
+    )
+    code, out = await casetrail(settings, "verify", "--tsa-cert", str(chain))
+    assert code == 1 and "checkpoint of size 2: time-stamp does not verify" in out, out
+    assert stamped.size == 1
+
+
+async def test_the_checkpoint_api_shows_the_time_stamp_and_an_outage_in_words(
+    settings,
+    tsa,  # noqa: F811
+    app_client,
+):
+    from tests.integration.conftest import signed_in
+
+    ledger = app_client.app.state.ledger
+    ledger.tsa_url = tsa["url"]
+    await ledger.append(note("case-api"))
+    supervisor = await signed_in(app_client, "supervisor", "zhengxiang-hrss")
+    made = (await app_client.post("/api/log/checkpoint", headers=supervisor)).json()
+    assert made["timestamped_at"] and made["problems"] == []
+    ledger.tsa_url = "http://127.0.0.1:9/tsr"
+    await ledger.append(note("case-api", "第二步"))
+    made = (await app_client.post("/api/log/checkpoint", headers=supervisor)).json()
+    assert made["timestamped_at"] is None
+    assert made["problems"][0].startswith("time-stamp authority unavailable")
+    shown = (await app_client.get("/api/log/checkpoint")).json()
+    assert shown["problems"] == made["problems"]

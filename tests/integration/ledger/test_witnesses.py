@@ -187,7 +187,7 @@ async def test_witnesses_cosign_growth_and_refuse_a_history_rewritten_with_the_o
     first = await ledger.checkpoint()
     entries += [await ledger.append(note("case-w", f"第{i}步")) for i in (3, 4)]
     second = await ledger.checkpoint()  # sent with a consistency proof from size 3
-    assert ledger.protection_problems() == []
+    assert await ledger.protection_problems() == []
     bureau_key = witness_keys["bureau"]
     from backend.ledger.witnessing import cosigned_notes
 
@@ -216,7 +216,7 @@ async def test_witnesses_cosign_growth_and_refuse_a_history_rewritten_with_the_o
     ledger.tree = type(ledger.tree)()
     resigned = await ledger.checkpoint()  # the holder's own key signs the rewritten tree
     assert resigned.size == second.size and resigned.root != second.root
-    [refusal] = ledger.protection_problems()
+    [refusal] = await ledger.protection_problems()
     assert refusal.startswith(
         "witness bureau.example/witness: witness bureau.example/witness refused (409)"
     )
@@ -243,7 +243,7 @@ async def test_a_witness_refuses_a_fork_a_stale_size_a_bad_proof_and_a_stranger(
     for i in range(4):
         await ledger.append(note("case-f", f"第{i}步"))
     signed = await ledger.checkpoint()  # cosigned by the bureau at size 4
-    assert ledger.protection_problems() == []
+    assert await ledger.protection_problems() == []
     tree = await ledger.sync_tree()
 
     async def submit(old: int, proof: list[bytes], note_text: str) -> httpx.Response:
@@ -276,4 +276,4 @@ async def test_a_witness_refuses_a_fork_a_stale_size_a_bad_proof_and_a_stranger(
     # None of this moved the witness: the agency's next honest checkpoint is still cosigned.
     await ledger.append(note("case-f", "第4步"))
     await ledger.checkpoint()
-    assert ledger.protection_problems() == []
+    assert await ledger.protection_problems() == []
