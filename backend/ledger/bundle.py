@@ -17,8 +17,9 @@ from typing import Any
 from backend.errors import NotFound
 from backend.ledger.checkpoint import CheckpointError, key_fingerprint, parse_vkey, verify_note
 from backend.ledger.cosignature import cosigners, split_note
+from backend.ledger.digests import Sm3Stream, blob_sm3, sm3_hex
 from backend.ledger.ledger import Ledger
-from backend.ledger.statements import read_case_head, sign_case_head
+from backend.ledger.statements import CaseHead, read_case_head, sign_case_head
 from backend.ledger.tables import LedgerEntry
 from backend.ledger.timestamp import TimestampError, verify_timestamp
 from backend.ledger.verify import (
@@ -71,8 +72,25 @@ async def export_case(
     named = {sha for r in rows for sha in json.loads(r["body"]).get("blobs", [])}
     shas = sorted(named & set(held))
     withheld = sorted(named - set(held))
+    # SM3 beside SHA-256 (GB/T 32905) for every entry and exported blob; blobs from the job's
+    # cache when it got there first.
+    sm3 = {
+        "entries": {r["hash"]: sm3_hex(r["body"].encode()) for r in rows},
+        "blobs": {},
+    }
+    for sha in shas:
+        value = await blob_sm3(blobs, sha)
+        if value:
+            sm3["blobs"][sha] = value
+    sm3_text = json.dumps(sm3, indent=1, sort_keys=True).encode()
     head = sign_case_head(
-        ledger.signer, case_id, len(rows), rows[-1]["hash"], checkpoint.size, withheld
+        ledger.signer,
+        case_id,
+        len(rows),
+        rows[-1]["hash"],
+        checkpoint.size,
+        withheld,
+        sm3_hex(sm3_text),
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     manifest = {
@@ -100,6 +118,7 @@ async def export_case(
             zf.writestr("timestamp.tsr", token)
         zf.writestr("checkpoint.txt", merge_cosignatures(checkpoint.note, kept))
         zf.writestr("head.txt", head)
+        zf.writestr("sm3.json", sm3_text)
         zf.writestr("vkey.txt", ledger.signer.vkey + "\n")
         for sha in shas:
             if not await blobs.exists(sha):
@@ -314,7 +333,8 @@ async def _verify_open(
     if not isinstance(withheld, list) or not all(isinstance(w, str) for w in withheld):
         report.problems.append(Problem("manifest.json", "withheld is not a list of hashes"))
         withheld = []
-    _check_head(zf, vkey, rows, case_id, withheld, checkpoint, report)
+    head = _check_head(zf, vkey, rows, case_id, withheld, checkpoint, report)
+    await _check_sm3(zf, rows, head, report)
     # Named but not held by the case: never exported, so not missing (the entries still verify).
     blobs = _ZipBlobs(zf)
     await check_blobs(parsed, blobs.open, blobs.exists, report, skip=set(withheld))
@@ -390,16 +410,16 @@ def _check_head(
     withheld: list[str],
     checkpoint: Any,
     report: Report,
-) -> None:
+) -> CaseHead | None:
     """The signed case head proves the case's length, its last entry and what was withheld."""
     note = _text(zf, "head.txt", report)
     if note is None:
-        return
+        return None
     try:
         head = read_case_head(note, vkey)
     except CheckpointError as exc:
         report.problems.append(Problem("head.txt", f"does not verify: {exc}"))
-        return
+        return None
     where = f"case {head.case_id}"
     if head.case_id != case_id:
         report.problems.append(
@@ -432,6 +452,51 @@ def _check_head(
                 "head.txt", f"names tree size {head.tree_size}, the checkpoint {checkpoint.size}"
             )
         )
+    return head
+
+
+async def _check_sm3(
+    zf: zipfile.ZipFile, rows: list[dict[str, Any]], head: CaseHead | None, report: Report
+) -> None:
+    """The SM3 digests match the entries and blobs, and are the ones the signed head names."""
+    data = _member(zf, "sm3.json", report)
+    if data is None:
+        return
+    if head is not None and sm3_hex(data) != head.sm3_digests:
+        report.problems.append(
+            Problem("sm3.json", "differs from the digests the signed head names")
+        )
+    try:
+        digests = json.loads(data)
+        entries, blobs = dict(digests["entries"]), dict(digests["blobs"])
+    except (ValueError, KeyError, TypeError):
+        report.problems.append(Problem("sm3.json", "is not a map of entry and blob digests"))
+        return
+    for row in rows:
+        if entries.get(row["hash"]) != sm3_hex(row["body"].encode()):
+            report.problems.append(
+                Problem(
+                    f"entry {row['hash']} (case {row['case_id']} seq {row['seq']})",
+                    "SM3 digest missing or different",
+                    row["log_index"],
+                )
+            )
+    names = set(zf.namelist())
+    for sha, expected in sorted(blobs.items()):
+        if f"blobs/{sha}" not in names:
+            continue  # a missing blob is reported by the SHA-256 check
+        digest = Sm3Stream()
+        try:
+            async for chunk in _ZipBlobs(zf).open(sha):
+                digest.update(chunk)
+        except Exception as unreadable:
+            report.problems.append(Problem(f"blob {sha}", f"unreadable: {unreadable}"))
+            continue
+        if digest.hexdigest() != expected:
+            report.problems.append(Problem(f"blob {sha}", "SM3 digest differs"))
+    for sha in sorted(n.removeprefix("blobs/") for n in names if n.startswith("blobs/")):
+        if sha not in blobs:
+            report.problems.append(Problem(f"blob {sha}", "no SM3 digest in sm3.json"))
 
 
 def file_sha256(path: Path) -> str:

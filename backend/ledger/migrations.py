@@ -14,6 +14,7 @@ from backend.ledger.guards import (
     no_replace_ddl,
 )
 from backend.ledger.tables import (
+    BlobSm3,
     LedgerCheckpoint,
     LedgerCosignature,
     LedgerEntry,
@@ -65,8 +66,13 @@ async def witnesses(engine: Engine) -> None:
     await install_append_only(engine, "witnessed_checkpoint", WITNESSED_KEYS)
 
 
+async def blob_sm3(engine: Engine) -> None:
+    await BlobSm3.create_table(if_not_exists=True)
+
+
 MIGRATIONS = [
     ("ledger.0001_entries_checkpoints", create_ledger),
     ("ledger.0002_replace_guard_covers_rowid", replace_guard_covers_rowid),
     ("ledger.0003_witnesses", witnesses),
+    ("ledger.0004_blob_sm3", blob_sm3),
 ]

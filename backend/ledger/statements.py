@@ -43,6 +43,7 @@ class CaseHead:
     last_hash: str
     tree_size: int
     withheld: list[str]
+    sm3_digests: str  # SM3 of the bundle's sm3.json, so those digests are signed too
     note: str
 
 
@@ -95,6 +96,7 @@ def sign_case_head(
     last_hash: str,
     tree_size: int,
     withheld: list[str],
+    sm3_digests: str = "",
 ) -> str:
     return signer.sign_text(
         _text(
@@ -106,6 +108,7 @@ def sign_case_head(
                 "last_hash": last_hash,
                 "tree_size": tree_size,
                 "withheld": sorted(withheld),
+                "sm3_digests": sm3_digests,
             },
         )
     )
@@ -125,4 +128,7 @@ def read_case_head(note: str, vkey: str) -> CaseHead:
         and isinstance(tree_size, int)
     ):
         raise CheckpointError("case head lacks its case, length, last hash or tree size")
-    return CaseHead(fields["log"], case_id, entries, last_hash, tree_size, withheld, note)
+    sm3_digests = str(fields.get("sm3_digests", ""))
+    return CaseHead(
+        fields["log"], case_id, entries, last_hash, tree_size, withheld, sm3_digests, note
+    )

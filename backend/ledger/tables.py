@@ -51,6 +51,14 @@ class WitnessedCheckpoint(Table, tablename="witnessed_checkpoint"):
     cosigned_at = Timestamptz()
 
 
+class BlobSm3(Table, tablename="blob_sm3"):
+    """A blob's SM3 digest, computed after upload (derived: can always be computed again)."""
+
+    sha256 = Varchar(length=64, unique=True)
+    sm3 = Varchar(length=64)
+    computed_at = Timestamptz()
+
+
 class ProjectionCursor(Table, tablename="projection_cursor"):
     """The last log index each projection has applied, so a restart catches up."""
 

@@ -172,3 +172,34 @@ async def test_a_bundle_carries_the_passkeys_its_signatures_need_and_checks_them
     )  # fmt: skip
     assert not report.ok
     assert "signed with a passkey not registered" in " ".join(p.message for p in report.problems)
+
+
+async def test_sm3_digests_travel_beside_sha256_and_are_checked_offline(ledger, blobs, tmp_path):
+    from backend.ledger.digests import fill_blob_sm3, sm3_hex
+
+    entries, sha = await a_case_with_a_photo(ledger, blobs)
+    # The job computes the photo's SM3 after the upload, once.
+    assert await fill_blob_sm3(blobs) == 1
+    assert await fill_blob_sm3(blobs) == 0
+    bundle = tmp_path / "case-1.zip"
+    await export_case(ledger, blobs, "case-1", bundle, held={sha})
+    with zipfile.ZipFile(bundle) as zf:
+        digests = json.loads(zf.read("sm3.json"))
+        photo = zf.read(f"blobs/{sha}")
+    assert digests["blobs"] == {sha: sm3_hex(photo)}
+    assert set(digests["entries"]) == {e.hash for e in entries}
+    vkey = [ledger.signer.vkey]
+    assert (await verify_bundle(bundle, vkey)).ok
+
+    def change_digest(name: str, data: bytes) -> bytes:
+        if name != "sm3.json":
+            return data
+        changed = json.loads(data)
+        changed["blobs"][sha] = "0" * 64
+        return json.dumps(changed).encode()
+
+    report = await verify_bundle(rewrite(bundle, tmp_path / "sm3.zip", change_digest), vkey)
+    assert [str(p) for p in report.problems] == [
+        "sm3.json: differs from the digests the signed head names",
+        f"blob {sha}: SM3 digest differs",
+    ]
