@@ -92,6 +92,8 @@ def init(args: argparse.Namespace, settings: Settings) -> int:
         print(f"CaseTrail data directory: {settings.data_dir}")
         print(f"Database: {settings.database_url}")
         print(f"Checkpoint verifier key: {rt.ledger.signer.vkey}")
+        if rt.witness is not None:
+            print(f"Witness verifier key: {rt.witness.cosigner.vkey}")
         link = await first_admin_link(settings)
         if link:
             print(f"First administrator registration link: {link}")

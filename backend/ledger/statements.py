@@ -51,6 +51,12 @@ def _text(kind: str, fields: dict[str, Any]) -> str:
     return f"{kind}\n{rfc8785.dumps(fields).decode()}\n"
 
 
+def _promise_text(fields: dict[str, Any]) -> str:
+    # Strings and integers only: json.dumps with sorted keys and no spaces is byte-for-byte RFC 8785
+    # here, at a fraction of its cost on the path of every append.
+    return f"{PROMISE_TYPE}\n{json.dumps(fields, ensure_ascii=False, separators=(',', ':'), sort_keys=True)}\n"
+
+
 def _read(note: str, vkey: str, kind: str) -> dict[str, Any]:
     text = open_note(note, vkey)
     lines = text.split("\n")
@@ -68,14 +74,13 @@ def _read(note: str, vkey: str, kind: str) -> dict[str, Any]:
 def sign_promise(signer: CheckpointSigner, entry: Entry) -> str:
     """The signed entry timestamp for `entry` (deterministic: a resend gets the same promise)."""
     return signer.sign_text(
-        _text(
-            PROMISE_TYPE,
+        _promise_text(
             {
                 "log": signer.name,
                 "index": entry.log_index,
                 "hash": entry.hash,
                 "received_at": entry.body["received_at"],
-            },
+            }
         )
     )
 
