@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import asyncpg
 from litestar import Litestar, MediaType, Request, Response, Router
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
@@ -16,15 +17,18 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
 
-from backend.errors import CaseTrailError
+from backend.client_address import forwarded_client
+from backend.errors import CaseTrailError, ErrorBody
 from backend.evidence.blobstore import BlobStore
 from backend.identity.access import access_guard
 from backend.identity.authentication import session_authentication
 from backend.ledger.ledger import Ledger
 from backend.migrations import DOMAINS
+from backend.openapi import RefusalResponses
 from backend.runtime import open_runtime
+from backend.security_headers import add_security_headers
 from backend.settings import Settings
-from backend.shell import service_worker_route
+from backend.shell import shell_routes
 
 SHARED_DIR = Path(__file__).resolve().parents[1] / "shared"
 log = logging.getLogger("casetrail")
@@ -36,6 +40,13 @@ def error_response(request: Request, exc: Exception) -> Response:
         status, code, message, detail = exc.status, exc.code, exc.message, exc.detail
     elif isinstance(exc, ValidationException):
         status, code, message, detail = 400, "invalid_request", str(exc.detail), exc.extra
+    elif isinstance(exc, (OverflowError, asyncpg.DataError)):
+        # A value the request carried that the database cannot hold: a number past its integer
+        # range, or a NUL character (PostgreSQL text refuses it). The request's fault, so a 400;
+        # the statement failed, so nothing was stored. Logged in case a value of ours ever does it.
+        log.warning("unstorable value on %s %s: %s", request.method, request.url.path, exc)
+        status, code, detail = 400, "unstorable_value", None
+        message = "a value in the request is out of range or holds a NUL character"
     elif isinstance(exc, HTTPException):
         status, code, message, detail = (
             exc.status_code,
@@ -48,9 +59,7 @@ def error_response(request: Request, exc: Exception) -> Response:
     else:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         status, code, message, detail = 500, "internal", "internal error", None
-    body: dict = {"code": code, "message": message}
-    if detail:
-        body["detail"] = detail
+    body = ErrorBody(code=code, message=message, detail=detail or None)
     return Response(body, status_code=status, media_type=MediaType.JSON)
 
 
@@ -99,27 +108,33 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
     ]
     if settings.pwa_dir.is_dir():
-        handlers.append(service_worker_route(settings.pwa_dir, SHARED_DIR))
-        handlers.append(
+        handlers.extend(shell_routes(settings.pwa_dir, SHARED_DIR))
+        # The officer app's page is the shell's (rendered); the other pages keep their own index.html.
+        handlers += [
             create_static_files_router(
-                path="/",
-                directories=[settings.pwa_dir],
-                html_mode=True,
+                path=path,
+                directories=[settings.pwa_dir / path.strip("/")],
+                html_mode=html_mode,
                 opt={"access": "public"},
                 include_in_schema=False,
+                name=f"pwa{path.replace('/', '-')}",
             )
-        )
+            for path, html_mode in (("/party", True), ("/notices", True), ("/", False))
+        ]
     return Litestar(
         route_handlers=handlers,
         lifespan=[lifespan],
         guards=[access_guard],
-        middleware=[session_authentication(settings)],
+        # The client address is settled first: everything after it reads the one derived address.
+        middleware=[forwarded_client(settings), session_authentication(settings)],
         dependencies={
             "settings": Provide(lambda: settings, sync_to_thread=False),
             "ledger": Provide(provide_ledger, sync_to_thread=False),
             "blobs": Provide(provide_blobs, sync_to_thread=False),
         },
         exception_handlers={Exception: error_response},
+        before_send=[add_security_headers],
+        plugins=[RefusalResponses()],
         openapi_config=OpenAPIConfig(
             title="CaseTrail",
             version="0.1.0",

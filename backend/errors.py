@@ -2,6 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import msgspec
+
+
+class ErrorBody(msgspec.Struct, omit_defaults=True):
+    """What every refusal answers: a stable snake_case `code`, a human `message`, and any `detail`."""
+
+    code: str
+    message: str
+    detail: Any = None
+
 
 class CaseTrailError(Exception):
     """A refusal with a stable code and a human message; never a crash."""

@@ -13,12 +13,14 @@ only idle keep-alive connections, so `limited_protocol` subclasses its httptools
   in which the app itself stopped reading (uvicorn pauses the socket while 64 KB wait unread) is
   not held against the client;
 - a connection beyond `max_per_client` open ones from one peer address is answered 429 and
-  closed at once. The peer is the socket's: behind a reverse proxy it is the proxy's address.
+  closed at once. The peer is the socket's: our own reverse proxies (`limits.uncapped`, the
+  trusted proxies) carry everyone's connections and are never capped.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 from collections import Counter
 from typing import Any
@@ -34,16 +36,27 @@ def limited_protocol(limits: ConnectionLimits) -> type[HttpToolsProtocol]:
     Each call makes a class of its own, so one server's count of open connections per address
     is not another's (tests run several servers in one process).
     """
+    uncapped = tuple(ipaddress.ip_network(n) for n in limits.uncapped)
     return type(
         "LimitedHttpToolsProtocol",
         (LimitedHttpToolsProtocol,),
-        {"limits": limits, "open_per_host": Counter()},
+        {"limits": limits, "open_per_host": Counter(), "uncapped": uncapped},
     )
+
+
+def _among(host: str, networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]) -> bool:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    address = getattr(address, "ipv4_mapped", None) or address
+    return any(address.version == n.version and address in n for n in networks)
 
 
 class LimitedHttpToolsProtocol(HttpToolsProtocol):
     limits: ConnectionLimits
     open_per_host: Counter[str]
+    uncapped: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -61,6 +74,8 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         super().connection_made(transport)
         host = self.client[0] if self.client else None
         cap = self.limits.max_per_client
+        if host is not None and self.uncapped and _among(host, self.uncapped):
+            cap = 0
         if host is not None and cap and self.open_per_host[host] >= cap:
             self._refuse(
                 429, "too_many_connections", f"more than {cap} connections from one address"

@@ -34,6 +34,9 @@ def server_config(
         port=port,
         log_level=log_level,
         http=limited_protocol(limits),
+        # uvicorn would believe X-Forwarded-For from any loopback peer; the app believes it only
+        # from CASETRAIL_TRUSTED_PROXIES (backend/client_address.py).
+        proxy_headers=False,
     )
 
 

@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(text: str) -> tuple[Network, ...]:
+    """`10.0.0.5, 192.168.0.0/16, ::1` -> networks; a bad entry stops the start, it is not ignored."""
+    networks = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError as bad:
+            raise ValueError(
+                f"CASETRAIL_TRUSTED_PROXIES: {item!r} is not an IP address or CIDR range"
+            ) from bad
+    return tuple(networks)
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -39,6 +57,8 @@ class ConnectionLimits:
     min_body_rate: float = 512.0  # bytes a second, averaged over a window
     body_window_s: float = 60.0
     max_per_client: int = 32  # open connections per peer address; 0 turns the cap off
+    # Our reverse proxies (CASETRAIL_TRUSTED_PROXIES) carry everyone's connections: never capped.
+    uncapped: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -68,6 +88,9 @@ class Settings:
     media_limits: MediaLimits = field(default_factory=MediaLimits)
     connection_limits: ConnectionLimits = field(default_factory=ConnectionLimits)
     cookie_secure: bool = False
+    # Reverse proxies whose X-Forwarded-For is believed; empty: the peer is always the client.
+    # Kept as CIDR text: handlers receive the settings through msgspec, which has no network type.
+    trusted_proxies: tuple[str, ...] = ()
     # The officer app's files; the default is the checkout's pwa/ (tests serve a changed copy).
     pwa_dir: Path = Path(__file__).resolve().parents[1] / "pwa"
 
@@ -78,6 +101,9 @@ class Settings:
         public_url = env.get("CASETRAIL_PUBLIC_URL", "http://localhost:8000").rstrip("/")
         origins = tuple(
             o.strip() for o in env.get("CASETRAIL_ORIGINS", public_url).split(",") if o.strip()
+        )
+        trusted_proxies = tuple(
+            str(n) for n in parse_networks(env.get("CASETRAIL_TRUSTED_PROXIES", ""))
         )
         return cls(
             data_dir=data_dir,
@@ -100,6 +126,7 @@ class Settings:
             session_idle_s=_int(env, "CASETRAIL_SESSION_IDLE_S", 30 * 60),
             session_absolute_s=_int(env, "CASETRAIL_SESSION_ABSOLUTE_S", 12 * 3600),
             cookie_secure=public_url.startswith("https://"),
+            trusted_proxies=trusted_proxies,
             pwa_dir=Path(env.get("CASETRAIL_PWA_DIR") or cls.pwa_dir).resolve(),
             media_limits=MediaLimits(
                 photo=_int(env, "CASETRAIL_MAX_PHOTO_BYTES", MediaLimits.photo),
@@ -120,6 +147,7 @@ class Settings:
                 max_per_client=_int(
                     env, "CASETRAIL_MAX_CONNECTIONS_PER_CLIENT", ConnectionLimits.max_per_client
                 ),
+                uncapped=trusted_proxies,
             ),
         )
 

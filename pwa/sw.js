@@ -1,76 +1,21 @@
 // CaseTrail service worker: precaches the versioned app shell and serves it offline. GET only: uploads
 // and API writes never pass through here (re-sent request bodies are unreliable), and neither do API reads
 // (the app keeps its own copies in IndexedDB). Schemas and rule packs are cached as they are read.
-// The server replaces this with a hash of every file listed below (backend/shell.py): any change is an update.
+// The server sets VERSION to a hash of every shell file and MANIFEST to their list: any change is an update.
 const VERSION = "dev";
 const SHELL = `casetrail-shell-${VERSION}`;
 const DATA = "casetrail-data-v1";
-const SHELL_FILES = [
-  "/",
-  "/index.html",
-  "/manifest.webmanifest",
-  "/css/app.css",
-  "/icons/icon-192.png",
-  "/icons/icon-512.png",
-  "/icons/maskable-512.png",
-  "/js/api.js",
-  "/js/capture/camera.js",
-  "/js/capture/recorder.js",
-  "/js/capture/signature_pad.js",
-  "/js/case_entries.js",
-  "/js/cases.js",
-  "/js/db.js",
-  "/js/dom.js",
-  "/js/hash.js",
-  "/js/i18n.js",
-  "/js/main.js",
-  "/js/notifications.js",
-  "/js/outbox.js",
-  "/js/passkeys.js",
-  "/js/role_tabs.js",
-  "/js/router.js",
-  "/js/schema_form.js",
-  "/js/screens/admin.js",
-  "/js/screens/case.js",
-  "/js/screens/case_new.js",
-  "/js/screens/home.js",
-  "/js/screens/import.js",
-  "/js/screens/outbox.js",
-  "/js/screens/passkeys.js",
-  "/js/screens/register.js",
-  "/js/screens/service.js",
-  "/js/screens/settings.js",
-  "/js/screens/signin.js",
-  "/js/screens/step.js",
-  "/js/session.js",
-  "/js/stamps.js",
-  "/js/statusbar.js",
-  "/js/tus.js",
-  "/js/update.js",
-  "/shared/strings/ui.zh-CN.json",
-  "/shared/strings/ui.en.json",
-  "/shared/schemas/form-hints.json",
-];
-// Cached when present: screens other domains are still adding.
-const OPTIONAL_FILES = [
-  "/js/screens/review/routes.js",
-  "/js/screens/review/common.js",
-  "/js/screens/review/cases.js",
-  "/js/screens/review/timeline.js",
-  "/js/screens/review/approvals.js",
-  "/js/screens/review/spotchecks.js",
-  "/js/screens/review/statistics.js",
-  "/js/screens/review/recordings.js",
-  "/js/screens/review/retention.js",
-  "/js/screens/review/review.css",
-];
+// The shell's files, made by the server from the app's folders (backend/shell.py): the page at "/", code under
+// "/v/<VERSION>/…" (immutable URLs), icons, strings. Served as it is here (no server), the worker caches nothing.
+const MANIFEST = { files: [] };
+const FILES = new Set(MANIFEST.files);
+const CODE = `/v/${VERSION}/`;
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
     (async () => {
       const cache = await caches.open(SHELL);
-      await cache.addAll(SHELL_FILES.map((u) => new Request(u, { cache: "reload" })));
-      await Promise.all(OPTIONAL_FILES.map((u) => cache.add(new Request(u, { cache: "reload" })).catch(() => {})));
+      await cache.addAll(MANIFEST.files.map((u) => new Request(u, { cache: "reload" })));
     })(),
   );
 });
@@ -115,12 +60,17 @@ self.addEventListener("fetch", (event) => {
   if (url.origin !== location.origin) return;
   if (request.mode === "navigate") {
     if (url.pathname === "/" || url.pathname === "/index.html") {
-      event.respondWith(caches.open(SHELL).then((c) => c.match("/index.html")).then((r) => r || fetch(request)));
+      event.respondWith(caches.open(SHELL).then((c) => c.match("/")).then((r) => r || fetch(request)));
     }
     return;
   }
   if (isData(url)) return event.respondWith(staleWhileRevalidate(request));
-  if (SHELL_FILES.includes(url.pathname) || OPTIONAL_FILES.includes(url.pathname)) event.respondWith(fromShell(request));
+  if (FILES.has(url.pathname)) return event.respondWith(fromShell(request));
+  // A plain /js/… module stands for this version's copy, so an import of it shares the running app's module.
+  if (url.pathname.startsWith("/js/") && FILES.has(`${CODE}${url.pathname.slice(1)}`)) {
+    const body = `export * from "${CODE}${url.pathname.slice(1)}";\n`;
+    event.respondWith(new Response(body, { headers: { "Content-Type": "text/javascript; charset=utf-8" } }));
+  }
 });
 
 // Background Sync: wake the open app's outbox (it owns the queue and its IndexedDB state).

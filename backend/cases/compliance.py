@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from backend.cases import random_draw, workdays
 from backend.cases import stages as stage_projection
+from backend.cases.citations import cite_en, cite_zh
 from backend.cases.rules import KINDS_DIR, RulePack
 from backend.evidence.deadlines import capture_moment
 from backend.ledger.kinds import latest_schema
@@ -626,7 +627,7 @@ class _Case:
                 )
         moved_on = self.closed or self.stage != "start"
         for c in commitments:
-            fate = _commitment_fate(c, moved_on)
+            fate = _commitment_fate(c, moved_on, self.now)
             if fate is None:
                 continue  # still open, and the case has not moved on: the reveal may yet come
             status, zh, en = fate
@@ -838,8 +839,10 @@ class _Case:
         )
 
 
-def _commitment_fate(c: random_draw.Commitment, moved_on: bool) -> tuple[str, str, str] | None:
-    """Whether one draw commitment was honoured: revealed, and the only draw of its case."""
+def _commitment_fate(
+    c: random_draw.Commitment, moved_on: bool, now: datetime
+) -> tuple[str, str, str] | None:
+    """Whether one draw commitment was honoured: revealed in time, and the only draw of its case."""
     if c.abandon is not None:
         reason = (c.abandon.get("payload") or {}).get("reason", "")
         return (
@@ -866,6 +869,13 @@ def _commitment_fate(c: random_draw.Commitment, moved_on: bool) -> tuple[str, st
             "missing",
             "已承诺随机种子但未公布抽取结果",
             "Seed committed but the draw never revealed",
+        )
+    if now > c.reveal_due:
+        hours = int(random_draw.REVEAL_WITHIN.total_seconds() // 3600)
+        return (
+            "missing",
+            f"抽取承诺超过{hours}小时未公布结果",
+            f"Draw committed but not revealed within {hours} hours",
         )
     return None
 
@@ -1072,16 +1082,9 @@ def _sig_key(s: dict[str, Any]) -> tuple:
     return (s.get("role"), s.get("name"), s.get("method"), s.get("page"), s.get("blob"))
 
 
-def _cite_zh(c: dict[str, Any]) -> str:
-    if "article" in c:
-        return f"（依据{c['file']}第{c['article']}条）"
-    return "（依据：领域默认规则）"
-
-
-def _cite_en(c: dict[str, Any]) -> str:
-    if "article" in c:
-        return f" ({c['file']} §{c['article']})"
-    return " (domain default)"
+# Citations name the source document by its title (backend/cases/citations.py), never by file name.
+_cite_zh = cite_zh
+_cite_en = cite_en
 
 
 def _span_zh(seconds: int) -> str:

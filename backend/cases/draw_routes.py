@@ -26,6 +26,8 @@ class DrawCommit(msgspec.Struct, forbid_unknown_fields=True):
     inspector_pool: list[str]
     target_count: int
     inspector_count: int
+    # The inspection plan (抽查计划) drawn for: one open commitment per officer and plan.
+    plan: str | None = None
     algorithm: str | None = None
     claimed: dict[str, Any] | None = None
     device: str | None = None
@@ -88,7 +90,9 @@ class RandomDrawController(Controller):
         """Commit SHA-256(seed) and the candidate lists before the draw (algorithm sha256-rank-v2).
 
         The draw uses the seed mixed with this commitment's entry hash. 409 `draw_commit_pending`
-        while another commitment is open, `draw_already_made` once a draw was revealed."""
+        while another commitment is open, `draw_already_made` once a draw was revealed, and
+        `draw_commit_open_elsewhere` while the officer holds an open commitment of the same plan
+        on another case (the message names that case by its title)."""
         return await _append(commit_draw, ledger, request, case_id, data)
 
     @post("/reveal", operation_id="revealRandomDraw", opt={"access": "case:write"}, status_code=201)

@@ -6,9 +6,14 @@ alone decided the draw, the officer could try seeds offline against the (public)
 algorithm and commit only one whose draw suits. So the draw is made with a seed that did not exist
 until the commitment was on the ledger: SHA-256 of the officer's seed and the commitment entry's
 hash, which carries the server's receiving time and the case's previous hash. Grinding seeds before
-committing is useless; after committing, only abandoning the draw or committing again would help,
-and the draw endpoints refuse a second live commitment while compliance flags every commitment that
-was abandoned, superseded or never revealed.
+committing is useless. The officer does learn the result once the commitment is stored, so the
+lever left is leaving it open and drawing again elsewhere: an officer holds one open commitment per
+inspection plan (`plan`; none named is a plan of its own) across every case, a second one is
+refused while the first is open, and an abandoned commitment or one left unrevealed past
+`REVEAL_WITHIN` is flagged on the case and on the officer's spot-check ledger.
+
+`casetrail verify` re-runs every draw from the entries alone (`draw_problems`): commitment →
+reveal → the drawn targets and inspectors.
 
 Draw algorithm `sha256-rank-v2` (stable; a new algorithm gets a new name):
   0. draw seed = hex SHA-256 of UTF-8 `seed + "\\x1f" + commitment entry hash` (lower-case hex);
@@ -26,12 +31,14 @@ import asyncio
 import hashlib
 import hmac
 import secrets
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from backend.errors import Conflict, Invalid
-from backend.ledger.entry import Draft, Entry
+from backend.ledger.entry import Draft, Entry, parse_iso
 from backend.ledger.ledger import Ledger
 
 ALGORITHM = "sha256-rank-v2"
@@ -40,6 +47,9 @@ COMMIT_KIND = "record.random_draw_commit"
 REVEAL_KIND = "record.random_draw_reveal"
 ABANDON_KIND = "record.random_draw_abandon"
 _SEP = "\x1f"
+# A draw is made on the spot, on video: a commitment still unrevealed a day later is one the
+# officer chose not to reveal.
+REVEAL_WITHIN = timedelta(hours=24)
 
 
 def new_seed() -> str:
@@ -167,6 +177,23 @@ class Commitment:
     def live(self) -> bool:
         return not self.reveals and self.abandon is None and self.superseded_by is None
 
+    @property
+    def actor(self) -> str | None:
+        return self.entry.get("actor")
+
+    @property
+    def plan(self) -> str:
+        return plan_of(self.entry.get("payload") or {})
+
+    @property
+    def reveal_due(self) -> datetime:
+        return parse_iso(self.entry["received_at"]) + REVEAL_WITHIN
+
+
+def plan_of(payload: dict[str, Any]) -> str:
+    """The inspection plan a commitment names ("" when none: still one plan per officer)."""
+    return " ".join(str(payload.get("plan") or "").split())
+
 
 def history(entries: Iterable[dict[str, Any]]) -> list[Commitment]:
     """Every commitment on a timeline (entry bodies with `hash`, in seq order) with its fate.
@@ -194,13 +221,52 @@ def history(entries: Iterable[dict[str, Any]]) -> list[Commitment]:
     return commits
 
 
-# One appender per case at a time within this process, so two quick taps cannot both commit; across
-# workers the compliance engine still flags the second commitment.
+# One appender per case (and per officer, for commitments) at a time within this process, so two
+# quick taps cannot both commit; across workers the compliance engine still flags the second one.
 _locks: dict[str, asyncio.Lock] = {}
 
 
-def _lock(case_id: str) -> asyncio.Lock:
-    return _locks.setdefault(case_id, asyncio.Lock())
+def _lock(key: str) -> asyncio.Lock:
+    return _locks.setdefault(key, asyncio.Lock())
+
+
+async def open_commitments(ledger: Ledger, actor: str, plan: str) -> list[tuple[str, Commitment]]:
+    """(case id, commitment) for every commitment of `actor` under `plan` still open, on any case."""
+    cases = sorted(
+        {e.case_id for e in await ledger.of_kind(COMMIT_KIND) if e.body.get("actor") == actor}
+    )
+    found = []
+    for case_id, timeline in (await ledger.whole_timelines(cases)).items():
+        for c in history({**e.body, "hash": e.hash} for e in timeline):
+            if c.live and c.actor == actor and c.plan == plan:
+                found.append((case_id, c))
+    return found
+
+
+async def _case_title(case_id: str) -> str:
+    from backend.cases.tables import CaseState
+
+    row = await CaseState.select(CaseState.title).where(CaseState.case_id == case_id).first()
+    return row["title"] if row else "（未命名案件）"
+
+
+async def _refuse_if_open_elsewhere(ledger: Ledger, case_id: str, actor: str, plan: str) -> None:
+    """409 while the officer holds an open commitment of this plan on another case."""
+    elsewhere = [(c, x) for c, x in await open_commitments(ledger, actor, plan) if c != case_id]
+    if not elsewhere:
+        return
+    other_case, other = elsewhere[0]
+    title = await _case_title(other_case)
+    plan_zh = f"（抽查计划：{plan}）" if plan else ""
+    plan_en = f" (plan: {plan})" if plan else ""
+    raise Conflict(
+        f"您在「{title}」案中还有一项未公布的随机抽取承诺{plan_zh}，"
+        "请先在该案公布抽取结果，或说明理由放弃，再进行新的抽取"
+        f" / You still have an open draw commitment in the case “{title}”{plan_en}: reveal its"
+        " result there, or abandon it with a reason, before drawing again",
+        code="draw_commit_open_elsewhere",
+        detail={"case_title": title, "plan": plan, "committed_at": other.entry["received_at"]},
+    )
 
 
 async def _bodies(ledger: Ledger, case_id: str) -> list[dict[str, Any]]:
@@ -224,7 +290,9 @@ async def commit_draw(
     """Append the commitment; refuses counts the pools cannot satisfy, so every commit can be revealed.
 
     Refused with 409: a second commitment while one is live (`draw_commit_pending`: reveal it or
-    abandon it with a reason first) and a new draw once one was revealed (`draw_already_made`).
+    abandon it with a reason first), a new draw once one was revealed (`draw_already_made`), and a
+    commitment while the officer holds an open one of the same plan on another case
+    (`draw_commit_open_elsewhere`, naming that case by its title).
     """
     payload = {**payload, "algorithm": payload.get("algorithm") or ALGORITHM}
     if payload["algorithm"] != ALGORITHM:
@@ -235,9 +303,16 @@ async def commit_draw(
                 f"cannot draw {payload[count]} from {len(set(payload[pool]))} in {pool}",
                 code="draw_count_exceeds_pool",
             )
-    async with _lock(case_id):
+    plan = plan_of(payload)
+    if "plan" in payload:
+        if not plan:
+            raise Invalid("抽查计划不能为空 / the inspection plan is empty", code="draw_plan_empty")
+        payload["plan"] = plan
+    async with _lock(f"officer:{actor}"), _lock(case_id):
         bodies = await _bodies(ledger, case_id)
         if _resent(bodies, client_id, COMMIT_KIND) is None:
+            if actor is not None:
+                await _refuse_if_open_elsewhere(ledger, case_id, actor, plan)
             commits = history(bodies)
             if any(c.live for c in commits):
                 raise Conflict(
@@ -332,3 +407,69 @@ async def abandon_draw(
                 raise Conflict("this commitment is no longer open", code="draw_commit_closed")
         draft = Draft(case_id, ABANDON_KIND, client_id, payload, actor, device, claimed)
         return await ledger.append(draft)
+
+
+# Why a draw fails verification: the reveal does not follow from its commitment.
+VERIFY_TEXT = {
+    **{code: PROBLEM_TEXT[code][1] for code in PROBLEM_TEXT},
+    "no_commitment": "the reveal names no commitment on this case",
+}
+VERIFIED_PROBLEMS = (
+    "seed_mismatch",
+    "unknown_algorithm",
+    "bad_counts",
+    "targets_mismatch",
+    "inspectors_mismatch",
+)
+
+
+@dataclass(frozen=True)
+class DrawProblem:
+    case_id: str
+    case_title: str | None
+    entry_hash: str
+    codes: tuple[str, ...]
+
+    def message(self) -> str:
+        what = "; ".join(VERIFY_TEXT[c] for c in self.codes)
+        return f"random draw does not follow from its commitment ({what})"
+
+
+def draw_problems(bodies: Iterable[dict[str, Any]]) -> list[DrawProblem]:
+    """Re-run every draw of the given entry bodies (each with its `hash`), case by case.
+
+    A reveal verifies when its commitment is on the same case, the seed hashes to the committed
+    digest, and the targets and inspectors are what the seed and the commitment's hash draw. A
+    correction of either is judged by the first version (as compliance does); the old algorithm's
+    draws recompute and pass here (compliance flags them as grindable).
+    """
+    by_case: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for body in bodies:
+        by_case[body.get("case_id", "")].append(body)
+    found = []
+    for case_id, entries in sorted(by_case.items()):
+        entries.sort(key=lambda b: b.get("seq", -1))
+        commits = {c.hash: c for c in history(entries)}
+        title = next(
+            (
+                (b.get("payload") or {}).get("title")
+                for b in entries
+                if b.get("kind") == "case.opened"
+            ),
+            None,
+        )
+        for body in entries:
+            if body.get("kind") != REVEAL_KIND or (body.get("corrects") or {}).get("hash"):
+                continue
+            payload = body.get("payload") or {}
+            commitment = commits.get(payload.get("commit_entry"))
+            if commitment is None:
+                codes: list[str] = ["no_commitment"]
+            else:
+                problems = reveal_problems(
+                    commitment.entry.get("payload") or {}, payload, commitment.hash
+                )
+                codes = [p for p in problems if p in VERIFIED_PROBLEMS]
+            if codes:
+                found.append(DrawProblem(case_id, title, body["hash"], tuple(codes)))
+    return found

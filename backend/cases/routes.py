@@ -15,6 +15,7 @@ from backend.cases.lifecycle import case_view, open_case, state_json, with_next_
 from backend.cases.schemas import CaseOut, OpenCase
 from backend.cases.tables import CaseState
 from backend.identity.access import principal_of
+from backend.identity.members import member_case_ids
 from backend.ledger.entry import utc_iso
 from backend.ledger.kinds import default_registry
 from backend.ledger.ledger import Ledger
@@ -23,13 +24,6 @@ AGENCY_WIDE = {"supervisor", "legal_reviewer", "approver", "archivist", "admin"}
 # `?with=next` reads every listed case's timeline; an agency-wide list summarises only its most
 # recently active cases so one request stays bounded (the rest come back without a summary).
 SUMMARY_LIMIT = 200
-
-
-async def member_case_ids(staff_id: str) -> set[str]:
-    from backend.identity.tables import CaseMember
-
-    rows = await CaseMember.select(CaseMember.case_id).where(CaseMember.staff_id == staff_id)
-    return {r["case_id"] for r in rows}
 
 
 class CasesController(Controller):
@@ -86,10 +80,10 @@ class CasesController(Controller):
             query = query.where(CaseState.status == status)
         rows = await query.order_by(CaseState.updated_at, ascending=False)
         if not me.roles & AGENCY_WIDE:
-            mine = await member_case_ids(me.staff_id)
+            mine = set(await member_case_ids(me.staff_id, me.agency_id))
             rows = [r for r in rows if r["case_id"] in mine]
         if officer:
-            theirs = await member_case_ids(officer)
+            theirs = set(await member_case_ids(officer, me.agency_id))
             rows = [r for r in rows if r["case_id"] in theirs]
         states = [state_json(r) for r in rows]
         if with_ == "next":

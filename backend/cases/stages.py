@@ -42,12 +42,15 @@ def current_stage(entries: Iterable[dict[str, Any]]) -> str:
 
 
 def case_facts(entries: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """The latest `case.opened` payload (enforcement kind, procedure, start path, major ...)."""
-    facts: dict[str, Any] = {}
+    """The first `case.opened` payload (enforcement kind, procedure, start path, major ...).
+
+    A case is opened once and belongs to whoever opened it; the ledger refuses a second opening,
+    and should an old log hold one it must not change what the case is.
+    """
     for entry in entries:
         if entry.get("kind") == "case.opened":
-            facts = dict(entry.get("payload") or {})
-    return facts
+            return dict(entry.get("payload") or {})
+    return {}
 
 
 def not_opened(entries: Iterable[dict[str, Any]]) -> bool:

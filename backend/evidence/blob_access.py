@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Request
 
+from backend.client_address import client_ip
 from backend.errors import Forbidden
 from backend.evidence.tables import EvidenceMedia
 from backend.identity.access import Principal
@@ -99,7 +100,7 @@ async def refuse_if_confidential(
         case_id,
         "media",
         what=f"{sha256}:{variant or 'original'}",
-        ip=request.client.host if request.client else None,
+        ip=client_ip(request),
         user_agent=request.headers.get("user-agent"),
         refused="confidential",
     )

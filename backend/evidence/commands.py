@@ -164,7 +164,10 @@ def import_folder(args: argparse.Namespace, server: Server) -> int:
     _, known = server.json("POST", "/api/recordings/check", {"sha256": [f[2] for f in files]})
     for path, media_type, sha in files:
         stat = path.stat()
-        import_id = str(uuid.uuid5(RECORDING_NAMESPACE, f"{agency}\n{officer}\n{sha}"))
+        # The same officer handing in the same file from the same computer is one hand-over: a
+        # rerun after a killed import resumes it (the server answers "imported"); another officer
+        # or computer makes another id, and the server records a second hand-over.
+        import_id = str(uuid.uuid5(RECORDING_NAMESPACE, f"{agency}\n{officer}\n{computer}\n{sha}"))
         body = {
             "client_id": import_id,
             "sha256": sha,
@@ -181,9 +184,7 @@ def import_folder(args: argparse.Namespace, server: Server) -> int:
             "remote_area_return_at": args.remote_return,
         }
         try:
-            if known.get(sha, {}).get("imported"):
-                body["client_id"] = str(uuid.uuid4())  # a second hand-over is its own fact
-            else:
+            if not known.get(sha, {}).get("imported"):
                 meta = {
                     "sha256": sha,
                     "media_type": media_type,

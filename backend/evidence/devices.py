@@ -7,6 +7,8 @@ its projection (see projection.py), updated here too so a caller reads its own w
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from typing import Any
 
 from backend.errors import Conflict, Invalid, NotFound
@@ -19,6 +21,20 @@ DEVICE_TYPES = ("body_camera", "phone", "tablet", "fixed_camera")
 MIN_BATTERY_PCT = 30
 MIN_STORAGE_MB = 2048
 MAX_CLOCK_OFFSET_MS = 60_000
+
+
+_NUMBER_SEPARATORS = re.compile(r"[\s\-_./:·—–]+")
+
+
+def device_key(number: str) -> str:
+    """A device number as it is compared everywhere: `DSJ-0123456`, `dsj 0123456`, `0123456` match.
+
+    Full-width characters folded (NFKC), upper case, separators dropped, and the `DSJ` prefix
+    (GA/T 947's product code for body-worn recorders, printed on the device and in its file
+    names, but not always typed at registration) removed.
+    """
+    text = _NUMBER_SEPARATORS.sub("", unicodedata.normalize("NFKC", number).upper())
+    return text.removeprefix("DSJ") or text
 
 
 def agency_timeline(agency_id: str) -> str:
@@ -38,9 +54,13 @@ def check_problems(battery_pct: float, storage_free_mb: float, clock_offset_ms: 
 
 
 async def get_device(agency_id: str, number: str) -> dict[str, Any]:
+    """The device registered under `number` (compared by `device_key`), or NotFound."""
     row = (
         await EvidenceDevice.select()
-        .where((EvidenceDevice.agency_id == agency_id) & (EvidenceDevice.number == number))
+        .where(
+            (EvidenceDevice.agency_id == agency_id)
+            & (EvidenceDevice.number_key == device_key(number))
+        )
         .first()
     )
     if row is None:
@@ -171,7 +191,8 @@ async def apply_device_entry(entry: Entry) -> None:
         return
     agency_id = entry.case_id.removeprefix("agency:")
     p = entry.payload
-    where = (EvidenceDevice.agency_id == agency_id) & (EvidenceDevice.number == p["number"])
+    key = device_key(p["number"])
+    where = (EvidenceDevice.agency_id == agency_id) & (EvidenceDevice.number_key == key)
     if entry.kind == "device.registered":
         if await EvidenceDevice.exists().where(where):
             return
@@ -180,6 +201,7 @@ async def apply_device_entry(entry: Entry) -> None:
                 EvidenceDevice(
                     agency_id=agency_id,
                     number=p["number"],
+                    number_key=key,
                     type=p["type"],
                     assigned_to=p.get("assigned_to"),
                     make=p.get("make"),

@@ -7,41 +7,48 @@ check stays in the low milliseconds even for multi-megabyte photos.
 from __future__ import annotations
 
 import io
+import json
 import math
 import re
 import struct
 from dataclasses import asdict, dataclass, field, fields
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import exifread
 import pillow_heif
+from PIL import Image
 
-EARLIEST_PLAUSIBLE = datetime(2000, 1, 1, tzinfo=UTC)
+# A camera that lost its clock starts again at its epoch (1998, 2000, 1970...): such a date says
+# the clock was unset, not that the photo is fake, so it is a finding and never a refusal.
+CLOCK_UNSET_BEFORE = datetime(2000, 1, 1, tzinfo=UTC)
 FUTURE_ALLOWANCE = timedelta(days=1)
 EARTH_RADIUS_M = 6_371_008.8
+DEFAULT_ZONE = "Asia/Shanghai"  # where a pack names no zone: the agencies are in China
+EDITORS_FILE = Path(__file__).resolve().parents[2] / "shared" / "evidence" / "editors.json"
+XMP_LIMIT = 1 << 20  # XMP beyond a megabyte is not read for edit history
 
-# Names as they appear in the Software tag of photo editors; camera firmware versions
-# ("HDR+ 1.0", "G998BXXU5", "17.1") match none of them.
-EDITORS: tuple[str, ...] = (
-    "photoshop",
-    "lightroom",
-    "snapseed",
-    "gimp",
-    "美图",
-    "meitu",
-    "picsart",
-    "醒图",
-    "pixelmator",
-    "affinity photo",
-    "facetune",
-    "vsco",
-    "polarr",
-    "fotor",
-    "photodirector",
-    "canva",
-)
+
+@dataclass(frozen=True)
+class Editor:
+    """A photo editor as shared/evidence/editors.json names it."""
+
+    match: tuple[str, ...]
+    zh: str
+    en: str
+
+
+@cache
+def editors() -> tuple[tuple[Editor, ...], frozenset[str]]:
+    """The editors and the XMP history actions that mean an edit, read once from shared/."""
+    data = json.loads(EDITORS_FILE.read_text(encoding="utf-8"))
+    listed = tuple(
+        Editor(tuple(m.casefold() for m in e["match"]), e["zh"], e["en"]) for e in data["editors"]
+    )
+    return listed, frozenset(a.casefold() for a in data["xmp_edit_actions"])
 
 
 class ExifInvalid(ValueError):
@@ -65,6 +72,8 @@ class DeviceClaims:
     device_id: str | None
     make: str | None = None
     model: str | None = None
+    time_zone: str | None = None  # the device's IANA zone, e.g. "Asia/Shanghai"
+    utc_offset_min: int | None = None  # the device's UTC offset when it made the claim
 
 
 @dataclass(frozen=True)
@@ -104,13 +113,15 @@ class ExifFacts:
     make: str | None = None
     model: str | None = None
     software: str | None = None
+    # Software agents of the edit steps in the XMP history (xmpMM:History), oldest first.
+    edit_history: list[str] | None = None
 
     @property
     def has_checkable_facts(self) -> bool:
         return any(
             v is not None
             for v in (self.taken_at, self.gps_lat, self.gps_time, self.make, self.model)
-        ) or bool(self.software)
+        ) or bool(self.software or self.edit_history)
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
@@ -139,7 +150,7 @@ def read_exif(path: Path) -> ExifFacts:
         with open(path, "rb") as fh:
             tiff = _embedded_tiff(fh, path)
             if tiff == b"":
-                return ExifFacts(has_exif=False)
+                return ExifFacts(has_exif=False, edit_history=read_xmp_edits(path))
             source = io.BytesIO(tiff) if tiff is not None else fh
             tags = exifread.process_file(source, details=False, extract_thumbnail=False)
     except OSError:
@@ -147,7 +158,7 @@ def read_exif(path: Path) -> ExifFacts:
     except Exception as exc:  # exifread raises a variety of types on hostile headers
         raise ExifInvalid(f"EXIF block is unreadable: {exc}") from exc
     if not tags:
-        return ExifFacts(has_exif=False)
+        return ExifFacts(has_exif=False, edit_history=read_xmp_edits(path))
 
     offset_time = _text(tags, "EXIF OffsetTimeOriginal")
     taken_at = _parse_exif_datetime(_text(tags, "EXIF DateTimeOriginal"), "DateTimeOriginal")
@@ -163,7 +174,51 @@ def read_exif(path: Path) -> ExifFacts:
         make=_text(tags, "Image Make"),
         model=_text(tags, "Image Model"),
         software=_text(tags, "Image Software"),
+        edit_history=read_xmp_edits(path),
     )
+
+
+def read_xmp_edits(path: Path) -> list[str] | None:
+    """Software agents of the edit steps an XMP packet records (`xmpMM:History`), or None.
+
+    XMP is read by Pillow from the header segments (never the pixels) and searched, not parsed:
+    an XML parser on an upload's XMP would need entity-expansion guards for no gain.
+    """
+    try:
+        with Image.open(path) as im:
+            xmp = im.info.get("xmp") or im.info.get("XML:com.adobe.xmp")
+    except Exception:  # no image Pillow opens (HEIC without its plugin): no XMP to read
+        return None
+    if isinstance(xmp, str):
+        xmp = xmp.encode("utf-8", "replace")
+    if not xmp:
+        return None
+    return xmp_edits(bytes(xmp[:XMP_LIMIT]))
+
+
+_HISTORY = re.compile(rb"<xmpMM:History\b.*?</xmpMM:History>", re.S)
+_HISTORY_ITEM = re.compile(rb"<rdf:li\b(.*?)(?:/>|</rdf:li>)", re.S)
+
+
+def xmp_edits(xmp: bytes) -> list[str] | None:
+    """The history steps of an XMP packet whose action is an edit, by software agent."""
+    history = _HISTORY.search(xmp)
+    if history is None:
+        return None
+    _, actions = editors()
+    agents = []
+    for item in _HISTORY_ITEM.finditer(history.group(0)):
+        action = _xmp_value(item.group(1), b"stEvt:action")
+        if action and action.casefold() in actions:
+            agents.append(_xmp_value(item.group(1), b"stEvt:softwareAgent") or "?")
+    return agents or None
+
+
+def _xmp_value(item: bytes, name: bytes) -> str | None:
+    found = re.search(re.escape(name) + rb'="([^"]*)"', item) or re.search(
+        rb"<" + re.escape(name) + rb">([^<]*)<", item
+    )
+    return found.group(1).decode("utf-8", "replace").strip() if found else None
 
 
 def check_exif(
@@ -172,10 +227,12 @@ def check_exif(
     step_started_at: datetime | None,
     received_at: datetime,
     tolerances: Tolerances,
+    agency_zone: str = DEFAULT_ZONE,
 ) -> list[Finding]:
     """`compare_exif` for the EXIF read from the photo at `path`."""
     _require_aware(claims, step_started_at, received_at)
-    return compare_exif(read_exif(path), claims, step_started_at, received_at, tolerances)
+    facts = read_exif(path)
+    return compare_exif(facts, claims, step_started_at, received_at, tolerances, agency_zone)
 
 
 def _require_aware(
@@ -196,13 +253,15 @@ def compare_exif(
     step_started_at: datetime | None,
     received_at: datetime,
     tolerances: Tolerances,
+    agency_zone: str = DEFAULT_ZONE,
 ) -> list[Finding]:
     """Compare a photo's EXIF facts with the device's claims and the step's start.
 
     Returns `[Finding("consistent", ...)]` when every possible comparison passes, otherwise the
     failing findings; `[Finding("no_exif", ...)]` when the photo carries no usable EXIF (an in-app
     canvas capture: only the device claims stand). Raises ExifInvalid for absurd EXIF values.
-    `step_started_at` and `received_at` are on the server's clock.
+    `step_started_at` and `received_at` are on the server's clock. A camera time without an
+    offset is the device's wall clock: it is read in the device's zone, else `agency_zone`.
     """
     _require_aware(claims, step_started_at, received_at)
     refuse_absurd(facts, received_at)
@@ -214,11 +273,10 @@ def compare_exif(
     notes: list[str] = []
     offset = timedelta(milliseconds=claims.clock_offset_ms or 0)
 
-    if facts.software:
+    if facts.software or facts.edit_history:
         checked.append("software")
-        editor = _editor_named_in(facts.software)
-        if editor:
-            findings.append(Finding("edited", {"software": facts.software, "editor": editor}))
+    findings.extend(claim_free_findings(facts))
+    clock_unset = _clock_unset(facts.taken_at)
 
     if claims.make or claims.model:
         mismatch = _device_mismatch(facts, claims)
@@ -227,12 +285,13 @@ def compare_exif(
             if mismatch:
                 findings.append(Finding("device_mismatch", mismatch))
 
-    if facts.taken_at is not None:
-        taken_at, assumed = _taken_at_aware(facts, claims)
-        time_detail: dict[str, Any] = {}
-        if assumed:
-            time_detail["offset_assumed"] = assumed
-            notes.append(f"DateTimeOriginal has no offset; read as {assumed} from the device claim")
+    if facts.taken_at is not None and not clock_unset:
+        taken_at, time_detail = _taken_at_aware(facts.taken_at, claims, agency_zone)
+        if time_detail:
+            notes.append(
+                f"DateTimeOriginal has no offset; read as {time_detail['offset_assumed']} "
+                f"({time_detail['zone_source']} time zone)"
+            )
         checked.append("time")
         skew = (taken_at - claims.captured_at).total_seconds()
         if abs(skew) > tolerances.time_skew_s:
@@ -269,7 +328,7 @@ def compare_exif(
                     )
                 )
 
-    if facts.gps_time is not None:
+    if facts.gps_time is not None and not _clock_unset(facts.gps_time):
         # GPS time is satellite time, independent of the device clock: compare it with the
         # capture moment on the server clock, which catches a device clock set back on purpose.
         checked.append("gps_time")
@@ -332,7 +391,7 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 def refuse_absurd(facts: ExifFacts, received_at: datetime) -> None:
-    """ExifInvalid for values no real camera writes (latitude 999, a photo from 1970 or 2099)."""
+    """ExifInvalid for values no real camera writes (latitude 999, a photo from 2099)."""
     if facts.gps_lat is not None and not -90 <= facts.gps_lat <= 90:
         raise ExifInvalid(f"EXIF GPS latitude {facts.gps_lat} is outside ±90")
     if facts.gps_lon is not None and not -180 <= facts.gps_lon <= 180:
@@ -342,10 +401,9 @@ def refuse_absurd(facts: ExifFacts, received_at: datetime) -> None:
         if value is None:
             continue
         # A naive camera time is off by at most a time zone; ±14 h cannot move it across
-        # the bounds by more than the allowance already gives.
+        # the bound by more than the allowance already gives. Dates before 2000 are a camera
+        # whose clock was never set: `camera_clock_unset`, not a refusal.
         aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-        if aware < EARLIEST_PLAUSIBLE:
-            raise ExifInvalid(f"EXIF {name} {value.isoformat()} is before 2000")
         if aware > latest:
             raise ExifInvalid(
                 f"EXIF {name} {value.isoformat()} is more than a day after receipt "
@@ -353,13 +411,98 @@ def refuse_absurd(facts: ExifFacts, received_at: datetime) -> None:
             )
 
 
-def _taken_at_aware(facts: ExifFacts, claims: DeviceClaims) -> tuple[datetime, str | None]:
-    assert facts.taken_at is not None
-    if facts.taken_at.tzinfo is not None:
-        return facts.taken_at, None
-    claim_offset = claims.captured_at.utcoffset() or timedelta(0)
-    tz = timezone(claim_offset)
-    return facts.taken_at.replace(tzinfo=tz), _format_offset(claim_offset)
+def claim_free_findings(facts: ExifFacts) -> list[Finding]:
+    """What the photo says about itself, with or without a device claim: edits, an unset clock."""
+    found: list[Finding] = []
+    edited = _edited(facts)
+    if edited is not None:
+        found.append(edited)
+    for source, value in (("DateTimeOriginal", facts.taken_at), ("GPSDateTime", facts.gps_time)):
+        if _clock_unset(value):
+            assert value is not None
+            found.append(
+                Finding("camera_clock_unset", {"source": source, "exif_time": value.isoformat()})
+            )
+    return found
+
+
+def _edited(facts: ExifFacts) -> Finding | None:
+    """One `edited` finding naming the editor, from the Software tag or else the XMP history."""
+    by_software = editor_named_in(facts.software) if facts.software else None
+    if by_software is None and not facts.edit_history:
+        return None
+    detail: dict[str, Any] = {"source": "software" if by_software else "xmp_history"}
+    if facts.edit_history:
+        detail["xmp_history_steps"] = len(facts.edit_history)
+    named = by_software or next(
+        (e for e in map(editor_named_in, reversed(facts.edit_history or [])) if e), None
+    )
+    detail["software"] = facts.software if by_software else (facts.edit_history or ["?"])[-1]
+    if named is not None:
+        detail.update(_editor_words(named))
+    return Finding("edited", detail)
+
+
+def _editor_words(editor: Editor) -> dict[str, str]:
+    return {"editor": editor.en, "editor_zh": editor.zh}
+
+
+def _clock_unset(value: datetime | None) -> bool:
+    if value is None:
+        return False
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware < CLOCK_UNSET_BEFORE
+
+
+def wall_clock_zone(
+    claims: DeviceClaims | None, agency_zone: str = DEFAULT_ZONE
+) -> tuple[tzinfo, str, str]:
+    """The zone a camera's offset-less wall-clock time is read in, its name, and whose it is.
+
+    The device's IANA zone first (right across daylight-saving changes), then the offset it
+    sent, then a non-UTC offset on its claimed time (older clients), then the agency's zone.
+    Never UTC by default: phones send UTC times, but cameras write local ones.
+    """
+    if claims is not None:
+        zone = _zone(claims.time_zone)
+        if zone is not None:
+            return zone, str(claims.time_zone), "device"
+        if claims.utc_offset_min is not None and abs(claims.utc_offset_min) <= 14 * 60:
+            delta = timedelta(minutes=claims.utc_offset_min)
+            return timezone(delta), _format_offset(delta), "device"
+        claim_offset = claims.captured_at.utcoffset()
+        if claim_offset:
+            return timezone(claim_offset), _format_offset(claim_offset), "device"
+    zone = _zone(agency_zone) or ZoneInfo(DEFAULT_ZONE)
+    return zone, str(zone.key), "agency"
+
+
+def _zone(name: str | None) -> ZoneInfo | None:
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None  # a client's unknown or malformed zone name falls back, never fails
+
+
+def _taken_at_aware(
+    taken_at: datetime, claims: DeviceClaims | None, agency_zone: str
+) -> tuple[datetime, dict[str, str]]:
+    """The EXIF time as an aware time, and how its offset was chosen ({} when it had one)."""
+    if taken_at.tzinfo is not None:
+        return taken_at, {}
+    zone, name, source = wall_clock_zone(claims, agency_zone)
+    aware = taken_at.replace(tzinfo=zone)
+    offset = aware.utcoffset() or timedelta(0)
+    return aware, {"offset_assumed": _format_offset(offset), "zone": name, "zone_source": source}
+
+
+def exif_time_aware(facts: ExifFacts, agency_zone: str = DEFAULT_ZONE) -> datetime | None:
+    """The photo's own capture time as an aware time (agency zone for a wall-clock time)."""
+    if facts.taken_at is None or _clock_unset(facts.taken_at):
+        return None
+    return _taken_at_aware(facts.taken_at, None, agency_zone)[0]
 
 
 def _device_mismatch(facts: ExifFacts, claims: DeviceClaims) -> dict[str, Any] | None:
@@ -390,9 +533,11 @@ def _norm(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
-def _editor_named_in(software: str) -> str | None:
+def editor_named_in(software: str) -> Editor | None:
+    """The editor of shared/evidence/editors.json that `software` names, or None."""
     lowered = software.casefold()
-    return next((editor for editor in EDITORS if editor in lowered), None)
+    listed, _ = editors()
+    return next((e for e in listed if any(m in lowered for m in e.match)), None)
 
 
 def _embedded_tiff(fh: BinaryIO, path: Path) -> bytes | None:

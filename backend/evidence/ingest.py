@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import math
 import tempfile
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -26,14 +27,18 @@ from PIL import Image
 
 from backend.errors import CaseTrailError, Conflict, Invalid, NotFound, UnsupportedMedia
 from backend.evidence.blobstore import BlobStore, local_copy
+from backend.evidence.content_credentials import Credentials, credential_findings, read_credentials
 from backend.evidence.deadlines import capture_moment, upload_deadline
 from backend.evidence.exif_check import (
+    DEFAULT_ZONE,
     DeviceClaims,
     ExifFacts,
     ExifInvalid,
     Finding,
     Tolerances,
+    claim_free_findings,
     compare_exif,
+    exif_time_aware,
     read_exif,
     refuse_absurd,
 )
@@ -48,11 +53,17 @@ from backend.evidence.image_safety import (
 )
 from backend.evidence.media_probe import MediaUnreadable, poster_frame, probe
 from backend.evidence.refusals import refusal
-from backend.evidence.sniff import TypeMismatch, check_type, image_extent, normalize_mime
+from backend.evidence.sniff import (
+    TypeMismatch,
+    check_type,
+    image_extent,
+    jpeg_walk_failure,
+    normalize_mime,
+)
 from backend.evidence.tables import EvidenceDerivative, EvidenceMedia
 from backend.evidence.uploads import MEDIA_TYPES, Upload, UploadStore, media_kind
 from backend.ledger.entry import Draft, Entry, parse_iso, utc_iso
-from backend.ledger.ledger import Ledger, entry_time
+from backend.ledger.ledger import Ledger, check_claimed, entry_time
 from backend.ledger.tables import LedgerEntry
 
 log = logging.getLogger("casetrail.evidence")
@@ -88,13 +99,24 @@ class Unprocessable(CaseTrailError):
 
 
 def inspect_file(path: Path, media_type: str, kind: str, received_at: datetime) -> dict[str, Any]:
-    """What the bytes are, checked; raises UnsupportedMedia (415) or Unprocessable (422)."""
+    """What the bytes of an upload of `kind` are, checked; raises UnsupportedMedia or Unprocessable."""
+    return check_file(path, media_type, MEDIA_TYPES[kind], received_at)
+
+
+def check_file(
+    path: Path, media_type: str, allowed: frozenset[str], received_at: datetime
+) -> dict[str, Any]:
+    """What the bytes are, checked against `allowed` types; raises UnsupportedMedia (415) or
+    Unprocessable (422). Every file anyone sends in (officers' uploads, parties' attachments)
+    passes here."""
     # One walk of the image's structure serves the polyglot check and the truncation check: on a
     # multi-megabyte JPEG it is the costliest check, and it holds the GIL throughout.
     end = image_extent(path, normalize_mime(media_type))
     try:
-        sniffed = check_type(path, media_type, MEDIA_TYPES[kind], end)
+        sniffed = check_type(path, media_type, allowed, end)
     except TypeMismatch as bad:
+        if bad.reason == "truncated":  # the right type, cut short: send it whole, not another
+            raise refusal(Unprocessable, "truncated_media", bad) from bad
         raise refusal(UnsupportedMedia, "type_mismatch", bad, bad.reason, media_type) from bad
     facts: dict[str, Any] = {"media_type": sniffed, "size": path.stat().st_size}
     if sniffed.startswith("image/"):
@@ -108,13 +130,15 @@ def inspect_file(path: Path, media_type: str, kind: str, received_at: datetime) 
         except ExifInvalid as bad:
             raise refusal(Unprocessable, "absurd_exif", bad) from bad
         facts["exif"] = exif.to_json()
+        _add_credentials(facts, path, sniffed)
     elif sniffed.startswith(("audio/", "video/")):
         try:
             info = probe(path)
         except MediaUnreadable as bad:
             raise refusal(Unprocessable, "unreadable_media", bad) from bad
+        duration = info.duration_s
         facts["media"] = {
-            "duration_s": info.duration_s,
+            "duration_s": duration if plausible_duration(duration) else None,
             "container": info.container,
             "video_codec": info.video_codec,
             "audio_codec": info.audio_codec,
@@ -124,7 +148,32 @@ def inspect_file(path: Path, media_type: str, kind: str, received_at: datetime) 
             "has_video": info.has_video,
             "has_audio": info.has_audio,
         }
+        if not plausible_duration(duration):
+            finite = duration is not None and math.isfinite(duration)
+            facts["media"]["header_duration_s"] = duration if finite else None
+        _add_credentials(facts, path, sniffed)
     return facts
+
+
+def _add_credentials(facts: dict[str, Any], path: Path, mime: str) -> None:
+    credentials = read_credentials(path, mime)
+    if credentials is not None:
+        facts["c2pa"] = credentials.to_json()
+
+
+MAX_PLAUSIBLE_DURATION_S = 7 * 24 * 3600  # a body camera's battery lasts hours, not a week
+
+
+def plausible_duration(duration_s: float | None) -> bool:
+    """False for a header duration no recording has: zero, negative, NaN, over a week.
+
+    Such a file still plays (the frames are there); its header is wrong, which is a finding,
+    and `duration_s` is then left unknown rather than stored as 0. No duration at all is
+    plausible: browsers' WebM recordings are written before their length is known.
+    """
+    if duration_s is None:
+        return True
+    return math.isfinite(duration_s) and 0 < duration_s <= MAX_PLAUSIBLE_DURATION_S
 
 
 def check_image(path: Path, mime: str, end: int | None = None) -> dict[str, int]:
@@ -150,6 +199,9 @@ def check_image(path: Path, mime: str, end: int | None = None) -> dict[str, int]
     if width * height > MAX_IMAGE_PIXELS:
         raise UnsafeImage("bomb", f"{width}x{height} is over the {MAX_IMAGE_PIXELS} pixel limit")
     if end is None and image_extent(path, mime) is None:
+        failure = jpeg_walk_failure(path) or "truncated"
+        if failure == "bad_marker":
+            raise UnsafeImage("bad_marker", "a byte that is no JPEG marker stands where one must")
         raise UnsafeImage("truncated", "the JPEG ends before its end-of-image marker")
     return {"width": width, "height": height}
 
@@ -159,6 +211,19 @@ async def inspect_upload(path: Path, upload: Upload) -> dict[str, Any]:
     return await asyncio.to_thread(
         inspect_file, path, upload.media_type, upload.kind, datetime.now(UTC)
     )
+
+
+async def check_bytes(
+    data: bytes, media_type: str, allowed: frozenset[str], tmp_dir: Path
+) -> dict[str, Any]:
+    """`check_file` for a file received whole in a form (a party's attachment)."""
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=tmp_dir, prefix="check-") as f:
+        f.write(data)
+        f.flush()
+        return await asyncio.to_thread(
+            check_file, Path(f.name), media_type, allowed, datetime.now(UTC)
+        )
 
 
 # -- moment 2: finalising the capture ---------------------------------------------------------
@@ -208,6 +273,7 @@ async def finalise_media(
 ) -> Entry:
     """Append the media entry for a finished upload; a resend returns the same entry."""
     kind = f"media.{media_kind(request.kind)}"
+    check_claimed(request.claimed)
     existing = await entry_by_client_id(request.client_id)
     if existing is not None:
         if _same_capture(existing, case_id, kind, request.sha256):
@@ -244,7 +310,7 @@ async def finalise_media(
     )
     if upload.filename:
         payload["filename"] = upload.filename
-    for key in ("image", "exif", "media"):
+    for key in ("image", "exif", "media", "c2pa"):
         if key in upload.facts:
             payload[key] = upload.facts[key]
     step_started = await _step_started_at(ledger, case_id, payload)
@@ -252,12 +318,15 @@ async def finalise_media(
     claims = _claims(request, device)
     if upload.kind == "photo":
         findings = await _photo_findings(
-            blobs, uploads, upload, claims, step_started, now, tolerances
+            blobs, uploads, upload, claims, step_started, now, tolerances, agency_zone(pack)
         )
     elif upload.kind in ("audio", "video"):
         findings = _recording_findings(upload.facts.get("media") or {}, claims, tolerances)
     else:
         findings = []
+    if "c2pa" in upload.facts:
+        credentials = Credentials.from_json(upload.facts["c2pa"])
+        findings += credential_findings(credentials, claims, tolerances)
     payload["findings"] = [f.to_json() for f in findings]
     captured, _ = capture_moment(request.claimed, payload["findings"])
     if upload.kind in AV_KINDS and captured is not None and pack is not None:
@@ -336,6 +405,11 @@ async def _step_started_at(
     return None
 
 
+def agency_zone(pack: dict[str, Any] | None) -> str:
+    """The IANA zone the agency's pack names (cameras there write this local time)."""
+    return str((pack or {}).get("time_zone") or DEFAULT_ZONE)
+
+
 def _tolerances(pack: dict[str, Any] | None) -> Tolerances:
     exif = (pack or {}).get("exif") or {}
     default = Tolerances()
@@ -361,6 +435,8 @@ def _claims(request: MediaRequest, device: DeviceInfo | None) -> DeviceClaims | 
         device_id=request.device,
         make=device.make if device else None,
         model=device.model if device else None,
+        time_zone=claimed.get("time_zone"),
+        utc_offset_min=claimed.get("utc_offset_min"),
     )
 
 
@@ -372,6 +448,7 @@ async def _photo_findings(
     step_started: datetime | None,
     now: datetime,
     tolerances: Tolerances,
+    zone: str = DEFAULT_ZONE,
 ) -> list[Finding]:
     try:
         if "exif" in upload.facts:  # read from the bytes when they arrived
@@ -384,16 +461,30 @@ async def _photo_findings(
     if claims is None:
         basis = "exif_only" if facts.has_checkable_facts else "none"
         detail: dict[str, Any] = {"basis": basis}
-        if facts.taken_at is not None and facts.taken_at.tzinfo is not None:
-            detail["exif_time"] = facts.taken_at.isoformat()  # the upload deadline counts from it
-        return [Finding("no_claims", detail)]
+        taken = exif_time_aware(facts, zone)
+        if taken is not None:
+            detail["exif_time"] = taken.isoformat()  # the upload deadline counts from it
+            if facts.taken_at is not None and facts.taken_at.tzinfo is None:
+                detail["zone"] = zone
+        return [Finding("no_claims", detail), *claim_free_findings(facts)]
     try:
-        return compare_exif(facts, claims, step_started, now, tolerances)
+        return compare_exif(facts, claims, step_started, now, tolerances, zone)
     except ExifInvalid as bad:  # already refused at upload; kept for blobs stored before that
         raise Unprocessable(str(bad), code="absurd_exif") from bad
 
 
 def _recording_findings(
+    media: dict[str, Any], claims: DeviceClaims | None, tolerances: Tolerances
+) -> list[Finding]:
+    findings = _container_time_findings(media, claims, tolerances)
+    if "header_duration_s" in media:
+        findings.append(
+            Finding("absurd_duration", {"header_duration_s": media["header_duration_s"]})
+        )
+    return findings
+
+
+def _container_time_findings(
     media: dict[str, Any], claims: DeviceClaims | None, tolerances: Tolerances
 ) -> list[Finding]:
     created = media.get("created_at")

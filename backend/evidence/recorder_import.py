@@ -36,6 +36,7 @@ from backend.evidence import deadlines, devices
 from backend.evidence.media_probe import MediaInfo
 from backend.evidence.uploads import UploadStore
 from backend.identity.access import Principal
+from backend.identity.members import member_case_ids
 from backend.ledger.entry import Draft, Entry, parse_iso, utc_iso
 from backend.ledger.ledger import Ledger
 from backend.ledger.tables import LedgerEntry
@@ -483,21 +484,18 @@ async def links_of(agency_id: str, sha256: str | None = None) -> list[Entry]:
 
 
 async def _device(number: str | None, agency_id: str) -> dict[str, Any] | None:
-    """The registry's record of a recorder or fixed camera, under its number as given or upper-cased."""
-    if not number:
+    """The registry's record of a recorder or fixed camera (numbers compared by `device_key`)."""
+    if not number or not devices.device_key(number):
         return None
-    for candidate in dict.fromkeys((number, number.upper())):
-        try:
-            return await devices.get_device(agency_id, candidate)
-        except NotFound:
-            continue
-    return None
+    try:
+        return await devices.get_device(agency_id, number)
+    except NotFound:
+        return None
 
 
 async def officer_cases(agency_id: str, staff_id: str) -> list[str]:
-    """Case ids the staff member is a member of (from the ledger's membership entries)."""
-    found = await _rows("kind = {} AND body LIKE {}", "case.member_added", f"%{staff_id}%")
-    return list(dict.fromkeys(e.case_id for e in found if e.payload.get("staff_id") == staff_id))
+    """The agency's cases the staff member is on now (identity's membership, removals applied)."""
+    return await member_case_ids(staff_id, agency_id)
 
 
 async def officer_windows(
@@ -575,7 +573,7 @@ async def import_recording(
                     "filename": filename,
                     "via": req.via,
                     "computer": req.computer,
-                    "device": (req.device or "").upper() or None,
+                    "device": devices.device_key(req.device or "") or None,
                 },
                 actor=actor,
             )
@@ -614,7 +612,9 @@ async def import_recording(
     times = recording_times(info, name, req.file_modified_at)
     asked = req.device or (name.device if name else None)
     registered = await _device(asked, agency_id)
-    device_number = registered["number"] if registered else (asked.upper() if asked else None)
+    # An unregistered recorder is named by its key, so a later registration under any spelling
+    # of the number matches what the custody entry says.
+    device_number = registered["number"] if registered else devices.device_key(asked or "") or None
     officer = req.officer or (registered or {}).get("assigned_to") or actor
     now = ledger.clock()
     deadline = (

@@ -48,6 +48,10 @@ MESSAGES: dict[tuple[str, str], tuple[str, str]] = {
         "图片不完整：文件被截断",
         "The image is incomplete: the file is cut short",
     ),
+    ("unsafe_image", "bad_marker"): (
+        "图片已损坏：压缩数据中有错误的标记",
+        "The image is damaged: its compressed data holds a bad marker",
+    ),
     ("unsafe_image", ""): (
         "图片无法解码：文件已损坏或不是有效的图片",
         "The image cannot be decoded: the file is damaged or not a valid image",
@@ -55,6 +59,14 @@ MESSAGES: dict[tuple[str, str], tuple[str, str]] = {
     ("unreadable_media", ""): (
         "录音录像文件无法读取：文件已损坏，或其中没有声音和画面",
         "The audio or video file cannot be read: it is damaged or holds no sound or picture",
+    ),
+    ("truncated_media", ""): (
+        "文件不完整：文件在结尾之前被截断，请重新发送完整的文件",
+        "The file is incomplete: it is cut short before its end; send the whole file again",
+    ),
+    ("unsupported_media_type", ""): (
+        "不接受此类文件（{media_type}）",
+        "This type of file is not accepted here ({media_type})",
     ),
     ("absurd_exif", ""): (
         "照片的拍摄信息（EXIF）无法读取或含有不可能的数值",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mimetypes
 from typing import Any
 
 import msgspec
@@ -12,6 +13,7 @@ from litestar.enums import HttpMethod
 from litestar.params import Parameter
 from litestar.response import Stream
 
+from backend.client_address import client_ip
 from backend.errors import CaseTrailError, Invalid, NotFound, TooLarge, UnsupportedMedia
 from backend.evidence import av_sessions, devices
 from backend.evidence.blob_access import readable_case_for, refuse_if_confidential
@@ -47,6 +49,7 @@ from backend.identity.access import check_case, check_client_id, principal_of
 from backend.identity.access_log import log_access
 from backend.ledger.ledger import Ledger
 from backend.ledger.schemas import EntryOut
+from backend.openapi import RANGE_RESPONSES
 from backend.settings import Settings
 
 TUS_HEADERS = {"Tus-Resumable": TUS_VERSION, "Cache-Control": "no-store"}
@@ -103,6 +106,7 @@ class UploadsController(Controller):
 
     path = "/uploads"
     tags = ["evidence"]
+    opt = {"tus": True}  # documents tus' own refusals (backend/openapi.py)
     middleware = [import_token_auth]  # `casetrail import` uploads with an import token
     dependencies = {"uploads": Provide(provide_uploads, sync_to_thread=False)}
 
@@ -138,7 +142,7 @@ class UploadsController(Controller):
         status_code=201,
         request_max_body_size=None,  # bounded by Upload-Length, as for a chunk
     )
-    async def create(self, request: Request, uploads: UploadStore) -> Response:
+    async def create(self, request: Request, uploads: UploadStore) -> Response[None]:
         """Start an upload: Upload-Length and Upload-Metadata (sha256, media_type, case_id, client_id, filename).
 
         With creation-with-upload the body carries the first bytes (a photo, whole), saving a
@@ -271,7 +275,8 @@ class MediaController(Controller):
             row = (
                 await EvidenceDevice.select(EvidenceDevice.make, EvidenceDevice.model)
                 .where(
-                    (EvidenceDevice.agency_id == agency_id) & (EvidenceDevice.number == data.device)
+                    (EvidenceDevice.agency_id == agency_id)
+                    & (EvidenceDevice.number_key == devices.device_key(data.device))
                 )
                 .first()
             )
@@ -290,7 +295,12 @@ class MediaController(Controller):
         # stays as fast as the disk, and derivatives can always be made again from the original.
         return Response(msgspec.to_builtins(entry_out(entry)), status_code=201)
 
-    @get("/blobs/{sha256:str}", operation_id="readBlob", opt={"access": "staff"})
+    @get(
+        "/blobs/{sha256:str}",
+        operation_id="readBlob",
+        opt={"access": "staff"},
+        responses=RANGE_RESPONSES,
+    )
     async def read_blob(
         self,
         request: Request,
@@ -334,6 +344,11 @@ class MediaController(Controller):
             "X-Content-Type-Options": "nosniff",
             "ETag": etag,
         }
+        if not media_type.startswith(("image/", "audio/", "video/")):
+            # A PDF (or anything else a browser would open as a page) is saved, not opened in
+            # the app's origin; the security headers sandbox it should someone open it anyway.
+            extension = mimetypes.guess_extension(media_type) or ""
+            headers["Content-Disposition"] = f'attachment; filename="{served[:12]}{extension}"'
         if_range = request.headers.get("if-range")
         try:
             wanted = (
@@ -355,7 +370,7 @@ class MediaController(Controller):
                 case_id,
                 "media",
                 what=f"{sha256}:{variant or 'original'}",
-                ip=request.client.host if request.client else None,
+                ip=client_ip(request),
                 user_agent=request.headers.get("user-agent"),
             )
         if wanted is None:

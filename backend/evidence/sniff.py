@@ -1,9 +1,13 @@
 """Type sniffing: what an upload's bytes really are, checked against what the client declared.
 
-Magic bytes come from puremagic. Two things magic alone cannot settle are decided here:
-ISO-BMFF files (HEIC photos and MP4 recordings share the `ftyp` box, so its brands decide) and
-audio versus video in WebM/MP4/Ogg (browsers record both into the same container, so the
-streams decide). Polyglots are refused with a reason a reviewer can follow.
+Structure decides first: a file that starts like a JPEG, PNG, WebP or TIFF and whose header
+Pillow parses is that image; an ISO-BMFF file (`ftyp`: HEIC photos, MP4/MOV recordings) is told
+by its brands and opened by its parser (pillow_heif, PyAV); WebM/Matroska and Ogg by their
+headers and PyAV. Signature guessing (puremagic) only breaks ties for formats with no structure
+checked here: its confidence ranks any 4-byte match at any offset, and camera EXIF layouts put
+such bytes where they please (`04 00 00 00` at 524 outranks JPEG as a Windows Thumbs.db).
+Audio versus video in WebM/MP4/Ogg is decided by the streams. Polyglots are refused with a
+reason a reviewer can follow.
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ import re
 import struct
 from pathlib import Path
 
+import pillow_heif
 import puremagic
+from PIL import Image
 
 from backend.evidence.media_probe import MediaUnreadable, probe
 
@@ -74,7 +80,9 @@ _ZIP_MAX_COMMENT = 0xFFFF
 class TypeMismatch(ValueError):
     """The upload's bytes do not match its declared, allowed type.
 
-    `reason` is one of `empty`, `unknown`, `unreadable`, `mismatch`, `not_allowed`, `polyglot`.
+    `reason` is one of `empty`, `unknown`, `unreadable`, `truncated`, `mismatch`, `not_allowed`,
+    `polyglot`. `truncated` means the bytes are of their type but end early (a recording cut off
+    while copying): the sender needs to send the whole file, not another type.
     """
 
     def __init__(self, reason: str, message: str) -> None:
@@ -95,8 +103,14 @@ def sniff(path: Path) -> str:
         raise TypeMismatch("empty", f"{path.name} has no bytes")
     with open(path, "rb") as fh:
         head = fh.read(512)
-    mime = _iso_bmff_mime(head) if head[4:8] == b"ftyp" else _magic_mime(path)
-    if mime in _AV_FAMILIES:
+    try:
+        mime = _by_structure(path, head) or _magic_mime(path)
+    except TypeMismatch:
+        text = _text_mime(path)
+        if text is None:
+            raise
+        return text
+    if mime in _AV_FAMILIES or mime == "video/quicktime":
         mime = _by_streams(path, mime)
     return mime
 
@@ -114,6 +128,8 @@ def check_type(
     """
     sniffed = sniff(path)
     declared = normalize_mime(declared_mime)
+    if sniffed in _SAME_CONTAINER and declared in _SAME_CONTAINER[sniffed]:
+        sniffed = declared
     if sniffed != declared:
         raise TypeMismatch("mismatch", f"declared {declared}, but the bytes are {sniffed}")
     if sniffed not in {normalize_mime(m) for m in allowed}:
@@ -154,15 +170,104 @@ def polyglot_evidence(path: Path, mime: str, end: int | None = None) -> str | No
     return None
 
 
+# MP4 grew out of QuickTime: one box structure, one demuxer. Recorders and phones name either
+# one `.MOV` or `.MP4` whatever brand they wrote, so the declared name of the two is kept.
+_SAME_CONTAINER = {
+    "video/mp4": frozenset({"video/quicktime"}),
+    "video/quicktime": frozenset({"video/mp4"}),
+}
+_GENERIC = {"application/octet-stream", ""}
+_TIFF_MAGIC = (b"II*\x00", b"MM\x00*")
+
+
+def _by_structure(path: Path, head: bytes) -> str | None:
+    """The type the file's own structure proves, or None when no structure checked here fits."""
+    if head[:3] == b"\xff\xd8\xff":
+        return "image/jpeg" if _pillow_parses(path, "JPEG") else None
+    if head[:8] == b"\x89PNG\r\n\x1a\n":
+        return "image/png" if _pillow_parses(path, "PNG") else None
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp" if _pillow_parses(path, "WEBP") else None
+    if head[:4] in _TIFF_MAGIC:
+        return "image/tiff" if _pillow_parses(path, "TIFF") else None
+    if head[4:8] == b"ftyp":
+        mime = _iso_bmff_mime(head)
+        if mime in ("image/heic", "image/avif") and not _heif_parses(path):
+            return None
+        return mime
+    if head[:4] == b"\x1a\x45\xdf\xa3":
+        return _ebml_mime(head)
+    if head[:4] == b"OggS":
+        return "audio/ogg"
+    if head[:5] == b"%PDF-":
+        return "application/pdf"
+    return None
+
+
+def _pillow_parses(path: Path, fmt: str) -> bool:
+    """Pillow reads the header (format and size) without decoding a pixel."""
+    try:
+        with Image.open(path, formats=(fmt,)) as im:
+            return im.width > 0 and im.height > 0
+    except Exception:  # Pillow raises OSError, SyntaxError, ValueError... on bad headers
+        return False
+
+
+def _heif_parses(path: Path) -> bool:
+    try:
+        pillow_heif.open_heif(path, convert_hdr_to_8bit=False)
+    except (ValueError, RuntimeError, OSError):
+        return False
+    return True
+
+
+def _ebml_mime(head: bytes) -> str | None:
+    # The EBML header names its DocType ("webm" or "matroska") in element 0x4282.
+    at = head.find(b"\x42\x82")
+    if at == -1 or at + 3 > len(head) or not head[at + 2] & 0x80:
+        return None
+    doctype = head[at + 3 : at + 3 + (head[at + 2] & 0x7F)]
+    if doctype == b"webm":
+        return "video/webm"
+    if doctype == b"matroska":
+        return "video/x-matroska"
+    return None
+
+
 def _magic_mime(path: Path) -> str:
     try:
         matches = puremagic.magic_file(path)
     except (puremagic.PureError, ValueError) as exc:
         raise TypeMismatch("unknown", f"{path.name}: bytes match no known type") from exc
-    best = next((m for m in matches if m.mime_type), None)
+    # A generic "octet-stream" match names no type; it never outranks one that does.
+    best = next((m for m in matches if m.mime_type not in _GENERIC), None)
     if best is None:
         raise TypeMismatch("unknown", f"{path.name}: bytes match no known type")
     return normalize_mime(best.mime_type)
+
+
+_MARKUP = re.compile(rb"^\s*(?:\xef\xbb\xbf)?\s*<[a-zA-Z!?/]")
+_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f]")
+_TEXT_SNIFF_BYTES = 1 << 20
+
+
+def _text_mime(path: Path) -> str | None:
+    """`text/plain` for UTF-8 text, `text/html` for text that opens with markup, else None.
+
+    Plain text has no magic bytes. Markup is called HTML whatever it declares: a browser that
+    sniffs would render it, so it must never pass as a harmless text file.
+    """
+    with open(path, "rb") as fh:
+        head = fh.read(_TEXT_SNIFF_BYTES)
+    if _CONTROL.search(head):
+        return None
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        # A multi-byte character cut by the read limit is still text.
+        if bad.start < len(head) - 3 or len(head) < _TEXT_SNIFF_BYTES:
+            return None
+    return "text/html" if _MARKUP.match(head) else "text/plain"
 
 
 def _iso_bmff_mime(head: bytes) -> str:
@@ -182,12 +287,40 @@ def _iso_bmff_mime(head: bytes) -> str:
 
 
 def _by_streams(path: Path, mime: str) -> str:
-    audio_type, video_type = _AV_FAMILIES[mime]
     try:
         info = probe(path)
     except MediaUnreadable as exc:
+        if mime in _ISO_BMFF_AV and iso_bmff_truncated(path):
+            raise TypeMismatch("truncated", f"{mime} ends inside a box: {exc}") from exc
         raise TypeMismatch("unreadable", f"{mime} container does not open: {exc}") from exc
+    if mime not in _AV_FAMILIES:
+        return mime
+    audio_type, video_type = _AV_FAMILIES[mime]
     return video_type if info.has_video else audio_type
+
+
+_ISO_BMFF_AV = frozenset({"video/mp4", "audio/mp4", "video/quicktime"})
+
+
+def iso_bmff_truncated(path: Path) -> bool:
+    """True when a top-level box of an ISO-BMFF file claims more bytes than the file has."""
+    size = path.stat().st_size
+    pos = 0
+    with open(path, "rb") as fh:
+        while pos + 8 <= size:
+            fh.seek(pos)
+            header = fh.read(16)
+            box_size = struct.unpack(">I", header[:4])[0]
+            if box_size == 1 and len(header) >= 16:
+                box_size = struct.unpack(">Q", header[8:16])[0]
+            elif box_size == 0:
+                return False  # the last box runs to the end of the file by definition
+            if box_size < 8:
+                return False  # not a box structure at all: damaged, not cut short
+            if pos + box_size > size:
+                return True
+            pos += box_size
+    return 0 < size - pos < 8
 
 
 def _zip_eocd_offset(data: mmap.mmap) -> int | None:
@@ -234,22 +367,54 @@ _JPEG_NEXT_MARKER = re.compile(rb"\xff(?=[^\x00\xd0-\xd7\xff])")
 
 
 def _jpeg_end(data: mmap.mmap) -> int | None:
+    return _jpeg_walk(data)[0]
+
+
+def jpeg_walk_failure(path: Path) -> str | None:
+    """Why the marker walk of a JPEG does not reach its end-of-image marker, or None.
+
+    `truncated`: the bytes end first (a file cut short); `bad_marker`: a byte that cannot be a
+    marker stands where one must (damage inside the file, often in its compressed data).
+    """
+    if path.stat().st_size == 0:
+        return "truncated"
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        end, failure = _jpeg_walk(data)
+    return None if end is not None else failure
+
+
+_JPEG_RESYNC = re.compile(rb"\xff(?=[\xc0-\xfe])")
+
+
+def _jpeg_walk(data: mmap.mmap) -> tuple[int | None, str]:
     size = len(data)
     pos = 2
+    in_scan_data = False  # the last segment was a scan: its entropy-coded data just ended
     while pos + 1 < size:
-        if data[pos] != 0xFF:
-            return None
-        marker = data[pos + 1]
+        marker = data[pos + 1] if data[pos] == 0xFF else None
         if marker == 0xFF:  # fill byte before a marker
             pos += 1
             continue
+        if marker is None or (marker < 0xC0 and marker != 0x01):
+            if in_scan_data:
+                # Inside compressed data 0xFF may only be followed by 0x00 or a restart
+                # marker: anything else is damage in the picture itself.
+                return None, "bad_marker"
+            # Between segments, decoders (libjpeg, so Pillow and every phone gallery) skip
+            # extraneous bytes up to the next marker; some cameras and editors write them.
+            found = _JPEG_RESYNC.search(data, pos + 1)
+            if found is None:
+                return None, "truncated"
+            pos = found.start()
+            continue
+        in_scan_data = False
         if marker == 0xD9:  # end of image
-            return pos + 2
+            return pos + 2, ""
         if 0xD0 <= marker <= 0xD7 or marker == 0x01:  # markers without a length
             pos += 2
             continue
         if pos + 4 > size:
-            return None
+            return None, "truncated"
         pos += 2 + struct.unpack(">H", data[pos + 2 : pos + 4])[0]
         if marker == 0xDA:
             # Entropy-coded data follows the scan header; inside it 0xFF is followed by
@@ -257,9 +422,10 @@ def _jpeg_end(data: mmap.mmap) -> int | None:
             # The regex finds it in C: a Python loop over every 0xFF costs milliseconds.
             found = _JPEG_NEXT_MARKER.search(data, pos)
             if found is None:
-                return None
+                return None, "truncated"
             pos = found.start()
-    return None
+            in_scan_data = True
+    return None, "truncated"
 
 
 def _png_end(data: mmap.mmap) -> int | None:

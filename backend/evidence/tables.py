@@ -38,6 +38,9 @@ class EvidenceDevice(Table, tablename="evidence_device"):
 
     agency_id = Varchar(length=80, index=True)
     number = Varchar(length=120)
+    # `device_key(number)`: what registration, import and capture compare ("DSJ-0123456" and
+    # "0123456" are one recorder).
+    number_key = Varchar(length=120, null=True)
     type = Varchar(length=20)
     assigned_to = Varchar(length=120, null=True)
     make = Varchar(length=120, null=True)

@@ -39,8 +39,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from backend.errors import CaseTrailError, Conflict, Invalid, NotFound, TooLarge
+from backend.errors import CaseTrailError, Conflict, Invalid, NotFound, TooLarge, UnsupportedMedia
 from backend.evidence.blobstore import BlobHashMismatch, BlobStore, local_copy, validate_sha256
+from backend.evidence.refusals import words
 from backend.evidence.sniff import ALLOWED_BY_KIND, normalize_mime
 from backend.evidence.writeback import start_writeback
 from backend.settings import MediaLimits
@@ -91,7 +92,17 @@ def kind_for_type(media_type: str) -> str:
     for kind in ("photo", "audio", "video", "document"):
         if mime in MEDIA_TYPES[kind]:
             return kind
-    raise CaseTrailError(f"media type {mime!r:.80} is not accepted", code="unsupported_media_type")
+    raise type_not_accepted(mime)
+
+
+def type_not_accepted(mime: str) -> UnsupportedMedia:
+    """415 like every other type refusal: the request is fine, its media type is not wanted."""
+    zh, en = words("unsupported_media_type", media_type=mime[:80])
+    return UnsupportedMedia(
+        f"{zh} / {en}",
+        code="unsupported_media_type",
+        detail={"message_zh": zh, "message_en": en},
+    )
 
 
 def limit_for(limits: MediaLimits, kind: str) -> int:
@@ -201,9 +212,7 @@ class UploadStore:
         media_type = normalize_mime(metadata["media_type"])
         kind = media_kind(metadata["kind"]) if metadata.get("kind") else kind_for_type(media_type)
         if media_type not in MEDIA_TYPES[kind]:
-            raise CaseTrailError(
-                f"{media_type} is not accepted for media.{kind}", code="unsupported_media_type"
-            )
+            raise type_not_accepted(media_type)
         limit = limit_for(self.limits, kind)
         if length > limit:
             raise TooLarge(

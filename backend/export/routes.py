@@ -8,6 +8,7 @@ import msgspec
 from litestar import Request, Response, get, post
 from litestar.response import Stream
 
+from backend.client_address import client_ip
 from backend.evidence.blobstore import BlobStore
 from backend.export.exports import export_dossier, exported_file
 from backend.identity.access import principal_of
@@ -69,7 +70,7 @@ async def download_export(
     suffix = "pdf" if media_type == "application/pdf" else "zip"
     await log_access(
         ledger, principal_of(request), case_id, "copy", f"dossier.{suffix} {sha256}",
-        request.client.host if request.client else None, request.headers.get("user-agent"),
+        client_ip(request), request.headers.get("user-agent"),
         permission=export.payload.get("approval"),
     )  # fmt: skip
     return Stream(

@@ -16,9 +16,11 @@ requests made with a session must carry its CSRF token in the ``x-csrftoken`` he
 from __future__ import annotations
 
 import hmac
+import json
 import uuid
-from collections.abc import Container
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -69,12 +71,11 @@ async def case_agency(case_id: str) -> str | None:
     if row is not None:
         return row["agency_id"]
     rows = await LedgerEntry.raw(
-        "SELECT body FROM ledger_entry WHERE case_id = {} AND kind = 'case.opened' LIMIT 1",
+        "SELECT body FROM ledger_entry WHERE case_id = {} AND kind = 'case.opened' "
+        "ORDER BY seq LIMIT 1",
         case_id,
     )
     if rows:
-        import json
-
         return json.loads(rows[0]["body"])["payload"].get("agency_id")
     return None
 
@@ -245,6 +246,50 @@ def check_client_kind(
         raise Forbidden(
             "只有监督人员或审批人可以豁免合规要求 / Only a supervisor or approver may waive a requirement",
             code="role_required",
+        )
+
+
+# The approving role. A record field marked `x-approver` in its kind's schema is the approver's
+# decision (the head's yes or no, name and opinion): a record carrying one is an approval, and
+# compliance counts it as one, so it is taken only from staff who hold this role in the case's
+# agency (the case rule already keeps other agencies out, and lets approvers write unassigned).
+APPROVER = "approver"
+
+
+@cache
+def approver_fields(kind: str) -> frozenset[str]:
+    """The payload fields of `kind` that only an approver fills, over all its schema versions."""
+    from backend.ledger.kinds import SHARED
+
+    fields: set[str] = set()
+    for path in (SHARED / "schemas" / "kinds").glob(f"{kind}.v*.json"):
+        properties = json.loads(path.read_text(encoding="utf-8")).get("properties") or {}
+        fields.update(name for name, spec in properties.items() if spec.get("x-approver"))
+    return frozenset(fields)
+
+
+def check_approval(
+    kind: str,
+    payload: Mapping[str, Any],
+    roles: Container[str],
+    corrected: Iterable[Mapping[str, Any]] = (),
+) -> None:
+    """Refuse an approval record, or a correction of one, from someone who is not an approver.
+
+    `corrected` holds the payloads of every version of the record a correction replaces. Correcting
+    an approval changes the decision (a refusal turned into an approval, the head's opinion wiped, a
+    form changed after it was approved), so it is the approver's even when the new version leaves
+    those fields out.
+    """
+    fields = approver_fields(kind)
+    touched = fields.intersection(payload)
+    for version in corrected:
+        touched |= fields.intersection(version)
+    if touched and APPROVER not in roles:
+        raise Forbidden(
+            "只有审批人可以作出或更正审批意见 / Only an approver may approve or correct an approval",
+            code="not_approver",
+            detail={"fields": sorted(touched)},
         )
 
 

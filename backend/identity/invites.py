@@ -18,11 +18,14 @@ from backend.ledger.ledger import Ledger
 from backend.settings import Settings
 
 INVITE_TTL = timedelta(days=3)
+# The app sends the token in this header, as the party page sends its own: a path or query would
+# put it in every access log and proxy log between the phone and the server.
+INVITE_TOKEN_HEADER = "x-invite-token"
 
 
 def invite_link(settings: Settings, token: str) -> str:
-    # The PWA's register screen reads the token from the hash query (#/register?token=...).
-    return f"{settings.public_url}/#/register?token={token}"
+    # A URL fragment never leaves the browser: not in the request line, the logs or a Referer.
+    return f"{settings.public_url}/#invite={token}"
 
 
 def token_hash(token: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from backend.errors import Forbidden, Invalid, NotFound
 from backend.identity.access import Principal, case_agency, is_member
 from backend.identity.tables import CaseMember, Staff
@@ -32,6 +34,36 @@ async def apply_membership(entry: Entry) -> None:
             (CaseMember.case_id == entry.case_id)
             & (CaseMember.staff_id == entry.payload["staff_id"])
         )
+
+
+async def member_case_ids(staff_id: str, agency_id: str) -> list[str]:
+    """The cases of `agency_id` that `staff_id` is on now, oldest first.
+
+    "My cases" everywhere: the membership projection has applied removals, and the agency is the
+    case's own (its first opening), so neither a removed member nor a stray membership entry on
+    another agency's case shows a case to the wrong person.
+    """
+    rows = await CaseMember.raw(
+        "SELECT m.case_id FROM identity_case_member AS m "
+        "JOIN case_state AS cs ON cs.case_id = m.case_id "
+        "WHERE m.staff_id = {} AND cs.agency_id = {} ORDER BY cs.opened_at, m.case_id",
+        staff_id,
+        agency_id,
+    )
+    return list(dict.fromkeys(r["case_id"] for r in rows))
+
+
+async def case_member_ids(case_ids: Iterable[str]) -> dict[str, set[str]]:
+    """Who is on each of these cases now (removals applied)."""
+    wanted = list(dict.fromkeys(case_ids))
+    found: dict[str, set[str]] = {case_id: set() for case_id in wanted}
+    for start in range(0, len(wanted), 500):  # no enormous IN list for a large agency
+        rows = await CaseMember.select(CaseMember.case_id, CaseMember.staff_id).where(
+            CaseMember.case_id.is_in(wanted[start : start + 500])
+        )
+        for row in rows:
+            found[row["case_id"]].add(row["staff_id"])
+    return found
 
 
 async def _may_manage(by: Principal, case_id: str) -> None:

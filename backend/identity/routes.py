@@ -11,6 +11,7 @@ from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import Cookie
 from litestar.params import QueryParameter
 
+from backend.client_address import client_ip
 from backend.identity import exports, invites, members, passkeys, sessions, signatures
 from backend.identity.access import Principal, principal_of
 from backend.identity.access_log import log_access
@@ -61,8 +62,12 @@ def me_out(p: Principal) -> MeOut:
     return MeOut(p.staff_id, p.agency_id, p.name, sorted(p.roles), sorted(p.clearances))
 
 
+def invite_token(request: Request) -> str:
+    return request.headers.get(invites.INVITE_TOKEN_HEADER, "")
+
+
 def where_from(request: Request) -> tuple[str | None, str | None]:
-    return (request.client.host if request.client else None), request.headers.get("user-agent")
+    return client_ip(request), request.headers.get("user-agent")
 
 
 async def signed_in_response(
@@ -111,24 +116,27 @@ class SessionController(Controller):
     path = ""
     tags = ["identity"]
 
-    @get("/invites/{token:str}", operation_id="openInvite", opt={"access": "public"})
-    async def open_invite(self, token: str, settings: Settings) -> InviteInfo:
-        """What an invitation is for, with the options to register its first passkey."""
-        invite = await invites.open_invite(token)
+    @get("/invite", operation_id="openInvite", opt={"access": "public", "link_token": True})
+    async def open_invite(self, request: Request, settings: Settings) -> InviteInfo:
+        """What an invitation is for, with the options to register its first passkey.
+
+        The token travels in the `X-Invite-Token` header, never in the path or query.
+        """
+        invite = await invites.open_invite(invite_token(request))
         options = await passkeys.registration_options(settings, invites.invited_staff(invite))
         return InviteInfo(invite["name"], invite["agency_id"], json.loads(invite["roles"]), options)
 
     @post(
-        "/invites/{token:str}/passkey",
+        "/invite/passkey",
         operation_id="registerInvitedPasskey",
-        opt={"access": "public"},
+        opt={"access": "public", "link_token": True},
         status_code=201,
     )
     async def register_invited(
-        self, request: Request, token: str, data: CredentialIn, settings: Settings, ledger: Ledger
+        self, request: Request, data: CredentialIn, settings: Settings, ledger: Ledger
     ) -> Response[MeOut]:
         """Register the invited person's first passkey; the invitation is used up and they are signed in."""
-        invite = await invites.open_invite(token)
+        invite = await invites.open_invite(invite_token(request))
         staff = invites.invited_staff(invite)
         # Verify first (nothing is written if the ceremony fails), then use the invitation once.
         credential, verified = await passkeys.verify_registration(settings, staff, data.credential)
@@ -147,7 +155,7 @@ class SessionController(Controller):
         """Options for navigator.credentials.get() to sign in with any registered passkey."""
         return await passkeys.authentication_options(settings)
 
-    @post("/session", operation_id="signIn", opt={"access": "public"})
+    @post("/session", operation_id="signIn", opt={"access": "public"}, status_code=200)
     async def sign_in(
         self, request: Request, data: CredentialIn, settings: Settings
     ) -> Response[MeOut]:
@@ -176,8 +184,11 @@ class SessionController(Controller):
 
     @get("/me", operation_id="whoAmI", opt={"access": "staff"})
     async def me(self, request: Request) -> MeOut:
-        """The signed-in staff member."""
-        return me_out(principal_of(request))
+        """The signed-in staff member, with their 执法证号 (record forms start with it filled in)."""
+        me = principal_of(request)
+        out = me_out(me)
+        out.cert_number = (await staff_row(me.staff_id)).get("cert_number")
+        return out
 
 
 class PasskeyController(Controller):
@@ -360,7 +371,7 @@ class CaseAccessController(Controller):
         """Ask the unit head for permission to copy or export this case's records."""
         entry = await exports.request_export(
             ledger, principal_of(request), case_id, data.scope, data.purpose, data.client_id,
-            data.recipient,
+            data.recipient, data.items,
         )  # fmt: skip
         return entry_out(entry)
 
@@ -376,17 +387,28 @@ class CaseAccessController(Controller):
         entry = await exports.export_permission(case_id, principal_of(request).staff_id, what)
         if entry is None:
             return PermissionOut(False)
-        return PermissionOut(True, entry.hash, entry.payload["valid_until"])
+        p = entry.payload
+        return PermissionOut(True, entry.hash, p["valid_until"], p.get("items"), p.get("recipient"))
 
     @post("/copies", operation_id="copyRecords", opt={"access": "case:read"}, status_code=201)
     async def copy(self, request: Request, case_id: str, data: CopyIn, ledger: Ledger) -> CopyOut:
-        """Make a copy of records under an approved permission; the copy is logged on the timeline."""
+        """Copy approved records for the approved recipient; each record copied is on the timeline.
+
+        403 `approval_required`, `copy_approved_for_someone_else`, `copy_not_approved` (records the
+        approval does not name), `copy_recipient_not_approved`."""
         me = principal_of(request)
-        permission = await exports.require_permission(case_id, me.staff_id, "copy")
+        permission = await exports.copy_permission(case_id, me.staff_id, data.items, data.recipient)
         ip, agent = where_from(request)
-        logged = await log_access(
-            ledger, me, case_id, "copy", data.what, ip, agent, permission=permission.hash
-        )
+        kinds = {e.hash: e.kind for e in await ledger.whole_timeline(case_id)}
+        logged = None
+        for item in dict.fromkeys(data.items):
+            what = f"{kinds.get(item, 'entry')} {item}"
+            logged = (
+                await log_access(
+                    ledger, me, case_id, "copy", what, ip, agent, permission=permission.hash
+                )
+                or logged
+            )
         return CopyOut(
             permission.hash, permission.payload["valid_until"], logged.hash if logged else None
         )

@@ -25,6 +25,7 @@ class MeOut(msgspec.Struct):
     roles: list[str]
     clearances: list[str]
     csrf_header: str = "x-csrftoken"
+    cert_number: str | None = None
     csrf_cookie: str = "csrftoken"
 
 
@@ -181,20 +182,28 @@ class SignatureOut(msgspec.Struct):
 
 
 class ExportRequestIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A request to copy (name the entries in `items` and the `recipient`) or export the case."""
+
     scope: Literal["copy", "export"]
     purpose: str
     client_id: str
     recipient: str | None = None
+    items: list[str] | None = None
 
 
 class PermissionOut(msgspec.Struct):
     allowed: bool
     permission: str | None = None
     valid_until: str | None = None
+    items: list[str] | None = None
+    recipient: str | None = None
 
 
 class CopyIn(msgspec.Struct, forbid_unknown_fields=True):
-    what: str
+    """One copy: which approved entries, handed to which approved recipient."""
+
+    items: list[str]
+    recipient: str
 
 
 class CopyOut(msgspec.Struct):

@@ -13,6 +13,7 @@ import jsonschema_rs
 from jsonschema import Draft202012Validator
 
 from backend.errors import Invalid
+from backend.ledger.schema_messages import message_zh
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 KIND_FILE = re.compile(r"^(?P<kind>[a-z][a-z0-9_]*(\.[a-z0-9_]+)*)\.v(?P<version>\d+)\.json$")
@@ -71,9 +72,10 @@ class KindRegistry:
             raise Invalid(f"unknown entry kind: {kind} v{version}", code="unknown_kind")
         if validator.is_valid(payload):
             return version
-        errors = schema_errors(validator, payload)
+        errors = schema_errors(validator, payload, _schema(kind, version))
+        # Officers read the message; developers find the path and the validator's words in detail.
         raise Invalid(
-            f"{kind} payload invalid at {errors[0]['path'] or '(payload)'}: {errors[0]['message']}",
+            "；".join(dict.fromkeys(e["message_zh"] for e in errors[:5])),
             code="schema_violation",
             detail=errors[:20],
         )
@@ -85,13 +87,26 @@ def compile_schema(schema: dict[str, Any]) -> jsonschema_rs.Draft202012Validator
 
 
 def schema_errors(
-    validator: jsonschema_rs.Draft202012Validator, instance: Any
+    validator: jsonschema_rs.Draft202012Validator,
+    instance: Any,
+    schema: dict[str, Any] | None = None,
 ) -> list[dict[str, str]]:
-    """Errors as {path, message}, ordered by where they are."""
-    errors = [
-        {"path": "/".join(str(p) for p in e.instance_path), "message": e.message}
-        for e in validator.iter_errors(instance)
-    ]
+    """Errors as {path, message, field, message_zh}, ordered by where they are.
+
+    `field` and `message_zh` name the field by its Chinese title (from `schema`, when given).
+    """
+    errors = []
+    for e in validator.iter_errors(instance):
+        path = list(e.instance_path)
+        field, zh = message_zh(schema or {}, path, e.kind)
+        errors.append(
+            {
+                "path": "/".join(str(p) for p in path),
+                "message": e.message,
+                "field": field,
+                "message_zh": zh,
+            }
+        )
     return sorted(errors, key=lambda e: e["path"])
 
 

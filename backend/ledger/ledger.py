@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -49,15 +50,24 @@ def _is_sha256(value: object) -> bool:
     return isinstance(value, str) and len(value) == 64 and set(value) <= _HEX64
 
 
+def check_claimed(claimed: object) -> None:
+    """Invalid (`bad_claim`) unless `claimed` fits shared/schemas/claimed.schema.json.
+
+    Callers that compute from a claim before appending (EXIF findings) check it first, so a
+    malformed claim is a 400 and never reaches their arithmetic.
+    """
+    if not _CLAIMED.is_valid(claimed):
+        error = schema_errors(_CLAIMED, claimed)[0]
+        raise Invalid(f"claimed time/place invalid: {error['message']}", code="bad_claim")
+
+
 def check_envelope(draft: Draft) -> None:
     """Reject drafts whose non-payload fields are malformed."""
     for name in ("case_id", "kind", "client_id"):
         value = getattr(draft, name)
         if not isinstance(value, str) or not 0 < len(value) <= 120:
             raise Invalid(f"{name} must be a string of 1 to 120 characters", code="bad_envelope")
-    if not _CLAIMED.is_valid(draft.claimed):
-        error = schema_errors(_CLAIMED, draft.claimed)[0]
-        raise Invalid(f"claimed time/place invalid: {error['message']}", code="bad_claim")
+    check_claimed(draft.claimed)
     if not all(_is_sha256(b) for b in draft.blobs):
         raise Invalid("blobs must be SHA-256 hex digests", code="bad_envelope")
     if draft.corrects is not None and not (
@@ -66,6 +76,43 @@ def check_envelope(draft: Draft) -> None:
         raise Invalid(
             "a correction names the entry hash it corrects and a reason", code="bad_envelope"
         )
+
+
+@dataclass
+class _Chain:
+    """What one write transaction has chained so far: heads, client_ids, the rows to insert."""
+
+    heads: dict[str, tuple[int, str | None]]
+    existing: dict[str, Entry]
+    next_index: int
+    received_at: datetime
+    inserts: list[Entry] = field(default_factory=list)
+    texts: dict[str, str] = field(default_factory=dict)
+
+    def add(self, draft: Draft, version: int) -> Entry:
+        last_seq, last_hash = self.heads[draft.case_id]
+        text = canonical(draft.body(last_seq + 1, last_hash, version, self.received_at))
+        # The body as the stored bytes read back, so listeners applying this entry from memory
+        # see exactly what a projection catching up (or a rebuild) reads from the log.
+        entry = Entry(self.next_index, hashlib.sha256(text).hexdigest(), json.loads(text))
+        self.texts[entry.hash] = text.decode()
+        self.next_index += 1
+        self.heads[draft.case_id] = (entry.seq, entry.hash)
+        self.existing[draft.client_id] = entry
+        self.inserts.append(entry)
+        return entry
+
+    def save(self) -> tuple[dict[str, tuple[int, str | None]], dict[str, Entry], int, int]:
+        return dict(self.heads), dict(self.existing), self.next_index, len(self.inserts)
+
+    def restore(
+        self, saved: tuple[dict[str, tuple[int, str | None]], dict[str, Entry], int, int]
+    ) -> None:
+        """Forget a refused group's drafts, as if it had never been sent."""
+        self.heads, self.existing, self.next_index, kept = saved
+        for entry in self.inserts[kept:]:
+            self.texts.pop(entry.hash, None)
+        del self.inserts[kept:]
 
 
 class Ledger:
@@ -134,28 +181,34 @@ class Ledger:
         self._pending.append(group)
         if not self._committing:
             await self._drain()
+        # Every future is read, so a refusal shared by the whole group is never left unretrieved.
+        results = await asyncio.gather(*(f for *_, f in group), return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
         # Each caller signs its own promises, outside the committer's loop, so signing overlaps
         # the next batch's write instead of lengthening every commit.
-        return [self._promised(await future) for *_, future in group]
+        return [self._promised(entry) for entry in results]  # type: ignore[arg-type]
 
     async def _drain(self) -> None:
         self._committing = True
         try:
             while self._pending:
-                batch: list[Pending] = []
-                while self._pending and (
-                    not batch or len(batch) + len(self._pending[0]) <= MAX_BATCH
-                ):
-                    batch.extend(self._pending.pop(0))
+                batch: list[list[Pending]] = []
+                size = 0
+                while self._pending and (not batch or size + len(self._pending[0]) <= MAX_BATCH):
+                    size += len(self._pending[0])
+                    batch.append(self._pending.pop(0))
                 await self._commit(batch)
         finally:
             self._committing = False
             if self._pending:  # the committer was cancelled: hand over to a fresh task
                 asyncio.ensure_future(self._drain())
 
-    async def _commit(self, batch: list[Pending]) -> None:
+    async def _commit(self, groups: list[list[Pending]]) -> None:
+        batch = [pending for group in groups for pending in group]
         try:
-            results = await self._write([(d, v) for d, v, _ in batch])
+            results = await self._write([[(d, v) for d, v, _ in group] for group in groups])
         except BaseException as exc:
             for *_, future in batch:
                 if not future.done():
@@ -186,19 +239,28 @@ class Ledger:
             return entry
         return dataclasses.replace(entry, promise=sign_promise(self.signer, entry))
 
-    async def _write(self, batch: list[tuple[Draft, int]]) -> list[tuple[Entry | Exception, bool]]:
+    async def _write(
+        self, groups: list[list[tuple[Draft, int]]]
+    ) -> list[tuple[Entry | Exception, bool]]:
         for attempt in range(3):
             try:
                 async with self._writer.transaction() as tx:
-                    return await self._write_locked(tx, batch)
+                    return await self._write_locked(tx, groups)
             except Exception as exc:  # unique violations mean another writer raced us
                 if attempt == 2 or "unique" not in str(exc).lower():
                     raise
         raise AssertionError("unreachable")
 
     async def _write_locked(
-        self, tx: WriterConnection, batch: list[tuple[Draft, int]]
+        self, tx: WriterConnection, groups: list[list[tuple[Draft, int]]]
     ) -> list[tuple[Entry | Exception, bool]]:
+        """Chain each group's drafts, or none of them: one refusal answers the whole group.
+
+        Everything a refusal depends on (heads, known client_ids, corrected entries) is read inside
+        this transaction, which the writer lock serialises across workers, so two racing requests
+        are judged one after the other on both engines.
+        """
+        batch = [pending for group in groups for pending in group]
         client_ids = list({d.client_id for d, _ in batch})
         existing = {
             row["client_id"]: Entry.from_row(row)
@@ -209,7 +271,6 @@ class Ledger:
             )
         }
         top = (await tx.fetch("SELECT MAX(log_index) AS top FROM ledger_entry"))[0]["top"]
-        next_index = 0 if top is None else top + 1
         case_ids = list({d.case_id for d, _ in batch})
         marks = ", ".join("?" for _ in case_ids)
         heads: dict[str, tuple[int, str | None]] = {c: (-1, None) for c in case_ids}
@@ -220,41 +281,17 @@ class Ledger:
             *case_ids,
         ):
             heads[row["case_id"]] = (row["seq"], row["hash"])
-        received_at = self.clock()
+        chain = _Chain(heads, existing, 0 if top is None else top + 1, self.clock())
         results: list[tuple[Entry | Exception, bool]] = []
-        inserts: list[Entry] = []
-        texts: dict[str, str] = {}
-        for draft, version in batch:
-            known = existing.get(draft.client_id)
-            if known is not None:
-                reused = Conflict(
-                    "client_id already used for a different entry", "client_id_reused"
-                )
-                results.append((known if draft.same_request(known.body) else reused, False))
-                continue
-            if draft.corrects and not await self._in_case(tx, draft, inserts):
-                bad = Invalid("the corrected entry is not on this timeline", "bad_correction")
-                results.append((bad, False))
-                continue
-            last_seq, last_hash = heads[draft.case_id]
-            body = draft.body(last_seq + 1, last_hash, version, received_at)
-            text = canonical(body)
-            # The body as the stored bytes read back, so listeners applying this entry from memory
-            # see exactly what a projection catching up (or a rebuild) reads from the log.
-            entry = Entry(next_index, hashlib.sha256(text).hexdigest(), json.loads(text))
-            texts[entry.hash] = text.decode()
-            next_index += 1
-            heads[draft.case_id] = (entry.seq, entry.hash)
-            existing[draft.client_id] = entry
-            inserts.append(entry)
-            results.append((entry, True))
-        if inserts:
-            values = ", ".join("(?, ?, ?, ?, ?, ?, ?, ?, ?)" for _ in inserts)
+        for group in groups:
+            results += await self._write_group(tx, chain, group)
+        if chain.inserts:
+            values = ", ".join("(?, ?, ?, ?, ?, ?, ?, ?, ?)" for _ in chain.inserts)
             args: list[Any] = []
-            for e in inserts:
+            for e in chain.inserts:
                 args += [
                     e.log_index, e.case_id, e.seq, e.hash, e.body["prev_hash"], e.kind,
-                    e.body["client_id"], received_at, texts[e.hash],
+                    e.body["client_id"], chain.received_at, chain.texts[e.hash],
                 ]  # fmt: skip
             await tx.execute(
                 "INSERT INTO ledger_entry (log_index, case_id, seq, hash, prev_hash, kind, "
@@ -263,16 +300,73 @@ class Ledger:
             )
         return results
 
-    async def _in_case(self, tx: WriterConnection, draft: Draft, pending: list[Entry]) -> bool:
+    async def _write_group(
+        self, tx: WriterConnection, chain: _Chain, group: list[tuple[Draft, int]]
+    ) -> list[tuple[Entry | Exception, bool]]:
+        saved = chain.save()
+        results: list[tuple[Entry | Exception, bool]] = []
+        refusal: Exception | None = None
+        for draft, version in group:
+            known = chain.existing.get(draft.client_id)
+            if known is not None:
+                if not draft.same_request(known.body):
+                    refusal = Conflict(
+                        "client_id already used for a different entry", "client_id_reused"
+                    )
+                    break
+                results.append((known, False))
+                continue
+            refusal = await self._refusal(tx, chain, draft)
+            if refusal is not None:
+                break
+            results.append((chain.add(draft, version), True))
+        resent = [r for r, is_new in results if not is_new]
+        if refusal is None and resent and len(resent) != len(group):
+            # A group lands whole, so a true resend finds all of it: part old and part new is a
+            # different request reusing the ids (e.g. a case resent with another team).
+            refusal = Conflict(
+                "these entries were sent together before with different contents",
+                "client_id_reused",
+            )
+        if refusal is None:
+            return results
+        chain.restore(saved)
+        return [(refusal, False) for _ in group]
+
+    async def _refusal(self, tx: WriterConnection, chain: _Chain, draft: Draft) -> Exception | None:
+        """Why this new draft may not be chained as things stand, or None."""
+        if draft.kind == "case.opened" and chain.heads[draft.case_id][0] >= 0:
+            return Conflict(
+                "此案件编号已被使用 / A case with this id already exists", "case_exists"
+            )
+        if draft.corrects:
+            return await self._correction_refusal(tx, chain, draft)
+        return None
+
+    async def _correction_refusal(
+        self, tx: WriterConnection, chain: _Chain, draft: Draft
+    ) -> Exception | None:
+        """A correction replaces what it corrects, so it must be of the same case and kind."""
         target = draft.corrects["hash"]  # type: ignore[index]
-        if any(e.hash == target and e.case_id == draft.case_id for e in pending):
-            return True
-        rows = await tx.fetch(
-            "SELECT 1 AS found FROM ledger_entry WHERE hash = ? AND case_id = ?",
-            target,
-            draft.case_id,
+        kind = next(
+            (e.kind for e in chain.inserts if e.hash == target and e.case_id == draft.case_id),
+            None,
         )
-        return bool(rows)
+        if kind is None:
+            rows = await tx.fetch(
+                "SELECT kind FROM ledger_entry WHERE hash = ? AND case_id = ?",
+                target,
+                draft.case_id,
+            )
+            if not rows:
+                return Invalid("the corrected entry is not on this timeline", "bad_correction")
+            kind = rows[0]["kind"]
+        if kind != draft.kind:
+            return Invalid(
+                f"a correction is of the kind it corrects ({kind}), not {draft.kind}",
+                "bad_correction",
+            )
+        return None
 
     async def close(self) -> None:
         await self._writer.close()
@@ -307,6 +401,26 @@ class Ledger:
             entry = Entry.from_row(row)
             found[entry.case_id].append(entry)
         return found
+
+    async def versions(self, case_id: str, entry_hash: str) -> list[Entry]:
+        """Every version of the record `entry_hash` is part of: its original and all corrections.
+
+        Corrections chain (a fix of a fix) and any of them may be named, so the whole family is
+        found by following `corrects` back to the original. Empty when the case has no such entry.
+        """
+        root_of: dict[str, str] = {}
+        family: dict[str, list[Entry]] = {}
+        for entry in await self.whole_timeline(case_id):
+            target = (entry.body.get("corrects") or {}).get("hash")
+            root = root_of.get(target, entry.hash) if target else entry.hash
+            root_of[entry.hash] = root
+            family.setdefault(root, []).append(entry)
+        return family.get(root_of.get(entry_hash, ""), [])
+
+    async def of_kind(self, kind: str) -> list[Entry]:
+        """Every entry of one kind, on any timeline, in log order (rare kinds only: no paging)."""
+        rows = await self._select("kind = {}", kind, tail="ORDER BY log_index")
+        return [Entry.from_row(r) for r in rows]
 
     async def get(self, entry_hash: str) -> Entry:
         rows = await self._select("hash = {}", entry_hash)

@@ -8,9 +8,11 @@ import msgspec
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.params import Parameter
 
+from backend.client_address import client_ip
 from backend.errors import NotFound
 from backend.evidence.holdings import check_blobs_held, named_blobs
 from backend.identity.access import (
+    check_approval,
     check_client_id,
     check_client_kind,
     check_kind_on_case,
@@ -31,6 +33,10 @@ from backend.ledger.schemas import (
 )
 from backend.ledger.timestamp import stamped_time
 from backend.ledger.witnessing import cosigned_notes, merge_cosignatures
+
+# Sequence numbers and log sizes are 32-bit columns on PostgreSQL: a larger one is refused as 400
+# by the parameter check, before it reaches a query.
+MAX_POSITION = 2**31 - 1
 
 
 def entry_out(entry: Entry) -> EntryOut:
@@ -70,6 +76,9 @@ class LedgerController(Controller):
         me = principal_of(request)
         check_client_kind(data.kind, ledger.kinds, me.roles)
         await check_kind_on_case(me, case_id, data.kind)
+        corrects = (data.corrects or {}).get("hash")
+        corrected = await ledger.versions(case_id, corrects) if corrects else []
+        check_approval(data.kind, data.payload, me.roles, [e.payload for e in corrected])
         await check_may_write_record(me, data.kind, data.claimed, datetime.now(UTC))
         ledger.kinds.validate(data.kind, data.payload)  # a malformed payload is a 400 first
         # A client names files by hash; it may name only files this timeline already holds.
@@ -85,7 +94,7 @@ class LedgerController(Controller):
         request: Request,
         case_id: str,
         ledger: Ledger,
-        after_seq: int = Parameter(default=-1, ge=-1),
+        after_seq: int = Parameter(default=-1, ge=-1, le=MAX_POSITION),
         limit: int = Parameter(default=100, ge=1, le=1000),
     ) -> TimelinePage:
         """A page of a case timeline in order."""
@@ -97,7 +106,7 @@ class LedgerController(Controller):
             principal_of(request),
             case_id,
             entries,
-            request.client.host if request.client else None,
+            client_ip(request),
             request.headers.get("user-agent"),
         )
         return TimelinePage(
@@ -131,8 +140,8 @@ class LedgerController(Controller):
     async def consistency_proof(
         self,
         ledger: Ledger,
-        old_size: int = Parameter(ge=0),
-        new_size: int | None = Parameter(default=None, ge=0),
+        old_size: int = Parameter(ge=0, le=MAX_POSITION),
+        new_size: int | None = Parameter(default=None, ge=0, le=MAX_POSITION),
     ) -> ConsistencyOut:
         """Proof that the log at `new_size` extends the log at `old_size` unchanged."""
         return msgspec.convert(await ledger.consistency(old_size, new_size), ConsistencyOut)

@@ -277,6 +277,22 @@ def check_inclusion(
     return verified
 
 
+def check_draws(parsed: list[dict[str, Any]], report: Report) -> None:
+    """Re-run every random inspection draw from its commitment and reveal, naming the case.
+
+    A draw is a computation the entries claim; an entry that hashes and chains correctly can still
+    claim a result its commitment does not give (written past the draw endpoint, or by an old build).
+    """
+    from backend.cases.random_draw import draw_problems
+
+    index = {item["hash"]: item["log_index"] for item in parsed}
+    bodies = [{**item["parsed"], "hash": item["hash"]} for item in parsed]
+    for problem in draw_problems(bodies):
+        title = f" “{problem.case_title}”" if problem.case_title else ""
+        where = f"case {problem.case_id}{title}, draw reveal {problem.entry_hash}"
+        report.problems.append(Problem(where, problem.message(), index[problem.entry_hash]))
+
+
 BlobReader = Callable[[str], AsyncIterator[bytes]]
 
 
@@ -446,6 +462,7 @@ async def verify_database(
     if case_id is not None and not selected:
         report.problems.append(Problem(f"case {case_id}", "no entries"))
     parsed = check_entries(selected, report)
+    check_draws(parsed, report)
     stored = await LedgerCheckpoint.raw("SELECT tree_size, note, tsa_token FROM ledger_checkpoint")
     notes = [r["note"] for r in stored]
     cosigned = [

@@ -53,11 +53,10 @@ async def case_agency(case_id: str) -> str | None:
 
 
 async def case_members(ledger: Ledger, case_id: str) -> set[str]:
-    entries = await ledger.whole_timeline(case_id)
-    members = {e.payload.get("staff_id") for e in entries if e.kind == "case.member_added"}
-    if entries and entries[0].body.get("actor"):
-        members.add(entries[0].body["actor"])
-    return {m for m in members if m}
+    """Who is on the case now: a member removed from it is no longer told about it."""
+    from backend.identity.members import case_member_ids
+
+    return (await case_member_ids([case_id]))[case_id]
 
 
 async def subscriptions(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from backend.errors import Invalid
 from backend.ledger.entry import Entry
 from backend.ledger.ledger import entry_time
 from backend.ledger.tables import LedgerEntry
@@ -57,9 +59,16 @@ def month_of(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m")
 
 
+# ASCII digits only (int() takes any Unicode digit); years a calendar here can hold.
+MONTH = re.compile(r"([12][0-9]{3})-(0[1-9]|1[0-2])")
+
+
 def month_bounds(period: str) -> tuple[datetime, datetime]:
-    """[start, end) of a "YYYY-MM" month in UTC."""
-    year, month = (int(x) for x in period.split("-"))
+    """[start, end) of a "YYYY-MM" month in UTC; anything else is 400 `bad_period`."""
+    match = MONTH.fullmatch(period)
+    if match is None:
+        raise Invalid("period must be a month, YYYY-MM", code="bad_period", detail=period[:20])
+    year, month = int(match[1]), int(match[2])
     start = datetime(year, month, 1, tzinfo=UTC)
     end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
     return start, end

@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from backend.cases.lifecycle import case_view
+from backend.identity.members import case_member_ids
+from backend.ledger.entry import Entry
 from backend.ledger.ledger import Ledger
 from backend.review.agency_scope import agency_case_ids
 from backend.review.retention import active_holds
@@ -37,11 +39,12 @@ async def review_cases(
 ) -> list[dict[str, Any]]:
     """Case summaries with badges: problems (missing/late), overdue (late), open holds."""
     out = []
-    for case_id in (await agency_case_ids(agency_id))[1:]:
+    case_ids = (await agency_case_ids(agency_id))[1:]
+    teams = await case_member_ids(case_ids)  # who is on each case now, removals applied
+    for case_id in case_ids:
         view = await case_view(ledger, case_id, now)
         entries = await ledger.whole_timeline(case_id)
-        staff = {e.payload.get("staff_id") for e in entries if e.kind == "case.member_added"}
-        staff.add(entries[0].body.get("actor"))
+        staff = teams[case_id]
         if stage and view["stage"] != stage:
             continue
         if enforcement_kind and view["enforcement_kind"] != enforcement_kind:
@@ -89,14 +92,37 @@ async def pending_approvals(ledger: Ledger, agency_id: str) -> list[dict[str, An
             continue
         if entry.kind == "record.collective_discussion" and entry.hash in co_signed:
             continue
-        waiting.append(
-            {
-                "entry_hash": entry.hash,
-                "case_id": entry.case_id,
-                "kind": entry.kind,
-                "actor": entry.body.get("actor"),
-                "received_at": entry.body["received_at"],
-                "challenge": entry.hash,
-            }
-        )
+        item = {
+            "entry_hash": entry.hash,
+            "case_id": entry.case_id,
+            "kind": entry.kind,
+            "actor": entry.body.get("actor"),
+            "received_at": entry.body["received_at"],
+            "challenge": entry.hash,
+        }
+        if entry.kind == "export.requested":
+            item["asks"] = await _what_is_asked(ledger, entry)
+        waiting.append(item)
     return waiting
+
+
+async def _what_is_asked(ledger: Ledger, request: Entry) -> dict[str, Any]:
+    """A copy or export request as the approver must see it: what, for whom, why."""
+    p = request.payload
+    asks: dict[str, Any] = {
+        "scope": p["scope"],
+        "purpose": p.get("purpose"),
+        "recipient": p.get("recipient"),
+    }
+    if p.get("items"):
+        by_hash = {e.hash: e for e in await ledger.whole_timeline(request.case_id)}
+        asks["items"] = [
+            {
+                "entry_hash": h,
+                "kind": by_hash[h].kind,
+                "received_at": by_hash[h].body["received_at"],
+            }
+            for h in p["items"]
+            if h in by_hash
+        ]
+    return asks

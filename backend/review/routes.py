@@ -14,6 +14,7 @@ from backend.identity.access import AGENCY_READERS, Principal, principal_of
 from backend.ledger.ledger import Ledger
 from backend.review import retention, spotchecks
 from backend.review.directory import filter_choices, staff_names
+from backend.review.draw_flags import draw_flags
 from backend.review.integrity import case_integrity
 from backend.review.review_cases import pending_approvals, review_cases
 from backend.review.schemas import (
@@ -98,6 +99,17 @@ async def spot_check_ledger(request: Request, period: str | None = None) -> list
     """The inspection ledger (检查台帐): sampled recordings, findings, pending and overdue."""
     me = supervisor(request)
     return await spotchecks.spot_check_ledger(me.agency_id, now(), period)
+
+
+@get(
+    "/review/spot-checks/draws",
+    operation_id="spotCheckDrawFlags",
+    opt={"access": SUPERVISOR_RULE},
+    tags=["review"],
+)
+async def spot_check_draw_flags(request: Request, ledger: Ledger) -> list[dict[str, Any]]:
+    """Random-draw commitments abandoned, replaced, or unrevealed past their deadline, by officer."""
+    return await draw_flags(ledger, supervisor(request).agency_id, now())
 
 
 @post(
@@ -298,6 +310,7 @@ async def link_recording(
 
 API_ROUTES = [
     names, filters, link_recording,
-    integrity, list_review_cases, approvals, spot_check_ledger, draw, finding, stats,
+    integrity, list_review_cases, approvals, spot_check_ledger, spot_check_draw_flags, draw,
+    finding, stats,
     retention_list, hold_list, batches, place_hold, release_hold, propose, execute,
 ]  # fmt: skip

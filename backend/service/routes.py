@@ -14,8 +14,11 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Stream
 
+from backend.client_address import client_ip
 from backend.errors import Invalid, NotFound, TooLarge
 from backend.evidence.blobstore import BlobStore
+from backend.evidence.ingest import check_bytes
+from backend.evidence.sniff import normalize_mime
 from backend.identity.access import check_client_id, principal_of
 from backend.ledger.ledger import Ledger
 from backend.ledger.routes import entry_out
@@ -40,11 +43,13 @@ NO_STORE = {
 }
 MAX_ATTACHMENT = 10 * 1024 * 1024
 MAX_ATTACHMENTS = 5
-ATTACHMENT_TYPES = {"application/pdf", "image/jpeg", "image/png", "image/heic", "text/plain"}
+ATTACHMENT_TYPES = frozenset(
+    {"application/pdf", "image/jpeg", "image/png", "image/heic", "text/plain"}
+)
 
 
 def _ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    return client_ip(request) or "unknown"
 
 
 def _ua(request: Request) -> str:
@@ -207,7 +212,8 @@ class PartyController(Controller):
 
     path = "/party"
     tags = ["party"]
-    opt = {"access": "public"}
+    # Every call passes THROTTLE (429); a token that opens nothing is 404 (backend/openapi.py).
+    opt = {"access": "public", "throttled": True, "link_token": True}
 
     @get("/", operation_id="openServedDocument")
     async def open(self, request: Request, ledger: Ledger) -> Response:
@@ -295,7 +301,9 @@ class PartyController(Controller):
         status_code=201,
         request_max_body_size=MAX_ATTACHMENTS * MAX_ATTACHMENT + 1024 * 1024,
     )
-    async def statement(self, request: Request, ledger: Ledger, blobs: BlobStore) -> Response:
+    async def statement(
+        self, request: Request, ledger: Ledger, blobs: BlobStore, settings: Settings
+    ) -> Response:
         """A statement or defence with attachments (multipart form), accepted until the deadline."""
         link = await _link(request)
         form = await request.form()
@@ -304,9 +312,9 @@ class PartyController(Controller):
             raise Invalid(f"at most {MAX_ATTACHMENTS} attachments", code="too_many_attachments")
         # Refuse a late statement before storing anything it carries.
         party.check_deadline(link)
-        attachments = []
+        checked = []
         for upload in files:
-            media_type = (upload.content_type or "").split(";")[0].strip().lower()
+            media_type = normalize_mime(upload.content_type or "")
             if media_type not in ATTACHMENT_TYPES:
                 raise Invalid(
                     f"附件类型不支持 / Attachment type {media_type} is not accepted",
@@ -315,6 +323,12 @@ class PartyController(Controller):
             data = await upload.read()
             if len(data) > MAX_ATTACHMENT:
                 raise TooLarge("附件过大 / Attachment too large", code="too_large")
+            # The same content checks as an officer's upload (sniffed type, no polyglot, safe
+            # decode, sane EXIF), all before anything is stored.
+            facts = await check_bytes(data, media_type, ATTACHMENT_TYPES, settings.data_dir / "tmp")
+            checked.append((upload, data, facts["media_type"]))
+        attachments = []
+        for upload, data, media_type in checked:
             async with blobs.writer(max_bytes=MAX_ATTACHMENT) as writer:
                 await writer.write(data)
             attachments.append(

@@ -50,12 +50,12 @@ export async function raw(path, { method = "GET", headers = {}, body, signal } =
   return res;
 }
 
-export async function json(path, { method = "GET", body, signal } = {}) {
+export async function json(path, { method = "GET", body, signal, headers = {} } = {}) {
   const res = await raw(path, {
     method,
     signal,
     body: body === undefined ? undefined : JSON.stringify(body),
-    headers: body === undefined ? {} : { "content-type": "application/json" },
+    headers: { ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
   });
   const text = await res.text();
   let data = null;

@@ -1,7 +1,6 @@
 // IndexedDB stores of the officer app: outbox items, blobs (apart from records), recording chunks,
-// cached cases and small key/values. One database, opened once.
+// cached cases and small key/values. One database, opened once, upgraded version by version.
 const NAME = "casetrail";
-const VERSION = 1;
 let opening = null;
 
 export class StorageFullError extends Error {
@@ -11,22 +10,65 @@ export class StorageFullError extends Error {
   }
 }
 
-function upgrade(db) {
-  const outbox = db.createObjectStore("outbox", { keyPath: "id" });
-  outbox.createIndex("seq", "seq", { unique: true });
-  db.createObjectStore("blobs", { keyPath: "id" });
-  db.createObjectStore("chunks", { keyPath: ["rec", "i"] });
-  db.createObjectStore("recordings", { keyPath: "id" });
-  db.createObjectStore("cases", { keyPath: "case_id" });
-  db.createObjectStore("kv", { keyPath: "k" });
+/**
+ * How the database got to each version: step N takes a device's database from version N to N+1, inside the
+ * upgrade transaction. A device that skipped releases runs every step it missed, in order. Steps that shipped
+ * are never changed (a device already past them would never see the change): append a new one instead.
+ */
+export const UPGRADES = [
+  // 0 -> 1: outbox items, blobs apart from records, recording chunks, cached cases, small key/values.
+  (db) => {
+    const outbox = db.createObjectStore("outbox", { keyPath: "id" });
+    outbox.createIndex("seq", "seq", { unique: true });
+    db.createObjectStore("blobs", { keyPath: "id" });
+    db.createObjectStore("chunks", { keyPath: ["rec", "i"] });
+    db.createObjectStore("recordings", { keyPath: "id" });
+    db.createObjectStore("cases", { keyPath: "case_id" });
+    db.createObjectStore("kv", { keyPath: "k" });
+  },
+  // 1 -> 2: media the server has acknowledged leaves the device; its outbox item stays as the index.
+  (db, t) => {
+    const outbox = t.objectStore("outbox");
+    outbox.createIndex("blob_id", "blob_id");
+    const blobs = t.objectStore("blobs");
+    outbox.openCursor().onsuccess = (e) => {
+      const cursor = e.target.result;
+      if (!cursor) return;
+      const item = cursor.value;
+      if (item.type === "media" && item.state === "sent" && item.blob_id) {
+        blobs.delete(item.blob_id);
+        cursor.update(releasedMedia(item));
+      }
+      cursor.continue();
+    };
+  },
+];
+export const VERSION = UPGRADES.length;
+
+/** An acknowledged media item without its bytes: what it was, when it was sent, the server's entry hash. */
+export function releasedMedia(item) {
+  return { ...item, blob_id: null, released_at: new Date().toISOString() };
 }
 
 export function open() {
   opening ||= new Promise((resolve, reject) => {
     const req = indexedDB.open(NAME, VERSION);
-    req.onupgradeneeded = () => upgrade(req.result);
-    req.onsuccess = () => resolve(req.result);
+    req.onupgradeneeded = (e) => {
+      for (let v = e.oldVersion; v < VERSION; v++) UPGRADES[v](req.result, req.transaction);
+    };
+    req.onsuccess = () => {
+      const db = req.result;
+      // Another tab holding an older version open must not block this one's upgrade: it lets go and
+      // reloads onto the new code (its service worker already serves it).
+      db.onversionchange = () => {
+        db.close();
+        opening = null;
+        if (typeof location !== "undefined") location.reload();
+      };
+      resolve(db);
+    };
     req.onerror = () => reject(req.error);
+    req.onblocked = () => console.warn("database upgrade waits for another tab of the app to close");
   });
   return opening;
 }

@@ -6,8 +6,11 @@ import * as router from "./router.js";
 import * as session from "./session.js";
 import * as stamps from "./stamps.js";
 import { recoverRecordings } from "./capture/recorder.js";
+import { offerLocation } from "./permissions.js";
 import { renderStatusBar } from "./statusbar.js";
 import { registerServiceWorker } from "./update.js";
+
+document.getElementById("app-css").media = "all";
 
 const screens = "./screens/";
 router.route("/signin", () => import(`${screens}signin.js`), { auth: false });
@@ -28,6 +31,8 @@ const EXTENSIONS = [
 ];
 
 async function boot() {
+  const css = document.getElementById("app-css");
+  if (css) css.media = "all";
   registerServiceWorker();
   await Promise.all([i18n.load(), stamps.init()]);
   await Promise.all([session.restore(), ...EXTENSIONS.map((m) => import(m).catch(() => null))]);
@@ -39,6 +44,10 @@ async function boot() {
   await recoverRecordings();
   await router.start(document.getElementById("screen"), async () => Boolean(session.current()));
   document.documentElement.dataset.ready = "1";
+  // Location only for a signed-in officer, and only once told why (never on the sign-in screen).
+  const locate = () => session.current() && !/^#\/(signin|register)/.test(location.hash) && offerLocation();
+  locate();
+  addEventListener("hashchange", locate);
   outbox.start();
   outbox.events.addEventListener("signin-needed", () => router.go("/signin"));
 }

@@ -1,6 +1,7 @@
 // The offline outbox: every case, entry and blob waits here with its client UUID until the server
 // acknowledges it. One item at a time, in creation order, with exponential backoff; nothing is removed
-// locally before the acknowledgement, and a state change is written before and after every attempt.
+// locally before the acknowledgement (then media bytes are), and a state change is written before and after
+// every attempt.
 import { ApiError, json } from "./api.js";
 import * as db from "./db.js";
 import { sha256Hex } from "./hash.js";
@@ -136,6 +137,41 @@ async function uploadAndFinalise(item, blob) {
 
 const SENDERS = { case: sendCase, entry: sendEntry, media: sendMedia };
 
+/**
+ * The server has the item. A media item's bytes leave the device in the same transaction (field phones
+ * fill up with a shift's photos); the item stays as their index: what, when, the entry's hash. Bytes
+ * another unsent item still names stay.
+ */
+async function acknowledge(item, changes) {
+  Object.assign(item, changes);
+  if (item.type === "media" && item.blob_id) {
+    const blobId = item.blob_id;
+    Object.assign(item, db.releasedMedia(item));
+    await db.tx(["outbox", "blobs"], "readwrite", async (s) => {
+      const users = await db.req(s.outbox.index("blob_id").getAll(blobId));
+      if (!users.some((o) => o.id !== item.id && o.state !== "sent")) s.blobs.delete(blobId);
+      s.outbox.put(item);
+    });
+  } else {
+    await db.put("outbox", item);
+  }
+  emit("change", item);
+  return item;
+}
+
+/** What the device holds: bytes waiting to be sent, and media sent and removed (kept only as an index). */
+export async function storageUse() {
+  const list = await items();
+  const waiting = list.filter((i) => i.type === "media" && i.state !== "sent");
+  const released = list.filter((i) => i.type === "media" && i.state === "sent" && !i.blob_id);
+  return {
+    waiting: waiting.length,
+    waiting_bytes: waiting.reduce((n, i) => n + (i.size || 0), 0),
+    released: released.length,
+    released_bytes: released.reduce((n, i) => n + (i.size || 0), 0),
+  };
+}
+
 /** An entry of a case opened on this device waits until that case exists on the server. */
 function waitsFor(item, list) {
   return list.find(
@@ -157,7 +193,7 @@ async function drain() {
     await update(next, { state: "sending", attempts: next.attempts + 1 });
     try {
       const result = await SENDERS[next.type](next);
-      await update(next, { state: "sent", result, error: null, sent_at: new Date().toISOString() });
+      await acknowledge(next, { state: "sent", result, error: null, sent_at: new Date().toISOString() });
       failures = 0;
     } catch (e) {
       const error = { code: e.code || e.name, message: e.message, status: e.status ?? null };
@@ -195,6 +231,30 @@ export async function retry(item) {
   await update(item, { state: "queued", error: null });
   failures = 0;
   kick();
+}
+
+/**
+ * A refused record goes back to being a draft of its step, to be corrected and queued again. It keeps its
+ * client id: the server stored nothing of a refused item, so the corrected one is the same item, not a copy.
+ */
+export async function reopen(item) {
+  await update(item, { state: "draft", refused: item.error, error: null });
+}
+
+/**
+ * Remove an item the server refused (a case takes with it everything waiting on this device for it, and its
+ * copy on the device): nothing of it was stored, so nothing is lost that the server had.
+ */
+export async function discard(item) {
+  if (!["rejected", "draft"].includes(item.state)) throw new Error("only a refused item or a draft is discarded");
+  const list = await items();
+  const gone = item.type === "case" ? list.filter((i) => i.case_id === item.case_id && i.state !== "sent") : [item];
+  for (const i of gone) {
+    await db.del("outbox", i.id);
+    if (i.blob_id) await db.del("blobs", i.blob_id);
+  }
+  if (item.type === "case") await db.del("cases", item.case_id);
+  emit("change", { ...item, state: "discarded" });
 }
 
 export async function start() {

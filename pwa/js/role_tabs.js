@@ -4,6 +4,7 @@ import { h } from "./dom.js";
 import { t } from "./i18n.js";
 import * as router from "./router.js";
 import * as session from "./session.js";
+import { markCurrentTab } from "./statusbar.js";
 
 router.route("/admin", () => import("./screens/admin.js"));
 router.route("/passkeys", () => import("./screens/passkeys.js"));
@@ -39,6 +40,7 @@ export function syncTabs() {
     if (allowed && !link) nav.insertBefore(h("a", { id: tab.id, href: tab.href }, t(tab.key)), settings);
     else if (!allowed && link) link.remove();
   }
+  markCurrentTab();
 }
 
 addEventListener("hashchange", syncTabs);

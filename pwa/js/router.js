@@ -28,6 +28,11 @@ export function query() {
 }
 
 export async function render() {
+  // An invitation link carries its token in the fragment (`#invite=…`), which never reaches the
+  // server; the register screen takes it from there. Replaced, not pushed: Back skips it. Also on
+  // hashchange: a link opened in a tab already showing the app does not reload it.
+  const invited = location.hash.match(/^#invite=([^&]+)$/);
+  if (invited) history.replaceState(null, "", `#/register?invite=${invited[1]}`);
   const p = path();
   for (const r of routes) {
     const m = p.match(r.re);

@@ -5,12 +5,15 @@
 // `x-entry-kinds`. Fields whose schema says neither take their widget from shared/schemas/form-hints.json.
 import { openCamera } from "./capture/camera.js";
 import { h, toast } from "./dom.js";
+import { CHECKS } from "./forms/checks.js";
+import { showProblems } from "./forms/field_errors.js";
+import { schemaProblems } from "./forms/validate.js";
 import { isEn, t, titleOf } from "./i18n.js";
 import * as db from "./db.js";
 
 const SHA256 = "^[0-9a-f]{64}$";
 const HINTS_URL = "/shared/schemas/form-hints.json";
-let hints = { fields: {}, enum_titles_en: {} };
+let hints = { fields: {}, enum_titles_en: {}, checks: {} };
 
 /** Load the form hints (cached on the device for offline forms); call before renderForm. */
 export async function loadHints() {
@@ -111,6 +114,29 @@ function toLocalInput(iso) {
 
 /** One field: returns {node, read()} where read() gives the value or undefined when empty. */
 function field(name, s, required, value, ctx, key = name.split(".").pop()) {
+  const out = fieldOf(name, s, required, value, ctx, key);
+  // Errors are shown at the field they belong to: `data-path` is how forms/field_errors.js finds it.
+  out.node.dataset.path = name;
+  return out;
+}
+
+/** Any number of choices from a fixed list (an array of enums): ticks, never free text. */
+function choicesField(name, s, required, value) {
+  const chosen = new Set(value || []);
+  const boxes = s.items.enum.map((v, i) => h("input", { type: "checkbox", value: v, name, id: i ? `f-${name}-${i}` : `f-${name}`, checked: chosen.has(v) }));
+  const node = h("fieldset", { class: "choices", dataset: { widget: "choices" } },
+    h("legend", {}, titleOf(s), required ? h("span", { class: "req", title: t("form.required") }, " *") : null),
+    boxes.map((box, i) => h("label", { class: "check choice", for: box.id }, box, enumTitle(s.items, i))));
+  return {
+    node,
+    read: () => {
+      const v = boxes.filter((b) => b.checked).map((b) => s.items.enum[boxes.indexOf(b)]);
+      return v.length ? v : undefined;
+    },
+  };
+}
+
+function fieldOf(name, s, required, value, ctx, key) {
   s = withHints(key, s);
   if (s["x-widget"] === "photo") return photoField(name, key, s, required, value, ctx);
   if (s["x-widget"] === "entry") return entryField(name, key, s, required, value, ctx);
@@ -127,9 +153,12 @@ function field(name, s, required, value, ctx, key = name.split(".").pop()) {
   }
   if (s.type === "string") {
     const dt = s.format === "date-time";
+    // Phone and ID numbers get their keypad and a check the schema cannot express (forms/checks.js).
+    const check = hints.checks?.[key];
     const input = s["x-widget"] === "textarea"
       ? h("textarea", { id: `f-${name}`, name, rows: 4, required }, value ?? "")
-      : h("input", { id: `f-${name}`, name, required, type: dt ? "datetime-local" : s.format === "date" ? "date" : "text", value: dt ? toLocalInput(value) : value ?? "" });
+      : h("input", { id: `f-${name}`, name, required, type: dt ? "datetime-local" : s.format === "date" ? "date" : "text", value: dt ? toLocalInput(value) : value ?? "",
+        ...(CHECKS[check]?.input || {}), ...(check ? { dataset: { check } } : {}) });
     return {
       node: h("div", {}, label, input),
       read: () => {
@@ -143,6 +172,7 @@ function field(name, s, required, value, ctx, key = name.split(".").pop()) {
     const input = h("input", { id: `f-${name}`, name, type: "number", inputmode: "numeric", min: s.minimum, step: s.type === "integer" ? 1 : "any", required, value: value ?? "" });
     return { node: h("div", {}, label, input), read: () => (input.value === "" ? undefined : Number(input.value)) };
   }
+  if (s.type === "array" && Array.isArray(s.items?.enum)) return choicesField(name, s, required, value);
   if (s.type === "array" && s.items?.type === "string") {
     const area = h("textarea", { id: `f-${name}`, name, rows: 3, placeholder: t("form.one_per_line") }, (value || []).join("\n"));
     return {
@@ -179,6 +209,16 @@ function field(name, s, required, value, ctx, key = name.split(".").pop()) {
   return { node: h("p", { class: "muted" }, `${titleOf(s)}: ${t("form.unsupported")}`), read: () => value };
 }
 
+/** The phone/ID checks of fields that have one, as problems like the schema's. */
+function checkProblems(form) {
+  return [...form.querySelectorAll("[data-check]")].flatMap((input) => {
+    const problem = CHECKS[input.dataset.check]?.problem(input.value.trim());
+    if (!problem) return [];
+    const label = form.querySelector(`label[for="${CSS.escape(input.id)}"]`)?.firstChild?.textContent || "";
+    return [{ name: input.name, keyword: "check", label, message: t(problem) }];
+  });
+}
+
 function objectFields(prefix, schema, values, skip = [], ctx = null) {
   const req = new Set(schema.required || []);
   const fields = Object.entries(schema.properties || {})
@@ -200,14 +240,22 @@ function objectFields(prefix, schema, values, skip = [], ctx = null) {
 /**
  * A form for `schema`; `skip` leaves out properties another widget fills (e.g. signatures).
  * `ctx`: {attachPhoto(data, {field, filename}) -> {sha256}, entries(kinds) -> [{value, label}], overlay()}.
- * Returns {node, read(), missing()} where missing() lists required properties left empty.
+ * Returns {node, read(), missing(), check(payload?)}: check() validates the payload about to be queued
+ * against the schema (and the phone/ID checks), shows each problem at its field, focuses the first and
+ * returns whether the payload may go.
  */
 export function renderForm(schema, values = {}, { skip = [], ctx = null } = {}) {
   const fields = objectFields("p", schema, values, skip, ctx);
-  const node = h("form", { class: "record-form", onsubmit: (e) => e.preventDefault() }, fields.nodes);
+  const summary = h("div", { class: "form-errors", role: "alert", hidden: true });
+  const node = h("form", { class: "record-form", novalidate: true, onsubmit: (e) => e.preventDefault() }, summary, fields.nodes);
   return {
     node,
     read: () => fields.read(),
+    check(payload = fields.read()) {
+      const problems = [...schemaProblems(schema, payload), ...checkProblems(node)];
+      showProblems(node, summary, problems);
+      return problems.length === 0;
+    },
     missing() {
       const v = fields.read();
       return (schema.required || []).filter((k) => !skip.includes(k) && (v[k] === undefined || v[k] === ""))

@@ -17,6 +17,15 @@ export async function init() {
   }
   offsetMs = await kvGet("clock_offset_ms");
   fix = await kvGet("last_fix");
+}
+
+let watching = false;
+export const locating = () => watching;
+
+/** Start following the position (the permissions module calls this once the officer knows why). */
+export function startLocation() {
+  if (watching) return;
+  watching = true;
   watchPosition();
 }
 
@@ -84,9 +93,22 @@ export async function measureClockOffset() {
 /** The `claimed` block of an entry: exactly the fields of shared/schemas/claimed.schema.json. */
 export function stamp() {
   const f = fix && fixQuality(fix) !== "stale" ? fix : null;
+  const now = new Date();
   return {
-    time: new Date().toISOString(),
+    time: now.toISOString(),
     clock_offset_ms: offsetMs,
+    // The time is sent in UTC, but cameras write the phone's wall clock without an offset: the
+    // server reads EXIF times in this zone (IANA name, and the offset for browsers without one).
+    time_zone: deviceZone(),
+    utc_offset_min: -now.getTimezoneOffset(),
     geo: f ? { lat: f.lat, lon: f.lon, accuracy_m: f.accuracy_m, fix_time: f.fix_time } : null,
   };
+}
+
+function deviceZone() {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || null;
+  } catch {
+    return null;
+  }
 }

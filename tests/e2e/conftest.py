@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Frame, Page, Playwright, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -168,11 +168,57 @@ def playwright() -> Iterator[Playwright]:
         yield pw
 
 
+def _as_function(wait_for_function):
+    """Poll a bare expression as an arrow function.
+
+    Playwright re-evaluates a bare expression with the page's `eval` on every poll, which the
+    pages' CSP (no 'unsafe-eval') refuses; a function is compiled once outside the page's policy.
+    """
+
+    def wait(self, expression: str, *args, **kwargs):
+        stripped = expression.lstrip()
+        if not (stripped.startswith(("function", "async")) or "=>" in stripped):
+            expression = f"() => ({expression})"
+        return wait_for_function(self, expression, *args, **kwargs)
+
+    return wait
+
+
+Page.wait_for_function = _as_function(Page.wait_for_function)  # type: ignore[method-assign]
+Frame.wait_for_function = _as_function(Frame.wait_for_function)  # type: ignore[method-assign]
+
+# What Chromium reported as refused by a page's Content-Security-Policy during the current test.
+CSP_VIOLATIONS: list[str] = []
+
+
+def watch_csp(ctx: BrowserContext) -> BrowserContext:
+    """Chromium logs every CSP refusal to the console as an error naming the policy."""
+
+    def seen(message) -> None:
+        if "Content Security Policy" in message.text:
+            CSP_VIOLATIONS.append(f"{message.location.get('url', '')}: {message.text}")
+
+    ctx.on("console", seen)
+    return ctx
+
+
 @pytest.fixture(scope="session")
 def browser(playwright: Playwright, fake_media: list[str]) -> Iterator[Browser]:
     b = playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *fake_media])
+    new_context = b.new_context
+    # Every context a test makes, in the fixtures or in the test itself, is watched.
+    b.new_context = lambda **options: watch_csp(new_context(**options))  # type: ignore[method-assign]
     yield b
     b.close()
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations() -> Iterator[None]:
+    """A test fails if anything it showed was refused by the CSP (an inline script or style)."""
+    CSP_VIOLATIONS.clear()
+    yield
+    found, CSP_VIOLATIONS[:] = list(CSP_VIOLATIONS), []
+    assert not found, "CSP violations:\n" + "\n".join(found)
 
 
 def context_options(server: Server) -> dict:

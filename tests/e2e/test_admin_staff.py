@@ -15,15 +15,17 @@ from tests.e2e.conftest import (
     wait_ready,
 )
 
-API = """async ([path, method, body]) => {
+API = """async ([path, method, body, headers]) => {
   const api = await import('/js/api.js');
-  try { return {ok: true, data: await api.json(path, {method, body: body ?? undefined})}; }
+  try { return {ok: true, data: await api.json(path, {method, body: body ?? undefined, headers})}; }
   catch (e) { return {ok: false, status: e.status, code: e.code}; }
 }"""
 
 
-def api(page: Page, path: str, method: str = "GET", body: object = None) -> dict:
-    return page.evaluate(API, [path, method, body])
+def api(
+    page: Page, path: str, method: str = "GET", body: object = None, headers: dict | None = None
+) -> dict:
+    return page.evaluate(API, [path, method, body, headers or {}])
 
 
 def person(browser: Browser, server: Server, link: str) -> tuple[BrowserContext, Page]:
@@ -59,7 +61,7 @@ def invite_in_app(admin: Page, name: str, roles: list[str], unit: str, cert: str
     expect(admin.locator(".invite-result")).to_contain_text(name)
     expect(admin.locator("#copy-invite")).to_be_visible()
     link = admin.locator("#invite-link").input_value()
-    assert "#/register?token=" in link, link
+    assert "/#invite=" in link, link  # the token in the fragment: never sent, never logged
     return link
 
 
@@ -169,8 +171,8 @@ def test_admin_cancels_an_invitation_sent_to_the_wrong_person_and_its_link_stops
     expect(wrong.locator(".invite-roles [data-role]")).to_have_text(["负责人", "执法人员"])
     # The list tells who and what, never the links themselves.
     listed = admin.locator("#pending-invites").inner_html()
-    assert wrong_link.split("token=")[1] not in listed
-    assert right_link.split("token=")[1] not in listed
+    assert wrong_link.split("#invite=")[1] not in listed
+    assert right_link.split("#invite=")[1] not in listed
 
     # Cancelling asks first: dismissing the question leaves the invitation pending.
     wrong.locator(".cancel-invite").click()
@@ -195,8 +197,8 @@ def test_admin_cancels_an_invitation_sent_to_the_wrong_person_and_its_link_stops
             "此邀请已被作废，请向管理员索取新的链接。"
         )
         expect(stray.locator("#register")).to_be_hidden()
-        token = wrong_link.split("token=")[1]
-        refused = api(stray, f"/api/invites/{token}")
+        token = wrong_link.split("#invite=")[1]
+        refused = api(stray, "/api/invite", headers={"x-invite-token": token})
         assert (refused["status"], refused["code"]) == (410, "invite_cancelled")
         assert api(stray, "/api/me")["status"] == 401
         assert "发错的人" not in [s["name"] for s in api(admin, "/api/staff")["data"]]

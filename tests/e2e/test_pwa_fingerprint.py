@@ -28,6 +28,8 @@ def confirm_with_fingerprint(page: Page, name: str) -> str:
     page.set_input_files(
         "#fp-photo", {"name": "fp.jpg", "mimeType": "image/jpeg", "buffer": inked_fingerprint()}
     )
+    # The digest being confirmed is in the verification details fold, for whoever wants to check it.
+    page.locator("#method-box details.verify > summary").click()
     shown = page.locator("#fp-hash").inner_text()
     hold = page.locator("#fp-hold")
     hold.scroll_into_view_if_needed()

@@ -45,22 +45,52 @@ def test_app_is_installable_with_manifest_icons_and_a_controlling_service_worker
     assert errors == [], errors
 
 
-def test_every_shell_file_is_precached_and_nothing_else_is_listed() -> None:
-    sw = (PWA / "sw.js").read_text()
+def served_manifest(page: Page) -> tuple[str, list[str]]:
+    source = page.evaluate("fetch('/sw.js', {cache: 'no-store'}).then(r => r.text())")
+    version = re.search(r'^const VERSION = "([^"]+)";', source, re.M).group(1)
+    manifest = json.loads(re.search(r"^const MANIFEST = (.*);$", source, re.M).group(1))
+    return version, manifest["files"]
 
-    def listing(name: str) -> set[str]:
-        return set(re.findall(r'"(/[^"]*)"', sw.split(f"const {name} = [", 1)[1].split("];", 1)[0]))
 
-    listed, optional = listing("SHELL_FILES"), listing("OPTIONAL_FILES")
-    block = sw.split("const SHELL_FILES = [", 1)[1].split("];", 1)[0]
-    assert len(re.findall(r'"(/[^"]*)"', block)) == len(listed), "Cache.addAll refuses duplicates"
+def test_every_app_file_is_precached_under_a_name_that_never_changes_meaning(page: Page) -> None:
+    page.goto("/")
+    wait_ready(page)
+    version, files = served_manifest(page)
     # The officer app's own files (other pages such as the party page live in their own folders).
-    app = [PWA / "index.html", PWA / "manifest.webmanifest"]
+    app = [PWA / "manifest.webmanifest"]
     for folder in ("js", "css", "icons"):
         app += [p for p in (PWA / folder).rglob("*") if p.is_file()]
-    files = {"/" + p.relative_to(PWA).as_posix() for p in app}
-    assert files - listed - optional == set(), "add these to SHELL_FILES in pwa/sw.js"
-    assert {u for u in listed if u.startswith("/js/") or u.startswith("/css/")} <= files
+    plain = {"/" + p.relative_to(PWA).as_posix() for p in app}
+    expected = {f"/v/{version}{u}" if u.startswith(("/js/", "/css/")) else u for u in plain}
+    assert expected - set(files) == set(), "the server's list misses app files"
+    assert len(files) == len(set(files)), "Cache.addAll refuses duplicates"
+    assert "/" in files and "/shared/strings/ui.zh-CN.json" in files
+    code = f"/v/{version}/js/main.js"
+    head = page.evaluate(
+        "u => fetch(u, {cache: 'no-store'}).then(r => [r.status, r.headers.get('cache-control')])",
+        code,
+    )
+    assert head == [200, "public, max-age=31536000, immutable"]
+    # The page the app runs is this version's, and it preloads the first screen's modules.
+    assert page.evaluate("[...document.scripts].map(s => new URL(s.src).pathname)") == [code]
+    preloaded = page.evaluate(
+        "[...document.querySelectorAll('link[rel=modulepreload]')].map(l => new URL(l.href).pathname)"
+    )
+    assert {code, f"/v/{version}/js/screens/home.js", f"/v/{version}/js/cases.js"} <= set(preloaded)
+
+
+def test_a_plain_module_url_shares_the_running_apps_module(page: Page) -> None:
+    page.goto("/")
+    wait_ready(page)
+    # An import of /js/outbox.js (a test, a console) gets the running module, not a second copy.
+    same = page.evaluate(
+        """async () => {
+          const v = [...document.scripts][0].src.replace(/main\\.js$/, 'outbox.js');
+          const [a, b] = await Promise.all([import('/js/outbox.js'), import(v)]);
+          return a.events === b.events;
+        }"""
+    )
+    assert same is True
 
 
 def test_app_opens_offline_after_one_visit(context: BrowserContext, page: Page) -> None:

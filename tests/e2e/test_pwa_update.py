@@ -78,7 +78,7 @@ def test_a_new_version_is_offered_in_chinese_and_taken_when_the_officer_agrees(
         assert f"casetrail-shell-{new}" in shells and f"casetrail-shell-{old}" not in shells
         # The fixed screen is what the app now runs from its cache, also offline.
         context.set_offline(True)
-        fixed = page.evaluate("fetch('/js/screens/home.js').then(r => r.text())")
+        fixed = page.evaluate(f"fetch('/v/{new}/js/screens/home.js').then(r => r.text())")
         assert "首页修复" in fixed
     finally:
         context.close()

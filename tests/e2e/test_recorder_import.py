@@ -141,7 +141,7 @@ def test_cli_imports_a_shift_matches_the_case_and_reports_duplicates_late_and_co
     assert set(listed) == {name_at(during), name_at(old)}
     matched = listed[name_at(during)]
     assert matched["via"] == "cli" and matched["computer"] == "执法室电脑01"
-    assert matched["device"]["number"] == "DSJ-0123456"
+    assert matched["device"]["number"] == "0123456"  # "DSJ-" and "0123456" are one recorder
     assert matched["deadline"]["late"] is False
     assert [c["case_id"] for c in matched["cases"]] == [setup["case_id"]]
     late = listed[name_at(old)]["deadline"]
@@ -149,7 +149,14 @@ def test_cli_imports_a_shift_matches_the_case_and_reports_duplicates_late_and_co
     unassigned = api(server, token, "/api/recordings?unassigned=true")
     assert [r["filename"] for r in unassigned] == [name_at(old)]
 
-    again = casetrail_import(server, token, folder)
+    # Run again from the same computer (an import killed midway, restarted): a resume, no copies.
+    resumed = casetrail_import(server, token, folder)
+    assert f"IMPORTED {name_at(during)}" in resumed.stdout, resumed.stdout
+    assert f"IMPORTED {name_at(old)}" in resumed.stdout
+    assert "DUPLICATE" not in resumed.stdout
+
+    # The same files handed in from another computer: the officer kept copies, which is recorded.
+    again = casetrail_import(server, token, folder, "--computer", "家里电脑")
     assert f"DUPLICATE {name_at(during)}" in again.stdout
     assert f"DUPLICATE {name_at(old)}" in again.stdout
     assert len(api(server, token, "/api/recordings")) == 2
@@ -229,13 +236,23 @@ def test_browser_page_imports_a_folder_and_the_officer_confirms_the_case(
         assert [r["filename"] for r in listed] == [name_at(during)]
         assert [c["case_id"] for c in listed[0]["cases"]] == [case["case_id"]]
         assert listed[0]["via"] == "browser"
-        # The same folder again: recognised by hash, nothing sent twice.
-        page.reload()
-        wait_ready(page)
-        page.fill("#import-device", "DSJ-0123456")
-        page.set_input_files("#import-files", [str(folder / name_at(during))])
-        page.click("#import-start")
-        page.wait_for_selector("#import-screen[data-done='1']", timeout=60_000)
+
+        # The page reloaded and the same folder picked again on this computer: a resume of the
+        # same hand-over (the same client id), recognised by hash, nothing sent or recorded twice.
+        def import_again(computer: str) -> None:
+            page.reload()
+            wait_ready(page)
+            page.fill("#import-device", "DSJ-0123456")
+            page.fill("#import-computer", computer)
+            page.set_input_files("#import-files", [str(folder / name_at(during))])
+            page.click("#import-start")
+            page.wait_for_selector("#import-screen[data-done='1']", timeout=60_000)
+
+        computer = page.input_value("#import-computer")
+        import_again(computer)
+        expect(page.locator("tr.import-row").first).to_have_attribute("data-state", "imported")
+        # From another computer, the officer kept a copy: a second hand-over, recorded.
+        import_again(f"{computer}-家")
         expect(page.locator("tr.import-row").first).to_have_attribute("data-state", "duplicate")
     finally:
         ctx.close()

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from backend.identity.invites import create_invite
+from backend.identity.invites import INVITE_TOKEN_HEADER, create_invite
 from tests.unit.identity.soft_authenticator import SoftAuthenticator
 
 
@@ -43,11 +43,14 @@ async def signed_in(
     token = invite["token"]
     origin = settings.origins[0]
     device = authenticator or SoftAuthenticator(origin=origin, rp_id=settings.rp_id)
-    info = await client.get(f"/api/invites/{token}")
+    carried = {INVITE_TOKEN_HEADER: token}  # as the app sends it: never in the URL
+    info = await client.get("/api/invite", headers=carried)
     assert info.status_code == 200, info.text
     credential = device.register(info.json()["options"])
     registered = await client.post(
-        f"/api/invites/{token}/passkey", json={"credential": credential, "label": "test phone"}
+        "/api/invite/passkey",
+        json={"credential": credential, "label": "test phone"},
+        headers=carried,
     )
     assert registered.status_code == 201, registered.text
     client.cookies.clear()
@@ -93,10 +96,12 @@ def blobs(settings):
 
 @pytest.fixture
 async def projected(ledger):
-    """The case and evidence projections follow the ledger, as in the running app."""
+    """The case, evidence and membership projections follow the ledger, as in the running app."""
     from backend.cases.projection import register
     from backend.evidence.projection import register as register_evidence
+    from backend.identity.projection import register as register_members
 
     await register(ledger)
     await register_evidence(ledger)
+    await register_members(ledger)
     return ledger

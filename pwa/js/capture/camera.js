@@ -1,8 +1,10 @@
 // In-app camera: live preview with the step's time and GPS over it, burned into the saved photo.
 import { h } from "../dom.js";
+import { explainBefore } from "../permissions.js";
 
 /** Opens the rear camera in `container`; `overlay()` returns the lines to show and burn in. */
 export async function openCamera(container, overlay) {
+  await explainBefore(["camera"]);
   const stream = await navigator.mediaDevices.getUserMedia({
     video: { facingMode: "environment", width: { ideal: 1920 }, height: { ideal: 1080 } },
     audio: false,

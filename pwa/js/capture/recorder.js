@@ -6,6 +6,7 @@
 import * as db from "../db.js";
 import { sha256Hex } from "../hash.js";
 import * as outbox from "../outbox.js";
+import { explainBefore } from "../permissions.js";
 import { device, stamp } from "../stamps.js";
 
 const TYPES = {
@@ -148,6 +149,7 @@ export class AvSession {
   }
 
   async record(spokenReason, preview) {
+    if (!this.stream) await explainBefore(this.data.media === "video" ? ["microphone", "camera"] : ["microphone"]);
     this.stream ||= await navigator.mediaDevices.getUserMedia({
       audio: true,
       video: this.data.media === "video" ? { facingMode: "environment" } : false,

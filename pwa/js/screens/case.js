@@ -1,6 +1,9 @@
 // One case: where it stands, the steps its rule pack requires (and which need AV), and what is waiting.
 import * as cases from "../cases.js";
 import { h, toast } from "../dom.js";
+import { itemProgress, mediaPreview, waitsForRefusedCase } from "../forms/item_view.js";
+import { verifyDetails } from "../forms/plain.js";
+import { refusedActions } from "../forms/refused.js";
 import { isEn, t, titleOf } from "../i18n.js";
 import * as outbox from "../outbox.js";
 import * as router from "../router.js";
@@ -95,6 +98,25 @@ export async function render({ id }) {
     );
   };
 
+  // What is on the device follows the outbox live: sent, refused, progress — no reload needed.
+  const onDevice = h("div", { id: "on-device" });
+  const drawItems = async () => {
+    const all = await outbox.items();
+    const mine = all.filter((i) => i.case_id === id);
+    onDevice.replaceChildren(...(mine.length
+      ? mine.map((i) => h("div", { class: "card outbox-item", dataset: { id: i.id, state: i.state } },
+        h("div", { class: "row" }, mediaPreview(i), h("span", { class: "grow" }, i.label), stateBadge(i)),
+        itemProgress(i),
+        waitsForRefusedCase(i, all) ? h("div", { class: "muted waits" }, t("forms.waits_for_case")) : null,
+        refusedActions(i),
+        i.result?.hash ? verifyDetails([[t("forms.entry_hash"), i.result.hash]]) : null))
+      : [h("p", { class: "muted" }, t("case.nothing_waiting"))]));
+  };
+  const follow = () => (onDevice.isConnected ? drawItems() : outbox.events.removeEventListener("change", follow));
+  outbox.events.addEventListener("change", follow);
+  await drawItems();
+  const refusedCase = items.find((i) => i.type === "case" && i.state === "rejected");
+
   const extra = (c.compliance || []).filter((r) => !r.id.startsWith("step:") && r.status !== "met" && r.status !== "not_applicable");
   return h(
     "section",
@@ -102,6 +124,7 @@ export async function render({ id }) {
     h("h1", {}, c.title),
     h("div", { class: "muted" }, [c.number, t(`kind.${c.enforcement_kind}`), t(`procedure.${c.procedure}`), t(`start_path.${c.start_path}`)].filter(Boolean).join(" · ")),
     c.local ? h("p", { class: "badge warn" }, t("case.not_synced")) : null,
+    refusedCase ? h("div", { class: "card refused-case" }, refusedActions(refusedCase)) : null,
     h("a", { class: "button", id: "case-service", href: `#/cases/${encodeURIComponent(c.case_id)}/service` }, t("service.open")),
     h("div", { class: "stages", "aria-label": t("case.stages") },
       cases.STAGES.map((s, i) => h("span", { class: i < stageIdx ? "done" : i === stageIdx ? "now" : "", dataset: { stage: s } }, t(`stage.${s}`)))),
@@ -110,8 +133,6 @@ export async function render({ id }) {
     steps.length ? steps.map(stepRow) : h("p", { class: "muted" }, t("case.no_workflow")),
     extra.length ? [h("h2", {}, t("case.compliance")), extra.map((r) => h("div", { class: "card" }, h("span", { class: `badge ${r.status === "late" || r.status === "due" ? "warn" : "bad"}` }, t(`req.${r.status}`)), " ", isEn() ? r.message_en : r.message_zh))] : null,
     h("h2", {}, t("case.on_device")),
-    items.length
-      ? items.map((i) => h("div", { class: "card row outbox-item", dataset: { id: i.id } }, h("span", { class: "grow" }, i.label), stateBadge(i), i.result?.hash ? h("span", { class: "mono" }, i.result.hash.slice(0, 12)) : null))
-      : h("p", { class: "muted" }, t("case.nothing_waiting")),
+    onDevice,
   );
 }

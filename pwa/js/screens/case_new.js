@@ -2,16 +2,21 @@
 import * as cases from "../cases.js";
 import * as db from "../db.js";
 import { h, toast } from "../dom.js";
+import { refusalText } from "../forms/refused.js";
 import { t, titleOf } from "../i18n.js";
 import * as outbox from "../outbox.js";
 import * as router from "../router.js";
-import { renderForm } from "../schema_form.js";
+import { loadHints, renderForm } from "../schema_form.js";
 import * as session from "../session.js";
 import { device, stamp } from "../stamps.js";
 
-export async function render() {
+export async function render(_params, query = new URLSearchParams()) {
   const me = session.current();
+  // A case the server refused is corrected here and sent again as the same case (same ids): no duplicate.
+  const correcting = query.get("correct") ? await db.get("outbox", query.get("correct")) : null;
+  const before = correcting?.type === "case" && correcting.state !== "sent" ? correcting : null;
   const schema = await cases.schema("case.opened");
+  await loadHints();
   let pack = null;
   try {
     pack = await cases.pack(cases.packIdOf({}, me));
@@ -25,14 +30,15 @@ export async function render() {
     ek.enum = keep.map(([v]) => v);
     ek["x-enum-titles"] = keep.map(([, ti]) => ti);
   }
-  const form = renderForm(s, { procedure: "general", start_path: "ex_officio", parties: [{ kind: "person" }] }, { skip: ["agency_id"] });
-  const officers = h("input", { id: "f-officers", placeholder: t("case_new.officers_hint") });
+  const values = before?.body || { procedure: "general", start_path: "ex_officio", parties: [{ kind: "person" }] };
+  const form = renderForm(s, values, { skip: ["agency_id"] });
+  const officers = h("input", { id: "f-officers", placeholder: t("case_new.officers_hint"), value: (before?.body.officers || []).join(" ") });
 
   async function submit() {
-    const missing = form.missing();
-    if (missing.length) return toast(t("form.missing", { fields: missing.join("、") }), "error");
     const v = form.read();
-    const caseId = crypto.randomUUID();
+    // Checked against the schema the server uses (agency_id is the server's to fill), before anything is kept.
+    if (!form.check({ ...v, agency_id: me?.agency_id || "-", major: Boolean(v.major), parties: v.parties || [] })) return;
+    const caseId = before?.case_id || crypto.randomUUID();
     const body = {
       case_id: caseId,
       title: v.title,
@@ -53,7 +59,9 @@ export async function render() {
         start_path: v.start_path, parties: body.parties, opened_at: body.claimed.time, updated_at: body.claimed.time,
         local: true, compliance: [], next_steps: [],
       });
-      await outbox.enqueue({ type: "case", case_id: caseId, label: `${t("case_new.title")}: ${v.title}`, body });
+      const label = `${t("case_new.title")}: ${v.title}`;
+      if (before) await outbox.retry(await outbox.update(before, { body: { ...body, client_id: before.id }, label }));
+      else await outbox.enqueue({ type: "case", case_id: caseId, label, body });
       router.go(`/cases/${caseId}`);
     } catch (e) {
       toast(e.name === "Error" && e.message === "storage_full" ? t("storage.full") : e.message, "error");
@@ -64,6 +72,8 @@ export async function render() {
     "section",
     {},
     h("h1", {}, t("case_new.title")),
+    before ? h("div", { class: "card refused", id: "correcting" }, h("p", {}, t("forms.refused.correcting")),
+      before.error ? h("p", { class: "refusal-reason" }, refusalText(before.error)) : null) : null,
     h("p", { class: "muted" }, titleOf(schema)),
     form.node,
     h("label", { for: "f-officers" }, t("case_new.officers")),

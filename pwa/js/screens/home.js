@@ -1,4 +1,5 @@
 // Officer home: my cases and what each needs next, available offline from the device's copy.
+import { caseSearch, searchText } from "../case_search.js";
 import * as cases from "../cases.js";
 import { h } from "../dom.js";
 import { isEn, t, titleOf } from "../i18n.js";
@@ -17,9 +18,11 @@ function caseCard(c, pack, items) {
   const recorded = new Set(items.filter((i) => i.type === "entry" && i.state !== "draft").map((i) => i.body.kind));
   const next = cases.stepsFor(pack, c, cases.nextStepsOf(pack, c, recorded));
   const stage = cases.stageOf(c, items);
+  const refused = items.some((i) => i.state === "rejected");
   return h(
     "a",
-    { class: "card link case-card", href: `#/cases/${c.case_id}`, dataset: { caseId: c.case_id } },
+    { class: "card link case-card", href: `#/cases/${c.case_id}`,
+      dataset: { caseId: c.case_id, search: searchText(c), stage, problems: problems.length || refused ? "1" : "", unsent: waiting ? "1" : "" } },
     h("div", { class: "row head" },
       h("b", { class: "grow" }, c.title),
       c.local ? h("span", { class: "badge warn" }, t("case.not_synced")) : c.number ? h("span", { class: "badge" }, c.number) : null,
@@ -31,6 +34,7 @@ function caseCard(c, pack, items) {
     problems.length
       ? h("div", { class: "problems" }, problems.slice(0, 3).map((p) => h("div", { class: "badge bad" }, isEn() ? p.message_en : p.message_zh)))
       : null,
+    refused ? h("div", { class: "badge bad refused-badge" }, t("forms.refused.title")) : null,
     waiting ? h("div", { class: "muted" }, t("case.items_waiting", { n: waiting })) : null,
     c.cached_at ? h("div", { class: "stamp" }, t("case.cached_at", { time: new Date(c.cached_at).toLocaleString() })) : null,
   );
@@ -49,14 +53,15 @@ export async function render() {
   if (navigator.onLine && me) {
     cases.prefetch(cases.packIdOf({}, me)).then(() => (document.documentElement.dataset.offlineReady = "1"), () => {});
   }
+  const cards = h("div", { id: "case-list" },
+    list.map((c) => caseCard(c, packs.get(cases.packIdOf(c, me)), all.filter((i) => i.case_id === c.case_id))));
   return h(
     "section",
     {},
     h("h1", {}, t("home.title")),
     me ? h("p", { class: "muted" }, t("home.hello", { name: me.name || me.staff_id })) : null,
-    list.length
-      ? list.map((c) => caseCard(c, packs.get(cases.packIdOf(c, me)), all.filter((i) => i.case_id === c.case_id)))
-      : h("p", { class: "muted" }, t("home.empty")),
+    list.length > 1 ? caseSearch(cards) : null,
+    list.length ? cards : h("p", { class: "muted" }, t("home.empty")),
     h("div", { class: "actions" },
       h("a", { class: "button primary", href: "#/cases/new", id: "new-case" }, t("nav.new_case")),
       roleLink("import", { class: "button", id: "home-import" }),

@@ -5,6 +5,7 @@ import { ApiError, json } from "../api.js";
 import { schema } from "../cases.js";
 import { h, toast } from "../dom.js";
 import { isEn, titleOf } from "../i18n.js";
+import { textHash } from "../hash.js";
 import * as tus from "../tus.js";
 
 const READ_CHUNK = 8 * 1024 * 1024;
@@ -64,18 +65,15 @@ function w(key, vars = {}) {
   return pair[isEn() ? 1 : 0].replace(/\{(\w+)\}/g, (_, k) => (k in vars ? vars[k] : `{${k}}`));
 }
 
-const STYLE = `
-#import-screen { max-width: none; }
-main:has(#import-screen) { max-width: 1400px; }
-#import-screen .drop { border: 2px dashed var(--line); border-radius: 12px; padding: 24px; text-align: center; margin: 10px 0; }
-#import-screen .drop.over { border-color: var(--brand); background: #eef4fb; }
-#import-screen .fields { display: grid; grid-template-columns: repeat(auto-fit, minmax(200px, 1fr)); gap: 0 12px; }
-#import-screen table { width: 100%; border-collapse: collapse; background: var(--card); }
-#import-screen th, #import-screen td { border-bottom: 1px solid var(--line); padding: 6px 8px; text-align: left; vertical-align: top; font-size: .9rem; }
-#import-screen progress { width: 100%; }
-#import-screen .proposal { display: flex; gap: 8px; align-items: center; margin: 2px 0; }
-#import-screen .proposal button { min-height: 32px; padding: 2px 10px; }
-`;
+// Its styles live beside it: a <style> element would be inline style, which the pages' CSP refuses.
+function addStyles() {
+  if (document.querySelector("link[data-import]")) return;
+  const link = document.createElement("link");
+  link.rel = "stylesheet";
+  link.href = new URL("./import.css", import.meta.url).href;
+  link.dataset.import = "1";
+  document.head.append(link);
+}
 
 function mediaTypeOf(file) {
   if (file.type && /^(video|audio)\//.test(file.type)) return file.type;
@@ -111,7 +109,7 @@ function fileRow(file) {
     h("td", {}, status),
     h("td", {}, cases),
   );
-  return { file, tr, hashBar, upBar, status, cases, clientId: crypto.randomUUID(), url: null, sha: null };
+  return { file, tr, hashBar, upBar, status, cases, clientId: null, url: null, sha: null };
 }
 
 function setState(row, state, text, kind = "") {
@@ -170,6 +168,12 @@ async function proposals(row, answer) {
   );
 }
 
+async function importId(ctx, sha) {
+  const hex = await textHash(`${ctx.agency}\n${ctx.staff}\n${ctx.computer || "browser"}\n${sha}`);
+  const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
 async function handIn(row, ctx) {
   const type = mediaTypeOf(row.file);
   if (!/^(video|audio)\//.test(type)) {
@@ -182,12 +186,14 @@ async function handIn(row, ctx) {
       row.sha = await hashFile(row.file, (f) => (row.hashBar.value = f));
     }
     row.hashBar.value = 1;
+    // The same officer handing in the same file from the same computer gets the same id, so a
+    // page reloaded midway resumes (the server answers "imported") instead of recording a second
+    // hand-over; another officer or computer makes another id, and a duplicate is recorded.
+    row.clientId ||= await importId(ctx, row.sha);
     setState(row, "checking", w("checking"));
     const known = await json("/api/recordings/check", { method: "POST", body: { sha256: [row.sha] } });
-    let clientId = row.clientId;
-    if (known[row.sha]?.imported) {
-      clientId = crypto.randomUUID(); // a second hand-over is its own fact
-    } else {
+    const clientId = row.clientId;
+    if (!known[row.sha]?.imported) {
       setState(row, "uploading", w("uploading"));
       const meta = { sha256: row.sha, media_type: type, case_id: `agency:${ctx.agency}`, client_id: row.clientId, filename: row.file.name };
       let at = row.url ? await tus.offset(row.url) : null;
@@ -239,6 +245,7 @@ async function handIn(row, ctx) {
 }
 
 export async function render() {
+  addStyles();
   let me = null;
   try {
     me = await json("/api/recordings/me");
@@ -286,6 +293,7 @@ export async function render() {
       localStorage.setItem("casetrail.computer", computer.value.trim());
       const ctx = {
         agency: me?.agency_id,
+        staff: me?.staff_id,
         device: device.value.trim(),
         computer: computer.value.trim(),
         lateReason: reason.value,
@@ -304,7 +312,6 @@ export async function render() {
   return h(
     "section",
     { id: "import-screen" },
-    h("style", {}, STYLE),
     h("h1", {}, w("title")),
     h("p", { class: "muted" }, w("intro")),
     h("div", { class: "fields" },

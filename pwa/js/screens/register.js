@@ -1,4 +1,5 @@
-// First passkey for an invited staff member: the invitation token comes in the link.
+// First passkey for an invited staff member: the invitation token comes in the link's fragment
+// (`#invite=…`, moved here by main.js; `token=` is what links made before that carried).
 import { h, toast } from "../dom.js";
 import { t } from "../i18n.js";
 import * as router from "../router.js";
@@ -7,7 +8,7 @@ import * as session from "../session.js";
 const DEAD_LINK = new Set(["invite_cancelled", "invite_expired", "invite_used", "invite_not_found"]);
 
 export function render(_params, query) {
-  const token = query.get("token") || query.get("invite") || "";
+  const token = query.get("invite") || query.get("token") || "";
   const button = h("button", { class: "primary", id: "register", onclick: register }, t("register.passkey"));
   const notice = h("p", { class: "card screen-error", id: "invite-refused", role: "alert", hidden: true });
   async function register() {

@@ -6,7 +6,10 @@ import * as outbox from "../outbox.js";
 import { roleLink } from "../role_tabs.js";
 import * as router from "../router.js";
 import * as session from "../session.js";
+import { verifyDetails } from "../forms/plain.js";
 import * as stamps from "../stamps.js";
+import { storageMeter } from "../storage_meter.js";
+import { textSizeSetting } from "../text_size.js";
 import { version } from "../update.js";
 
 const { t } = i18n;
@@ -46,21 +49,24 @@ export async function render() {
     }
     router.go("/signin");
   };
-  const est = (await navigator.storage?.estimate?.()) || {};
-  const persisted = await navigator.storage?.persisted?.();
   return h(
     "section",
     {},
     h("h1", {}, t("nav.settings")),
     h("h2", {}, t("settings.language")),
     languageSwitch(),
+    h("h2", {}, t("forms.text_size")),
+    textSizeSetting(),
     h("h2", {}, t("settings.device")),
     h("div", { class: "card" },
-      h("div", {}, `${t("settings.device_id")}: `, h("span", { class: "mono", id: "device-id" }, stamps.device())),
-      h("div", {}, `${t("settings.clock_offset")}: ${stamps.clockOffset() ?? "—"} ms`),
-      h("div", {}, `${t("settings.app_version")}: `, h("span", { class: "mono", id: "app-version" }, (await version()) || "—")),
-      h("div", {}, `${t("settings.storage")}: ${Math.round((est.usage || 0) / 1024)} KB / ${Math.round((est.quota || 0) / 1048576)} MB · ${persisted ? t("settings.persisted") : t("settings.not_persisted")}`),
+      // Identifiers and the clock offset are for support and verification, not for everyday reading.
+      verifyDetails([
+        h("div", {}, `${t("settings.device_id")}: `, h("span", { class: "mono", id: "device-id" }, stamps.device())),
+        [t("settings.clock_offset"), `${stamps.clockOffset() ?? "—"} ms`],
+        h("div", {}, `${t("settings.app_version")}: `, h("span", { class: "mono", id: "app-version" }, (await version()) || "—")),
+      ]),
     ),
+    await storageMeter(),
     // Back from a shift at a computer: the recorder's files go in from here as well as from home.
     roleLink("import", { class: "card link", id: "settings-import" }),
     me ? h("p", {}, t("home.hello", { name: me.name || me.staff_id })) : null,

@@ -12,6 +12,11 @@ import { t, titleOf } from "../i18n.js";
 import * as outbox from "../outbox.js";
 import * as router from "../router.js";
 import { entriesOf, entryLabel } from "../case_entries.js";
+import { refusalText } from "../forms/refused.js";
+import { itemProgress, mediaPreview } from "../forms/item_view.js";
+import { gpsWord, verifyDetails } from "../forms/plain.js";
+import { placeFollowsGps, prefillValues } from "../forms/prefill.js";
+import { fullscreenSignature } from "../forms/signature_mode.js";
 import { loadHints, renderForm } from "../schema_form.js";
 import * as session from "../session.js";
 import * as stamps from "../stamps.js";
@@ -44,14 +49,20 @@ function stampCard(openedAt) {
   const update = () => {
     const f = stamps.currentFix();
     const q = stamps.fixQuality();
+    const open = el.querySelector("details")?.open;
     el.replaceChildren(
       h("div", { class: "stamp" }, `${t("stamp.opened")}: ${openedAt.toLocaleString()}`),
-      h("div", { class: "stamp" }, `${t("stamp.device_time")}: ${new Date().toLocaleString()} · ${t("stamp.offset")}: ${stamps.clockOffset() ?? "—"} ms`),
-      h("div", { class: q === "good" ? "stamp" : "stamp warn", id: "gps-stamp", dataset: { quality: q } },
-        f ? `GPS ${f.lat.toFixed(6)}, ${f.lon.toFixed(6)} ±${Math.round(f.accuracy_m)} m · ${t("stamp.fix_time")} ${new Date(f.fix_time).toLocaleTimeString()}` : t("gps.none"),
-        q !== "good" ? ` — ${t(`gps.warn.${q}`)}` : ""),
-      h("div", { class: "stamp" }, `${t("settings.device_id")}: `, h("span", { class: "mono" }, stamps.device())),
+      h("div", { class: q === "good" ? "stamp" : "stamp warn", id: "gps-word", dataset: { quality: q } },
+        gpsWord(q, f), q !== "good" ? ` — ${t(`gps.warn.${q}`)}` : ""),
+      // Coordinates, the clock's offset and the device id are for verifying, kept in the fold.
+      verifyDetails([
+        h("div", { class: "stamp", id: "gps-stamp", dataset: { quality: q } },
+          f ? `GPS ${f.lat.toFixed(6)}, ${f.lon.toFixed(6)} ±${Math.round(f.accuracy_m)} m · ${t("stamp.fix_time")} ${new Date(f.fix_time).toLocaleTimeString()}` : t("gps.none")),
+        h("div", { class: "stamp" }, `${t("stamp.device_time")}: ${new Date().toLocaleString()} · ${t("stamp.offset")}: ${stamps.clockOffset() ?? "—"} ms`),
+        h("div", { class: "stamp" }, `${t("settings.device_id")}: `, h("span", { class: "mono" }, stamps.device())),
+      ]),
     );
+    if (open) el.querySelector("details").open = true;
   };
   update();
   const timer = setInterval(() => (el.isConnected ? update() : clearInterval(timer)), 1000);
@@ -93,28 +104,35 @@ function holdButton(label, onDone) {
 }
 
 const officerWrites = (k) => k === "note" || k.startsWith("record.");
+// Fields marked `x-approver` are the approving head's decision: the server takes them only from an
+// approver, so nobody else is offered them; a form that cannot be sent without one is the approver's.
+const approverFields = (schema) => Object.entries(schema.properties || {}).filter(([, p]) => p["x-approver"]).map(([k]) => k);
+const approverOnly = (schema) => (schema.required || []).some((k) => approverFields(schema).includes(k));
 
-/** Kinds of the step recorded elsewhere, with whether the case has one yet and where they come from. */
-async function automaticCard(c, id, kinds) {
+/** Kinds of the step recorded elsewhere (or by an approver), with whether the case has one yet and how. */
+async function automaticCard(c, id, kinds, { byApprover = false } = {}) {
   const have = await entriesOf(id, kinds).catch(() => []);
   const service = kinds.some((k) => k.startsWith("service.") || k.startsWith("party.") || k.startsWith("notice."));
-  return h("div", { class: "card automatic-kinds", id: "automatic-kinds" },
-    h("p", { class: "muted" }, t("step.automatic")),
+  const how = (k) => (byApprover ? t("step.approver_only.how")
+    : t(`step.automatic.how.${k}`) === `step.automatic.how.${k}` ? t("step.automatic.how") : t(`step.automatic.how.${k}`));
+  return h("div", { class: "card automatic-kinds", id: byApprover ? "approver-kinds" : "automatic-kinds" },
+    h("p", { class: "muted" }, byApprover ? t("step.approver_only") : t("step.automatic")),
     await Promise.all(kinds.map(async (k) => {
       const n = have.filter((e) => e.kind === k).length;
       return h("div", { class: "row automatic-kind", dataset: { kind: k } },
         h("span", { class: "grow" }, titleOf(await cases.schema(k).catch(() => ({ title: k })))),
         h("span", { class: n ? "badge ok" : "badge" }, n ? t("step.automatic.done", { n }) : t("step.automatic.none")),
-        h("span", { class: "muted" }, t(`step.automatic.how.${k}`) === `step.automatic.how.${k}` ? t("step.automatic.how") : t(`step.automatic.how.${k}`)));
+        h("span", { class: "muted" }, how(k)));
     })),
     service ? h("a", { class: "button", id: "to-service", href: `#/cases/${id}/service` }, t("service.open")) : null);
 }
 
-async function automaticOnly(c, id, step, kinds) {
+async function automaticOnly(c, id, step, kinds, awaiting) {
   return h("section", { class: "step-screen" },
     h("a", { href: `#/cases/${id}` }, `← ${c.title}`),
     h("h1", {}, titleOf(step)),
-    await automaticCard(c, id, kinds));
+    awaiting.length ? await automaticCard(c, id, awaiting, { byApprover: true }) : null,
+    kinds.length ? await automaticCard(c, id, kinds) : null);
 }
 
 export async function render({ id, step: stepId }, query) {
@@ -129,11 +147,15 @@ export async function render({ id, step: stepId }, query) {
   let draft = all.findLast((i) => i.case_id === id && i.type === "entry" && i.state === "draft" && i.draft?.step === stepId) || null;
   // Only records and notes are the officer's to write; the rest of a step (a link opened, a consent,
   // a notice published) is recorded by its own endpoint and shown here as status.
-  const writable = step.any_of.filter(officerWrites);
+  const approver = (me?.roles || []).includes("approver");
+  const forms = Object.fromEntries(await Promise.all(step.any_of.filter(officerWrites)
+    .map(async (k) => [k, await cases.schema(k).catch(() => ({}))])));
+  const awaiting = approver ? [] : Object.keys(forms).filter((k) => approverOnly(forms[k]));
+  const writable = Object.keys(forms).filter((k) => !awaiting.includes(k));
   const automatic = step.any_of.filter((k) => !officerWrites(k));
   let kind = query.get("kind") || draft?.body.kind || writable[0] || step.any_of[0];
-  if (!officerWrites(kind)) kind = writable[0];
-  if (!kind) return automaticOnly(c, id, step, automatic);
+  if (!officerWrites(kind) || awaiting.includes(kind)) kind = writable[0];
+  if (!kind) return automaticOnly(c, id, step, automatic, awaiting);
   const schema = await cases.schema(kind);
   await loadHints();
   const av = cases.avFor(pack, kind);
@@ -153,7 +175,9 @@ export async function render({ id, step: stepId }, query) {
     },
     overlay: () => stampLines(c),
   };
-  const form = renderForm(schema, draft?.draft.values || {}, { skip: ["signatures"], ctx: formCtx });
+  const skip = ["signatures", ...(approver ? [] : approverFields(schema))];
+  const form = renderForm(schema, draft?.draft.values || prefillValues(schema, me, { openedAt }), { skip, ctx: formCtx });
+  placeFollowsGps(form.node);
   const stepItems = h("div", { class: "card", id: "step-items" });
   const sigList = h("div", { id: "signature-list" });
 
@@ -214,8 +238,10 @@ export async function render({ id, step: stepId }, query) {
     stepItems.replaceChildren(
       h("b", {}, t("step.captured", { n: mine.length })),
       ...mine.map((i) => h("div", { class: "row outbox-item", dataset: { id: i.id, kind: i.body.kind } },
+        mediaPreview(i),
         h("span", { class: "grow" }, `${t(`mediakind.${i.body.kind}`)} · ${i.label || ""}`),
-        h("span", { class: `badge state-${i.state}`, dataset: { state: i.state } }, t(`state.${i.state}`)))),
+        h("span", { class: `badge state-${i.state}`, dataset: { state: i.state } }, t(`state.${i.state}`)),
+        itemProgress(i))),
     );
   }
   outbox.events.addEventListener("change", () => stepItems.isConnected && refreshItems());
@@ -437,10 +463,21 @@ export async function render({ id, step: stepId }, query) {
 
   const methodBox = h("div", { id: "method-box" });
   function drawn(role, note) {
-    const canvas = h("canvas", { class: "pad", id: "sig-pad" });
+    let canvas = h("canvas", { class: "pad", id: "sig-pad" });
+    // A new size needs a new pad: a fresh canvas, so no old listener draws on it.
+    const remake = () => {
+      const fresh = canvas.cloneNode();
+      canvas.replaceWith(fresh);
+      canvas = fresh;
+      pad = new SignaturePad(canvas);
+    };
+    const full = h("button", { id: "sig-fullscreen", onclick: () => {
+      full.textContent = fullscreenSignature(methodBox, remake) ? t("forms.signature.done") : t("forms.signature.fullscreen");
+    } }, t("forms.signature.fullscreen"));
     methodBox.replaceChildren(note ? h("p", { class: "badge warn" }, note) : "", canvas,
       h("div", { class: "row" },
         h("button", { id: "sig-clear", onclick: () => pad.clear() }, t("sig.clear")),
+        full,
         h("button", { class: "primary", id: "sig-save", onclick: async () => {
           const signer = who();
           if (!signer) return;
@@ -452,10 +489,11 @@ export async function render({ id, step: stepId }, query) {
             const { blob } = await queueMedia("media.signature", png, { filename: "signature.png", label: `${t("method.drawn")} · ${signer.name}`, payload: { signer: { role: signer.role, name: signer.name }, strokes: drawing.strokes.map((st) => st.points) } });
             await addSignature({ ...signer, method: "drawn", blob: blob.sha256, started_at: drawing.started_at, pad: { width: drawing.width, height: drawing.height }, pointer_types: [...new Set(drawing.strokes.map((st) => st.pointer_type))] });
             pad.clear();
+            if (methodBox.classList.contains("sig-fullscreen")) full.click();
             toast(t("sig.saved"));
           } catch (e) { fail(e); }
         } }, t("sig.save"))));
-    const pad = new SignaturePad(canvas);
+    let pad = new SignaturePad(canvas);
   }
   async function fingerprint() {
     const docHash = await textHash(JSON.stringify({ kind, case_id: id, payload: form.read() }));
@@ -463,7 +501,7 @@ export async function render({ id, step: stepId }, query) {
     const input = h("input", { type: "file", accept: "image/*", capture: "environment", id: "fp-photo", onchange: (e) => (photo = e.target.files[0] || null) });
     methodBox.replaceChildren(
       h("label", { for: "fp-photo" }, t("fp.photo")), input,
-      h("p", {}, t("fp.confirming")), h("p", { class: "mono", id: "fp-hash" }, docHash),
+      h("p", {}, t("fp.confirming")), verifyDetails([h("p", { class: "mono", id: "fp-hash" }, docHash)]),
       holdButton(t("fp.hold"), async (heldMs) => {
         const signer = who();
         if (!signer) return;
@@ -520,7 +558,7 @@ export async function render({ id, step: stepId }, query) {
       const res = await pk.signEntry(item.result.hash, meaning, { clientId: crypto.randomUUID(), signer: signer.staff_id });
       toast(t("cosign.done", { name: signer.name }));
       signedList.append(h("div", { class: "badge ok cosigned", dataset: { signer: res?.actor || signer.staff_id } },
-        `${t("cosign.signed")} ${signer.name} ${res?.hash ? res.hash.slice(0, 12) : ""}`));
+        `${t("cosign.signed")} ${signer.name}`));
       await renderOthers(item, meaning);
     } catch (e) { fail(e); }
   }
@@ -557,7 +595,7 @@ export async function render({ id, step: stepId }, query) {
     const refused = (item.body.payload.signatures || []).some((x) => x.method === "refused");
     const self = { staff_id: me?.staff_id, name: me?.name || me?.staff_id || "" };
     cosignBox.replaceChildren(
-      h("p", {}, t("cosign.hint")), h("p", { class: "mono" }, item.result.hash),
+      h("p", {}, t("cosign.hint")), verifyDetails([[t("forms.entry_hash"), item.result.hash]]),
       h("button", { class: "primary", id: "cosign", onclick: () => cosign(item, self) }, t("cosign.me", { name: self.name })),
       signedList, othersBox,
     );
@@ -565,8 +603,10 @@ export async function render({ id, step: stepId }, query) {
   }
 
   async function submit() {
-    const missing = form.missing();
-    if (missing.length) return toast(t("form.missing", { fields: missing.join("、") }), "error");
+    // The same JSON Schema the server checks, before the record is queued: errors at their fields.
+    const values = form.read();
+    const withSignatures = schema.properties?.signatures && signatures.length ? { ...values, signatures: signatures.map(({ _local, ...s }) => s) } : values;
+    if (!form.check(withSignatures)) return;
     if (recording) return toast(t("av.still_recording"), "error");
     // A fingerprint confirms the record's hash at that moment: after any edit it confirms nothing.
     const now = await textHash(JSON.stringify({ kind, case_id: id, payload: form.read() }));
@@ -607,6 +647,7 @@ export async function render({ id, step: stepId }, query) {
     h("a", { href: `#/cases/${id}` }, `← ${c.title}`),
     h("h1", {}, titleOf(step)),
     kindSelect,
+    awaiting.length ? await automaticCard(c, id, awaiting, { byApprover: true }) : null,
     automatic.length ? await automaticCard(c, id, automatic) : null,
     stampCard(openedAt),
     h("div", { class: "card requirements" },
@@ -615,6 +656,7 @@ export async function render({ id, step: stepId }, query) {
       sigRule ? h("div", { class: "muted" }, t("step.signatures_needed", { roles: sigRule.roles.map((r) => t(`role.${r}`)).join("、"), n: sigRule.min_officers || 1 })) : null,
     ),
     h("h2", {}, t("step.record")),
+    draft?.refused ? h("p", { class: "card refused", id: "refusal" }, h("b", {}, `${t("forms.refused.title")}：`), refusalText(draft.refused)) : null,
     form.node,
     h("h2", {}, t("step.capture")),
     h("div", { class: "row" }, openCam, shoot, closeCam),

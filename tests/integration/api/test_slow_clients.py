@@ -220,3 +220,21 @@ async def test_connections_beyond_the_cap_from_one_address_are_refused_with_429(
         assert answer.status_code == 200
         for _, w in held:
             w.close()
+
+
+async def test_our_own_reverse_proxy_is_never_capped(settings):
+    """Behind a proxy every user arrives from its address: the cap would lock everyone out."""
+    limits = ConnectionLimits(header_timeout_s=30, min_body_rate=1000, body_window_s=30,
+                              max_per_client=2, uncapped=("127.0.0.1/32",))  # fmt: skip
+    async with serving(settings, limits) as live:
+        held = [await live.connect() for _ in range(4)]
+        async with live.client() as client, asyncio.timeout(BOUND_S):
+            answer = await client.get("/api/time")
+        assert answer.status_code == 200
+        for _, w in held:
+            w.close()
+
+
+def test_the_trusted_proxies_are_the_uncapped_addresses():
+    settings = Settings.from_env({"CASETRAIL_TRUSTED_PROXIES": "10.0.0.5, 192.168.0.0/16"})
+    assert settings.connection_limits.uncapped == ("10.0.0.5/32", "192.168.0.0/16")

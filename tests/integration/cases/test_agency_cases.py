@@ -140,6 +140,18 @@ async def officer_of(app_client, tmp_path):
     return sign_in
 
 
+@pytest.fixture
+async def approver_of(another_client, tmp_path):
+    """`await approver_of(agency)` -> the agency's approving head, on a browser of their own."""
+
+    async def sign_in(agency: str) -> Officer:
+        headers = await signed_in(another_client, "approver", agency, name="周局长")
+        another_client.headers.update(headers)
+        return Officer(another_client, dict(headers), agency, tmp_path)
+
+    return sign_in
+
+
 # -- the five agencies, start to archive -------------------------------------------------------
 
 
@@ -303,8 +315,9 @@ async def test_a_lost_seed_is_abandoned_with_a_reason_and_the_supervisor_sees_it
     assert req["citation"] == {"file": "zhengxiang-hrss-2017.txt", "article": 11}
 
 
-async def test_pingluo_party_refuses_to_sign_and_two_officers_attest(officer_of):
+async def test_pingluo_party_refuses_to_sign_and_two_officers_attest(officer_of, approver_of):
     me = await officer_of("pingluo-transport")
+    head = await approver_of("pingluo-transport")
     case = await me.open(title="某运输公司超限运输案", parties=[party()])
     await me.record(
         case,
@@ -331,7 +344,7 @@ async def test_pingluo_party_refuses_to_sign_and_two_officers_attest(officer_of)
     await me.record(
         case, "record.legal_review", {"reviewer": "法制科", "opinion": "事实清楚，同意"}
     )
-    await me.record(case, "record.head_approval", {"approved": True, "head_name": "负责人"})
+    await head.record(case, "record.head_approval", {"approved": True, "head_name": "负责人"})
     await me.record(
         case,
         "record.decision",

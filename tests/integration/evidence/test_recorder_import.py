@@ -227,7 +227,7 @@ async def test_an_officer_imports_a_shift_and_confirms_the_proposed_case(hebei, 
     assert custody["sha256"] == sha_of(inquiry_file)
     assert custody["imported_by"] == "E001" and custody["officer"] == "E001"
     assert custody["computer"] == "PC-执法室-01" and custody["via"] == "cli"
-    assert custody["device"] == {"number": "DSJ-0123456", "registered": False, "type": None}
+    assert custody["device"] == {"number": "0123456", "registered": False, "type": None}
     assert custody["started_at"] == iso(INQUIRY_START + timedelta(minutes=5))
     assert custody["ended_at"] == iso(INQUIRY_START + timedelta(minutes=5, seconds=2))
     assert custody["time_source"] == "container"
@@ -241,7 +241,7 @@ async def test_an_officer_imports_a_shift_and_confirms_the_proposed_case(hebei, 
     # Custody is on the agency timeline, holding the blob.
     [imported] = await desk.agency_entries("recording.imported")
     assert imported["blobs"] == [sha_of(inquiry_file)]
-    assert imported["actor"] == "E001" and imported["device"] == "DSJ-0123456"
+    assert imported["actor"] == "E001" and imported["device"] == "0123456"
 
     linked = await desk.link(sha_of(inquiry_file), case_id, inquiry)
     assert linked.status_code == 201, linked.text
@@ -617,3 +617,85 @@ async def _deactivate(staff_id: str) -> None:
     from backend.identity.tables import Staff
 
     await Staff.update({Staff.active: False}).where(Staff.staff_id == staff_id)
+
+
+# -- issue 17 item 6: recorder files as they come -----------------------------------------------
+
+
+async def register(desk: Desk, number: str, assigned_to: str | None = None):
+    from backend.evidence import devices
+
+    return await desk.on_server(
+        devices.register_device,
+        desk.app.state.ledger,
+        desk.agency,
+        client_id=str(uuid.uuid4()),
+        number=number,
+        type="body_camera",
+        actor="A001",
+        assigned_to=assigned_to,
+    )
+
+
+@pytest.mark.parametrize(
+    "typed", ["DSJ-0123456", "dsj_0123456", "ＤＳＪ－０１２３４５６", "0123456"]
+)
+async def test_a_recorder_registered_by_its_bare_number_matches_the_readme_import(
+    hebei, tmp_path, typed
+):
+    desk = hebei.at(INQUIRY_START)
+    await register(desk, "0123456", assigned_to="E007")
+    clip = make_recording(tmp_path / "DSJ_0123456_20261120_093500.mp4", INQUIRY_START)
+
+    answer = (await desk.hand_in(clip, device=typed)).json()
+
+    rec = answer["recording"]
+    assert rec["device"] == {"number": "0123456", "registered": True, "type": "body_camera"}
+    assert rec["officer"] == "E007"  # the officer the recorder is assigned to, not the token's
+    assert "device_not_registered" not in rec.get("notes", [])
+
+
+async def test_one_recorder_cannot_be_registered_twice_under_two_spellings(hebei):
+    from backend.errors import Conflict
+
+    await register(hebei, "DSJ-0123456")
+
+    with pytest.raises(Conflict) as clash:
+        await register(hebei, "0123456")
+    assert clash.value.code == "device_exists"
+
+
+async def test_a_body_camera_mp4_named_mov_is_imported(hebei, tmp_path):
+    desk = hebei.at(INQUIRY_START + timedelta(hours=1))
+    clip = make_recording(tmp_path / "DSJ_0123456_20261120_093500.MOV", INQUIRY_START)
+    sha = sha_of(clip)
+
+    client_id = str(uuid.uuid4())
+    sent = await desk.upload(clip, client_id, media_type="video/quicktime")
+    assert sent.status_code == 204, sent.text  # refused before as type_mismatch
+    answer = await desk.client.post(
+        "/api/recordings",
+        json={"client_id": client_id, "sha256": sha, "filename": clip.name,
+              "media_type": "video/quicktime", "device": "DSJ-0123456", "via": "cli"},
+    )  # fmt: skip
+
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["status"] == "imported"
+
+
+async def test_rerunning_an_import_with_the_same_client_id_is_a_resume_not_a_duplicate(
+    hebei, tmp_path
+):
+    desk = hebei.at(INQUIRY_START + timedelta(hours=1))
+    clip = make_recording(tmp_path / "DSJ_0123456_20261120_093500.mp4", INQUIRY_START)
+    sha = sha_of(clip)
+    client_id = str(uuid.uuid4())  # the CLI's id for (officer, computer, file)
+    assert (await desk.upload(clip, client_id)).status_code == 204
+    body = {"client_id": client_id, "sha256": sha, "filename": clip.name,
+            "media_type": "video/mp4", "computer": "PC-执法室-01", "via": "cli"}  # fmt: skip
+    assert (await desk.client.post("/api/recordings", json=body)).status_code == 201
+
+    resumed = await desk.client.post("/api/recordings", json=body)
+
+    assert resumed.json()["status"] == "imported"
+    assert await desk.agency_entries("recording.duplicate") == []

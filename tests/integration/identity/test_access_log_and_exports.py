@@ -30,13 +30,13 @@ async def test_reading_a_timeline_logs_who_from_where_once_per_window(app_client
 async def test_copy_needs_the_unit_heads_passkey_approval(app_client, another_client):
     officer = await signed_in(app_client, "officer", AGENCY)
     case_id = await open_case(app_client, officer)
-    refused = await app_client.post(
-        f"/api/cases/{case_id}/copies", json={"what": "询问笔录"}, headers=officer
-    )
+    record = (await add_note(app_client, officer, case_id, "询问笔录"))["hash"]
+    wanted = {"items": [record], "recipient": "王某（当事人）"}
+    refused = await app_client.post(f"/api/cases/{case_id}/copies", json=wanted, headers=officer)
     assert refused.status_code == 403 and refused.json()["code"] == "approval_required"
     request = await app_client.post(
         f"/api/cases/{case_id}/exports",
-        json={"scope": "copy", "purpose": "当事人申请复制", "client_id": "req-1"},
+        json={"scope": "copy", "purpose": "当事人申请复制", "client_id": "req-1", **wanted},
         headers=officer,
     )
     assert request.status_code == 201
@@ -52,9 +52,7 @@ async def test_copy_needs_the_unit_heads_passkey_approval(app_client, another_cl
     assert approval.status_code == 201, approval.text
     permission = await export_permission(case_id, officer.staff_id, "copy")
     assert permission is not None and permission.payload["approver"] == head.staff_id
-    copied = await app_client.post(
-        f"/api/cases/{case_id}/copies", json={"what": "询问笔录"}, headers=officer
-    )
+    copied = await app_client.post(f"/api/cases/{case_id}/copies", json=wanted, headers=officer)
     assert copied.status_code == 201 and copied.json()["permission"] == permission.hash
     logged = [
         e for e in await entries_of(app_client, case_id, "access.viewed")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from backend.identity.invites import create_invite
+from backend.identity.invites import INVITE_TOKEN_HEADER, create_invite
 from backend.identity.tables import Invite, Staff
 from backend.ledger.tables import LedgerEntry
 from tests.integration.conftest import signed_in
@@ -17,7 +17,12 @@ async def log_size(_client) -> int:
 
 
 def token_of(link: str) -> str:
-    return link.split("token=", 1)[1]
+    return link.split("#invite=", 1)[1]
+
+
+def carrying(token: str) -> dict[str, str]:
+    """The header the app sends the invitation token in."""
+    return {INVITE_TOKEN_HEADER: token}
 
 
 async def invite(client, headers, name: str, roles: list[str], **extra) -> tuple[str, str]:
@@ -37,11 +42,13 @@ async def pending(client) -> dict[str, dict]:
 
 async def register(client, token: str):
     """The invited person opens the link on their phone and registers a passkey."""
-    info = await client.get(f"/api/invites/{token}")
+    info = await client.get("/api/invite", headers=carrying(token))
     if info.status_code != 200:
         return info
     credential = SoftAuthenticator().register(info.json()["options"])
-    return await client.post(f"/api/invites/{token}/passkey", json={"credential": credential})
+    return await client.post(
+        "/api/invite/passkey", json={"credential": credential}, headers=carrying(token)
+    )
 
 
 async def test_admin_lists_who_was_invited_for_what_by_whom_and_until_when(
@@ -89,11 +96,11 @@ async def test_admin_cancels_an_invitation_and_the_link_is_refused_from_then_on(
     assert cancelled.status_code == 200, cancelled.text
     assert cancelled.json()["staff_id"] == wrong and cancelled.json()["name"] == "发错的人"
     assert set(await pending(app_client)) == {right}
-    opened = await app_client.get(f"/api/invites/{token}")
+    opened = await app_client.get("/api/invite", headers=carrying(token))
     assert opened.status_code == 410 and opened.json()["code"] == "invite_cancelled"
     staff = await Staff.count()
     forced = await app_client.post(
-        f"/api/invites/{token}/passkey", json={"credential": {"id": "x"}}
+        "/api/invite/passkey", json={"credential": {"id": "x"}}, headers=carrying(token)
     )
     assert forced.status_code == 410 and forced.json()["code"] == "invite_cancelled"
     assert await Staff.count() == staff
@@ -125,12 +132,12 @@ async def test_a_registration_under_way_when_the_invitation_is_cancelled_is_refu
 ):
     admin = await signed_in(app_client, "admin", AGENCY)
     staff_id, token = await invite(app_client, admin, "半路作废", ["officer"])
-    options = (await another_client.get(f"/api/invites/{token}")).json()["options"]
+    options = (await another_client.get("/api/invite", headers=carrying(token))).json()["options"]
     credential = SoftAuthenticator().register(options)
 
     await app_client.post(f"/api/invites/{staff_id}/cancel", json={}, headers=admin)
     finished = await another_client.post(
-        f"/api/invites/{token}/passkey", json={"credential": credential}
+        "/api/invite/passkey", json={"credential": credential}, headers=carrying(token)
     )
 
     assert finished.status_code == 410 and finished.json()["code"] == "invite_cancelled"
@@ -144,10 +151,10 @@ async def test_expired_and_used_links_say_so_and_cannot_be_cancelled(app_client,
     expired = await create_invite(
         settings, AGENCY, ["officer"], name="过期", ttl=timedelta(seconds=-1)
     )
-    opened = await another_client.get(f"/api/invites/{expired['token']}")
+    opened = await another_client.get("/api/invite", headers=carrying(expired["token"]))
     assert opened.status_code == 410 and opened.json()["code"] == "invite_expired"
     late = await another_client.post(
-        f"/api/invites/{expired['token']}/passkey", json={"credential": {"id": "x"}}
+        "/api/invite/passkey", json={"credential": {"id": "x"}}, headers=carrying(expired["token"])
     )
     assert late.status_code == 410 and late.json()["code"] == "invite_expired"
     size = await log_size(app_client)
@@ -196,5 +203,5 @@ async def test_only_an_admin_of_the_same_agency_sees_or_cancels_its_invitations(
 
     row = await Invite.select().where(Invite.staff_id == staff_id).first()
     assert row["cancelled_at"] is None and staff_id in await pending(app_client)
-    assert (await another_client.get(f"/api/invites/{token}")).status_code == 200
+    assert (await another_client.get("/api/invite", headers=carrying(token))).status_code == 200
     assert await log_size(app_client) == size + 3  # the three colleagues' passkeys, nothing else

@@ -202,7 +202,7 @@ async def test_an_admin_cannot_invite_into_another_agency(app_client):
     )
     assert crafted.status_code == 400
     fine = await app_client.post("/api/invites", json={"roles": ["officer"]}, headers=admin)
-    assert fine.status_code == 201 and "#/register?token=" in fine.json()["link"]
+    assert fine.status_code == 201 and "/#invite=" in fine.json()["link"]
     foreign = await app_client.patch(
         "/api/staff/s-nobody", json={"client_id": "x", "roles": ["admin"]}, headers=admin
     )
@@ -224,4 +224,5 @@ def test_pending_invitations_are_listed_and_cancelled_by_admins_only():
     assert rules[("GET", "/api/invites")] == "role:admin"
     assert rules[("POST", "/api/invites/{staff_id:str}/cancel")] == "role:admin"
     # Opening and using a link stays public: the token itself is the permission.
-    assert rules[("GET", "/api/invites/{token:str}")] == "public"
+    assert rules[("GET", "/api/invite")] == "public"
+    assert rules[("POST", "/api/invite/passkey")] == "public"

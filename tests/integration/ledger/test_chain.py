@@ -41,7 +41,7 @@ async def test_reusing_a_client_uuid_for_different_content_is_refused(ledger):
 async def test_unknown_kinds_and_schema_violations_are_refused_and_store_nothing(ledger):
     with pytest.raises(Invalid, match="unknown entry kind"):
         await ledger.append(Draft("case-1", "made.up", str(uuid.uuid4()), {}))
-    with pytest.raises(Invalid, match="payload invalid"):
+    with pytest.raises(Invalid, match="应填写文字"):
         await ledger.append(Draft("case-1", "note", str(uuid.uuid4()), {"text": 5}))
     with pytest.raises(Invalid, match="claimed"):
         await ledger.append(note("case-1", claimed={"geo": {"lat": 999, "lon": 0}}))

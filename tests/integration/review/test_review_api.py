@@ -96,3 +96,17 @@ async def test_unsigned_and_officer_callers_cannot_use_the_supervisor_api(app_cl
         "/api/review/disposals", json={"client_id": "b", "reason": "x"}, headers=officer
     )
     assert refused.status_code == 403
+
+
+async def test_a_supervisor_asking_to_draw_a_month_that_is_not_a_month_gets_a_400_and_no_draw(
+    app_client,
+):
+    supervisor = await signed_in(app_client, "supervisor", AGENCY)
+    before = (await app_client.get("/api/log/checkpoint")).json()["size"]
+    for period in ("", "2020-3", "2020-13", "0000-01", "２０２０-03", "2020-03-01", "\x9a"):
+        draws = await app_client.post(
+            "/api/review/spot-checks/draw", json={"period": period}, headers=supervisor
+        )
+        assert draws.status_code == 400, (period, draws.text)
+        assert draws.json()["code"] == "bad_period"
+    assert (await app_client.get("/api/log/checkpoint")).json()["size"] == before

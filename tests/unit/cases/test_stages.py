@@ -69,3 +69,26 @@ def test_a_complaint_not_taken_up_only_needs_the_reply_and_the_archive(packs):
     assert next_steps(packs["mingshan-emergency"], "penalty", "general", t.entries) == [
         "record.archive"
     ]
+
+
+def test_a_second_opening_in_an_old_log_does_not_change_what_the_case_is(packs):
+    from backend.cases.stages import case_facts
+
+    t = Timeline("zhengxiang-hrss")
+    t.add(
+        "case.opened",
+        {
+            "title": "冒名立案",
+            "agency_id": "pingluo-transport",
+            "enforcement_kind": "inspection",
+            "procedure": "simplified",
+            "start_path": "complaint",
+            "parties": [],
+        },
+    )
+    facts = case_facts(t.entries)
+    assert (facts["agency_id"], facts["procedure"], facts["start_path"]) == (
+        "zhengxiang-hrss",
+        "general",
+        "ex_officio",
+    )

@@ -7,11 +7,25 @@ from pathlib import Path
 
 import av
 import pillow_heif
+import puremagic
 import pytest
 from PIL import Image
 
-from backend.evidence.sniff import ALLOWED_BY_KIND, TypeMismatch, check_type, sniff
-from tests.recorder_files import record
+from backend.evidence.sniff import (
+    ALLOWED_BY_KIND,
+    TypeMismatch,
+    check_type,
+    jpeg_walk_failure,
+    sniff,
+)
+from tests.real_world_media import (
+    jpeg_like_thumbs_db,
+    jpeg_with_bad_marker,
+    tiff_photo,
+    truncated_mp4,
+    webm_like_thumbs_db,
+)
+from tests.recorder_files import make_recording, record
 
 pillow_heif.register_heif_opener()
 
@@ -150,3 +164,67 @@ def test_webm_that_does_not_open_is_refused(tmp_path):
     with pytest.raises(TypeMismatch) as raised:
         check_type(path, "video/webm", ALLOWED_BY_KIND["video"])
     assert raised.value.reason in {"unreadable", "unknown"}
+
+
+# -- real-world layouts: structure decides, signature guessing only breaks ties ------------------
+
+
+def test_camera_jpeg_whose_exif_looks_like_a_thumbs_db_is_a_jpeg(tmp_path):
+    path = tmp_path / "DSCN0001"  # uploads are stored without a name to hint at the type
+    path.write_bytes(jpeg_like_thumbs_db())
+    assert puremagic.magic_file(path)[0].name == "Windows Thumbs.db file"  # the old refusal
+
+    assert sniff(path) == "image/jpeg"
+    assert check_type(path, "image/jpeg", ALLOWED_BY_KIND["photo"]) == "image/jpeg"
+
+
+def test_webm_whose_padding_looks_like_a_thumbs_db_is_a_webm(tmp_path):
+    path = webm_like_thumbs_db(tmp_path / "recording")
+    assert puremagic.magic_file(path)[0].name == "Windows Thumbs.db file"
+
+    assert check_type(path, "video/webm", ALLOWED_BY_KIND["video"]) == "video/webm"
+
+
+def test_a_tiff_is_told_as_tiff_and_not_allowed_as_a_photo(tmp_path):
+    path = tmp_path / "scan"
+    path.write_bytes(tiff_photo())
+
+    assert sniff(path) == "image/tiff"
+    with pytest.raises(TypeMismatch) as raised:
+        check_type(path, "image/jpeg", ALLOWED_BY_KIND["photo"])
+    assert raised.value.reason == "mismatch"
+
+
+def test_recording_cut_short_is_truncated_not_another_type(tmp_path):
+    path = tmp_path / "VID"
+    path.write_bytes(truncated_mp4(tmp_path / "whole.mp4"))
+
+    with pytest.raises(TypeMismatch) as raised:
+        check_type(path, "video/mp4", ALLOWED_BY_KIND["video"])
+    assert raised.value.reason == "truncated"
+
+
+def test_damaged_mp4_that_is_not_cut_short_stays_unreadable(tmp_path):
+    path = tmp_path / "VID"
+    path.write_bytes(b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isommp41" + b"\x00\x00\x00\x04junk")
+
+    with pytest.raises(TypeMismatch) as raised:
+        check_type(path, "video/mp4", ALLOWED_BY_KIND["video"])
+    assert raised.value.reason == "unreadable"
+
+
+def test_body_camera_mp4_named_mov_passes_as_declared(tmp_path):
+    path = make_recording(tmp_path / "DSJ_0001.MOV", None)  # an isom-branded MP4
+
+    assert check_type(path, "video/quicktime", ALLOWED_BY_KIND["video"]) == "video/quicktime"
+    assert check_type(path, "video/mp4", ALLOWED_BY_KIND["video"]) == "video/mp4"
+
+
+def test_jpeg_with_a_bad_marker_inside_says_so(tmp_path):
+    path = tmp_path / "flipped"
+    path.write_bytes(jpeg_with_bad_marker())
+
+    assert jpeg_walk_failure(path) == "bad_marker"
+    whole = tmp_path / "cut"
+    whole.write_bytes(jpeg_with_bad_marker()[:300])
+    assert jpeg_walk_failure(whole) == "truncated"

@@ -64,13 +64,23 @@ function actions(item, me) {
   return cell;
 }
 
+/** What a copy or export request asks for, in words: which records, for whom, why. */
+function asked(asks) {
+  const what = asks.scope === "export" ? L("整个案卷导出", "The whole dossier")
+    : (asks.items || []).map((i) => `${kindName(i.kind)}（${when(i.received_at)}）`).join("、");
+  return h("div", { class: "asks" },
+    h("div", {}, `${asks.scope === "copy" ? L("申请复制：", "Copy of: ") : L("申请导出：", "Export: ")}${what}`),
+    asks.recipient ? h("div", {}, `${L("交给：", "For: ")}${asks.recipient}`) : null,
+    asks.purpose ? h("div", { class: "muted" }, `${L("用途：", "Purpose: ")}${asks.purpose}`) : null);
+}
+
 export async function render() {
   const { current } = await import("../../session.js");
   const me = current()?.staff_id;
   const [items, dir, cases] = await Promise.all([
     json("/api/review/approvals"), directory(), json("/api/review/cases").catch(() => []),
   ]);
-  await loadKindTitles(items.map((i) => i.kind));
+  await loadKindTitles([...items.map((i) => i.kind), ...items.flatMap((i) => (i.asks?.items || []).map((x) => x.kind))]);
   const titles = new Map(cases.map((c) => [c.case_id, c.title]));
   const where = (item) => {
     if (item.case_id.startsWith("agency:")) return item.kind === "retention.batch" ? h("a", { href: "#/review/retention" }, L("本机关（销毁清单）", "Agency (disposal batch)")) : L("本机关", "Agency");
@@ -80,7 +90,7 @@ export async function render() {
     items.length ? h("table", { id: "approvals" },
       h("thead", {}, h("tr", {}, ...[L("事项", "Item"), L("案件", "Case"), L("提交人", "By"), L("时间", "When"), L("状态", "State"), ""].map((x) => h("th", {}, x)))),
       h("tbody", {}, items.map((item) => h("tr", { dataset: { entry: item.entry_hash, kind: item.kind } },
-        h("td", { title: item.kind }, kindName(item.kind), h("div", { class: "mono" }, short(item.entry_hash))),
+        h("td", { title: item.kind }, kindName(item.kind), item.asks ? asked(item.asks) : h("div", { class: "mono" }, short(item.entry_hash))),
         h("td", {}, where(item)),
         h("td", {}, who(dir, item.actor)), h("td", {}, when(item.received_at)),
         h("td", { class: "state" }, h("span", { class: "badge warn" }, L("待签名", "Waiting"))),

@@ -46,9 +46,33 @@ function findingForm(row, done) {
   return form;
 }
 
+// What became of a random-draw commitment the officer did not honour, in words (no ids).
+function drawFate(row) {
+  if (row.status === "abandoned") return L(`已放弃，未公布结果（理由：${row.reason || "未说明"}）`, `Abandoned without a reveal (reason: ${row.reason || "none given"})`);
+  if (row.status === "superseded") return L("未公布结果即重新承诺（可能重新抽取）", "Committed again before revealing (possible re-draw)");
+  return L(`承诺后逾期未公布抽取结果（应于${when(row.reveal_due)}前公布）`, `Not revealed by ${when(row.reveal_due)}`);
+}
+
+/** Random draws an officer abandoned or left unrevealed, on any case: a draw may have been shopped for. */
+function drawFlags(flags, dir) {
+  return h("div", { class: "card", id: "draw-flags" },
+    h("h2", {}, L("双随机抽取承诺异常", "Random draws not honoured")),
+    flags.length ? h("table", {},
+      h("thead", {}, h("tr", {}, ...[L("执法人员", "Officer"), L("案件", "Case"), L("抽查计划", "Plan"), L("承诺时间", "Committed"), L("情况", "What happened")].map((x) => h("th", {}, x)))),
+      h("tbody", {}, flags.map((row) => h("tr", { dataset: { status: row.status } },
+        h("td", {}, who(dir, row.officer)),
+        h("td", {}, h("a", { href: entryLink(row.case_id, row.commit_entry) }, row.case_title || L("（未命名案件）", "(untitled case)"))),
+        h("td", {}, row.plan || L("未填写", "not named")), h("td", {}, when(row.committed_at)),
+        h("td", {}, h("span", { class: "badge bad" }, drawFate(row)))))))
+      : h("p", { class: "muted" }, L("没有放弃或逾期未公布的随机抽取。", "No random draw was abandoned or left unrevealed.")));
+}
+
 export async function render(_params, query) {
   const period = query.get("period") || "";
-  const [rows, dir] = await Promise.all([json(`/api/review/spot-checks${period ? `?period=${period}` : ""}`), directory()]);
+  const [rows, dir, flags] = await Promise.all([
+    json(`/api/review/spot-checks${period ? `?period=${period}` : ""}`), directory(),
+    json("/api/review/spot-checks/draws").catch(() => []),
+  ]);
   const detail = h("div", { id: "finding" });
   const reload = () => dispatchEvent(new HashChangeEvent("hashchange"));
   const draw = h("form", { class: "row", onsubmit: async (e) => {
@@ -71,5 +95,6 @@ export async function render(_params, query) {
           h("td", { class: "num" }, `${row.quota}/${row.population}`), h("td", {}, when(row.due_at)),
           h("td", {}, statusBadge(row.status), row.finding ? h("div", { class: "muted" }, row.finding.outcome) : null),
           h("td", {}, row.status === "done" ? null : h("button", { class: "check-it", onclick: () => detail.replaceChildren(findingForm(row, reload)) }, L("回放并检查", "Replay and check")))))))),
-      detail));
+      detail),
+    drawFlags(flags, dir));
 }

@@ -2,7 +2,9 @@
 // with who/when/where, media players, strokes, EXIF findings and corrections linked.
 import { json } from "../../api.js";
 import { h, toast } from "../../dom.js";
-import { isEn } from "../../i18n.js";
+import { findingName, notableFindings } from "../../findings.js";
+import { verifyDetails } from "../../forms/plain.js";
+import { isEn, t } from "../../i18n.js";
 import { L, directory, enforcementKindName, kindName, loadKindTitles, page, short, signWithPasskey, skew, stageName, statusBadge, when, who, whoWithUnit } from "./common.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -125,9 +127,9 @@ export function custody(link, rec, dir) {
 function findings(entry) {
   const raw = entry.payload.findings;
   if (!entry.kind.startsWith("media.") || !Array.isArray(raw)) return null; // records use `findings` as text
-  const list = raw.filter((f) => f && f.code && f.code !== "consistent");
+  const list = notableFindings(raw);
   if (!list.length) return null;
-  return h("div", { class: "row" }, L("核验：", "Checks: "), list.map((f) => h("span", { class: "badge warn", title: JSON.stringify(f.detail || {}) }, f.code)));
+  return h("div", { class: "row" }, L("核验：", "Checks: "), list.map((f) => h("span", { class: "badge warn", dataset: { finding: f.code } }, findingName(f))));
 }
 
 async function sign(entry, button) {
@@ -154,7 +156,7 @@ function entryCard(entry, byHash, correctedBy, signaturesOf, ctx) {
   const signedByMe = me && sigs.some((g) => g.actor === me);
   const isRecording = entry.kind === "recording.linked";
   return h("article", { class: `card entry${correctedBy.has(entry.hash) ? " corrected" : ""}`, id: `entry-${entry.hash}`, dataset: { kind: entry.kind, seq: entry.seq } },
-    h("div", { class: "row" }, h("b", { class: "grow", title: entry.kind }, `#${entry.seq} ${kindName(entry.kind)}`), h("span", { class: "mono" }, short(entry.hash))),
+    h("div", { class: "row" }, h("b", { class: "grow" }, `#${entry.seq} ${kindName(entry.kind)}`)),
     h("div", { class: "muted" },
       isRecording
         ? `${L("关联人", "Linked by")} ${who(dir, entry.actor)} · ${L("录制结束", "Recording ended")} ${when(entry.claimed?.time) || "—"} · ${L("服务器", "Server")} ${when(entry.received_at)}`
@@ -167,8 +169,14 @@ function entryCard(entry, byHash, correctedBy, signaturesOf, ctx) {
     media(entry),
     isRecording ? custody(entry, recordings.get(entry.payload.sha256), dir) : null,
     findings(entry),
-    (entry.payload.signatures || []).length ? h("div", { class: "row" }, entry.payload.signatures.map((g) => h("span", { class: `badge ${g.method === "refused" ? "warn" : ""}` }, `${g.role} ${g.name || ""} ${g.method}${g.refusal_reason ? `（${g.refusal_reason}）` : ""}`))) : null,
-    isRecording ? null : h("details", {}, h("summary", {}, L("内容", "Payload")), h("pre", { class: "mono" }, JSON.stringify(entry.payload, null, 1))),
+    (entry.payload.signatures || []).length ? h("div", { class: "row" }, entry.payload.signatures.map((g) => h("span", { class: `badge ${g.method === "refused" ? "warn" : ""}` }, `${t(`role.${g.role}`)} ${g.name || ""} ${t(`method.${g.method}`)}${g.refusal_reason ? `（${g.refusal_reason}）` : ""}`))) : null,
+    // Codes, hashes and the raw payload are for verifying: one fold, closed.
+    verifyDetails([
+      [L("记录哈希", "Entry hash"), entry.hash],
+      [L("记录类型", "Kind"), entry.kind],
+      (entry.payload.findings || []).length && Array.isArray(entry.payload.findings) ? [L("检查结果原文", "Check results"), JSON.stringify(entry.payload.findings)] : null,
+      isRecording ? null : h("pre", { class: "mono" }, JSON.stringify(entry.payload, null, 1)),
+    ]),
     sigs.length ? h("div", { class: "row" }, sigs.map((g) => h("span", { class: "badge ok" }, `✔ ${who(dir, g.actor)} ${meaningName(g.payload.meaning)}`))) : null,
     SIGN_MEANINGS[entry.kind] && !signedByMe && entry.actor !== me
       ? h("button", { class: "primary sign", onclick: (e) => sign(entry, e.target) }, L("通行密钥审批", "Approve with passkey")) : null);
@@ -218,7 +226,8 @@ export async function render({ id }, query) {
     h("div", { class: "cols" },
       h("div", { id: "timeline" }, entries.map((e) => entryCard(e, byHash, correctedBy, signaturesOf, ctx))),
       h("aside", {}, h("h2", {}, L("位置", "Positions")), gpsPlot(entries), h("h2", {}, L("合规检查", "Compliance")), compliance,
-        h("h2", {}, L("案卷导出", "Dossier export")), exportPanel(id, entries, ctx))));
+        h("h2", {}, L("案卷导出", "Dossier export")), exportPanel(id, entries, ctx),
+        h("h2", {}, L("复制记录", "Copies of records")), copyPanel(id, entries, ctx))));
   const target = query.get("entry");
   if (target) setTimeout(() => document.getElementById(`entry-${target}`)?.scrollIntoView({ block: "center" }), 50);
   return node;
@@ -265,7 +274,8 @@ export function exportPanel(caseId, entries, { dir, me }) {
   box.append(
     ...earlier.map((e) => h("div", { class: "earlier" }, h("div", {}, `${when(e.received_at)} · ${who(dir, e.actor)}${e.payload.purpose ? ` · ${e.payload.purpose}` : ""}${e.payload.recipient ? ` → ${e.payload.recipient}` : ""}`),
       downloads(`/api/cases/${caseId}/dossier/${e.payload.pdf_sha256}`, `/api/cases/${caseId}/dossier/${e.payload.bundle_sha256}`, e.payload.materials, e.payload.pages))),
-    waiting.length ? h("p", { class: "badge warn", id: "export-waiting" }, L("导出申请等待审批", "Export request waiting for approval")) : null);
+    // append() writes null as the text "null": only what exists goes in.
+    ...(waiting.length ? [h("p", { class: "badge warn", id: "export-waiting" }, L("导出申请等待审批", "Export request waiting for approval"))] : []));
   const slot = h("div", {}, L("正在查询导出许可…", "Checking export permission…"));
   box.append(slot);
   json(`/api/cases/${caseId}/exports/permission?scope=export`).then((p) => {
@@ -280,6 +290,62 @@ export function exportPanel(caseId, entries, { dir, me }) {
     } else {
       slot.replaceChildren(waiting.length ? "" : form);
     }
+  }).catch(() => slot.replaceChildren(form));
+  return box;
+}
+
+// -- copies: name the records and who the copy is for → the approver signs → copy exactly that ----
+
+const COPYABLE = /^(record\.|media\.|document\.|note$)/;
+const recordName = (e) => `${kindName(e.kind)}（${when(e.received_at)}）`;
+
+/** Ask to copy chosen records for a named recipient; once approved, copy exactly those, logged. */
+export function copyPanel(caseId, entries, { me }) {
+  const box = h("div", { id: "copies", class: "card" });
+  const byHash = new Map(entries.map((e) => [e.hash, e]));
+  const approvedRequests = new Set(entries.filter((e) => e.kind === "export.approved").map((e) => e.payload.request));
+  const waiting = entries.filter((e) => e.kind === "export.requested" && e.payload.scope === "copy" && e.payload.staff_id === me && !approvedRequests.has(e.hash));
+  const copyable = entries.filter((e) => COPYABLE.test(e.kind));
+  const form = h("form", { class: "request-copy", onsubmit: async (e) => {
+    e.preventDefault();
+    const data = new FormData(e.target), button = e.target.querySelector("button[type=submit]");
+    const items = data.getAll("item");
+    if (!items.length) return toast(L("请勾选要复制的记录", "Tick the records to copy"), "error");
+    button.disabled = true;
+    try {
+      await json(`/api/cases/${caseId}/exports`, { method: "POST", body: { scope: "copy", items, purpose: data.get("purpose"), recipient: data.get("recipient"), client_id: crypto.randomUUID() } });
+      e.target.replaceWith(h("p", { class: "badge warn", id: "copy-waiting" }, L("复制申请已提交，等待负责人用通行密钥审批。", "Copy requested; waiting for the approver's passkey approval.")));
+      toast(L("已提交复制申请", "Copy requested"));
+    } catch (err) {
+      button.disabled = false;
+      toast(err.message, "error");
+    }
+  } },
+    h("fieldset", { class: "copy-items" }, h("legend", {}, L("要复制的记录", "Records to copy")),
+      copyable.length ? copyable.map((e) => h("label", { class: "check" }, h("input", { type: "checkbox", name: "item", value: e.hash }), recordName(e)))
+        : h("p", { class: "muted" }, L("本案还没有可复制的记录。", "This case has no records to copy yet."))),
+    h("label", {}, L("复制件交给谁", "Who the copy is for"), h("input", { name: "recipient", required: true, placeholder: L("如：王某（当事人）、市中级人民法院", "e.g. the party, the intermediate court") })),
+    h("label", {}, L("用途", "Purpose"), h("input", { name: "purpose", required: true, placeholder: L("如：当事人申请复制", "e.g. the party asked for a copy") })),
+    h("button", { class: "primary", type: "submit" }, L("申请复制", "Request a copy")));
+  const slot = h("div", {}, L("正在查询复制许可…", "Checking copy permission…"));
+  box.append(waiting.length ? h("p", { class: "badge warn", id: "copy-waiting" }, L("复制申请等待审批", "Copy request waiting for approval")) : "", slot);
+  json(`/api/cases/${caseId}/exports/permission?scope=copy`).then((p) => {
+    if (!p.allowed || !(p.items || []).length) return slot.replaceChildren(waiting.length ? "" : form);
+    const names = p.items.map((hash) => (byHash.get(hash) ? recordName(byHash.get(hash)) : L("（记录）", "(record)")));
+    slot.replaceChildren(
+      h("p", { class: "badge ok", id: "copy-approved" }, L(`已批准复制给${p.recipient}，有效至${when(p.valid_until)}`, `Copy for ${p.recipient} approved until ${when(p.valid_until)}`)),
+      h("ul", { class: "copy-approved-items" }, names.map((n) => h("li", {}, n))),
+      h("button", { class: "primary", id: "make-copy", onclick: async (e) => {
+        e.target.disabled = true;
+        try {
+          await json(`/api/cases/${caseId}/copies`, { method: "POST", body: { items: p.items, recipient: p.recipient } });
+          toast(L("复制已登记在案件时间线上", "The copy is recorded on the case timeline"));
+        } catch (err) {
+          toast(err.message, "error");
+        } finally {
+          e.target.disabled = false;
+        }
+      } }, L("复制并登记", "Copy and record it")));
   }).catch(() => slot.replaceChildren(form));
   return box;
 }
