@@ -213,3 +213,14 @@ async def test_the_checkpoint_api_shows_the_time_stamp_and_an_outage_in_words(
     assert made["problems"][0].startswith("time-stamp authority unavailable")
     shown = (await app_client.get("/api/log/checkpoint")).json()
     assert shown["problems"] == made["problems"]
+
+
+async def test_verify_names_a_corrupt_bundle_without_a_traceback(settings, tmp_path):
+    broken = tmp_path / "broken.zip"
+    broken.write_bytes(b"PK\x03\x04" + bytes(range(256)) * 4)
+    (tmp_path / "agency.vkey").write_text("casetrail.local/log+00000000+AAAA\n")
+    code, out = await casetrail(
+        settings, "verify", "--bundle", str(broken), "--vkey", str(tmp_path / "agency.vkey")
+    )
+    assert code == 1, out
+    assert "Traceback" not in out and "bundle broken.zip: unreadable" in out
