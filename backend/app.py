@@ -119,7 +119,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 include_in_schema=False,
                 name=f"pwa{path.replace('/', '-')}",
             )
-            for path, html_mode in (("/party", True), ("/notices", True), ("/", False))
+            for path, html_mode in (
+                ("/party", True),
+                ("/notices", True),
+                ("/verify", True),
+                ("/", False),
+            )
         ]
     return Litestar(
         route_handlers=handlers,

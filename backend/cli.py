@@ -1,4 +1,4 @@
-"""`casetrail serve | init | invite | verify | export | rebuild | checkpoint`."""
+"""`casetrail serve | init | invite | verify | export | rebuild | checkpoint | demo`."""
 
 from __future__ import annotations
 
@@ -274,6 +274,14 @@ def rebuild(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+@command("demo")
+def demo(args: argparse.Namespace, settings: Settings) -> int:
+    from backend.demo import demo_settings, fill, printout
+
+    print(printout(asyncio.run(fill(demo_settings(settings, args.data_dir)))))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="casetrail", description="CaseTrail 执法全过程记录")
     sub = p.add_subparsers(dest="command", required=True)
@@ -319,6 +327,8 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("case")
     e.add_argument("-o", "--output", required=True)
     sub.add_parser("rebuild", help="rebuild every projection from the ledger")
+    d = sub.add_parser("demo", help="fill a new, empty data directory with demo agencies and cases")
+    d.add_argument("--data-dir", help="where to write (default: $CASETRAIL_DATA_DIR or ./data)")
     for domain in DOMAINS:
         # A domain with commands of its own has commands.py with add_commands(subparsers),
         # registering each handler with @command.

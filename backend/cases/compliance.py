@@ -41,6 +41,7 @@ APPROVAL_RECORDS = ("record.head_approval",)
 # A passkey signature's meaning as an approver's decision (the role is checked when signing).
 DECISION_MEANINGS = {"approve": "approved", "refuse": "refused", "return": "returned"}
 # Records whose passkey approval is the head's approval of the decision (the head_approval step).
+DOCUMENT_KIND = "document.generated"
 HEAD_APPROVED_KINDS = ("record.handler_proposal", "record.collective_discussion", "record.decision")
 # Passkey meanings by which officers put their name to a record after it was sent.
 OFFICER_MEANINGS = ("co_sign", "attest_refusal")
@@ -914,12 +915,18 @@ def _approvals(records: list[_Record]) -> list[Approval]:
     """Every approver's decision in the case: passkey signatures meaning approve / refuse / return,
     and approval records (`approved: false` or `decision` saying otherwise)."""
     out = []
+    # Approving a generated document approves the record it renders: the approver signed what
+    # the party will read, and the PDF carries that record's hash.
+    rendered = {
+        h: r.payload.get("renders") for r in records if r.kind == DOCUMENT_KIND for h in r.hashes
+    }
     for r in records:
         actor = r.versions[0].get("actor")
         if r.kind == SIGNATURE_KIND:
             decision = DECISION_MEANINGS.get(r.payload.get("meaning"))
             if decision:
                 target = r.payload.get("signs")
+                target = rendered.get(target) or target
                 out.append(
                     Approval(
                         target,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.response import Stream
 
+from backend.cases.document_offers import document_offers
 from backend.cases.documents import MEDIA_TYPE, document_blob, generate_document
 from backend.evidence.blobstore import BlobStore, validate_sha256
 from backend.identity.access import principal_of
@@ -19,15 +20,57 @@ from backend.ledger.schemas import EntryOut
 class GenerateDocument(msgspec.Struct, forbid_unknown_fields=True):
     client_id: str
     document_kind: Literal[
-        "decision_letter", "rights_notice", "urging_notice", "service_receipt", "public_notice"
+        "case_opening_approval",
+        "decision_letter",
+        "rights_notice",
+        "urging_notice",
+        "service_receipt",
+        "public_notice",
     ]
     renders: str
     number: str | None = None
 
 
+class DocumentMade(msgspec.Struct):
+    hash: str
+    blob: str
+    number: str
+    renders: str
+    dated: str | None
+    received_at: str
+    # {decision: approved|refused|returned, by, at, reason} once an approver signed it
+    approval: dict[str, Any] | None = None
+    # {title, agency_name, number, parties, lines: [[label, value]], closing, dated}
+    preview: dict[str, Any] | None = None
+
+
+class RecordRef(msgspec.Struct):
+    hash: str
+    kind: str
+    received_at: str
+
+
+class DocumentOffer(msgspec.Struct):
+    """A document the case's pack offers: the records it can render and the copies made so far."""
+
+    document_kind: str
+    title_zh: str
+    title_en: str
+    stage: str
+    approval_required: bool
+    record_kinds: list[str]
+    records: list[RecordRef]
+    documents: list[DocumentMade]
+
+
 class DocumentsController(Controller):
     path = "/cases/{case_id:str}/documents"
     tags = ["cases"]
+
+    @get("/", operation_id="listDocumentOffers", opt={"access": "case:read"})
+    async def offers(self, case_id: str, ledger: Ledger) -> list[DocumentOffer]:
+        """The documents this case's pack offers, what each can render and what was made."""
+        return [msgspec.convert(o, DocumentOffer) for o in await document_offers(ledger, case_id)]
 
     @post("/", operation_id="generateDocument", opt={"access": "case:write"}, status_code=201)
     async def generate(

@@ -14,17 +14,20 @@ text any PDF reader can extract; Noto CJK (CFF outlines) is a last resort.
 from __future__ import annotations
 
 import asyncio
+import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import segno
 from fpdf import FPDF
 from fpdf.enums import WrapMode
 
+from backend.cases.document_numbers import allocate, format_number
 from backend.cases.lifecycle import pack_for
 from backend.cases.rules import KINDS_DIR
 from backend.cases.stages import case_facts
@@ -32,6 +35,7 @@ from backend.errors import CaseTrailError, Invalid, NotFound
 from backend.evidence.blobstore import BlobStore
 from backend.ledger.entry import Draft, Entry, parse_iso
 from backend.ledger.ledger import Ledger
+from backend.settings import Settings
 
 KIND = "document.generated"
 MEDIA_TYPE = "application/pdf"
@@ -67,6 +71,22 @@ SERVICE_KINDS = (
     "record.service_public_notice",
 )
 TEMPLATES: dict[str, Template] = {
+    "case_opening_approval": Template(
+        "立案审批表",
+        ("record.case_opening_approval",),
+        (
+            "source",
+            "reason",
+            "party_summary",
+            "handler_opinion",
+            "unit_opinion",
+            "legal_review_opinion",
+            "head_opinion",
+            "head_name",
+            "approved",
+        ),
+        (),
+    ),
     "decision_letter": Template(
         "行政执法决定书",
         ("record.decision",),
@@ -151,16 +171,29 @@ class Document:
     parties: tuple[str, ...]
     lines: tuple[tuple[str, str], ...]
     closing: str = ""
+    verify_url: str = ""
 
 
 @cache
-def field_titles(kind: str) -> dict[str, str]:
-    """Chinese labels of a record kind's fields, from its schema (the PWA shows the same)."""
+def field_schemas(kind: str) -> dict[str, dict[str, Any]]:
+    """A record kind's field schemas (latest version): labels and enum titles the PWA shows too."""
     versions = sorted(
         KINDS_DIR.glob(f"{kind}.v*.json"), key=lambda p: int(p.name.rsplit(".v", 1)[1][:-5])
     )
     schema = json.loads(versions[-1].read_text(encoding="utf-8")) if versions else {}
-    return {name: prop.get("title", name) for name, prop in schema.get("properties", {}).items()}
+    return dict(schema.get("properties", {}))
+
+
+def field_titles(kind: str) -> dict[str, str]:
+    """Chinese labels of a record kind's fields, from its schema (the PWA shows the same)."""
+    return {name: prop.get("title", name) for name, prop in field_schemas(kind).items()}
+
+
+def pack_document(pack_data: dict[str, Any], document_kind: str) -> dict[str, Any] | None:
+    """The pack's entry for this document (title, stage, whether an approver signs it), if any."""
+    return next(
+        (d for d in pack_data.get("documents", []) if d["document_kind"] == document_kind), None
+    )
 
 
 def cjk_font() -> tuple[Path, int]:
@@ -172,14 +205,40 @@ def cjk_font() -> tuple[Path, int]:
     )
 
 
-def shown(value: Any) -> str:
+def _enum_title(value: Any, schema: dict[str, Any]) -> str | None:
+    options, titles = schema.get("enum") or [], schema.get("x-enum-titles") or []
+    if value in options and len(titles) == len(options):
+        return str(titles[options.index(value)])
+    return None
+
+
+def shown(value: Any, schema: dict[str, Any] | None = None) -> str:
+    """A value in words: enum codes by their Chinese titles (a paper never prints `defence`)."""
+    schema = schema or {}
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, list):
-        return "、".join(shown(v) for v in value)
+        return "、".join(shown(v, schema.get("items") or {}) for v in value)
     if isinstance(value, dict):
-        return "；".join(f"{k}：{shown(v)}" for k, v in value.items())
-    return str(value)
+        props = schema.get("properties") or {}
+        return "；".join(
+            f"{(props.get(k) or {}).get('title', k)}：{shown(v, props.get(k))}"
+            for k, v in value.items()
+        )
+    if isinstance(value, str) and schema.get("format") in ("date", "date-time"):
+        return _chinese_moment(value)
+    return _enum_title(value, schema) or str(value)
+
+
+def _chinese_moment(text: str) -> str:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text
+    if len(text) <= 10:
+        return chinese_date(moment.date())
+    local = moment.astimezone(CHINA) if moment.tzinfo else moment
+    return f"{chinese_date(local.date())} {local:%H:%M}"
 
 
 def chinese_date(day: date) -> str:
@@ -208,12 +267,16 @@ def build_document(
     agency_name: str,
     number: str,
     parties: list[str],
+    verify_url: str = "",
 ) -> Document:
     """What the document says, from the record entry it renders."""
     template = TEMPLATES[document_kind]
-    titles = field_titles(entry.kind)
+    schemas = field_schemas(entry.kind)
     lines = tuple(
-        (titles.get(name, name), shown(entry.payload[name]))
+        (
+            (schemas.get(name) or {}).get("title", name),
+            shown(entry.payload[name], schemas.get(name)),
+        )
         for name in template.fields
         if entry.payload.get(name) not in (None, "", [])
     )
@@ -227,25 +290,51 @@ def build_document(
         parties=tuple(parties),
         lines=lines,
         closing=template.closing,
+        verify_url=verify_url,
     )
 
 
 class _Pdf(FPDF):
-    renders = ""
-
     def footer(self) -> None:
         self.set_y(-15)
         self.set_font("cjk", size=7)
-        self.cell(0, 4, f"记录摘要 SHA-256: {self.renders}", align="C")
-        self.ln(4)
         self.cell(0, 4, f"第 {self.page_no()} 页 / 共 {{nb}} 页", align="C")
+
+
+def qr_png(text: str) -> bytes:
+    out = io.BytesIO()
+    segno.make(text, error="m").save(out, kind="png", scale=4, border=1)
+    return out.getvalue()
+
+
+def verification_footer(pdf: FPDF, record_hash: str, verify_url: str) -> None:
+    """The digest printed once, small, beside a QR code to the public verification page."""
+    size = 22
+    if pdf.get_y() + size + 4 > pdf.h - pdf.b_margin:
+        pdf.add_page()
+    top = pdf.get_y() + 2
+    pdf.line(pdf.l_margin, top, pdf.l_margin + pdf.epw, top)
+    if verify_url:
+        pdf.image(io.BytesIO(qr_png(verify_url)), x=pdf.l_margin, y=top + 2, w=size, h=size)
+    pdf.set_xy(pdf.l_margin + (size + 4 if verify_url else 0), top + 3)
+    pdf.set_font("cjk", size=7)
+    width = pdf.epw - (size + 4 if verify_url else 0)
+    lines = [
+        "查验：本文书依据案件记录生成，记录摘要为该记录条目规范化 JSON（RFC 8785）的 SHA-256，"
+        "可在本机关执法记录系统及其签名日志中查验。",
+        f"记录摘要：{record_hash}",
+    ]
+    if verify_url:
+        lines.append(f"扫描二维码或打开 {verify_url.split('#')[0]} 查验文书与送达回证。")
+    for text in lines:
+        pdf.set_x(pdf.l_margin + (size + 4 if verify_url else 0))
+        pdf.multi_cell(width, 4, text, wrapmode=WrapMode.CHAR)
 
 
 def render_pdf(doc: Document) -> bytes:
     """The PDF bytes; the same document always gives the same bytes (its date is the creation date)."""
     font, index = cjk_font()
     pdf = _Pdf(format="A4")
-    pdf.renders = doc.renders
     pdf.set_margins(25, 20, 25)
     pdf.set_auto_page_break(True, margin=22)
     pdf.add_font("cjk", "", str(font), collection_font_number=index)
@@ -279,24 +368,22 @@ def render_pdf(doc: Document) -> bytes:
     pdf.multi_cell(width, 8, doc.agency_name, align="R", wrapmode=WrapMode.CHAR)
     pdf.multi_cell(width, 8, chinese_date(doc.dated), align="R", wrapmode=WrapMode.CHAR)
     pdf.ln(8)
-    pdf.set_font("cjk", size=8)
-    pdf.multi_cell(
-        width,
-        5,
-        "本文书依据案件记录生成。记录摘要为该记录条目规范化 JSON（RFC 8785）的 SHA-256，"
-        "可在本机关执法记录系统中查验。",
-        wrapmode=WrapMode.CHAR,
-    )
-    pdf.multi_cell(width, 5, f"记录摘要：{doc.renders}")
+    verification_footer(pdf, doc.renders, doc.verify_url)
     return bytes(pdf.output())
 
 
-def default_number(document_kind: str, case_ref: str, dated: date, sequence: int) -> str:
-    """A number when neither the request nor the record gives one: kind, year, case, sequence."""
-    word = {"decision_letter": "决", "rights_notice": "告", "urging_notice": "催"}.get(
-        document_kind, "送" if document_kind == "service_receipt" else "公"
+def verify_url(public_url: str, record_hash: str) -> str:
+    """The public page that checks a paper; the record's hash rides in the fragment."""
+    return f"{public_url.rstrip('/')}/verify/#record={record_hash}"
+
+
+def number_prefix(pack_agency: dict[str, Any], document_kind: str) -> str:
+    """The agency's own 文号 prefix for this type (rule pack), else a plain one from the title."""
+    prefixes = pack_agency.get("document_prefixes") or {}
+    return (
+        prefixes.get(document_kind)
+        or f"{pack_agency.get('name_zh', '')}{TEMPLATES[document_kind].title_zh}"
     )
-    return f"{word}〔{dated.year}〕{case_ref}-{sequence}号"
 
 
 async def generate_document(
@@ -309,8 +396,13 @@ async def generate_document(
     renders: str,
     actor: str | None,
     number: str | None = None,
+    public_url: str | None = None,
 ) -> Entry:
-    """Render the record `renders` as a PDF, store it, and put `document.generated` on the timeline."""
+    """Render the record `renders` as a PDF, store it, and put `document.generated` on the timeline.
+
+    Its 文号 is the one asked for, or the one the officer wrote on a decision or urging record,
+    else the agency's next serial of that type and year (`document_numbers.allocate`).
+    """
     if document_kind not in TEMPLATES:
         raise Invalid(
             f"unknown document kind {document_kind}; one of {', '.join(TEMPLATES)}",
@@ -334,16 +426,32 @@ async def generate_document(
     facts = case_facts([e.body for e in timeline])
     pack = await pack_for(facts["agency_id"])
     dated = document_date(source, template)
-    sequence = 1 + sum(e.kind == KIND for e in timeline)
-    number = (
-        number
-        or source.payload.get("document_number")
-        or default_number(document_kind, facts.get("number") or case_id[:8], dated, sequence)
-    )
+    # A receipt's or notice's `document_number` is the served document's, not its own.
+    own = None if "document_number" in template.fields else source.payload.get("document_number")
+    serial = None
+    number = number or own
+    if not number:
+        serial = await allocate(
+            facts["agency_id"], document_kind, dated.year, client_id=client_id, case_id=case_id
+        )
+        number = format_number(
+            number_prefix(pack.data["agency"], document_kind), dated.year, serial
+        )
     parties = [p.get("name", "") for p in facts.get("parties", []) if p.get("name")]
+    if public_url is None:
+        public_url = Settings.from_env().public_url
     doc = build_document(
-        document_kind, source, agency_name=pack.agency_name, number=number, parties=parties
+        document_kind,
+        source,
+        agency_name=pack.agency_name,
+        number=number,
+        parties=parties,
+        verify_url=verify_url(public_url, source.hash),
     )
+    # The pack names the document as the agency does (行政处罚决定书 rather than 行政执法决定书).
+    titled = pack_document(pack.data, document_kind)
+    if titled:
+        doc = replace(doc, title=titled["title_zh"])
     pdf = await asyncio.to_thread(render_pdf, doc)
     async with blobs.writer() as blob:
         await blob.write(pdf)
@@ -356,6 +464,8 @@ async def generate_document(
         "media_type": MEDIA_TYPE,
         "dated": doc.dated.isoformat(),
     }
+    if serial is not None:
+        payload.update({"year": dated.year, "serial": serial})
     return await ledger.append(
         Draft(case_id, KIND, client_id, payload, actor=actor, blobs=(blob.sha256,))
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from backend.cases.document_numbers import restore_number
 from backend.cases.stages import STAGES, kind_stages
 from backend.cases.tables import CaseState
 from backend.ledger.entry import Entry
@@ -66,4 +67,17 @@ async def register(ledger: Ledger) -> None:
 
 
 async def rebuild_all(ledger: Ledger) -> int:
-    return await rebuild(ledger, "cases", apply_case_entry, CaseState)
+    count = await rebuild(ledger, "cases", apply_case_entry, CaseState)
+    await rebuild_numbers(ledger)
+    return count
+
+
+async def rebuild_numbers(ledger: Ledger) -> None:
+    """Serials printed on documents come back from the entries (reserved, unused ones stay)."""
+    agencies = {
+        r["case_id"]: r["agency_id"]
+        for r in await CaseState.select(CaseState.case_id, CaseState.agency_id)
+    }
+    for entry in await ledger.of_kind("document.generated"):
+        if entry.case_id in agencies:
+            await restore_number(entry, agencies[entry.case_id])

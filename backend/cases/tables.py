@@ -22,3 +22,14 @@ class CaseState(Table, tablename="case_state"):
     updated_at = Timestamptz()
     parties = Text(default="[]")
     last_seq = Integer(default=0)
+
+
+class DocumentNumber(Table, tablename="document_number"):
+    """One serial taken by one document (its generating request's client_id)."""
+
+    agency_id = Varchar(length=80)
+    document_kind = Varchar(length=40)
+    year = Integer()
+    serial = Integer()
+    client_id = Varchar(length=200, unique=True)
+    case_id = Varchar(length=120)

@@ -1,4 +1,4 @@
-"""`casetrail invite --agency ID --role ROLE [--name ...]`: a one-time registration link."""
+"""`casetrail invite --agency ID --role ROLE [--name ... --unit ... --cert ...]`: a one-time registration link."""
 
 from __future__ import annotations
 
@@ -14,7 +14,13 @@ from backend.settings import Settings
 def invite(args: argparse.Namespace, settings: Settings) -> int:
     async def work(rt: Runtime) -> str:
         made = await create_invite(
-            settings, args.agency, args.role, name=args.name or "", ledger=rt.ledger
+            settings,
+            args.agency,
+            args.role,
+            name=args.name or "",
+            ledger=rt.ledger,
+            unit_id=args.unit,
+            cert_number=args.cert,
         )
         return made["link"]
 
@@ -28,3 +34,5 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--agency", required=True, help="agency id (created if missing)")
     p.add_argument("--role", action="append", required=True, choices=ROLES, help="repeatable")
     p.add_argument("--name", help="the person's name as shown in the app")
+    p.add_argument("--unit", help="the person's unit (科室), shown beside their name")
+    p.add_argument("--cert", help="their enforcement certificate number (执法证号)")

@@ -12,10 +12,20 @@ from litestar.datastructures import Cookie
 from litestar.params import QueryParameter
 
 from backend.client_address import client_ip
-from backend.identity import exports, invites, members, passkeys, sessions, signatures
+from backend.identity import (
+    directory,
+    exports,
+    invites,
+    members,
+    passkeys,
+    sessions,
+    sign_requests,
+    signatures,
+)
 from backend.identity.access import Principal, principal_of
 from backend.identity.access_log import log_access
 from backend.identity.schemas import (
+    ColleagueOut,
     CopyIn,
     CopyOut,
     CoSignerOut,
@@ -40,8 +50,10 @@ from backend.identity.schemas import (
     SignatureOut,
     SignIn,
     SignOptionsIn,
+    SignRequestIn,
     StaffChange,
     StaffOut,
+    ToSignOut,
 )
 from backend.identity.staff import (
     agency_staff,
@@ -286,6 +298,17 @@ class StaffController(Controller):
         rows = await agency_staff(principal_of(request).agency_id)
         return [msgspec.convert(r, StaffOut) for r in rows]
 
+    @get("/staff/directory", operation_id="listColleagues", opt={"access": "staff"})
+    async def directory(self, request: Request) -> list[ColleagueOut]:
+        """Active colleagues of the caller's own agency (name, unit, 执法证号), for pickers."""
+        rows = await directory.colleagues(principal_of(request).agency_id)
+        return [ColleagueOut(**r) for r in rows]
+
+    @get("/signatures/to-sign", operation_id="listMySignRequests", opt={"access": "staff"})
+    async def to_sign(self, request: Request) -> list[ToSignOut]:
+        """Colleagues' requests that I sign an entry, on cases I am on, not yet signed."""
+        return [ToSignOut(**r) for r in await sign_requests.to_sign(principal_of(request))]
+
     @patch("/staff/{staff_id:str}", operation_id="changeStaff", opt={"access": "role:admin"})
     async def change(
         self, request: Request, staff_id: str, data: StaffChange, ledger: Ledger
@@ -324,10 +347,26 @@ class CaseAccessController(Controller):
     tags = ["identity"]
 
     @get("/members", operation_id="listCaseMembers", opt={"access": "case:read"})
-    async def list_members(self, case_id: str) -> list[MemberOut]:
-        """Who is on the case."""
+    async def list_members(self, request: Request, case_id: str) -> list[MemberOut]:
+        """Who is on the case, with their name, unit and 执法证号."""
         rows = await CaseMember.select().where(CaseMember.case_id == case_id)
-        return [MemberOut(r["staff_id"], r["role"], r["entry_hash"]) for r in rows]
+        known = await directory.names_of(
+            [r["staff_id"] for r in rows], principal_of(request).agency_id
+        )
+        out = []
+        for r in rows:
+            who = known.get(r["staff_id"], {})
+            out.append(
+                MemberOut(
+                    r["staff_id"],
+                    r["role"],
+                    r["entry_hash"],
+                    who.get("name", ""),
+                    who.get("unit_id"),
+                    who.get("cert_number"),
+                )
+            )
+        return out
 
     @post("/members", operation_id="addCaseMember", opt={"access": "case:write"}, status_code=201)
     async def add_member(
@@ -438,6 +477,26 @@ class SignatureController(Controller):
         """The case's members who may sign this entry with `meaning`, and who already did."""
         rows = await signatures.co_signers(await ledger.get(entry_hash), meaning)
         return [CoSignerOut(**r) for r in rows]
+
+    @post(
+        "/requests",
+        operation_id="requestSignature",
+        opt={"access": "entry:read"},
+        status_code=201,
+    )
+    async def request_signature(
+        self, request: Request, entry_hash: str, data: SignRequestIn, ledger: Ledger
+    ) -> EntryOut:
+        """Ask a colleague on the case to sign this entry on their own phone (listed and pushed)."""
+        entry = await sign_requests.request_signature(
+            ledger,
+            principal_of(request),
+            await ledger.get(entry_hash),
+            data.signer,
+            data.meaning,
+            data.client_id,
+        )
+        return entry_out(entry)
 
     @post("/", operation_id="signEntry", opt={"access": "entry:read"}, status_code=201)
     async def sign(

@@ -146,6 +146,40 @@ class MemberOut(msgspec.Struct):
     staff_id: str
     role: str
     entry_hash: str
+    # Who the member is, as colleagues know them (same agency only; empty when unknown).
+    name: str = ""
+    unit_id: str | None = None
+    cert_number: str | None = None
+
+
+class ColleagueOut(msgspec.Struct):
+    """A colleague in the agency's directory, as the officer's pickers show them."""
+
+    staff_id: str
+    name: str
+    unit_id: str | None
+    cert_number: str | None
+    roles: list[str]
+
+
+class SignRequestIn(msgspec.Struct, forbid_unknown_fields=True):
+    signer: str
+    meaning: str = "co_sign"
+    client_id: str | None = None
+
+
+class ToSignOut(msgspec.Struct):
+    """A colleague's request that I sign an entry with my passkey."""
+
+    request: str
+    case_id: str
+    case_title: str
+    signs: str
+    signed_kind: str
+    meaning: str
+    requested_by: str
+    requested_by_name: str
+    requested_at: str
 
 
 class SignOptionsIn(msgspec.Struct, forbid_unknown_fields=True):

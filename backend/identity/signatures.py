@@ -69,7 +69,7 @@ async def signing_options(
     options = await passkeys.authentication_options(settings, challenge=challenge_for(entry.hash))
     if signer is None:
         return options
-    await may_sign(await _signer_principal(signer), entry.case_id, meaning)
+    await may_sign(await signer_principal(signer), entry.case_id, meaning)
     keys = await Passkey.select(Passkey.credential_id, Passkey.transports).where(
         (Passkey.staff_id == signer) & Passkey.revoked_at.is_null()
     )
@@ -82,7 +82,7 @@ async def signing_options(
     return options
 
 
-async def _signer_principal(staff_id: str) -> Principal:
+async def signer_principal(staff_id: str) -> Principal:
     row = await Staff.select().where(Staff.staff_id == staff_id).first()
     if row is None or not row["active"]:
         raise Forbidden("no such active colleague", "not_member")
@@ -180,6 +180,10 @@ async def sign_entry(
         raise Invalid("sign the step itself, not another signature", "bad_signed_entry")
     if meaning in MEANINGS_WITH_REASON and not (comment or "").strip():
         raise Invalid(f"signing as {meaning!r} needs a reason", "reason_required")
+    # A party's request to copy records is answered here too (service owns what follows).
+    from backend.service import record_copies
+
+    record_copies.check_answer(signed, meaning)
     key, staff, _ = await passkeys.check_assertion(settings, credential, challenge_for(signed.hash))
     signer = principal_of_row(staff)
     if expected_signer is not None and signer.staff_id != expected_signer:
@@ -217,6 +221,8 @@ async def sign_entry(
         from backend.identity.exports import grant_after_signature
 
         await grant_after_signature(ledger, signed, sig, signer)
+    if signed.kind == record_copies.REQUESTED:
+        await record_copies.answer_after_signature(ledger, signed, sig, signer)
     return sig
 
 

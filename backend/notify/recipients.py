@@ -99,6 +99,16 @@ async def messages_for(ledger: Ledger, entry: Entry) -> list[tuple[list[dict], M
             Message(PARTY_KINDS[kind], "点击查看案件时间线。", f"#/cases/{case_id}",
                     tag=f"{kind}:{entry.hash[:16]}"),
         ))  # fmt: skip
+    elif kind == "signature.requested" and agency_of_timeline(case_id) is None:
+        # Only the colleague asked, and only while they are still on the case.
+        signer = entry.payload["signer"]
+        if signer in await case_members(ledger, case_id):
+            zh = "会签" if entry.payload["meaning"] == "co_sign" else "见证拒签"
+            out.append((
+                await subscriptions(agency, staff={signer}),
+                Message(f"待签名：同事请您{zh}", "请在本人手机上用通行密钥签名。", "#/to-sign",
+                        tag=f"sign:{entry.hash[:16]}"),
+            ))  # fmt: skip
     elif kind == "spotcheck.drawn":
         p = entry.payload
         out.append((
@@ -111,7 +121,13 @@ async def messages_for(ledger: Ledger, entry: Entry) -> list[tuple[list[dict], M
 
 
 PUSHING_KINDS = frozenset(
-    {"record.emergency_start", "spotcheck.drawn", *APPROVAL_KINDS, *PARTY_KINDS}
+    {
+        "record.emergency_start",
+        "spotcheck.drawn",
+        "signature.requested",
+        *APPROVAL_KINDS,
+        *PARTY_KINDS,
+    }
 )
 
 

@@ -20,6 +20,7 @@ APPROVABLE = (
     "record.case_opening_approval",
     "retention.batch",
     "export.requested",
+    "party.copy_requested",
 )
 DECIDING = {"approve", "refuse", "return", "legal_review", "approve_disposal", "approve_export"}
 
@@ -102,6 +103,10 @@ async def pending_approvals(ledger: Ledger, agency_id: str) -> list[dict[str, An
         }
         if entry.kind == "export.requested":
             item["asks"] = await _what_is_asked(ledger, entry)
+        elif entry.kind == "party.copy_requested":
+            from backend.service.record_copies import pending_asks
+
+            item["asks"] = await pending_asks(ledger, entry)
         waiting.append(item)
     return waiting
 

@@ -23,9 +23,11 @@ from backend.identity.access import check_client_id, principal_of
 from backend.ledger.ledger import Ledger
 from backend.ledger.routes import entry_out
 from backend.ledger.schemas import AppendRequest, EntryOut
-from backend.service import consent, links, notices, party
+from backend.service import consent, links, notices, party, record_copies, verification
+from backend.service.receipt_paper import render_receipt_pdf
 from backend.service.schemas import (
     Confirm,
+    CopyRequest,
     CreatedLink,
     CreateLink,
     LinkOut,
@@ -295,6 +297,69 @@ class PartyController(Controller):
             },
         )
 
+    @get("/receipt.pdf", operation_id="partyReceiptPdf")
+    async def receipt_pdf(self, request: Request, ledger: Ledger, settings: Settings) -> Response:
+        """The receipt as a paper (送达回证) to print or forward; the JSON receipt rides inside."""
+        link = await _link(request)
+        body = await party.receipt_for(ledger, link)
+        served = await ledger.get(link["document_entry"])
+        pdf = render_receipt_pdf(
+            body,
+            recipient=link["recipient"],
+            document_number=str(served.payload.get("number") or ""),
+            verify_url=f"{settings.public_url}/verify/#document={link['document_sha256']}",
+        )
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={**NO_STORE, "Content-Disposition": 'attachment; filename="receipt.pdf"'},
+        )
+
+    @get("/records", operation_id="partyCaseRecords")
+    async def records(self, request: Request, ledger: Ledger) -> Response:
+        """The case's records the party may ask to view or copy, in words, and their requests."""
+        link = await _link(request)
+        return Response(
+            {
+                "records": await record_copies.case_records(ledger, link["case_id"]),
+                "requests": await record_copies.party_requests(ledger, link),
+            },
+            headers=NO_STORE,
+        )
+
+    @post("/copy-requests", operation_id="requestRecordCopies", status_code=201)
+    async def request_copies(self, request: Request, data: CopyRequest, ledger: Ledger) -> Response:
+        """Ask the unit head to let the party view or copy named records (hebei §17)."""
+        link = await _link(request)
+        await record_copies.request_copies(
+            ledger,
+            link,
+            purpose=data.purpose,
+            items=data.items,
+            note=data.note,
+            ip=_ip(request),
+            user_agent=_ua(request),
+        )
+        return Response(
+            {"requests": await record_copies.party_requests(ledger, link)},
+            status_code=201,
+            headers=NO_STORE,
+        )
+
+    @get("/copies/{request_entry:str}/{item:str}", operation_id="downloadRecordCopy")
+    async def copy(
+        self, request: Request, request_entry: str, item: str, ledger: Ledger, blobs: BlobStore
+    ) -> Response | Stream:
+        """One approved record, until the approval's time runs out; each download is recorded."""
+        link = await _link(request)
+        made = await record_copies.download_copy(
+            ledger, blobs, link, request_entry, item, ip=_ip(request), user_agent=_ua(request)
+        )
+        headers = {**NO_STORE, "Content-Disposition": f'attachment; filename="{made.filename}"'}
+        if made.data is not None:
+            return Response(made.data, media_type=made.media_type, headers=headers)
+        return Stream(blobs.open(made.sha256 or ""), media_type=made.media_type, headers=headers)
+
     @post(
         "/statements",
         operation_id="submitStatement",
@@ -380,4 +445,22 @@ class NoticeBoardController(Controller):
         return Stream(blobs.open(public), media_type="image/jpeg", headers=NO_STORE)
 
 
-API_ROUTES = [ServiceOfficerController, PartyController, NoticeBoardController]
+class VerificationController(Controller):
+    """What the public verification page may ask: is this file a paper we made, and what is it."""
+
+    path = "/verify"
+    tags = ["verify"]
+    opt = {"access": "public"}
+
+    @get("/documents/{sha256:str}", operation_id="verifyDocument")
+    async def document(self, sha256: str, ledger: Ledger) -> verification.PaperFacts:
+        """A served or generated paper by the SHA-256 the browser computed (the file never leaves it)."""
+        return await verification.paper_facts(ledger, sha256)
+
+
+API_ROUTES = [
+    ServiceOfficerController,
+    PartyController,
+    NoticeBoardController,
+    VerificationController,
+]

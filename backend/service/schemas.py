@@ -64,3 +64,11 @@ class Confirm(msgspec.Struct, forbid_unknown_fields=True):
     credential: dict[str, Any] | None = None
     png_base64: str | None = None
     strokes: list[list[list[float]]] | None = None
+
+
+class CopyRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """The party names records of their case and asks to view or copy them."""
+
+    purpose: Literal["view", "copy"]
+    items: list[str]
+    note: str = ""

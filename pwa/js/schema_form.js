@@ -140,6 +140,9 @@ function fieldOf(name, s, required, value, ctx, key) {
   s = withHints(key, s);
   if (s["x-widget"] === "photo") return photoField(name, key, s, required, value, ctx);
   if (s["x-widget"] === "entry") return entryField(name, key, s, required, value, ctx);
+  // Officer fields pick from the case team where the screen can give it (ctx.officerField).
+  const officer = s["x-widget"] || hints.fields?.[key]?.["x-widget"];
+  if ((officer === "officers" || officer === "officer") && ctx?.officerField) return ctx.officerField(name, key, s, required, value, officer);
   const label = h("label", { for: `f-${name}` }, titleOf(s), required ? h("span", { class: "req", title: t("form.required") }, " *") : null);
   if (s.type === "boolean") {
     const box = h("input", { type: "checkbox", id: `f-${name}`, name, checked: Boolean(value) });

@@ -23,7 +23,9 @@ function fact(dl, label, value) { if (value) dl.append(el("dt", {}, label), el("
 
 function render() {
   document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
-  document.getElementById("lang").textContent = lang === "zh" ? "English" : "中文";
+  const button = document.getElementById("lang");
+  button.textContent = lang === "zh" ? "English" : "中文";
+  button.setAttribute("aria-label", button.textContent);
   for (const node of document.querySelectorAll("[data-t]")) node.textContent = t(node.dataset.t);
   const board = document.getElementById("board");
   if (!data) return;

@@ -34,7 +34,7 @@ def test_two_officers_co_sign_a_record_with_their_own_passkeys_on_one_phone(
     page.select_option("#f-p\\.enforcement_kind", "inspection")
     page.fill("#f-p\\.parties-0\\.name", "某仓储有限公司")
     page.select_option("#f-p\\.parties-0\\.kind", "organisation")
-    page.fill("#f-officers", li)
+    page.check(f'#f-officers input[data-staff-id="{li}"]')
     page.click("#open-case")
     page.wait_for_selector("[data-step=onsite_inspection]")
     case_id = page.url.split("#/cases/")[1]

@@ -9,6 +9,7 @@ import * as outbox from "../outbox.js";
 import * as router from "../router.js";
 import * as session from "../session.js";
 import * as stamps from "../stamps.js";
+import { documentsPanel } from "../documents_panel.js";
 
 export function stateBadge(item) {
   const cls = { sent: "ok", rejected: "bad", draft: "", queued: "warn", sending: "warn" }[item.state];
@@ -125,12 +126,15 @@ export async function render({ id }) {
     h("div", { class: "muted" }, [c.number, t(`kind.${c.enforcement_kind}`), t(`procedure.${c.procedure}`), t(`start_path.${c.start_path}`)].filter(Boolean).join(" · ")),
     c.local ? h("p", { class: "badge warn" }, t("case.not_synced")) : null,
     refusedCase ? h("div", { class: "card refused-case" }, refusedActions(refusedCase)) : null,
-    h("a", { class: "button", id: "case-service", href: `#/cases/${encodeURIComponent(c.case_id)}/service` }, t("service.open")),
+    h("div", { class: "row" },
+      h("a", { class: "button", id: "case-team", href: `#/cases/${encodeURIComponent(c.case_id)}/team` }, t("docs.team")),
+      h("a", { class: "button", id: "case-service", href: `#/cases/${encodeURIComponent(c.case_id)}/service` }, t("service.open"))),
     h("div", { class: "stages", "aria-label": t("case.stages") },
       cases.STAGES.map((s, i) => h("span", { class: i < stageIdx ? "done" : i === stageIdx ? "now" : "", dataset: { stage: s } }, t(`stage.${s}`)))),
     stageMove(c, steps, isDone, items),
     h("h2", {}, t("case.steps")),
     steps.length ? steps.map(stepRow) : h("p", { class: "muted" }, t("case.no_workflow")),
+    c.local ? null : await documentsPanel(c.case_id, { onChanged: () => router.render() }),
     extra.length ? [h("h2", {}, t("case.compliance")), extra.map((r) => h("div", { class: "card" }, h("span", { class: `badge ${r.status === "late" || r.status === "due" ? "warn" : "bad"}` }, t(`req.${r.status}`)), " ", isEn() ? r.message_en : r.message_zh))] : null,
     h("h2", {}, t("case.on_device")),
     onDevice,

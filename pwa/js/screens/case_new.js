@@ -9,6 +9,7 @@ import * as router from "../router.js";
 import { loadHints, renderForm } from "../schema_form.js";
 import * as session from "../session.js";
 import { device, stamp } from "../stamps.js";
+import * as colleagues from "../colleagues.js";
 
 export async function render(_params, query = new URLSearchParams()) {
   const me = session.current();
@@ -32,7 +33,10 @@ export async function render(_params, query = new URLSearchParams()) {
   }
   const values = before?.body || { procedure: "general", start_path: "ex_officio", parties: [{ kind: "person" }] };
   const form = renderForm(s, values, { skip: ["agency_id"] });
-  const officers = h("input", { id: "f-officers", placeholder: t("case_new.officers_hint"), value: (before?.body.officers || []).join(" ") });
+  // Colleagues are picked from the agency's directory (kept on the device), never typed: a typed
+  // name used to become a member nobody could identify.
+  const dir = await colleagues.directory().catch(() => ({ rows: [] }));
+  const officers = colleagues.picker(dir.rows, { id: "f-officers", exclude: new Set([me?.staff_id]), selected: before?.body.officers });
 
   async function submit() {
     const v = form.read();
@@ -48,7 +52,7 @@ export async function render(_params, query = new URLSearchParams()) {
       parties: v.parties || [],
       summary: v.summary,
       major: Boolean(v.major),
-      officers: officers.value.split(/[,，\s]+/).filter(Boolean),
+      officers: officers.selected(),
       claimed: stamp(),
       device: device(),
     };
@@ -76,8 +80,8 @@ export async function render(_params, query = new URLSearchParams()) {
       before.error ? h("p", { class: "refusal-reason" }, refusalText(before.error)) : null) : null,
     h("p", { class: "muted" }, titleOf(schema)),
     form.node,
-    h("label", { for: "f-officers" }, t("case_new.officers")),
-    officers,
+    h("h2", {}, t("docs.case_new.officers")),
+    officers.node,
     h("div", { class: "actions" }, h("button", { class: "primary", id: "open-case", onclick: submit }, t("case_new.open"))),
   );
 }

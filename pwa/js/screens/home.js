@@ -6,6 +6,7 @@ import { isEn, t, titleOf } from "../i18n.js";
 import * as outbox from "../outbox.js";
 import { roleLink } from "../role_tabs.js";
 import * as session from "../session.js";
+import { toSignList } from "./to_sign.js";
 
 /** Missing or late requirements: the list's summary, else the full compliance a case read left. */
 export function problemsOf(c) {
@@ -55,11 +56,13 @@ export async function render() {
   }
   const cards = h("div", { id: "case-list" },
     list.map((c) => caseCard(c, packs.get(cases.packIdOf(c, me)), all.filter((i) => i.case_id === c.case_id))));
+  const toSign = navigator.onLine ? await toSignList() : null;
   return h(
     "section",
     {},
     h("h1", {}, t("home.title")),
     me ? h("p", { class: "muted" }, t("home.hello", { name: me.name || me.staff_id })) : null,
+    toSign,
     list.length > 1 ? caseSearch(cards) : null,
     list.length ? cards : h("p", { class: "muted" }, t("home.empty")),
     h("div", { class: "actions" },

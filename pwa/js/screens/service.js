@@ -12,6 +12,7 @@ import { t, titleOf } from "../i18n.js";
 import * as outbox from "../outbox.js";
 import { loadHints, renderForm } from "../schema_form.js";
 import * as stamps from "../stamps.js";
+import { consentText } from "./consent_text.js";
 
 const POLL_MS = 4000;
 const CHANNELS = ["link", "sms", "email"];
@@ -58,6 +59,7 @@ export async function render({ id }) {
   const channelBoxes = CHANNELS.map((ch) => h("label", { class: "check" },
     h("input", { type: "checkbox", name: "consent-channel", value: ch, checked: ch === "link" }), t(`service.channel.${ch}`)));
   const contact = h("input", { id: "consent-contact", placeholder: t("service.consent.contact_hint") });
+  const agency = (await cases.pack(cases.packIdOf(c)).catch(() => null))?.agency;
   const evidence = renderForm({ properties: { form_blob: consentSchema.properties.form_blob } }, {}, {
     ctx: {
       attachPhoto: (data, { filename }) => queuePhoto("media.photo", data, { filename: filename || "consent-form.jpg", label: t("service.consent.form_photo"), payload: { caption: `${t("service.consent.title")} | ${stampLines().join(" | ")}` } }),
@@ -275,6 +277,7 @@ export async function render({ id }) {
       h("label", { for: "consent-recipient" }, t("service.consent.recipient")), recipient,
       h("div", {}, h("b", {}, t("service.consent.channels")), channelBoxes),
       h("label", { for: "consent-contact" }, t("service.consent.contact")), contact,
+      consentText({ recipient, channelBoxes, contact, agency: titleOf({ title_zh: agency?.name_zh, title_en: agency?.name_en }) }),
       h("h3", {}, t("service.consent.evidence")),
       evidence.node,
       h("p", { class: "muted" }, t("service.consent.or_sign")),

@@ -2,6 +2,7 @@
 // signatures), capture (photos, audio, video sessions), signatures, refusals and co-signing.
 // Everything typed or captured is on the device at once: the form autosaves as a draft outbox item,
 // media are queued the moment they are taken.
+import { json } from "../api.js";
 import { openCamera } from "../capture/camera.js";
 import { AvSession, INTERRUPT_REASONS, openSessions, supportedType } from "../capture/recorder.js";
 import { SignaturePad } from "../capture/signature_pad.js";
@@ -20,6 +21,7 @@ import { fullscreenSignature } from "../forms/signature_mode.js";
 import { loadHints, renderForm } from "../schema_form.js";
 import * as session from "../session.js";
 import * as stamps from "../stamps.js";
+import { officerField, teamOf } from "../officer_field.js";
 
 const HOLD_MS = 1500;
 const STATEMENT = ["av.statement.time_place", "av.statement.officers", "av.statement.notice", "av.statement.matter"];
@@ -163,6 +165,7 @@ export async function render({ id, step: stepId }, query) {
   const signatures = [...(draft?.draft.signatures || [])];
   const blobs = new Set(draft?.body.blobs || []);
   // Hash fields: a photo taken here goes to the outbox like any capture; entries come from the case's timeline.
+  const team = teamOf(id).catch(() => []);
   const formCtx = {
     attachPhoto: async (data, { field, filename }) => {
       const { blob } = await queueMedia("media.photo", data, { filename: filename || `${field}.jpg`, label: `${t("capture.photo")} · ${field}`, payload: { caption: `${field} | ${stampLines(c).join(" | ")}` } });
@@ -174,6 +177,7 @@ export async function render({ id, step: stepId }, query) {
       return list.map((e) => ({ value: e.hash, label: entryLabel(e, titles[e.kind]) }));
     },
     overlay: () => stampLines(c),
+    officerField: (name, key, s, required, value, widget) => officerField(name, key, s, required, value, widget, team),
   };
   const skip = ["signatures", ...(approver ? [] : approverFields(schema))];
   const form = renderForm(schema, draft?.draft.values || prefillValues(schema, me, { openedAt }), { skip, ctx: formCtx });
@@ -585,7 +589,17 @@ export async function render({ id, step: stepId }, query) {
       h("h3", {}, t("cosign.other")),
       h("label", { for: "cosigner" }, t("cosign.pick")), pick,
       h("button", { class: "primary", id: "cosign-other", onclick: () => cosign(item, others.find((x) => x.staff_id === pick.value)) }, t("cosign.other_button")),
+      // Or the colleague signs later on their own phone: a to-sign item and a push reach them.
+      h("button", { id: "cosign-ask", onclick: () => askToSign(item.result.hash, others.find((x) => x.staff_id === pick.value), meaning) }, t("docs.tosign.ask")),
     );
+  }
+  async function askToSign(hash, signer, meaning) {
+    try {
+      await json(`/api/entries/${hash}/signatures/requests`, { method: "POST", body: { signer: signer.staff_id, meaning } });
+      toast(t("docs.tosign.asked", { name: signer.name }));
+    } catch (e) {
+      toast(e.message, "error");
+    }
   }
   function renderCosign(item) {
     if (item.state !== "sent") {

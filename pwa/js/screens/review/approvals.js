@@ -4,6 +4,7 @@ import { json } from "../../api.js";
 import { h, toast } from "../../dom.js";
 import { L, directory, entryLink, kindName, loadKindTitles, page, short, signWithPasskey, when, who } from "./common.js";
 import { SIGN_MEANINGS } from "./timeline.js";
+import { KIND as PARTY_REQUEST, offers, partyAsked } from "./party_copy_request.js";
 
 // An approver approves, refuses (final for that record: the officer must submit a new one) or
 // returns it for correction; a refusal or a return says why. Each is a passkey signature.
@@ -57,7 +58,7 @@ function actions(item, me) {
   const cell = h("div", { class: "decide" },
     h("textarea", { class: "reason", rows: 2, "aria-label": L("理由（不予批准或退回时必填）", "Reason (needed to refuse or return)"),
       placeholder: L("理由（不予批准或退回时必填）", "Reason (needed to refuse or return)") }),
-    ...Object.entries(DECISIONS).map(([m, d]) => h("button", {
+    ...Object.entries(DECISIONS).filter(([m]) => offers(item, m)).map(([m, d]) => h("button", {
       class: m === "approve" ? "primary" : "", dataset: { decision: m },
       onclick: (e) => decide(item, e.target.closest("tr"), m),
     }, L(...d.label))));
@@ -90,7 +91,7 @@ export async function render() {
     items.length ? h("table", { id: "approvals" },
       h("thead", {}, h("tr", {}, ...[L("事项", "Item"), L("案件", "Case"), L("提交人", "By"), L("时间", "When"), L("状态", "State"), ""].map((x) => h("th", {}, x)))),
       h("tbody", {}, items.map((item) => h("tr", { dataset: { entry: item.entry_hash, kind: item.kind } },
-        h("td", { title: item.kind }, kindName(item.kind), item.asks ? asked(item.asks) : h("div", { class: "mono" }, short(item.entry_hash))),
+        h("td", { title: item.kind }, kindName(item.kind), item.kind === PARTY_REQUEST ? partyAsked(item.asks) : item.asks ? asked(item.asks) : h("div", { class: "mono" }, short(item.entry_hash))),
         h("td", {}, where(item)),
         h("td", {}, who(dir, item.actor)), h("td", {}, when(item.received_at)),
         h("td", { class: "state" }, h("span", { class: "badge warn" }, L("待签名", "Waiting"))),
