@@ -12,8 +12,11 @@ from piccolo.engine.base import Engine
 
 from backend.database import close_engine, open_engine
 from backend.evidence.blobstore import BlobStore, make_blob_store
+from backend.ledger.cosignature import Cosigner
 from backend.ledger.guards import check_append_only
 from backend.ledger.ledger import Ledger
+from backend.ledger.witness import Witness
+from backend.ledger.witnessing import parse_witnesses
 from backend.migrations import DOMAINS, append_only_tables, bind, migrate
 from backend.review.scheduler import running_jobs
 from backend.settings import Settings
@@ -25,6 +28,7 @@ class Runtime:
     engine: Engine
     ledger: Ledger
     blobs: BlobStore
+    witness: Witness | None = None  # when this CaseTrail witnesses other logs
 
 
 def projection_modules() -> list[ModuleType]:
@@ -37,6 +41,15 @@ def projection_modules() -> list[ModuleType]:
             if missing.name != f"backend.{domain}.projection":
                 raise
     return modules
+
+
+def witness_of(settings: Settings) -> Witness | None:
+    """This CaseTrail's witness for the logs in CASETRAIL_WITNESS_FOR, with its own key."""
+    if not settings.witness_for:
+        return None
+    name = settings.witness_name or f"{settings.log_name}/witness"
+    cosigner = Cosigner.load_or_create(settings.keys_dir / "witness.pem", name)
+    return Witness(cosigner, list(settings.witness_for))
 
 
 @asynccontextmanager
@@ -58,7 +71,13 @@ async def open_runtime(
         else:
             await migrate(engine)
             await check_append_only(engine, append_only_tables())
-        ledger = Ledger.for_data_dir(engine, settings.data_dir, settings.log_name, settings.tsa_url)
+        ledger = Ledger.for_data_dir(
+            engine,
+            settings.data_dir,
+            settings.log_name,
+            settings.tsa_url,
+            parse_witnesses(settings.witnesses),
+        )
         opened.append(ledger)
         if not auditing:  # verify rebuilds the log itself and reports gaps instead of failing
             await ledger.sync_tree()
@@ -66,7 +85,11 @@ async def open_runtime(
             for module in projection_modules():
                 await module.register(ledger)
         runtime = Runtime(
-            settings, engine, ledger, make_blob_store(settings.blob_store, settings.data_dir)
+            settings,
+            engine,
+            ledger,
+            make_blob_store(settings.blob_store, settings.data_dir),
+            witness_of(settings),
         )
         async with running_jobs(runtime, enabled=projections):  # domains' periodic jobs
             yield runtime

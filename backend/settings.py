@@ -73,8 +73,15 @@ class Settings:
     rp_id: str = "localhost"
     rp_name: str = "CaseTrail 执法全过程记录"
     origins: tuple[str, ...] = ("http://localhost:8000",)
-    checkpoint_interval_s: int = 600
+    # The tail after the last checkpoint is what an insider could drop unnoticed: keep it short.
+    checkpoint_interval_s: float = 60
+    checkpoint_first_s: float = 2
     tsa_url: str = ""
+    tsa_cert: str = ""  # PEM file: the TSA's certificate and its chain up to a self-signed root
+    # Witnesses of this log (`URL VKEY, ...`) and, as a witness, the logs' verifier keys.
+    witnesses: str = ""
+    witness_for: tuple[str, ...] = ()
+    witness_name: str = ""
     session_idle_s: int = 30 * 60
     session_absolute_s: int = 12 * 3600
     max_json_bytes: int = 1024 * 1024
@@ -107,8 +114,15 @@ class Settings:
             public_url=public_url,
             rp_id=env.get("CASETRAIL_RP_ID", "localhost"),
             origins=origins,
-            checkpoint_interval_s=_int(env, "CASETRAIL_CHECKPOINT_INTERVAL_S", 600),
+            checkpoint_interval_s=_float(env, "CASETRAIL_CHECKPOINT_INTERVAL_S", 60),
+            checkpoint_first_s=_float(env, "CASETRAIL_CHECKPOINT_FIRST_S", 2),
             tsa_url=env.get("CASETRAIL_TSA_URL", ""),
+            tsa_cert=env.get("CASETRAIL_TSA_CERT", ""),
+            witnesses=env.get("CASETRAIL_WITNESSES", ""),
+            witness_for=tuple(
+                k.strip() for k in env.get("CASETRAIL_WITNESS_FOR", "").split(",") if k.strip()
+            ),
+            witness_name=env.get("CASETRAIL_WITNESS_NAME", ""),
             session_idle_s=_int(env, "CASETRAIL_SESSION_IDLE_S", 30 * 60),
             session_absolute_s=_int(env, "CASETRAIL_SESSION_ABSOLUTE_S", 12 * 3600),
             cookie_secure=public_url.startswith("https://"),

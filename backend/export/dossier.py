@@ -100,6 +100,7 @@ class DossierInput:
         default_factory=dict
     )  # sha -> image bytes for photos/signatures
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    sm3: dict[str, str] = field(default_factory=dict)  # SHA-256 name -> SM3 digest
 
 
 def materials_of(entries: list[Entry]) -> list[Material]:
@@ -238,6 +239,8 @@ class _Layout:
         self.pair("记录人", e.body.get("actor") or "")
         self.pair("设备", e.body.get("device") or "")
         self.pair("记录哈希", e.hash)
+        if e.hash in self.data.sm3:
+            self.pair("记录哈希（SM3）", self.data.sm3[e.hash])
         if e.body.get("corrects"):
             self.pair("更正", f"{e.body['corrects']['hash']}（{e.body['corrects']['reason']}）")
         pdf.ln(2)
@@ -266,6 +269,8 @@ class _Layout:
             ):
                 proves = other.payload.get("proves") or proves
         self.pair(f"{AV_KINDS[e.kind]}文件哈希（SHA-256）", p.get("sha256", ""))
+        if p.get("sha256") in self.data.sm3:
+            self.pair(f"{AV_KINDS[e.kind]}文件哈希（SM3）", self.data.sm3[p["sha256"]])
         self.pair("存储位置", f"{self.data.storage}/{p.get('sha256', '')}")
         self.pair("制作方法", f"{e.body.get('device') or '执法记录设备'}，{p.get('media_type', '')}，"
                               f"{p.get('size', 0)} 字节")  # fmt: skip
@@ -276,6 +281,8 @@ class _Layout:
         self.pair("证明对象", f"{proves}{'（关联记录 ' + linked + '）' if linked else ''}")
 
     def photo(self, e: Entry) -> None:
+        if e.payload.get("sha256") in self.data.sm3:
+            self.pair("照片文件哈希（SM3）", self.data.sm3[e.payload["sha256"]])
         image = self.data.blobs.get(e.payload.get("sha256", ""))
         picture = thumbnail(image) if image else None
         if picture is None:

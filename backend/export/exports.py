@@ -18,8 +18,10 @@ from backend.errors import Conflict, Forbidden, NotFound
 from backend.evidence.holdings import blobs_held
 from backend.export.dossier import DossierInput, render_dossier
 from backend.export.signing import sign_pdf
+from backend.identity.signatures import key_rows_for
 from backend.ledger.bundle import export_case, file_sha256
-from backend.ledger.entry import Draft, Entry, parse_iso
+from backend.ledger.digests import blob_sm3, sm3_hex
+from backend.ledger.entry import Draft, Entry, canonical, parse_iso
 from backend.ledger.ledger import Ledger
 
 EXPORT_KIND = "access.exported"
@@ -92,6 +94,12 @@ async def gather(ledger: Ledger, blobs: Any, case_id: str, storage: str) -> Doss
     checkpoint = await ledger.latest_checkpoint()
     if checkpoint is None or checkpoint.size <= max(e.log_index for e in entries):
         checkpoint = await ledger.checkpoint()
+    # SM3 (GB/T 32905) beside SHA-256 for every entry and held file the dossier names.
+    sm3 = {e.hash: sm3_hex(canonical(e.body)) for e in entries}
+    for sha in sorted({b for e in entries for b in e.body.get("blobs", [])} & set(held)):
+        value = await blob_sm3(blobs, sha)
+        if value:
+            sm3[sha] = value
     return DossierInput(
         agency_name=pack.agency_name,
         case=view,
@@ -101,6 +109,7 @@ async def gather(ledger: Ledger, blobs: Any, case_id: str, storage: str) -> Doss
         checkpoint_size=checkpoint.size,
         storage=storage,
         blobs=images,
+        sm3=sm3,
     )
 
 
@@ -126,7 +135,10 @@ async def export_dossier(
     with tempfile.TemporaryDirectory() as tmp:
         pdf_path, bundle_path = Path(tmp) / "dossier.pdf", Path(tmp) / "bundle.zip"
         pdf_path.write_bytes(signed)
-        await export_case(ledger, blobs, case_id, bundle_path, await blobs_held(case_id))
+        await export_case(
+            ledger, blobs, case_id, bundle_path, await blobs_held(case_id),
+            await key_rows_for(case_id),
+        )  # fmt: skip
         pdf_sha = hashlib.sha256(signed).hexdigest()
         bundle_sha = file_sha256(bundle_path)
         await blobs.put_file(pdf_path, pdf_sha)

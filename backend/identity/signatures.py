@@ -277,8 +277,13 @@ async def registered_keys() -> dict[str, dict[str, Any]]:
         "SELECT log_index, case_id, body FROM ledger_entry "
         "WHERE kind IN ('passkey.registered', 'passkey.revoked') ORDER BY log_index"
     )
+    return keys_from_rows(rows)
+
+
+def keys_from_rows(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The passkeys that registration and revocation entries (in log order) establish."""
     keys: dict[str, dict[str, Any]] = {}
-    for row in rows:
+    for row in sorted(rows, key=lambda r: r["log_index"]):
         if not row["case_id"].startswith("agency:"):
             continue  # keys only count when recorded on an agency timeline
         body = json.loads(row["body"])
@@ -296,6 +301,44 @@ async def registered_keys() -> dict[str, dict[str, Any]]:
         elif cred in keys and keys[cred]["revoked_at"] is None:
             keys[cred]["revoked_at"] = row["log_index"]
     return keys
+
+
+async def key_rows_for(case_id: str) -> list[dict[str, Any]]:
+    """The agency-timeline entries that register (and revoke) the passkeys that signed on a
+    case: what its bundle carries so that its signatures verify offline."""
+    from backend.ledger.verify import ROW_COLUMNS
+
+    signed = await LedgerEntry.raw(
+        "SELECT body FROM ledger_entry WHERE case_id = {} AND kind = {}", case_id, SIGNATURE_KIND
+    )
+    credentials = {json.loads(r["body"])["payload"].get("credential_id") for r in signed}
+    if not credentials:
+        return []
+    rows = await LedgerEntry.raw(
+        f"SELECT {ROW_COLUMNS} FROM ledger_entry "
+        "WHERE kind IN ('passkey.registered', 'passkey.revoked') ORDER BY log_index"
+    )
+    return [
+        r
+        for r in rows
+        if r["case_id"].startswith("agency:")
+        and json.loads(r["body"])["payload"].get("credential_id") in credentials
+    ]
+
+
+def bundle_signature_problems(
+    rows: list[dict[str, Any]], key_rows: list[dict[str, Any]]
+) -> list[Problem]:
+    """A bundle's passkey signatures checked against the key entries it carries (offline)."""
+    keys = keys_from_rows(key_rows)
+    entries = [Entry.from_row(r) for r in rows]
+    hashes = {e.hash for e in entries}
+    problems = []
+    for sig in (e for e in entries if e.kind == SIGNATURE_KIND):
+        where = f"signature {sig.hash} (case {sig.case_id} seq {sig.seq})"
+        for message in signature_problems(sig, keys, hashes):
+            problems.append(Problem(where, message, sig.log_index))
+    return problems
 
 
 def signature_problems(

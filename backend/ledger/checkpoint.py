@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 ALG_ED25519 = 0x01
+ALG_COSIGNATURE_V1 = 0x04  # C2SP tlog-cosignature: a witness's timestamped Ed25519 cosignature
 _SIG_PREFIX = "\u2014 "  # em dash, space
 _MAX_SIGNATURES = 100  # same bound as the Go reference implementation (golang.org/x/mod/sumdb/note)
 _DECIMAL = re.compile(r"0|[1-9][0-9]*")
@@ -37,11 +38,9 @@ class Checkpoint:
     note: str
 
 
-def key_id(name: str, public_key: bytes) -> bytes:
-    """C2SP signed-note key ID: first 4 bytes of SHA-256(name || 0x0A || 0x01 || public key)."""
-    return hashlib.sha256(
-        name.encode() + b"\n" + bytes([ALG_ED25519]) + bytes(public_key)
-    ).digest()[:4]
+def key_id(name: str, public_key: bytes, alg: int = ALG_ED25519) -> bytes:
+    """C2SP signed-note key ID: first 4 bytes of SHA-256(name || 0x0A || alg || public key)."""
+    return hashlib.sha256(name.encode() + b"\n" + bytes([alg]) + bytes(public_key)).digest()[:4]
 
 
 def _check_key_name(name: str) -> None:
@@ -64,14 +63,14 @@ def _raw_public_key(key: Ed25519PublicKey) -> bytes:
     return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
-def format_vkey(name: str, public_key: bytes) -> str:
-    """C2SP verifier key string: `<name>+<8 hex key id>+<base64(0x01 || public key)>`."""
+def format_vkey(name: str, public_key: bytes, alg: int = ALG_ED25519) -> str:
+    """C2SP verifier key string: `<name>+<8 hex key id>+<base64(alg || public key)>`."""
     _check_key_name(name)
-    encoded = base64.b64encode(bytes([ALG_ED25519]) + bytes(public_key)).decode()
-    return f"{name}+{key_id(name, public_key).hex()}+{encoded}"
+    encoded = base64.b64encode(bytes([alg]) + bytes(public_key)).decode()
+    return f"{name}+{key_id(name, public_key, alg).hex()}+{encoded}"
 
 
-def parse_vkey(vkey: str) -> tuple[str, bytes, Ed25519PublicKey]:
+def parse_vkey(vkey: str, alg: int = ALG_ED25519) -> tuple[str, bytes, Ed25519PublicKey]:
     """Split a verifier key into (name, key ID, public key), checking that they agree."""
     parts = vkey.strip().split("+", 2)  # base64 may itself contain "+"
     if len(parts) != 3:
@@ -81,11 +80,11 @@ def parse_vkey(vkey: str) -> tuple[str, bytes, Ed25519PublicKey]:
     if not re.fullmatch(r"[0-9a-f]{8}", id_hex):
         raise CheckpointError("verifier key ID must be 8 lowercase hex digits")
     raw = _b64decode(encoded, "verifier key")
-    if len(raw) != 33 or raw[0] != ALG_ED25519:
-        raise CheckpointError("verifier key is not an Ed25519 key (0x01 || 32 bytes)")
+    if len(raw) != 33 or raw[0] != alg:
+        raise CheckpointError(f"verifier key is not an Ed25519 key (0x{alg:02x} || 32 bytes)")
     public = raw[1:]
     kid = bytes.fromhex(id_hex)
-    if key_id(name, public) != kid:
+    if key_id(name, public, alg) != kid:
         raise CheckpointError("verifier key ID does not match its name and public key")
     return name, kid, Ed25519PublicKey.from_public_bytes(public)
 
@@ -138,7 +137,10 @@ class CheckpointSigner:
 
     def sign(self, size: int, root: bytes) -> str:
         """Signed note text for the checkpoint (origin = key name) of a tree of `size` leaves."""
-        body = format_body(self._name, size, root)
+        return self.sign_text(format_body(self._name, size, root))
+
+    def sign_text(self, body: str) -> str:
+        """A C2SP signed note of `body` (lines ending in newline, no blank line) by this key."""
         signature = self._key.sign(body.encode())
         encoded = base64.b64encode(self._key_id + signature).decode()
         return f"{body}\n{_SIG_PREFIX}{self._name} {encoded}\n"
@@ -174,7 +176,7 @@ def _create_key_file(path: Path) -> None:
         os.close(dir_fd)
 
 
-def _parse_body(text: str) -> tuple[str, int, bytes]:
+def parse_body(text: str) -> tuple[str, int, bytes]:
     lines = text.split("\n")
     # text ends with "\n", so the split leaves one empty string after the last line
     if len(lines) < 4 or lines[-1] != "":
@@ -192,12 +194,19 @@ def _parse_body(text: str) -> tuple[str, int, bytes]:
     return origin, int(size_text), root
 
 
-def verify_note(note: str | bytes, vkey: str, origin: str | None = None) -> Checkpoint:
-    """Verify a signed checkpoint note against a verifier key; return the checkpoint it holds.
+def key_fingerprint(vkey: str) -> str:
+    """What a person reads aloud to compare a key: SHA-256 of the verifier key, in groups."""
+    digest = hashlib.sha256(vkey.strip().encode()).hexdigest()[:32]
+    return " ".join(digest[i : i + 4] for i in range(0, len(digest), 4))
 
-    The checkpoint's origin must be `origin` (default: the verifier key's name). Signatures by
-    other keys (e.g. witness cosignatures) are allowed and ignored.
+
+def open_note(note: str | bytes, vkey: str) -> str:
+    """Check a signed note's signature by `vkey`; return the signed text (ending in newline).
+
+    Signatures by other keys (e.g. witness cosignatures) are allowed and ignored.
     """
+    if not isinstance(note, str | bytes | bytearray):
+        raise CheckpointError("note is not text")
     name, kid, public_key = parse_vkey(vkey)
     if isinstance(note, bytes | bytearray):
         try:
@@ -252,8 +261,20 @@ def verify_note(note: str | bytes, vkey: str, origin: str | None = None) -> Chec
             public_key.verify(signature, body)
         except InvalidSignature:
             raise CheckpointError(f"bad signature by {name}") from None
+    return text
 
-    checkpoint_origin, size, root = _parse_body(text)
+
+def verify_note(note: str | bytes, vkey: str, origin: str | None = None) -> Checkpoint:
+    """Verify a signed checkpoint note against a verifier key; return the checkpoint it holds.
+
+    The checkpoint's origin must be `origin` (default: the verifier key's name). Signatures by
+    other keys (e.g. witness cosignatures) are allowed and ignored.
+    """
+    text = open_note(note, vkey)
+    if isinstance(note, bytes | bytearray):
+        note = bytes(note).decode("utf-8")
+    name = parse_vkey(vkey)[0]
+    checkpoint_origin, size, root = parse_body(text)
     expected_origin = name if origin is None else origin
     if checkpoint_origin != expected_origin:
         raise CheckpointError(

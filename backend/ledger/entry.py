@@ -84,6 +84,8 @@ class Entry:
     log_index: int
     hash: str
     body: dict[str, Any]
+    # The log's signed promise (statements.sign_promise), on entries answered by an append.
+    promise: str | None = field(default=None, compare=False)
 
     @property
     def case_id(self) -> str:
@@ -106,7 +108,10 @@ class Entry:
         return parse_iso(self.body["received_at"])
 
     def to_json(self) -> dict[str, Any]:
-        return {"hash": self.hash, "log_index": self.log_index, **self.body}
+        shown = {"hash": self.hash, "log_index": self.log_index, **self.body}
+        if self.promise is not None:
+            shown["promise"] = self.promise
+        return shown
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Entry:

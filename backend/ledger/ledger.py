@@ -9,6 +9,7 @@ finds what it just wrote.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import json
 import logging
@@ -31,8 +32,10 @@ from backend.ledger.kinds import (
     schema_errors,
 )
 from backend.ledger.merkle import MerkleTree
+from backend.ledger.statements import sign_promise
 from backend.ledger.tables import LedgerCheckpoint, LedgerEntry
 from backend.ledger.timestamp import TimestampError, request_timestamp
+from backend.ledger.witnessing import WitnessConfig, collect_cosignatures
 from backend.ledger.writer import WriterConnection
 
 Listener = Callable[[list[Entry]], Awaitable[None]]
@@ -122,9 +125,15 @@ class Ledger:
         kinds: KindRegistry | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         tsa_url: str = "",
+        witnesses: tuple[WitnessConfig, ...] = (),
     ) -> None:
         self.engine = engine
         self.tsa_url = tsa_url
+        self.witnesses = witnesses
+        # Why the last checkpoint went without a time-stamp or a witness's cosignature, until
+        # one succeeds again: shown by the checkpoint API, `casetrail checkpoint` and `verify`.
+        self.tsa_problem: str | None = None
+        self.witness_problems: dict[str, str] = {}
         self.signer = signer
         self.kinds = kinds or default_registry()
         self.clock = clock
@@ -134,14 +143,20 @@ class Ledger:
         self._committing = False
         self._listeners: list[Listener] = []
         self._tree_lock = asyncio.Lock()
+        self._checkpoint_lock = asyncio.Lock()
         self._writer = WriterConnection(engine)
 
     @classmethod
     def for_data_dir(
-        cls, engine: Engine, data_dir: Path, log_name: str, tsa_url: str = ""
+        cls,
+        engine: Engine,
+        data_dir: Path,
+        log_name: str,
+        tsa_url: str = "",
+        witnesses: tuple[WitnessConfig, ...] = (),
     ) -> Ledger:
         signer = CheckpointSigner.load_or_create(data_dir / "keys" / "checkpoint.pem", log_name)
-        return cls(engine, signer, tsa_url=tsa_url)
+        return cls(engine, signer, tsa_url=tsa_url, witnesses=witnesses)
 
     def on_append(self, listener: Listener) -> None:
         """Call `listener` with every committed batch of new entries (projections)."""
@@ -171,7 +186,9 @@ class Ledger:
         for result in results:
             if isinstance(result, BaseException):
                 raise result
-        return results  # type: ignore[return-value]
+        # Each caller signs its own promises, outside the committer's loop, so signing overlaps
+        # the next batch's write instead of lengthening every commit.
+        return [self._promised(entry) for entry in results]  # type: ignore[arg-type]
 
     async def _drain(self) -> None:
         self._committing = True
@@ -215,6 +232,12 @@ class Ledger:
                 future.set_exception(result)
             else:
                 future.set_result(result)
+
+    def _promised(self, entry: Entry) -> Entry:
+        """The entry with the log's signed promise, so its caller holds proof it was taken in."""
+        if self.signer is None:
+            return entry
+        return dataclasses.replace(entry, promise=sign_promise(self.signer, entry))
 
     async def _write(
         self, groups: list[list[tuple[Draft, int]]]
@@ -447,6 +470,13 @@ class Ledger:
         """Sign the current tree head, refusing if history disagrees with the last checkpoint."""
         if self.signer is None:
             raise IntegrityFailure("no checkpoint key configured", code="no_signer")
+        # The periodic job, an export and a supervisor may all ask at once: one signs, the
+        # others get what it signed.
+        async with self._checkpoint_lock:
+            return await self._checkpoint_locked()
+
+    async def _checkpoint_locked(self) -> Checkpoint:
+        assert self.signer is not None
         tree = await self.sync_tree()
         latest = await self.latest_checkpoint()
         if latest is not None:
@@ -460,16 +490,30 @@ class Ledger:
         size = tree.size
         note = self.signer.sign(size, tree.root(size))
         token = await self._timestamp(note)
-        await LedgerCheckpoint.insert(
-            LedgerCheckpoint(
-                tree_size=size,
-                root=tree.root(size).hex(),
-                note=note,
-                created_at=self.clock(),
-                tsa_token=token.hex() if token else None,
+        try:
+            await LedgerCheckpoint.insert(
+                LedgerCheckpoint(
+                    tree_size=size,
+                    root=tree.root(size).hex(),
+                    note=note,
+                    created_at=self.clock(),
+                    tsa_token=token.hex() if token else None,
+                )
             )
-        )
-        return self._parse(note)
+        except Exception as exc:  # another worker signed this size first
+            raced = await self.latest_checkpoint()
+            if "unique" not in str(exc).lower() or raced is None or raced.size < size:
+                raise
+            if tree.root(raced.size) != raced.root:
+                raise IntegrityFailure(
+                    f"a checkpoint of size {raced.size} disagrees with this log",
+                    code="history_rewritten",
+                ) from exc
+            return raced
+        signed = self._parse(note)
+        if self.witnesses:
+            self.witness_problems = await collect_cosignatures(self.witnesses, signed, tree)
+        return signed
 
     async def _timestamp(self, note: str) -> bytes | None:
         """An RFC 3161 token over the note from the configured TSA, so a key holder who rewrites
@@ -477,10 +521,48 @@ class Ledger:
         if not self.tsa_url:
             return None
         try:
-            return await asyncio.to_thread(request_timestamp, note.encode(), self.tsa_url)
-        except TimestampError:
+            token = await asyncio.to_thread(request_timestamp, note.encode(), self.tsa_url)
+        except TimestampError as outage:
             log.warning("time-stamp authority unavailable; checkpoint signed without a token")
+            self.tsa_problem = str(outage)
             return None
+        self.tsa_problem = None
+        return token
+
+    async def protection_problems(self) -> list[str]:
+        """What weakens the log's protection right now, in words for a person."""
+        problems = []
+        outage = await self.timestamp_outage()
+        if outage:
+            problems.append(outage)
+        problems += [f"witness {name}: {why}" for name, why in self.witness_problems.items()]
+        return problems
+
+    async def timestamp_outage(self) -> str | None:
+        """Whether the newest checkpoints went without a time-stamp although a TSA is configured.
+
+        Read from the stored checkpoints, not this worker's memory: the worker that signed may be
+        another one, and an outage must stay visible until a stamp succeeds again."""
+        if not self.tsa_url:
+            return None
+        rows = await LedgerCheckpoint.raw(
+            "SELECT tree_size, created_at, tsa_token FROM ledger_checkpoint "
+            "ORDER BY tree_size DESC LIMIT 1000"
+        )
+        unstamped = []
+        for row in rows:
+            if row["tsa_token"]:
+                break
+            unstamped.append(row)
+        if not unstamped:
+            return None
+        since = unstamped[-1]["created_at"]
+        since_text = since.isoformat() if hasattr(since, "isoformat") else str(since)
+        why = f" ({self.tsa_problem})" if self.tsa_problem else ""
+        return (
+            f"time-stamp authority unavailable: the last {len(unstamped)} checkpoint(s), "
+            f"since {since_text}, carry no time-stamp{why}"
+        )
 
     async def timestamp_tokens(self) -> dict[int, bytes]:
         """Tree size -> RFC 3161 token, for the checkpoints that have one."""

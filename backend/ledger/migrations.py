@@ -5,10 +5,29 @@ from __future__ import annotations
 from piccolo.engine.base import Engine
 
 from backend.database import is_postgres
-from backend.ledger.guards import install_append_only, no_replace_ddl
-from backend.ledger.tables import LedgerCheckpoint, LedgerEntry, ProjectionCursor
+from backend.ledger.guards import (
+    CHECKPOINT_KEYS,
+    COSIGNATURE_KEYS,
+    ENTRY_KEYS,
+    WITNESSED_KEYS,
+    install_append_only,
+    no_replace_ddl,
+)
+from backend.ledger.tables import (
+    BlobSm3,
+    LedgerCheckpoint,
+    LedgerCosignature,
+    LedgerEntry,
+    ProjectionCursor,
+    WitnessedCheckpoint,
+)
 
-APPEND_ONLY_TABLES = ["ledger_entry", "ledger_checkpoint"]
+APPEND_ONLY_TABLES = [
+    "ledger_entry",
+    "ledger_checkpoint",
+    "ledger_cosignature",
+    "witnessed_checkpoint",
+]
 
 
 async def create_ledger(engine: Engine) -> None:
@@ -22,10 +41,6 @@ async def create_ledger(engine: Engine) -> None:
     await install_append_only(engine, "ledger_checkpoint", CHECKPOINT_KEYS)
 
 
-ENTRY_KEYS = (("log_index",), ("hash",), ("client_id",), ("case_id", "seq"))
-CHECKPOINT_KEYS = (("tree_size",),)
-
-
 async def replace_guard_covers_rowid(engine: Engine) -> None:
     # The first guard let INSERT OR REPLACE swap a row out by naming its id.
     if is_postgres(engine):
@@ -35,7 +50,29 @@ async def replace_guard_covers_rowid(engine: Engine) -> None:
         await engine.run_ddl(no_replace_ddl(table, keys))
 
 
+async def witnesses(engine: Engine) -> None:
+    # Cosignatures we collect and checkpoints we cosign are evidence too: append-only.
+    await LedgerCosignature.create_table(if_not_exists=True)
+    await WitnessedCheckpoint.create_table(if_not_exists=True)
+    await engine.run_ddl(
+        "CREATE UNIQUE INDEX IF NOT EXISTS ledger_cosignature_size_witness "
+        "ON ledger_cosignature (tree_size, witness)"
+    )
+    await engine.run_ddl(
+        "CREATE UNIQUE INDEX IF NOT EXISTS witnessed_checkpoint_origin_size "
+        "ON witnessed_checkpoint (origin, tree_size)"
+    )
+    await install_append_only(engine, "ledger_cosignature", COSIGNATURE_KEYS)
+    await install_append_only(engine, "witnessed_checkpoint", WITNESSED_KEYS)
+
+
+async def blob_sm3(engine: Engine) -> None:
+    await BlobSm3.create_table(if_not_exists=True)
+
+
 MIGRATIONS = [
     ("ledger.0001_entries_checkpoints", create_ledger),
     ("ledger.0002_replace_guard_covers_rowid", replace_guard_covers_rowid),
+    ("ledger.0003_witnesses", witnesses),
+    ("ledger.0004_blob_sm3", blob_sm3),
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.params import Parameter
 
 from backend.client_address import client_ip
@@ -20,6 +20,7 @@ from backend.identity.access import (
 )
 from backend.identity.access_log import timeline_as_seen
 from backend.identity.certificates import check_may_write_record
+from backend.ledger.checkpoint import Checkpoint
 from backend.ledger.entry import Draft, Entry
 from backend.ledger.ledger import Ledger
 from backend.ledger.schemas import (
@@ -30,6 +31,8 @@ from backend.ledger.schemas import (
     InclusionOut,
     TimelinePage,
 )
+from backend.ledger.timestamp import stamped_time
+from backend.ledger.witnessing import cosigned_notes, merge_cosignatures
 
 # Sequence numbers and log sizes are 32-bit columns on PostgreSQL: a larger one is refused as 400
 # by the parameter check, before it reaches a query.
@@ -115,26 +118,14 @@ class LedgerController(Controller):
     @get("/log/checkpoint", operation_id="latestCheckpoint", opt={"access": "public"})
     async def latest_checkpoint(self, ledger: Ledger) -> CheckpointOut:
         """The latest signed checkpoint of the global log (made now if none exists)."""
-        checkpoint = await ledger.latest_checkpoint() or await ledger.checkpoint()
-        return CheckpointOut(
-            origin=checkpoint.origin,
-            size=checkpoint.size,
-            root=checkpoint.root.hex(),
-            note=checkpoint.note,
-            vkey=ledger.signer.vkey if ledger.signer else "",
+        return await checkpoint_out(
+            ledger, await ledger.latest_checkpoint() or await ledger.checkpoint()
         )
 
     @post("/log/checkpoint", operation_id="makeCheckpoint", opt={"access": "role:supervisor"})
     async def make_checkpoint(self, ledger: Ledger) -> CheckpointOut:
         """Sign a checkpoint of the log as it is now."""
-        checkpoint = await ledger.checkpoint()
-        return CheckpointOut(
-            origin=checkpoint.origin,
-            size=checkpoint.size,
-            root=checkpoint.root.hex(),
-            note=checkpoint.note,
-            vkey=ledger.signer.vkey if ledger.signer else "",
-        )
+        return await checkpoint_out(ledger, await ledger.checkpoint())
 
     @get(
         "/log/inclusion/{entry_hash:str}",
@@ -156,4 +147,41 @@ class LedgerController(Controller):
         return msgspec.convert(await ledger.consistency(old_size, new_size), ConsistencyOut)
 
 
-API_ROUTES = [LedgerController]
+async def checkpoint_out(ledger: Ledger, checkpoint: Checkpoint) -> CheckpointOut:
+    kept = await cosigned_notes(checkpoint.size)
+    token = (await ledger.timestamp_tokens()).get(checkpoint.size)
+    stamped = stamped_time(token) if token else None
+    return CheckpointOut(
+        origin=checkpoint.origin,
+        size=checkpoint.size,
+        root=checkpoint.root.hex(),
+        note=checkpoint.note,
+        vkey=ledger.signer.vkey if ledger.signer else "",
+        cosigned_note=merge_cosignatures(checkpoint.note, [r["note"] for r in kept]),
+        witnesses=sorted(r["witness"] for r in kept),
+        timestamped_at=stamped.isoformat() if stamped else None,
+        problems=await ledger.protection_problems(),
+    )
+
+
+@post(
+    "/witness/add-checkpoint",
+    operation_id="witnessAddCheckpoint",
+    opt={"access": "public"},
+    media_type=MediaType.TEXT,
+    status_code=200,
+)
+async def witness_add_checkpoint(request: Request) -> Response[str]:
+    """C2SP tlog-witness: cosign a log's checkpoint that extends what this witness saw before.
+
+    Not a CaseTrail API shape: statuses and bodies are those of the specification."""
+    witness = request.app.state.runtime.witness
+    if witness is None:
+        return Response(
+            "this server witnesses no log\n", status_code=404, media_type=MediaType.TEXT
+        )
+    answer = await witness.add_checkpoint(await request.body())
+    return Response(answer.body, status_code=answer.status, media_type=answer.media_type)
+
+
+API_ROUTES = [LedgerController, witness_add_checkpoint]

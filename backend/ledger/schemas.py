@@ -38,6 +38,8 @@ class EntryOut(msgspec.Struct):
     signatures: list[dict[str, Any]]
     corrects: dict[str, str] | None
     v: int = 1
+    # Signed promise (entry hash, log index, received time) for the client to keep; on appends.
+    promise: str | None = None
 
 
 class TimelinePage(msgspec.Struct):
@@ -52,6 +54,13 @@ class CheckpointOut(msgspec.Struct):
     root: str
     note: str
     vkey: str
+    # The note with every witness's cosignature line, and who cosigned it.
+    cosigned_note: str = ""
+    witnesses: list[str] = []
+    # When the time-stamp authority says the checkpoint existed (not checked here: `verify` does).
+    timestamped_at: str | None = None
+    # Why protection is reduced right now (time-stamp authority down, a witness refusing).
+    problems: list[str] = []
 
 
 class InclusionOut(msgspec.Struct):

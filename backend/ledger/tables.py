@@ -30,6 +30,35 @@ class LedgerCheckpoint(Table, tablename="ledger_checkpoint"):
     tsa_token = Text(null=True)
 
 
+class LedgerCosignature(Table, tablename="ledger_cosignature"):
+    """A witness's cosignature of one of our checkpoints; `note` is the checkpoint with that
+    cosignature line, so it verifies on its own even if the checkpoint row were lost."""
+
+    tree_size = BigInt(index=True)
+    witness = Varchar(length=200)
+    note = Text()
+    received_at = Timestamptz()
+
+
+class WitnessedCheckpoint(Table, tablename="witnessed_checkpoint"):
+    """As a witness for another log: each checkpoint we cosigned. The largest per origin is
+    what the next one must extend; rows are never changed, so the witness cannot roll back."""
+
+    origin = Varchar(length=200, index=True)
+    tree_size = BigInt()
+    root = Varchar(length=64)
+    note = Text()
+    cosigned_at = Timestamptz()
+
+
+class BlobSm3(Table, tablename="blob_sm3"):
+    """A blob's SM3 digest, computed after upload (derived: can always be computed again)."""
+
+    sha256 = Varchar(length=64, unique=True)
+    sm3 = Varchar(length=64)
+    computed_at = Timestamptz()
+
+
 class ProjectionCursor(Table, tablename="projection_cursor"):
     """The last log index each projection has applied, so a restart catches up."""
 

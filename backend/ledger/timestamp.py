@@ -100,3 +100,12 @@ def verify_timestamp(token: bytes, data: bytes, tsa_cert_pem: bytes) -> datetime
         raise TimestampError(f"timestamp does not verify: {exc}") from exc
     when = response.tst_info.gen_time
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def stamped_time(token: bytes) -> datetime | None:
+    """The time a token states, read without checking it (for display; `verify` checks it)."""
+    try:
+        when = decode_timestamp_response(bytes(token)).tst_info.gen_time
+    except ValueError:
+        return None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)

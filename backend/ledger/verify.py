@@ -10,9 +10,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from backend.ledger.checkpoint import CheckpointError, verify_note
+from backend.ledger.checkpoint import Checkpoint, CheckpointError, parse_body, verify_note
+from backend.ledger.cosignature import cosigners, split_note
 from backend.ledger.entry import parse_iso
 from backend.ledger.merkle import MerkleTree, verify_inclusion
+from backend.ledger.statements import PROMISE_TYPE, read_promise
+from backend.ledger.timestamp import TimestampError, verify_timestamp
 
 COLUMNS = ("case_id", "seq", "prev_hash", "kind", "client_id")
 DISPOSAL_KIND = (
@@ -38,11 +41,17 @@ class Report:
     cases: int = 0
     checkpoints: int = 0
     blobs: int = 0
+    promises: int = 0
+    timestamps: int = 0
     problems: list[Problem] = field(default_factory=list)
+    # Things that verify but leave part of the record unprotected (no checkpoint yet...).
+    warnings: list[str] = field(default_factory=list)
+    # A bundle checked only against the key it carries: the verifier key it names, not trusted.
+    untrusted_key: str = ""
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not self.problems and not self.untrusted_key
 
     def first(self) -> Problem | None:
         """The earliest bad entry or blob; problems not tied to an entry come after them."""
@@ -51,8 +60,11 @@ class Report:
         return min(self.problems, key=lambda p: (p.log_index < 0, p.log_index))
 
 
-def check_entries(rows: Iterable[dict[str, Any]], report: Report) -> list[dict[str, Any]]:
-    """Check each stored row against its own canonical body, and each case's chain."""
+def check_entries(
+    rows: Iterable[dict[str, Any]], report: Report, chains: bool = True
+) -> list[dict[str, Any]]:
+    """Check each stored row against its own canonical body, and (unless the rows are a few
+    entries picked from timelines) each case's chain."""
     parsed: list[dict[str, Any]] = []
     by_case: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
@@ -63,6 +75,9 @@ def check_entries(rows: Iterable[dict[str, Any]], report: Report) -> list[dict[s
             body = json.loads(row["body"])
         except (TypeError, ValueError):
             report.problems.append(Problem(where, "stored body is not JSON", index))
+            continue
+        if not isinstance(body, dict):
+            report.problems.append(Problem(where, "stored body is not a JSON object", index))
             continue
         text = row["body"].encode() if isinstance(row["body"], str) else row["body"]
         # The entry is its bytes: they were canonical when hashed, so checking the hash of the
@@ -82,7 +97,7 @@ def check_entries(rows: Iterable[dict[str, Any]], report: Report) -> list[dict[s
         parsed.append(item)
         by_case[body.get("case_id", row["case_id"])].append(item)
     report.cases = len(by_case)
-    for case_id, items in by_case.items():
+    for case_id, items in by_case.items() if chains else ():
         items.sort(key=lambda r: r["parsed"].get("seq", -1))
         previous = None
         for expected_seq, item in enumerate(items):
@@ -114,14 +129,27 @@ def check_log(
                 Problem(f"log index {expected}", "missing from the log", expected)
             )
             break
-        tree.append(bytes.fromhex(row["hash"]))
+        tree.append(_leaf(row))
+    signed: list[Checkpoint] = []
     for note in notes:
         report.checkpoints += 1
         try:
-            checkpoint = verify_note(note, vkey)
+            signed.append(verify_note(note, vkey))
         except CheckpointError as exc:
             report.problems.append(Problem("checkpoint", f"signature does not verify: {exc}"))
-            continue
+    consistent = {c.size for c in signed if c.size <= tree.size and tree.root(c.size) == c.root}
+    if rows and not signed:
+        report.warnings.append(
+            f"no signed checkpoint covers the log's {len(rows)} entries: "
+            "run `casetrail checkpoint` (the server signs one within a minute of growth)"
+        )
+    elif rows and max(c.size for c in signed) < len(rows):
+        covered = max(c.size for c in signed)
+        report.warnings.append(
+            f"{len(rows) - covered} entries after the last checkpoint (size {covered}) "
+            "are protected only by the promises their senders hold"
+        )
+    for checkpoint in signed:
         if checkpoint.size > tree.size:
             report.problems.append(
                 Problem(
@@ -130,50 +158,123 @@ def check_log(
                     tree.size,
                 )
             )
-        elif tree.root(checkpoint.size) != checkpoint.root:
+        elif checkpoint.size not in consistent:
+            good, where = _rewritten(rows, consistent, checkpoint.size)
             report.problems.append(
                 Problem(
                     f"checkpoint of size {checkpoint.size}",
-                    "log is not consistent with this signed checkpoint: history was rewritten",
-                    _first_divergence(rows, checkpoint.size),
+                    f"log is not consistent with this signed checkpoint: {where}",
+                    good,
                 )
             )
     return tree
 
 
-def _first_divergence(rows: list[dict[str, Any]], size: int) -> int:
-    # Without the original leaves we cannot name the rewritten entry exactly; the checked
-    # entries' own problems (if any) name it. Report the checkpoint's range.
-    return min(size, len(rows)) - 1
+def _rewritten(
+    rows: list[dict[str, Any]], consistent: Collection[int], size: int
+) -> tuple[int, str]:
+    """Where a rewrite lies: without the original leaves the entry cannot be named exactly, but
+    the entries between the last checkpoint that still holds and the failing one can."""
+    good = max((s for s in consistent if s < size), default=0)
+    cases = sorted({str(r["case_id"]) for r in rows[good:size]})
+    named = ", ".join(cases[:5]) + (f" and {len(cases) - 5} more" if len(cases) > 5 else "")
+    return good, f"history was rewritten in log entries {good} to {size - 1} (case {named})"
+
+
+def check_witnesses(
+    rows: list[dict[str, Any]],
+    tree: MerkleTree,
+    notes: Iterable[str],
+    witnesses: list[str],
+    quorum: int,
+    report: Report,
+) -> None:
+    """Hold the log against checkpoints cosigned by a quorum of trusted witnesses. The log's own
+    key is not needed: a holder who rewrote history and re-signed it cannot get these."""
+    cosigned: dict[tuple[int, bytes], set[str]] = defaultdict(set)
+    for note in notes:
+        found = cosigners(note, witnesses)
+        if not found:
+            continue
+        try:
+            _, size, root = parse_body(split_note(note)[0])
+        except CheckpointError:
+            continue
+        cosigned[(size, root)].update(found)
+    witnessed = sorted(key for key, by in cosigned.items() if len(by) >= quorum)
+    if not witnessed:
+        report.problems.append(
+            Problem(
+                "witnesses",
+                f"no checkpoint is cosigned by {quorum} of the {len(witnesses)} trusted "
+                "witnesses: nothing outside this server vouches for the log",
+            )
+        )
+        return
+    report.checkpoints = max(report.checkpoints, len(witnessed))
+    consistent = {s for s, r in witnessed if s <= tree.size and tree.root(s) == r}
+    for size, _root in witnessed:
+        where = f"witnessed checkpoint of size {size}"
+        if size > tree.size:
+            report.problems.append(
+                Problem(where, f"log has only {tree.size} entries: entries were removed", tree.size)
+            )
+        elif size not in consistent:
+            good, text = _rewritten(rows, consistent, size)
+            report.problems.append(
+                Problem(where, f"the log is not what the witnesses cosigned: {text}", good)
+            )
+    largest = witnessed[-1][0]
+    if largest < tree.size:
+        report.warnings.append(
+            f"{tree.size - largest} entries after the last witnessed checkpoint (size {largest}) "
+            "are vouched for by this server and its clients' promises only"
+        )
+
+
+def _leaf(row: dict[str, Any]) -> bytes:
+    """The row's hash as a leaf; a hash that is not even hex still gets a (wrong) leaf so the
+    tree is rebuilt and checked instead of verification stopping at it."""
+    try:
+        return bytes.fromhex(row["hash"])
+    except (TypeError, ValueError):
+        return hashlib.sha256(str(row["hash"]).encode()).digest()
 
 
 def check_inclusion(
     rows: Iterable[dict[str, Any]], proofs: dict[str, dict[str, Any]], vkey: str, report: Report
-) -> None:
-    """For a bundle holding part of the log: each entry's inclusion proof against its checkpoint."""
+) -> set[str]:
+    """For a bundle holding part of the log: each entry's inclusion proof against its checkpoint.
+
+    Returns the checkpoint notes that verified (and counts them in the report)."""
+    verified: set[str] = set()
     for row in rows:
         proof = proofs.get(row["hash"])
         where = f"entry {row['hash']} (case {row['case_id']} seq {row['seq']})"
-        if proof is None:
+        if not isinstance(proof, dict):
             report.problems.append(Problem(where, "no inclusion proof", row["log_index"]))
             continue
         try:
-            checkpoint = verify_note(proof["checkpoint"], vkey)
+            checkpoint = verify_note(proof.get("checkpoint", ""), vkey)
         except CheckpointError as exc:
             report.problems.append(
                 Problem(where, f"checkpoint does not verify: {exc}", row["log_index"])
             )
             continue
-        if not verify_inclusion(
-            bytes.fromhex(row["hash"]),
-            row["log_index"],
-            checkpoint.size,
-            [bytes.fromhex(p) for p in proof["proof"]],
-            checkpoint.root,
-        ):
+        verified.add(checkpoint.note)
+        try:
+            path = [bytes.fromhex(p) for p in proof["proof"]]
+            included = verify_inclusion(
+                bytes.fromhex(row["hash"]), row["log_index"], checkpoint.size, path, checkpoint.root
+            )
+        except (KeyError, TypeError, ValueError):
+            included = False
+        if not included:
             report.problems.append(
                 Problem(where, "not included in the signed log (proof fails)", row["log_index"])
             )
+    report.checkpoints = max(report.checkpoints, len(verified))
+    return verified
 
 
 def check_draws(parsed: list[dict[str, Any]], report: Report) -> None:
@@ -208,11 +309,16 @@ async def check_blobs(
         sha
         for item in parsed
         if item["parsed"].get("kind") == DISPOSAL_KIND
-        for sha in item["parsed"].get("payload", {}).get("blobs", [])
+        and isinstance(item["parsed"].get("payload"), dict)
+        for sha in item["parsed"]["payload"].get("blobs") or []
+        if isinstance(sha, str)
     }
     seen: set[str] = set()
     for item in sorted(parsed, key=lambda r: r["log_index"]):
-        for sha in item["parsed"].get("blobs", []):
+        named = item["parsed"].get("blobs", [])
+        for sha in named if isinstance(named, list) else []:
+            if not isinstance(sha, str):
+                continue
             if sha in seen or sha in disposed or sha in skip:
                 continue
             seen.add(sha)
@@ -222,12 +328,98 @@ async def check_blobs(
                 report.problems.append(Problem(where, "missing", item["log_index"]))
                 continue
             digest = hashlib.sha256()
-            async for chunk in read(sha):
-                digest.update(chunk)
+            try:
+                async for chunk in read(sha):
+                    digest.update(chunk)
+            except Exception as unreadable:  # a corrupt store or zip member is reported by name
+                report.problems.append(
+                    Problem(where, f"unreadable: {unreadable}", item["log_index"])
+                )
+                continue
             if digest.hexdigest() != sha:
                 report.problems.append(
                     Problem(where, "content altered (hash differs)", item["log_index"])
                 )
+
+
+def check_timestamps(
+    checkpoints: list[dict[str, Any]], chain: bytes | None, report: Report
+) -> None:
+    """RFC 3161 tokens of the checkpoints, against the TSA certificate chain the reader trusts;
+    and an outage (checkpoints signed without a stamp once stamps were made) reported."""
+    stamped = [c for c in checkpoints if c.get("tsa_token")]
+    if stamped and chain is None:
+        report.warnings.append(
+            f"{len(stamped)} time-stamp(s) not checked: give the TSA's certificate chain "
+            "(--tsa-cert or CASETRAIL_TSA_CERT)"
+        )
+    for row in stamped if chain is not None else ():
+        where = f"checkpoint of size {row['tree_size']}"
+        try:
+            verify_timestamp(bytes.fromhex(row["tsa_token"]), row["note"].encode(), chain)
+        except (TimestampError, ValueError) as bad:
+            report.problems.append(Problem(where, f"time-stamp does not verify: {bad}"))
+            continue
+        report.timestamps += 1
+    if chain is not None and checkpoints and not stamped:
+        report.warnings.append("no checkpoint carries a time-stamp")
+    if stamped:
+        first = min(c["tree_size"] for c in stamped)
+        missing = sorted(c["tree_size"] for c in checkpoints if not c.get("tsa_token"))
+        missing = [size for size in missing if size > first]
+        if missing:
+            report.warnings.append(
+                f"{len(missing)} checkpoint(s) signed without a time-stamp (sizes {missing[0]} "
+                f"to {missing[-1]}): the time-stamp authority was unavailable"
+            )
+
+
+def promises_in(document: Any) -> list[str]:
+    """Every promise note in a JSON document: a list of them, an outbox dump, a receipt..."""
+    found: list[str] = []
+    stack = [document]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str) and item.startswith(PROMISE_TYPE + "\n"):
+            found.append(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return sorted(set(found))
+
+
+def check_promises(
+    rows: list[dict[str, Any]], notes: Iterable[str], vkey: str, report: Report
+) -> None:
+    """Hold the log against promises its clients kept: each promised entry must still be there,
+    at its index, unchanged. This covers entries appended after the last checkpoint."""
+    by_index = {r["log_index"]: r for r in rows}
+    by_hash = {r["hash"]: r for r in rows}
+    for note in notes:
+        report.promises += 1
+        try:
+            promise = read_promise(note, vkey)
+        except CheckpointError as exc:
+            report.problems.append(Problem("promise", f"signature does not verify: {exc}"))
+            continue
+        where = f"promised entry {promise.hash} (log index {promise.log_index})"
+        row = by_index.get(promise.log_index)
+        if row is not None and row["hash"] == promise.hash:
+            continue
+        if promise.hash in by_hash:
+            moved = by_hash[promise.hash]
+            message = f"stands at log index {moved['log_index']}: the log was reordered"
+        elif row is None:
+            message = (
+                f"received {promise.received_at} is missing from the log: deleted or truncated"
+            )
+        else:
+            message = (
+                f"received {promise.received_at} was replaced by entry {row['hash']} "
+                f"(case {row['case_id']} seq {row['seq']}): history was rewritten"
+            )
+        report.problems.append(Problem(where, message, promise.log_index))
 
 
 ROW_COLUMNS = "log_index, case_id, seq, hash, prev_hash, kind, client_id, body"
@@ -247,13 +439,20 @@ async def verify_database(
     blobs: Any | None = None,
     case_id: str | None = None,
     pinned_notes: Iterable[str] = (),
+    promises: Iterable[str] = (),
+    vkey: str | None = None,
+    witnesses: list[str] | None = None,
+    quorum: int = 1,
+    tsa_chain: bytes | None = None,
 ) -> Report:
     """Verify what the database holds: every entry (or one case), the log, checkpoints, blobs.
 
     `pinned_notes` are checkpoints kept outside the database (a party's receipt, a supervisor's
     device): a rewrite that also replaced the stored checkpoints still fails against them.
+    `promises` are signed entry timestamps clients kept; `vkey` a trusted key to use instead of
+    the one in the data directory (which an insider holding the directory could have replaced).
     """
-    from backend.ledger.tables import LedgerCheckpoint, LedgerEntry
+    from backend.ledger.tables import LedgerCheckpoint, LedgerCosignature, LedgerEntry
 
     report = Report()
     rows = await LedgerEntry.raw(
@@ -264,9 +463,17 @@ async def verify_database(
         report.problems.append(Problem(f"case {case_id}", "no entries"))
     parsed = check_entries(selected, report)
     check_draws(parsed, report)
-    notes = [r["note"] for r in await LedgerCheckpoint.raw("SELECT note FROM ledger_checkpoint")]
-    vkey = ledger.signer.vkey
-    check_log(rows, [*notes, *pinned_notes], vkey, report)
+    stored = await LedgerCheckpoint.raw("SELECT tree_size, note, tsa_token FROM ledger_checkpoint")
+    notes = [r["note"] for r in stored]
+    cosigned = [
+        r["note"] for r in await LedgerCosignature.raw("SELECT note FROM ledger_cosignature")
+    ]
+    vkey = vkey or ledger.signer.vkey
+    tree = check_log(rows, [*notes, *pinned_notes], vkey, report)
+    check_promises(rows, promises, vkey, report)
+    check_timestamps(stored, tsa_chain, report)
+    if witnesses:
+        check_witnesses(rows, tree, [*cosigned, *pinned_notes], witnesses, quorum, report)
     if blobs is not None:
         await check_blobs(parsed, blobs.open, blobs.exists, report)
     return report

@@ -45,10 +45,26 @@ async def place_detected_holds(ledger: Any) -> int:
     return placed
 
 
+async def checkpoint_if_grown(ledger: Any) -> bool:
+    """Sign a checkpoint when the log has grown past the last one; returns whether it signed."""
+    tree = await ledger.sync_tree()
+    latest = await ledger.latest_checkpoint()
+    if tree.size == 0 or (latest is not None and latest.size == tree.size):
+        return False
+    await ledger.checkpoint()
+    return True
+
+
 def jobs(runtime: Any) -> list[Job]:
     ledger = runtime.ledger
+    settings = runtime.settings
     return [
-        Job("checkpoint", runtime.settings.checkpoint_interval_s, ledger.checkpoint),
+        Job(
+            "checkpoint",
+            settings.checkpoint_interval_s,
+            lambda: checkpoint_if_grown(ledger),
+            first_after_s=settings.checkpoint_first_s,
+        ),
         Job("spotcheck_draw", HOURLY, lambda: draw_last_month(ledger)),
         Job("retention_holds", HOURLY, lambda: place_detected_holds(ledger)),
     ]

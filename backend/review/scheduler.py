@@ -30,6 +30,9 @@ class Job:
     name: str
     interval_s: float
     run: Callable[[], Awaitable[Any]]
+    # None: the first run waits a whole interval. A job that protects what happened before a
+    # restart (the checkpoint) runs soon after start instead, or frequent restarts starve it.
+    first_after_s: float | None = None
 
 
 def lock_key(name: str) -> int:
@@ -74,9 +77,11 @@ async def run_once(engine: Any, lock_dir: Path, job: Job) -> bool:
 
 
 async def _loop(engine: Any, lock_dir: Path, job: Job) -> None:
+    # By default the first run waits one interval so starting the app writes nothing by itself.
+    delay = job.interval_s if job.first_after_s is None else job.first_after_s
     while True:
-        # The first run waits one interval so starting the app never writes anything by itself.
-        await asyncio.sleep(job.interval_s)
+        await asyncio.sleep(delay)
+        delay = job.interval_s
         try:
             await run_once(engine, lock_dir, job)
         except asyncio.CancelledError:

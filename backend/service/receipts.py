@@ -14,6 +14,7 @@ from typing import Any
 from backend.ledger.checkpoint import CheckpointError, verify_note
 from backend.ledger.entry import canonical
 from backend.ledger.ledger import Ledger
+from backend.ledger.statements import sign_promise
 from backend.ledger.verify import Problem, Report, check_inclusion
 
 FORMAT = "casetrail-receipt/1"
@@ -21,9 +22,11 @@ FORMAT = "casetrail-receipt/1"
 
 async def make_receipt(ledger: Ledger, entry_hashes: list[str], **facts: Any) -> dict[str, Any]:
     """A receipt for `entry_hashes` (all on one signed checkpoint) plus a few plain facts."""
-    entries, proofs = [], []
+    entries, proofs, promises = [], [], []
     for entry_hash in entry_hashes:
         entry = await ledger.get(entry_hash)
+        if ledger.signer is not None:  # what `casetrail verify --promises receipt.json` reads
+            promises.append(sign_promise(ledger.signer, entry))
         entries.append(
             {
                 "log_index": entry.log_index,
@@ -43,6 +46,7 @@ async def make_receipt(ledger: Ledger, entry_hashes: list[str], **facts: Any) ->
         "entries": entries,
         "proofs": proofs,
         "checkpoint": last["checkpoint"],
+        "promises": promises,
         "vkey": ledger.signer.vkey if ledger.signer else "",
     }
 

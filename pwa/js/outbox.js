@@ -92,7 +92,8 @@ async function sendEntry(item) {
   // Recording-session steps and the party's consent go through their own endpoints, which check them.
   const path = item.body.kind.startsWith("av.") ? "av-sessions/steps" : OWN_ENDPOINTS[item.body.kind] || "entries";
   const e = await json(`/api/cases/${encodeURIComponent(item.case_id)}/${path}`, { method: "POST", body: item.body });
-  return { hash: e.hash, seq: e.seq };
+  // The log's signed promise stays with the sent item: proof, kept on the phone, that the entry was taken in.
+  return { hash: e.hash, seq: e.seq, promise: e.promise ?? null };
 }
 
 async function sendMedia(item) {
@@ -131,7 +132,7 @@ async function uploadAndFinalise(item, blob) {
   }
   await tus.send(url, blob.data, at, (sent) => emit("progress", { id: item.id, sent, size: blob.size }));
   const e = await json(`/api/cases/${encodeURIComponent(item.case_id)}/media`, { method: "POST", body: item.body });
-  return { hash: e.hash, seq: e.seq, findings: e.payload?.findings ?? null };
+  return { hash: e.hash, seq: e.seq, findings: e.payload?.findings ?? null, promise: e.promise ?? null };
 }
 
 const SENDERS = { case: sendCase, entry: sendEntry, media: sendMedia };

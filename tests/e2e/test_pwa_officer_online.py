@@ -41,6 +41,9 @@ def test_officer_records_a_step_online_and_co_signs_it_with_a_passkey(
     page.click("#submit")
     sent = wait_all_sent(page)
     record = next(i for i in sent if i["body"].get("kind") == "record.onsite_inspection")
+    # The phone keeps the log's signed promise with the sent item: its proof the entry was taken in.
+    assert record["result"]["promise"].startswith("casetrail-promise/1\n")
+    assert record["result"]["hash"] in record["result"]["promise"]
     expect(page.locator("#cosign")).to_be_visible()
     page.click("#cosign")
     expect(page.locator(".cosigned")).to_be_visible(timeout=15_000)

@@ -207,7 +207,7 @@ async def test_another_agencys_export_carries_none_of_our_originals(
     assert f"blobs/{their_sha}" in names  # their own photo travels
     assert f"blobs/{ours}" not in names
     assert manifest["blobs"] == [their_sha] and manifest["withheld"] == [ours]
-    report = await verify_bundle(path)
+    report = await verify_bundle(path, [app_client.app.state.ledger.signer.vkey])
     assert report.ok, [str(p) for p in report.problems]
 
     dossier = await gather(ledger, blobs, their_case, "casetrail-blobs")

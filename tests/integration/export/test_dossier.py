@@ -14,7 +14,7 @@ from backend.errors import Forbidden
 from backend.export.exports import export_dossier
 from backend.export.signing import signing_paths
 from backend.ledger.bundle import verify_bundle
-from backend.ledger.entry import Draft
+from backend.ledger.entry import Draft, canonical
 from tests.integration.review.casebook import build_case, passkey_payload
 
 MARCH = datetime(2025, 3, 3, 1, 0, tzinfo=UTC)
@@ -85,6 +85,12 @@ async def test_the_dossier_lists_materials_in_order_and_its_signature_catches_on
     assert positions == sorted(positions)
     assert "宁A·12345" in everything  # a text record rendered in Chinese
     assert built.blobs["video0"] in everything  # the AV item listed with its hash
+    # ...and its SM3 (GB/T 32905) beside it, as Chinese archive rules ask, and every record's.
+    from backend.ledger.digests import blob_sm3, sm3_hex
+
+    assert await blob_sm3(blobs, built.blobs["video0"]) in everything
+    first = (await ledger.whole_timeline(built.case_id))[0]
+    assert sm3_hex(canonical(first.body)) in everything and "记录哈希（SM3）" in everything
     assert "证明对象" in everything and "存储位置" in everything
     assert "合规检查摘要" in everything and "完整性证明" in everything
     assert "当事人拒绝签字" in everything
@@ -101,7 +107,7 @@ async def test_the_dossier_lists_materials_in_order_and_its_signature_catches_on
         assert zf.read("manifest.json")
     bundle_path = tmp_path / "bundle.zip"
     bundle_path.write_bytes(await read_blob(blobs, export.bundle_sha256))
-    assert (await verify_bundle(bundle_path)).ok
+    assert (await verify_bundle(bundle_path, [ledger.signer.vkey])).ok
 
     last = (await ledger.whole_timeline(built.case_id))[-1]
     assert last.kind == "access.exported"

@@ -107,3 +107,49 @@ async def test_an_app_role_with_insert_and_select_only_cannot_change_entries(led
     finally:
         await engine.run_ddl(f"REVOKE ALL ON ledger_entry, ledger_checkpoint FROM {role}")
         await engine.run_ddl(f"DROP ROLE {role}")
+
+
+async def _rewrite_guard_to_let_everything_through(engine) -> None:
+    """What an insider with DDL rights does: keep every guard's name, defuse what it does."""
+    if ENGINE == "postgres":
+        await engine.run_ddl(
+            "CREATE OR REPLACE FUNCTION casetrail_append_only() RETURNS trigger "
+            "LANGUAGE plpgsql AS $$ BEGIN RETURN OLD; END $$"
+        )
+    else:
+        await engine.run_ddl("DROP TRIGGER ledger_entry_no_delete")
+        await engine.run_ddl(
+            "CREATE TRIGGER ledger_entry_no_delete BEFORE DELETE ON ledger_entry WHEN 0 "
+            "BEGIN SELECT RAISE(ABORT, 'casetrail: ledger_entry is append-only'); END"
+        )
+
+
+async def test_start_up_refuses_a_guard_kept_by_name_but_made_harmless(ledger, engine, settings):
+    from backend.runtime import open_runtime
+
+    entry = await ledger.append(note("case-1"))
+    await _rewrite_guard_to_let_everything_through(engine)
+    with pytest.raises(IntegrityFailure, match="guard altered") as refused:
+        await check_append_only(engine, append_only_tables())
+    assert refused.value.code == "guard_altered"
+    with pytest.raises(IntegrityFailure, match="guard altered"):
+        async with open_runtime(settings):
+            pass
+    # The harmless guard really would have let the entry go; the check is what stops it.
+    await engine.run_ddl(f"DELETE FROM ledger_entry WHERE hash = '{entry.hash}'")
+
+
+@pytest.mark.skipif(ENGINE != "sqlite", reason="SQLite REPLACE guard")
+async def test_start_up_refuses_a_database_whose_replace_guard_was_dropped(engine):
+    await engine.run_ddl("DROP TRIGGER ledger_entry_no_replace")
+    with pytest.raises(
+        IntegrityFailure, match="guard missing on ledger_entry: ledger_entry_no_replace"
+    ):
+        await check_append_only(engine, append_only_tables())
+
+
+@pytest.mark.skipif(ENGINE != "postgres", reason="PostgreSQL trigger enable modes")
+async def test_start_up_refuses_a_guard_that_replica_sessions_would_skip(engine):
+    await engine.run_ddl("ALTER TABLE ledger_entry ENABLE TRIGGER ledger_entry_no_change")
+    with pytest.raises(IntegrityFailure, match="guard missing"):
+        await check_append_only(engine, append_only_tables())

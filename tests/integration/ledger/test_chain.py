@@ -118,3 +118,10 @@ async def test_a_failing_projection_does_not_lose_the_entry_or_block_the_answer(
     ledger.on_append(broken)
     entry = await ledger.append(note("case-1"))
     assert [e.hash for e in await ledger.timeline("case-1")] == [entry.hash]
+
+
+async def test_checkpoints_asked_for_at_once_are_one_signature_not_an_error(ledger):
+    await ledger.append(note("case-race"))
+    made = await asyncio.gather(*(ledger.checkpoint() for _ in range(5)))
+    assert {c.note for c in made} == {made[0].note}
+    assert [c.size for c in await ledger.checkpoints()] == [1]

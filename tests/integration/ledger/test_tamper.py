@@ -123,7 +123,8 @@ async def test_rewriting_a_whole_history_with_recomputed_hashes_is_caught_by_the
     ledger.tree = type(ledger.tree)()
     report = await verify_database(ledger, blobs)
     assert [p.message for p in report.problems] == [
-        "log is not consistent with this signed checkpoint: history was rewritten"
+        "log is not consistent with this signed checkpoint: history was rewritten "
+        "in log entries 0 to 3 (case case-1)"
     ]
     # ...and the server refuses to sign over the rewritten history.
     with pytest.raises(Exception, match="refusing to sign"):
@@ -142,9 +143,9 @@ async def test_an_exported_bundle_verifies_offline_and_a_tampered_one_fails(
     await ledger.append(note("other-case"))
     bundle = tmp_path / "elsewhere" / "case-1.zip"
     await export_case(ledger, blobs, "case-1", bundle, held={sha})
-    report = await verify_bundle(bundle)
+    report = await verify_bundle(bundle, [ledger.signer.vkey])
     assert report.ok, report.problems
-    assert (report.entries, report.blobs) == (4, 1)
+    assert (report.entries, report.blobs, report.checkpoints) == (4, 1, 1)
 
     tampered = tmp_path / "tampered.zip"
     with zipfile.ZipFile(bundle) as src, zipfile.ZipFile(tampered, "w") as dst:
@@ -155,6 +156,6 @@ async def test_an_exported_bundle_verifies_offline_and_a_tampered_one_fails(
                 rows[2]["body"] = rows[2]["body"].replace("第2步", "第9步")
                 data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode()
             dst.writestr(item, data)
-    report = await verify_bundle(tampered)
+    report = await verify_bundle(tampered, [ledger.signer.vkey])
     assert not report.ok
     assert entries[2].hash in str(report.first())

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from backend.review.jobs import draw_last_month
 from backend.review.scheduler import Job, run_once
+from tests.integration.ledger.drafts import note
 from tests.integration.review.casebook import build_case
 
 
@@ -41,3 +42,32 @@ async def test_the_checkpoint_job_signs_the_tree_and_the_monthly_draw_runs_once(
     assert await draw_last_month(ledger, now) == 1  # the same draw, found again
     drawn = [e for e in await ledger.whole_timeline("agency:pingluo-transport")]
     assert [e.kind for e in drawn] == ["spotcheck.drawn"]
+
+
+async def test_a_server_restarted_every_few_seconds_still_signs_checkpoints_of_its_growth(
+    ledger, settings
+):
+    from backend.runtime import open_runtime
+
+    entries = [await ledger.append(note("case-restarts", f"第{i}步")) for i in range(3)]
+    assert await ledger.latest_checkpoint() is None
+    # A restart well inside the interval: the first run must not wait a whole interval.
+    async with open_runtime(settings) as runtime:
+        assert runtime.settings.checkpoint_interval_s <= 60
+        signed = None
+        for _ in range(200):  # bounded wait for the job, polling rather than sleeping blind
+            signed = await runtime.ledger.latest_checkpoint()
+            if signed:
+                break
+            await asyncio.sleep(0.05)
+    assert signed is not None and signed.size == len(entries)
+
+
+async def test_the_checkpoint_job_signs_only_when_the_log_has_grown(ledger):
+    from backend.review.jobs import checkpoint_if_grown
+
+    assert not await checkpoint_if_grown(ledger)  # an empty log: nothing to sign
+    await ledger.append(note("case-grows"))
+    assert await checkpoint_if_grown(ledger)
+    assert not await checkpoint_if_grown(ledger)
+    assert [c.size for c in await ledger.checkpoints()] == [1]

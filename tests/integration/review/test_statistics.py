@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from backend.review.integrity import case_integrity
 from backend.review.statistics import statistics, statistics_csv
+from tests.integration.ledger.drafts import note
 from tests.integration.review.casebook import AGENCY, build_case
 
 MARCH = datetime(2025, 3, 3, 1, 0, tzinfo=UTC)
@@ -63,3 +64,15 @@ async def test_months_without_problems_still_show_the_problem_columns_at_zero(
     # One archived penalty case: no case is at the start stage, none is an inspection.
     assert report["totals"]["stage:start"] == 0 and report["totals"]["kind:inspection"] == 0
     assert all(r["stage:investigation"] == 0 for r in report["rows"])
+
+
+async def test_the_integrity_badge_tells_a_supervisor_when_time_stamps_stopped(
+    projected, blobs, tmp_path
+):
+    built = await build_case(projected, blobs, tmp_path, at=MARCH)
+    assert not (await case_integrity(projected, built.case_id))["timestamp_outage"]
+    projected.tsa_url = "http://127.0.0.1:9/tsr"  # configured, but nobody answers there
+    await projected.append(note(built.case_id, "再记一笔"))
+    await projected.checkpoint()
+    badge = await case_integrity(projected, built.case_id)
+    assert badge["timestamp_outage"] and badge["ok"]  # the case is intact; the log is less anchored

@@ -211,11 +211,18 @@ export async function render({ id }, query) {
   const badge = h("span", { class: `integrity ${integrity.ok ? "ok" : "bad"}`, id: "integrity", title: (integrity.problems || []).join("\n") },
     integrity.ok ? L("✔ 完整：哈希链、包含证明、检查点签名均通过", "✔ Intact: chain, inclusion proof and checkpoint signature verify")
       : L("✘ 完整性校验未通过", "✘ Integrity check failed"));
+  // Protection weakened for the whole log (not this case's fault): said in words, never in codes.
+  const weakened = [
+    integrity.timestamp_outage ? L("⚠ 时间戳服务中断：最近的检查点没有可信时间戳，恢复后会自动补上", "⚠ Time-stamp service down: recent checkpoints carry no trusted time-stamp until it is back") : null,
+    integrity.witness_refusals ? L("⚠ 见证方尚未确认最近的检查点，请联系系统管理员", "⚠ A witness has not confirmed the latest checkpoint: tell the system administrator") : null,
+  ].filter(Boolean);
+  const protection = weakened.length ? h("ul", { id: "protection", class: "warn" }, weakened.map((w) => h("li", {}, w))) : null;
   const compliance = h("ol", { id: "compliance" }, (c.compliance || []).map((r) => h("li", {}, statusBadge(r.status), " ",
     r.entry_hash ? h("a", { href: `#entry-${r.entry_hash}`, onclick: jump(r.entry_hash) }, isEn() ? r.message_en : r.message_zh) : h("span", {}, isEn() ? r.message_en : r.message_zh),
     r.due_at ? h("span", { class: "muted" }, ` ${L("期限", "due")} ${when(r.due_at)}`) : null)));
   const node = page(c.title,
     h("div", { class: "row" }, badge, h("span", { class: "muted" }, `${stageName(c.stage)} · ${enforcementKindName(c.enforcement_kind)} · ${entries.length} ${L("条记录", "entries")} · ${L("检查点", "checkpoint")} ${integrity.tree_size ?? "?"}`)),
+    protection,
     h("div", { class: "cols" },
       h("div", { id: "timeline" }, entries.map((e) => entryCard(e, byHash, correctedBy, signaturesOf, ctx))),
       h("aside", {}, h("h2", {}, L("位置", "Positions")), gpsPlot(entries), h("h2", {}, L("合规检查", "Compliance")), compliance,

@@ -1,0 +1,12 @@
+"""The ledger's periodic job: SM3 digests of uploaded blobs, computed after the upload path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backend.ledger.digests import fill_blob_sm3
+from backend.review.scheduler import Job
+
+
+def jobs(runtime: Any) -> list[Job]:
+    return [Job("blob_sm3", 60, lambda: fill_blob_sm3(runtime.blobs), first_after_s=30)]
