@@ -1,9 +1,10 @@
 """The ledger: appends entries to per-case hash chains and to the global Merkle log.
 
-Appends are group-committed: whichever caller finds no commit running becomes the committer
-and drains everything queued meanwhile into one durable transaction. No caller is answered
-before its entry is committed and every projection has seen it, so a caller's next read
-finds what it just wrote.
+Appends are group-committed by one long-lived committer task: it takes everything queued since
+its last commit into one durable transaction. No caller is answered before its entry is committed
+and every projection has seen it, so a caller's next read finds what it just wrote; and each
+caller waits for its own batch only, never for the queue behind it (a caller that drained the
+queue itself was held for as long as others kept appending: tens of seconds under steady load).
 """
 
 from __future__ import annotations
@@ -140,7 +141,7 @@ class Ledger:
         self.tree = MerkleTree()
         # Groups of drafts that must land in one transaction (e.g. a case and its team).
         self._pending: list[list[Pending]] = []
-        self._committing = False
+        self._committer: asyncio.Task[None] | None = None
         self._listeners: list[Listener] = []
         self._tree_lock = asyncio.Lock()
         self._checkpoint_lock = asyncio.Lock()
@@ -179,8 +180,7 @@ class Ledger:
                 (draft, self.kinds.validate(draft.kind, draft.payload), loop.create_future())
             )
         self._pending.append(group)
-        if not self._committing:
-            await self._drain()
+        self._wake_committer()
         # Every future is read, so a refusal shared by the whole group is never left unretrieved.
         results = await asyncio.gather(*(f for *_, f in group), return_exceptions=True)
         for result in results:
@@ -190,20 +190,23 @@ class Ledger:
         # the next batch's write instead of lengthening every commit.
         return [self._promised(entry) for entry in results]  # type: ignore[arg-type]
 
+    def _wake_committer(self) -> None:
+        """Start the committer if it is not running. It is a task of its own, so a caller that
+        goes away (a client disconnect cancels its request) can never cancel a commit."""
+        if self._committer is None or self._committer.done():
+            self._committer = asyncio.get_running_loop().create_task(self._drain())
+
     async def _drain(self) -> None:
-        self._committing = True
-        try:
-            while self._pending:
-                batch: list[list[Pending]] = []
-                size = 0
-                while self._pending and (not batch or size + len(self._pending[0]) <= MAX_BATCH):
-                    size += len(self._pending[0])
-                    batch.append(self._pending.pop(0))
+        while self._pending:
+            batch: list[list[Pending]] = []
+            size = 0
+            while self._pending and (not batch or size + len(self._pending[0]) <= MAX_BATCH):
+                size += len(self._pending[0])
+                batch.append(self._pending.pop(0))
+            try:
                 await self._commit(batch)
-        finally:
-            self._committing = False
-            if self._pending:  # the committer was cancelled: hand over to a fresh task
-                asyncio.ensure_future(self._drain())
+            except Exception:  # its callers have the error; the next batch still commits
+                log.exception("ledger commit failed")
 
     async def _commit(self, groups: list[list[Pending]]) -> None:
         batch = [pending for group in groups for pending in group]
@@ -216,8 +219,11 @@ class Ledger:
             raise
         fresh = [result for result, is_new in results if is_new and isinstance(result, Entry)]
         if fresh:
-            if self.tree.size == fresh[0].log_index:
-                for entry in fresh:
+            # The tree takes the leaves that extend it. If another process appended in between,
+            # it is behind and `sync_tree` catches it up from the database; if `sync_tree` already
+            # read these leaves back, they are in it.
+            for entry in fresh:
+                if entry.log_index == self.tree.size:
                     self.tree.append(bytes.fromhex(entry.hash))
             # Projections run before anyone is answered: read-your-writes for every caller.
             for listener in self._listeners:
@@ -369,6 +375,8 @@ class Ledger:
         return None
 
     async def close(self) -> None:
+        if self._committer is not None and not self._committer.done():
+            await self._committer  # what callers were promised is written before the writer goes
         await self._writer.close()
 
     # -- reading ---------------------------------------------------------------------------
@@ -449,6 +457,8 @@ class Ledger:
                 if not rows:
                     return self.tree
                 for row in rows:
+                    if row["log_index"] < self.tree.size:
+                        continue  # the committer added it while this query ran
                     if row["log_index"] != self.tree.size:
                         raise IntegrityFailure(
                             f"log has a gap at index {self.tree.size}", code="log_gap"

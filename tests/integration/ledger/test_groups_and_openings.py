@@ -67,7 +67,7 @@ async def test_every_draft_of_a_refused_group_gets_the_refusal_and_the_others_in
         batches.append([e.case_id for e in entries])
 
     ledger.on_append(record)
-    # The first append holds the commit while both groups queue, so they share one transaction.
+    # All three are queued before the committer runs, so they share one transaction.
     busy, hijack, honest = await asyncio.gather(
         ledger.append(note("case-3")),
         ledger.append_all(opening("case-1", "pingluo-transport", "intruder", "accomplice")),
@@ -77,7 +77,7 @@ async def test_every_draft_of_a_refused_group_gets_the_refusal_and_the_others_in
 
     assert isinstance(hijack, Conflict) and hijack.code == "case_exists"
     assert [e.case_id for e in honest] == ["case-2"] * 3
-    assert batches == [["case-3"], ["case-2"] * 3]
+    assert batches == [["case-3", *["case-2"] * 3]]
     # The refused drafts took no place in the log: it goes on without a gap.
     indices = [e.log_index for e in [*first, busy, *honest]]
     assert indices == list(range(len(indices)))
