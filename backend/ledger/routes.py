@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import msgspec
 from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 
 from backend.client_address import client_ip
@@ -164,12 +165,24 @@ async def checkpoint_out(ledger: Ledger, checkpoint: Checkpoint) -> CheckpointOu
     )
 
 
+def _spec_text(description: str) -> ResponseSpec:
+    return ResponseSpec(data_container=str, media_type=MediaType.TEXT, description=description)
+
+
 @post(
     "/witness/add-checkpoint",
     operation_id="witnessAddCheckpoint",
     opt={"access": "public"},
     media_type=MediaType.TEXT,
     status_code=200,
+    # The specification's own answers, in text: not CaseTrail's error shape.
+    responses={
+        400: _spec_text("A body that is not a checkpoint with a consistency proof"),
+        403: _spec_text("A checkpoint not signed by a log this server witnesses"),
+        404: _spec_text("This server witnesses no log, or not this one"),
+        409: _spec_text("The old size is not the size this witness last saw (body: that size)"),
+        422: _spec_text("The consistency proof does not hold: history was rewritten"),
+    },
 )
 async def witness_add_checkpoint(request: Request) -> Response[str]:
     """C2SP tlog-witness: cosign a log's checkpoint that extends what this witness saw before.

@@ -221,14 +221,17 @@ async def test_zhengxiang_art11_verify_recomputes_every_draw_and_names_the_case(
     assert "drawn targets differ from the re-computed draw" in out
     assert "甲劳务公司用工检查" not in out
 
+    # Whoever checks a bundle trusts the agency's published key, never the one inside the bundle.
+    vkey = tmp_path / "agency.vkey"
+    vkey.write_text(ledger.signer.vkey + "\n")
     bundle = tmp_path / "shopped.zip"
     code, out = await casetrail(settings, "export", shopped, "-o", str(bundle))
     assert code == 0, out
     assert zipfile.is_zipfile(bundle)
-    code, out = await casetrail(settings, "verify", "--bundle", str(bundle))
+    code, out = await casetrail(settings, "verify", "--bundle", str(bundle), "--vkey", str(vkey))
     assert code == 1, out
     assert f"case {shopped} “乙建筑公司用工检查”" in out and "re-computed draw" in out
     good = tmp_path / "honest.zip"
     assert (await casetrail(settings, "export", honest, "-o", str(good)))[0] == 0
-    code, out = await casetrail(settings, "verify", "--bundle", str(good))
+    code, out = await casetrail(settings, "verify", "--bundle", str(good), "--vkey", str(vkey))
     assert code == 0, out
