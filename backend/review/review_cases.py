@@ -101,12 +101,12 @@ async def pending_approvals(ledger: Ledger, agency_id: str) -> list[dict[str, An
             "challenge": entry.hash,
         }
         if entry.kind == "export.requested":
-            item["asks"] = await _what_is_asked(ledger, entry)
+            item["asks"] = await what_is_asked(ledger, entry)
         waiting.append(item)
     return waiting
 
 
-async def _what_is_asked(ledger: Ledger, request: Entry) -> dict[str, Any]:
+async def what_is_asked(ledger: Ledger, request: Entry) -> dict[str, Any]:
     """A copy or export request as the approver must see it: what, for whom, why."""
     p = request.payload
     asks: dict[str, Any] = {
