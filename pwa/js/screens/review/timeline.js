@@ -3,6 +3,8 @@
 import { json } from "../../api.js";
 import { h, toast } from "../../dom.js";
 import { findingName, notableFindings } from "../../findings.js";
+import { caseMap } from "./case_map.js";
+import { knowDuration } from "./media_duration.js";
 import { isEn } from "../../i18n.js";
 import { L, directory, enforcementKindName, kindName, loadKindTitles, page, short, signWithPasskey, skew, stageName, statusBadge, when, who, whoWithUnit } from "./common.js";
 
@@ -74,9 +76,7 @@ export function strokesSvg(strokes) {
 const isAv = (type) => /^(audio|video)\//.test(type || "");
 
 export function player(sha, type, src = `/api/blobs/${sha}`) {
-  return type.startsWith("audio/")
-    ? h("audio", { controls: true, preload: "metadata", src, dataset: { sha } })
-    : h("video", { controls: true, preload: "metadata", src, dataset: { sha } });
+  return knowDuration(h((type || "").startsWith("audio/") ? "audio" : "video", { controls: true, preload: "metadata", src, dataset: { sha } }));
 }
 
 // Recorder imports are kept by their custody entry, not as media entries: the review API serves them.
@@ -211,7 +211,7 @@ export async function render({ id }, query) {
     h("div", { class: "row" }, badge, h("span", { class: "muted" }, `${stageName(c.stage)} · ${enforcementKindName(c.enforcement_kind)} · ${entries.length} ${L("条记录", "entries")} · ${L("检查点", "checkpoint")} ${integrity.tree_size ?? "?"}`)),
     h("div", { class: "cols" },
       h("div", { id: "timeline" }, entries.map((e) => entryCard(e, byHash, correctedBy, signaturesOf, ctx))),
-      h("aside", {}, h("h2", {}, L("位置", "Positions")), gpsPlot(entries), h("h2", {}, L("合规检查", "Compliance")), compliance,
+      h("aside", {}, h("h2", {}, L("位置", "Positions")), caseMap(id), h("h2", {}, L("合规检查", "Compliance")), compliance,
         h("h2", {}, L("案卷导出", "Dossier export")), exportPanel(id, entries, ctx),
         h("h2", {}, L("复制记录", "Copies of records")), copyPanel(id, entries, ctx))));
   const target = query.get("entry");
