@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import Server, context_options
+from tests.e2e.conftest import Server, context_options, wait_ready
 from tests.e2e.test_supervisor_review import new_staff_page
 
 pytestmark = pytest.mark.e2e
@@ -163,7 +163,10 @@ def test_a_supervisor_approves_with_the_record_in_view_refuses_another_and_reads
             arg=f"article.approval[data-entry='{made['approve']}'] .media-strip img",
             timeout=30_000,
         )
-        expect(card.locator(".media-strip video")).to_be_attached()
+        # The phone's WebM has no duration in its header; the player finds it (it showed 0:00).
+        expect(card.locator(".media-strip video")).to_have_attribute(
+            "data-duration", re.compile(r"^[1-9]"), timeout=30_000
+        )
         expect(card.locator(".case-state")).to_contain_text("某建筑公司拖欠工资案")
         expect(card.locator(".case-state")).to_contain_text("合规")
         tabs_fit_on_one_row(head)
@@ -251,6 +254,15 @@ def test_a_supervisor_approves_with_the_record_in_view_refuses_another_and_reads
         assert not MACHINE_TEXT.search(map_box.inner_text())
         expect(map_box.locator("figcaption")).to_contain_text("处位置")
         shot(head, size, "map", "#case-map")
+
+        # Reading English in the app means notifications in English too (the server writes them).
+        language = "async () => (await (await fetch('/api/notify/language')).json()).language"
+        assert head.evaluate(language) == "zh-CN"
+        head.goto(f"{server.url}/#/settings")
+        head.locator("button[data-lang=en]").click()
+        head.wait_for_function("document.documentElement.lang === 'en'", timeout=30_000)
+        wait_ready(head)
+        assert head.evaluate(language) == "en"
     finally:
         officer_context.close()
         desk.close()
