@@ -75,6 +75,10 @@ def refusal_statuses(handler: HTTPRouteHandler, route: HTTPRoute) -> set[int]:
         statuses.add(429)
     if opt.get("party_token"):
         statuses.add(404)
+    if opt.get(
+        "invite_token"
+    ):  # a link that never was (404), or was used, cancelled, expired (410)
+        statuses |= {404, 410}
     if opt.get("tus"):
         statuses |= {404, 408, 409, 412, 413, 415, 423}
     return statuses

@@ -116,7 +116,7 @@ class SessionController(Controller):
     path = ""
     tags = ["identity"]
 
-    @get("/invite", operation_id="openInvite", opt={"access": "public"})
+    @get("/invite", operation_id="openInvite", opt={"access": "public", "invite_token": True})
     async def open_invite(self, request: Request, settings: Settings) -> InviteInfo:
         """What an invitation is for, with the options to register its first passkey.
 
@@ -129,7 +129,7 @@ class SessionController(Controller):
     @post(
         "/invite/passkey",
         operation_id="registerInvitedPasskey",
-        opt={"access": "public"},
+        opt={"access": "public", "invite_token": True},
         status_code=201,
     )
     async def register_invited(
