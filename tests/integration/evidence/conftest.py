@@ -20,6 +20,7 @@ from PIL import Image
 
 from backend.app import create_app
 from backend.identity.access import Principal
+from tests.s3_server import s3_server  # noqa: F401  (the fixture, for the S3 blob store tests)
 
 AGENCY = "hebei-hrss"
 

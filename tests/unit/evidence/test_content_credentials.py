@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -107,15 +106,12 @@ def test_photos_without_a_manifest_never_reach_the_library(tmp_path):
         assert read_credentials(path, mime) is None
 
 
-def test_exif_and_c2pa_checks_of_a_photo_without_a_manifest_take_under_10_ms(tmp_path):
+def test_a_multi_megabyte_photo_without_a_manifest_has_no_credentials_to_read(tmp_path):
+    # How long the EXIF and Content Credentials look takes, scripts/bench_ingest.py prints
+    # (exif_c2pa_ms); a test only says what it finds.
     path = tmp_path / "big.jpg"
     Image.effect_noise((2000, 1500), 90).convert("RGB").save(path, "JPEG", quality=95)
 
-    timings = []
-    for _ in range(5):
-        start = time.perf_counter()
-        read_exif(path)
-        read_credentials(path, "image/jpeg")
-        timings.append(time.perf_counter() - start)
-
-    assert min(timings) < 0.010
+    assert read_exif(path) is not None
+    assert not has_manifest_store(path, "image/jpeg")
+    assert read_credentials(path, "image/jpeg") is None

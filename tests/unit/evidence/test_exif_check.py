@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -346,20 +345,15 @@ def test_haversine_knows_beijing_to_shanghai():
     assert haversine_m(39.9042, 116.4074, 31.2304, 121.4737) == pytest.approx(1_067_000, rel=0.01)
 
 
-def test_checking_a_multi_megabyte_photo_reads_only_its_header(tmp_path):
+def test_a_multi_megabyte_photo_is_checked_from_its_header(tmp_path):
+    # How long the check takes, scripts/bench_ingest.py prints (exif_check_ms); a test only says
+    # what it finds.
     path = tmp_path / "big.jpg"
     noise = Image.effect_noise((2000, 1500), 90).convert("RGB")
     noise.save(path, "JPEG", quality=95, exif=exif_block())
     assert path.stat().st_size > 2_000_000
 
-    timings = []
-    for _ in range(5):
-        start = time.perf_counter()
-        findings = check(path)
-        timings.append(time.perf_counter() - start)
-
-    assert codes(findings) == ["consistent"]
-    assert min(timings) < 0.010
+    assert codes(check(path)) == ["consistent"]
 
 
 @pytest.mark.parametrize("offset", ["+08:00", None])

@@ -1,4 +1,8 @@
-"""Fixtures for evidence tests: a real S3 API server (moto's standalone mode) on loopback."""
+"""A real S3 API server (moto's standalone mode) on loopback, for integration tests only.
+
+It is a service in a process of its own, so unit tests never start it; a conftest under
+tests/integration imports the fixture.
+"""
 
 from __future__ import annotations
 
