@@ -302,32 +302,75 @@ def register_officer(page: Page, server: Server, role: str = "officer", name: st
     return link
 
 
+READ_OUTBOX = """() => new Promise((resolve, reject) => {
+  const q = indexedDB.open('casetrail');
+  q.onerror = () => reject(q.error);
+  q.onsuccess = () => {
+    const r = q.result.transaction('outbox').objectStore('outbox').getAll();
+    r.onsuccess = () => resolve(r.result.sort((a, b) => a.seq - b.seq));
+  };
+})"""
+
+
 def outbox_items(page: Page) -> list[dict]:
     """The outbox as stored in the page's IndexedDB (without blob bytes)."""
+    return page.evaluate(READ_OUTBOX)
+
+
+def poll_page(
+    page: Page, check: str, arg: object = None, timeout_s: float = 30, every_ms: int = 100
+) -> object:
+    """Run the async JS function `check(arg)` in the page until it gives something truthy; return it.
+
+    For states Playwright cannot wait on by itself (`wait_for_function` does not await a promise):
+    what IndexedDB holds. The page polls, so the test waits no longer than the state takes; after
+    `timeout_s` this gives None.
+    """
     return page.evaluate(
-        """() => new Promise((resolve, reject) => {
-          const q = indexedDB.open('casetrail');
-          q.onerror = () => reject(q.error);
-          q.onsuccess = () => {
-            const r = q.result.transaction('outbox').objectStore('outbox').getAll();
-            r.onsuccess = () => resolve(r.result.sort((a, b) => a.seq - b.seq));
-          };
-        })"""
+        f"""async ([arg, timeoutMs, everyMs]) => {{
+          const check = {check};
+          const until = performance.now() + timeoutMs;
+          for (;;) {{
+            const found = await check(arg);
+            if (found || performance.now() > until) return found || null;
+            await new Promise((r) => setTimeout(r, everyMs));
+          }}
+        }}""",
+        [arg, timeout_s * 1000, every_ms],
     )
+
+
+def wait_outbox(page: Page, done: str, arg: object = None, timeout_s: float = 30) -> list[dict]:
+    """Wait until the JS predicate `done(items, arg)` holds of the outbox; return its items."""
+    found = poll_page(
+        page,
+        f"async (arg) => {{ const items = await ({READ_OUTBOX})(); return ({done})(items, arg) && items; }}",
+        arg,
+        timeout_s,
+    )
+    if found is None:
+        raise AssertionError(f"outbox never reached `{done}`: {outbox_items(page)}")
+    return found  # type: ignore[return-value]
 
 
 def wait_all_sent(page: Page, timeout_s: float = 120) -> list[dict]:
     """Wait until every outbox item is on the timeline; fail naming what is stuck."""
-    deadline = time.monotonic() + timeout_s
-    items: list[dict] = []
-    while time.monotonic() < deadline:
-        items = outbox_items(page)
-        if items and all(i["state"] == "sent" for i in items):
-            return items
-        if any(i["state"] == "rejected" for i in items):
-            break
-        page.evaluate("import('/js/outbox.js').then(o => o.kick())")
-        page.wait_for_timeout(500)
+    # Each poll also starts a sync pass, so a pass that failed is retried without its backoff
+    # (at most four a second, as a server in trouble is not to be hammered).
+    items = poll_page(
+        page,
+        f"""async () => {{
+          import('/js/outbox.js').then((o) => o.kick());
+          const items = await ({READ_OUTBOX})();
+          const over = items.length && items.every((i) => i.state === 'sent');
+          return (over || items.some((i) => i.state === 'rejected')) && items;
+        }}""",
+        timeout_s=timeout_s,
+        every_ms=250,
+    )
+    items = items or outbox_items(page)
+    if items and all(i["state"] == "sent" for i in items):
+        return items
     stuck = [
         (i["type"], i["body"].get("kind"), i["state"], i.get("error"))
         for i in items

@@ -35,9 +35,9 @@ def confirm_with_fingerprint(page: Page, name: str) -> str:
     hold.scroll_into_view_if_needed()
     hold.hover()
     page.mouse.down()
-    page.wait_for_timeout(1900)  # the confirmation takes a deliberate 1.5 s press
-    page.mouse.up()
+    # The confirmation takes a deliberate 1.5 s press: held until the signature is there.
     expect(page.locator(".signature[data-method=fingerprint]")).to_have_count(1)
+    page.mouse.up()
     return shown
 
 

@@ -19,9 +19,10 @@ from tests.e2e.conftest import (
     Server,
     add_authenticator,
     context_options,
-    outbox_items,
+    poll_page,
     register_officer,
     wait_all_sent,
+    wait_outbox,
     wait_ready,
 )
 
@@ -99,16 +100,14 @@ def av_session(page: Page, media: str) -> None:
     expect(page.locator("#av-status")).to_contain_text("录制中")
 
 
-def wait_chunks(page: Page, at_least: int) -> None:
-    """Wait until the running recording has this many one-second chunks safely in IndexedDB."""
-    count = """() => new Promise(r => { const q = indexedDB.open('casetrail'); q.onsuccess = () => {
-        const c = q.result.transaction('chunks').objectStore('chunks').count();
-        c.onsuccess = () => r(c.result); }; })"""
-    for _ in range(100):
-        if page.evaluate(count) >= at_least:
-            return
-        page.wait_for_timeout(200)
-    raise AssertionError("recording chunks are not reaching IndexedDB")
+def wait_chunks(page: Page, at_least: int, since_ms: float = 0) -> None:
+    """Wait until the running recording has this many one-second chunks safely in IndexedDB
+    (with `since_ms`, chunks written after that page time)."""
+    enough = """([atLeast, since]) => new Promise(r => { const q = indexedDB.open('casetrail');
+        q.onsuccess = () => { const c = q.result.transaction('chunks').objectStore('chunks').getAll();
+        c.onsuccess = () => r(c.result.filter(k => k.at > since).length >= atLeast); }; })"""
+    if not poll_page(page, enough, [at_least, since_ms], timeout_s=20):
+        raise AssertionError("recording chunks are not reaching IndexedDB")
 
 
 def timeline(page: Page, case_id: str) -> list[dict]:
@@ -125,8 +124,14 @@ def timeline(page: Page, case_id: str) -> list[dict]:
 
 
 def sign_in_again_if_asked(page: Page) -> None:
-    """A browser restart may drop the session cookie; the officer signs in again with the passkey."""
-    page.wait_for_timeout(1500)
+    """A browser restart may drop the session cookie; the officer signs in again with the passkey.
+
+    Either the app asks (the sign-in screen) or the outbox, back online, gets its first item taken.
+    """
+    page.wait_for_function(
+        "location.hash.startsWith('#/signin') || !!document.querySelector('.outbox-item[data-state=sent]')",
+        timeout=60_000,
+    )
     if "#/signin" in page.url:
         page.click("#signin")
         page.wait_for_function("!location.hash.startsWith('#/signin')", timeout=30_000)
@@ -144,7 +149,8 @@ def test_offline_onsite_inspection_survives_reload_and_restart_and_lands_exactly
     register_officer(page, server, name="李警官")
     credentials = cdp.send("WebAuthn.getCredentials", {"authenticatorId": auth_id})["credentials"]
     page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=30_000)
-    page.wait_for_timeout(1500)  # home prefetches the pack's record forms for offline use
+    # Home prefetches the pack's record forms for offline use (register_officer waited for it).
+    page.wait_for_function("document.documentElement.dataset.offlineReady === '1'", timeout=30_000)
 
     # -- on site, no network
     ctx.set_offline(True)
@@ -179,8 +185,9 @@ def test_offline_onsite_inspection_survives_reload_and_restart_and_lands_exactly
     page.click("#av-interrupt")
     page.fill("#interrupt-explanation", "当事人接听电话，暂停询问")
     page.click("#interrupt-ok")
+    resumed_at = page.evaluate("Date.now()")
     page.click("#av-resume")
-    page.wait_for_timeout(1500)
+    wait_chunks(page, 1, since_ms=resumed_at)
     page.click("#av-end")
 
     sign(page, "officer", "李警官", 1)
@@ -231,9 +238,11 @@ def test_offline_onsite_inspection_survives_reload_and_restart_and_lands_exactly
     page.locator(".open-session #av-end").click()
     expect(page.locator(".open-session")).to_have_count(0)
     page.click("#submit")
-    page.wait_for_timeout(500)
 
-    items = outbox_items(page)
+    items = wait_outbox(
+        page,
+        "(items) => items.some((i) => i.body.kind === 'record.onsite_inspection' && i.state === 'queued')",
+    )
     assert items and all(i["state"] == "queued" for i in items), [i["state"] for i in items]
     kinds = [i["body"].get("kind") for i in items]
     assert items[0]["type"] == "case"

@@ -13,9 +13,9 @@ from tests.e2e.conftest import (
     Server,
     add_authenticator,
     context_options,
-    outbox_items,
     register_officer,
     wait_all_sent,
+    wait_outbox,
 )
 from tests.e2e.service_flow import (
     PARTY,
@@ -140,17 +140,12 @@ def test_officer_publishes_a_notice_photographs_it_posted_and_is_told_links_need
     notice_hash = notice.get_attribute("data-notice")
     notice.locator("input.posting-photo").set_input_files(str(photo))
 
-    def posting_queued() -> bool:
-        return any(
-            i["type"] == "media" and i["body"]["payload"].get("for_entry") == notice_hash
-            for i in outbox_items(page)
-        )
-
-    for _ in range(60):
-        if posting_queued():
-            break
-        page.wait_for_timeout(250)
-    assert posting_queued()
+    wait_outbox(
+        page,
+        "(items, notice) => items.some((i) => i.type === 'media' && i.body.payload?.for_entry === notice)",
+        notice_hash,
+        timeout_s=15,
+    )
     wait_all_sent(page)
     board = page.request.get("/api/notices").json()
     [shown] = [n for a in board for n in a["notices"] if n["notice_id"] == notice_hash]
