@@ -355,22 +355,16 @@ def wait_outbox(page: Page, done: str, arg: object = None, timeout_s: float = 30
 
 def wait_all_sent(page: Page, timeout_s: float = 120) -> list[dict]:
     """Wait until every outbox item is on the timeline; fail naming what is stuck."""
-    # Each poll also starts a sync pass, so a pass that failed is retried without its backoff
-    # (at most four a second, as a server in trouble is not to be hammered).
-    items = poll_page(
-        page,
-        f"""async () => {{
-          import('/js/outbox.js').then((o) => o.kick());
-          const items = await ({READ_OUTBOX})();
-          const over = items.length && items.every((i) => i.state === 'sent');
-          return (over || items.some((i) => i.state === 'rejected')) && items;
-        }}""",
-        timeout_s=timeout_s,
-        every_ms=250,
-    )
-    items = items or outbox_items(page)
-    if items and all(i["state"] == "sent" for i in items):
-        return items
+    deadline = time.monotonic() + timeout_s
+    items: list[dict] = []
+    while time.monotonic() < deadline:
+        items = outbox_items(page)
+        if items and all(i["state"] == "sent" for i in items):
+            return items
+        if any(i["state"] == "rejected" for i in items):
+            break
+        page.evaluate("import('/js/outbox.js').then(o => o.kick())")
+        page.wait_for_timeout(500)
     stuck = [
         (i["type"], i["body"].get("kind"), i["state"], i.get("error"))
         for i in items

@@ -239,9 +239,11 @@ def test_offline_onsite_inspection_survives_reload_and_restart_and_lands_exactly
     expect(page.locator(".open-session")).to_have_count(0)
     page.click("#submit")
 
+    # Offline, the submitted record is queued and the send it started has failed back to queued.
     items = wait_outbox(
         page,
-        "(items) => items.some((i) => i.body.kind === 'record.onsite_inspection' && i.state === 'queued')",
+        "(items) => items.some((i) => i.body.kind === 'record.onsite_inspection' && i.state === 'queued')"
+        " && items.every((i) => i.state === 'queued')",
     )
     assert items and all(i["state"] == "queued" for i in items), [i["state"] for i in items]
     kinds = [i["body"].get("kind") for i in items]
