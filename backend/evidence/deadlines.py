@@ -1,7 +1,7 @@
 """Upload deadlines for audio-visual evidence from the agency's rule pack, and how late an upload was.
 
 A pack says either `{"hours": 24}` or `{"working_days": 2}` (official Chinese working days, via
-backend.cases.workdays, counted to the end of the last day), plus the remote-area exception
+backend.workdays, counted to the end of the last day), plus the remote-area exception
 `av_upload_remote_return: {"hours": 24}` counted from the officer's return, which applies only
 when a reason is recorded. Late uploads are flagged, never refused.
 """
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from backend.cases import workdays
+from backend import workdays
 from backend.errors import Invalid
 from backend.ledger.entry import parse_iso, utc_iso
 
