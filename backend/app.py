@@ -16,10 +16,10 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
 
+from backend.blobstore import BlobStore
 from backend.client_address import forwarded_client
 from backend.domains import DOMAINS
 from backend.errors import CaseTrailError, ErrorBody
-from backend.evidence.blobstore import BlobStore
 from backend.identity.access import access_guard
 from backend.identity.authentication import session_authentication
 from backend.ledger.ledger import Ledger

@@ -79,6 +79,12 @@ DECLARED = (
         commands="commands",
     ),
     Domain(
+        # The generic append and read routes of a case timeline: identity's rules, evidence's holdings.
+        "timeline",
+        uses=("ledger", "identity", "evidence"),
+        routes=("routes",),
+    ),
+    Domain(
         "service",
         uses=("ledger", "identity", "cases", "evidence"),
         tables="tables",

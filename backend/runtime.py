@@ -9,9 +9,9 @@ from types import ModuleType
 
 from piccolo.engine.base import Engine
 
+from backend.blobstore import BlobStore, make_blob_store
 from backend.database import close_engine, open_engine
 from backend.domains import DOMAINS
-from backend.evidence.blobstore import BlobStore, make_blob_store
 from backend.jobs import running_jobs
 from backend.ledger.cosignature import Cosigner
 from backend.ledger.guards import check_append_only
