@@ -78,6 +78,10 @@ class Settings:
     checkpoint_first_s: float = 2
     tsa_url: str = ""
     tsa_cert: str = ""  # PEM file: the TSA's certificate and its chain up to a self-signed root
+    # A dossier seal issued by the agency's CA (PEM files); empty: a self-signed one in keys_dir.
+    seal_key: str = ""
+    seal_cert: str = ""
+    seal_chain: str = ""
     # Witnesses of this log (`URL VKEY, ...`) and, as a witness, the logs' verifier keys.
     witnesses: str = ""
     witness_for: tuple[str, ...] = ()
@@ -118,6 +122,9 @@ class Settings:
             checkpoint_first_s=_float(env, "CASETRAIL_CHECKPOINT_FIRST_S", 2),
             tsa_url=env.get("CASETRAIL_TSA_URL", ""),
             tsa_cert=env.get("CASETRAIL_TSA_CERT", ""),
+            seal_key=env.get("CASETRAIL_SEAL_KEY", ""),
+            seal_cert=env.get("CASETRAIL_SEAL_CERT", ""),
+            seal_chain=env.get("CASETRAIL_SEAL_CHAIN", ""),
             witnesses=env.get("CASETRAIL_WITNESSES", ""),
             witness_for=tuple(
                 k.strip() for k in env.get("CASETRAIL_WITNESS_FOR", "").split(",") if k.strip()

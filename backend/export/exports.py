@@ -17,7 +17,7 @@ from backend.cases.lifecycle import case_view, pack_for
 from backend.errors import Conflict, Forbidden, NotFound
 from backend.evidence.holdings import blobs_held
 from backend.export.dossier import DossierInput, render_dossier
-from backend.export.signing import sign_pdf
+from backend.export.signing import Seal, sign_pdf
 from backend.identity.signatures import key_rows_for
 from backend.ledger.bundle import export_case, file_sha256
 from backend.ledger.digests import blob_sm3, sm3_hex
@@ -118,7 +118,7 @@ async def export_dossier(
     blobs: Any,
     case_id: str,
     *,
-    keys_dir: Path,
+    seal: Seal,
     requester: str,
     approval: str,
     client_id: str,
@@ -130,8 +130,9 @@ async def export_dossier(
     approved = await check_approval(ledger, case_id, approval, requester)
     data = await gather(ledger, blobs, case_id, storage)
     unsigned, materials, pages = render_dossier(data)
-    signed = await sign_pdf(unsigned, keys_dir, data.agency_name, reason="案卷导出",
-                            location=data.agency_name)  # fmt: skip
+    signed, pades = await sign_pdf(
+        unsigned, seal, data.agency_name, reason="案卷导出", location=data.agency_name
+    )
     with tempfile.TemporaryDirectory() as tmp:
         pdf_path, bundle_path = Path(tmp) / "dossier.pdf", Path(tmp) / "bundle.zip"
         pdf_path.write_bytes(signed)
@@ -148,6 +149,7 @@ async def export_dossier(
         "bundle_sha256": bundle_sha,
         "approval": approved.hash,
         "format": "dossier_pdf+bundle",
+        "pades": pades,
         "checkpoint_size": data.checkpoint_size,
         "materials": len(materials),
         "pages": max(pages.values(), default=0) + 2,

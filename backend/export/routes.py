@@ -11,6 +11,7 @@ from litestar.response import Stream
 from backend.blobstore import BlobStore
 from backend.client_address import client_ip
 from backend.export.exports import export_dossier, exported_file
+from backend.export.signing import Seal
 from backend.identity.access import principal_of
 from backend.identity.access_log import log_access
 from backend.ledger.ledger import Ledger
@@ -44,7 +45,7 @@ async def make_export(
     """Signed dossier PDF (PAdES) plus verifiable bundle; needs an approval and is itself an entry."""
     me = principal_of(request)
     export = await export_dossier(
-        ledger, blobs, case_id, keys_dir=settings.keys_dir, requester=me.staff_id,
+        ledger, blobs, case_id, seal=Seal.from_settings(settings), requester=me.staff_id,
         approval=data.approval, client_id=data.client_id,
         storage=settings.blob_store or "casetrail-blobs", purpose=data.purpose,
         recipient=data.recipient,

@@ -1,14 +1,19 @@
-"""The agency's dossier-signing key and self-signed certificate, and PAdES signing with pyHanko.
+"""The agency's dossier seal and PAdES signing with pyHanko.
 
-Made in data_dir/keys on first use. A deployment with a CA-issued seal certificate puts its key
-and certificate at the same paths; nothing else changes.
+The seal is a certificate issued by a configured CA (`CASETRAIL_SEAL_KEY`, `CASETRAIL_SEAL_CERT`,
+`CASETRAIL_SEAL_CHAIN`: a court checks it against that CA), else a self-signed one made in
+data_dir/keys on first use. With a time-stamp authority configured (`CASETRAIL_TSA_URL`) the
+signature carries its token (PAdES B-T), so the moment of sealing does not rest on the holder's
+clock; a TSA outage seals without one (B-B) rather than stop an export, and the export says so.
 """
 
 from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import os
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,8 +22,39 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from backend.settings import Settings
+
 KEY_FILE = "dossier-signing.key.pem"
 CERT_FILE = "dossier-signing.cert.pem"
+log = logging.getLogger("casetrail.export")
+
+
+@dataclass(frozen=True)
+class Seal:
+    """How dossiers are sealed: by whose certificate, and time-stamped by whom."""
+
+    keys_dir: Path
+    tsa_url: str = ""
+    key_file: str = ""  # a CA-issued seal: its key, certificate and the issuing CA's chain
+    cert_file: str = ""
+    chain_file: str = ""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Seal:
+        return cls(
+            settings.keys_dir,
+            settings.tsa_url,
+            settings.seal_key,
+            settings.seal_cert,
+            settings.seal_chain,
+        )
+
+    def files(self, agency_name: str) -> tuple[Path, Path, list[Path]]:
+        if self.key_file and self.cert_file:
+            chain = [Path(self.chain_file)] if self.chain_file else []
+            return Path(self.key_file), Path(self.cert_file), chain
+        key_path, cert_path = load_or_create(self.keys_dir, agency_name)
+        return key_path, cert_path, []
 
 
 def signing_paths(keys_dir: Path) -> tuple[Path, Path]:
@@ -88,11 +124,22 @@ def load_or_create(keys_dir: Path, agency_name: str = "CaseTrail") -> tuple[Path
     return key_path, cert_path
 
 
-def _sign(pdf: bytes, key_path: Path, cert_path: Path, reason: str, location: str) -> bytes:
+def _sign(
+    pdf: bytes,
+    files: tuple[Path, Path, list[Path]],
+    reason: str,
+    location: str,
+    tsa_url: str,
+) -> bytes:
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import fields, signers
+    from pyhanko.sign import fields, signers, timestamps
 
-    signer = signers.SimpleSigner.load(str(key_path), str(cert_path), key_passphrase=None)
+    key_path, cert_path, chain = files
+    signer = signers.SimpleSigner.load(
+        str(key_path), str(cert_path), ca_chain_files=[str(c) for c in chain] or None
+    )
+    if signer is None:
+        raise ValueError(f"cannot load the seal key {key_path} and certificate {cert_path}")
     meta = signers.PdfSignatureMetadata(
         field_name="CaseTrailDossier",
         md_algorithm="sha256",
@@ -101,13 +148,30 @@ def _sign(pdf: bytes, key_path: Path, cert_path: Path, reason: str, location: st
         location=location,
     )
     out = io.BytesIO()
-    signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), meta, signer=signer, output=out)
+    stamper = timestamps.HTTPTimeStamper(tsa_url, timeout=10) if tsa_url else None
+    signers.sign_pdf(
+        IncrementalPdfFileWriter(io.BytesIO(pdf)),
+        meta,
+        signer=signer,
+        timestamper=stamper,
+        output=out,
+    )
     return out.getvalue()
 
 
 async def sign_pdf(
-    pdf: bytes, keys_dir: Path, agency_name: str, reason: str = "案卷导出", location: str = ""
-) -> bytes:
-    """PAdES B-B signature over the whole dossier (pyHanko runs its own event loop: use a thread)."""
-    key_path, cert_path = load_or_create(keys_dir, agency_name)
-    return await asyncio.to_thread(_sign, pdf, key_path, cert_path, reason, location)
+    pdf: bytes, seal: Seal, agency_name: str, reason: str = "案卷导出", location: str = ""
+) -> tuple[bytes, str]:
+    """The sealed PDF and its PAdES level: B-T with a time-stamp token, else B-B.
+
+    pyHanko runs its own event loop (and the TSA request): it runs in a thread.
+    """
+    files = seal.files(agency_name)
+    if seal.tsa_url:
+        try:
+            return await asyncio.to_thread(_sign, pdf, files, reason, location, seal.tsa_url), "B-T"
+        except Exception as failed:  # noqa: BLE001 - any TSA failure: seal without a token
+            log.warning(
+                "time-stamp authority unavailable; dossier sealed without a token: %s", failed
+            )
+    return await asyncio.to_thread(_sign, pdf, files, reason, location, ""), "B-B"

@@ -54,12 +54,18 @@ async def make_receipt(ledger: Ledger, entry_hashes: list[str], **facts: Any) ->
 def verify_receipt(
     receipt: dict[str, Any], trusted_vkey: str | None = None, document: Path | None = None
 ) -> Report:
-    """Check a receipt with nothing but the receipt (and, if given, the trusted key and the PDF)."""
+    """Check a receipt offline against the agency's published key (and, if given, the PDF).
+
+    Without a trusted key the receipt is checked against the key it carries, which only shows it
+    is self-consistent (anyone can make a key): the report is then not ok, naming that key.
+    """
     report = Report()
     if receipt.get("format") != FORMAT:
         report.problems.append(Problem("receipt", f"not a {FORMAT} file"))
         return report
     vkey = trusted_vkey or receipt.get("vkey", "")
+    if not trusted_vkey:
+        report.untrusted_key = vkey or "(none)"
     rows = []
     for item in receipt.get("entries", []):
         report.entries += 1

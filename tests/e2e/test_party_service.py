@@ -100,7 +100,13 @@ def test_party_opens_confirms_with_a_passkey_and_keeps_a_receipt_that_verifies_o
     )
     # The secret link never appeared in a URL the server (or a proxy's log) saw.
     assert requested and not any(served["open"] in url for url in requested)
-    check = server.cli("verify", "--receipt", str(receipt), "--document", str(pdf), check=False)
+    # The party checks it against the key the agency publishes, not the one inside the receipt.
+    vkey = tmp_path / "agency.vkey"
+    vkey.write_text(page.request.get("/api/log/checkpoint").json()["vkey"] + "\n")
+    check = server.cli(
+        "verify", "--receipt", str(receipt), "--document", str(pdf), "--vkey", str(vkey),
+        check=False,
+    )  # fmt: skip
     assert check.returncode == 0, check.stderr
     assert check.stdout.startswith("OK receipt")
 

@@ -171,7 +171,10 @@ async def test_the_party_confirms_with_a_drawn_signature_and_gets_a_receipt(
     )
     assert done.status_code == 201
     receipt = done.json()
-    assert verify_receipt(receipt).ok
+    published = world.ledger.signer.vkey
+    assert verify_receipt(receipt, published).ok
+    assert not verify_receipt(receipt).ok, "the key inside the receipt is no trust anchor"
+    assert verify_receipt(receipt).untrusted_key == receipt["vkey"]
     confirmed = [
         e for e in await world.ledger.whole_timeline(world.case_id) if e.kind == "party.confirmed"
     ][0]
@@ -185,7 +188,13 @@ async def test_the_party_confirms_with_a_drawn_signature_and_gets_a_receipt(
     pdf.write_bytes(
         (await app_client.get("/api/party/document", headers=as_party(made.token))).content
     )
-    assert casetrail(["verify", "--receipt", str(path), "--document", str(pdf)]) == 0
+    vkey = tmp_path / "agency.vkey"
+    vkey.write_text(published + "\n")
+    assert casetrail(["verify", "--receipt", str(path), "--document", str(pdf)]) == 3
+    assert (
+        casetrail(["verify", "--receipt", str(path), "--document", str(pdf), "--vkey", str(vkey)])
+        == 0
+    )
 
 
 async def test_a_tampered_receipt_or_another_document_does_not_verify(app_client, world, tmp_path):
@@ -193,13 +202,14 @@ async def test_a_tampered_receipt_or_another_document_does_not_verify(app_client
     made = await world.link()
     await app_client.get("/api/party", headers=as_party(made.token))
     receipt = (await app_client.get("/api/party/receipt", headers=as_party(made.token))).json()
-    assert verify_receipt(receipt).ok
+    published = world.ledger.signer.vkey
+    assert verify_receipt(receipt, published).ok
     forged = json.loads(json.dumps(receipt))
     forged["entries"][0]["body"] = forged["entries"][0]["body"].replace("张三丰", "李四")
-    assert not verify_receipt(forged).ok
+    assert not verify_receipt(forged, published).ok
     other = tmp_path / "other.pdf"
     other.write_bytes(b"%PDF-1.4 other")
-    assert not verify_receipt(receipt, document=other).ok
+    assert not verify_receipt(receipt, published, document=other).ok
     wrong_key = "casetrail.local/log+00000000+AQ" + "A" * 42 + "="
     assert not verify_receipt(receipt, trusted_vkey=wrong_key).ok
     assert casetrail(["verify", "--receipt", str(tmp_path / "missing.json")]) == 1
@@ -218,7 +228,7 @@ async def test_a_statement_is_taken_before_the_deadline_and_refused_after(app_cl
         files={"files": ("bank.pdf", b"%PDF-1.4 bank slip", "application/pdf")},
     )
     assert ok.status_code == 201, ok.text
-    assert verify_receipt(ok.json()).ok
+    assert verify_receipt(ok.json(), world.ledger.signer.vkey).ok
     before = await kinds(world)
     refused = await app_client.post(
         "/api/party/statements",

@@ -44,7 +44,7 @@ async def test_the_receipt_pdf_says_who_what_when_how_and_carries_the_verifiable
     assert sha in text and "casetrail.local/log" in text
     [attached] = reader.attachments["casetrail-receipt.json"]
     receipt = json.loads(attached)
-    assert verify_receipt(receipt).ok
+    assert verify_receipt(receipt, world.ledger.signer.vkey).ok
     assert receipt["document_sha256"] == sha
     # The JSON is in the file as written, so the page can read it without inflating streams.
     assert b'{"format":"casetrail-receipt/1"' in paper.content
