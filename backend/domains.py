@@ -99,7 +99,7 @@ DECLARED = (
     ),
     Domain(
         "notify",
-        uses=("ledger", "identity", "cases", "evidence"),
+        uses=("ledger", "identity", "cases", "evidence", "review"),
         tables="tables",
         migrations="migrations",
         routes=("routes",),

@@ -9,28 +9,38 @@ session's CSRF cookie and call the API). A handler may set a header itself; that
 
 from __future__ import annotations
 
+from functools import cache
+
 from litestar.types import Message, Scope
 
-# blob: serves the photos and PDFs the pages build from fetched bytes (IndexedDB captures, the
-# party's document fetched with its token header); data: the admin's QR code image.
-PAGE_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data: blob:",
-        "media-src 'self' blob:",
-        "object-src 'self' blob:",
-        "frame-src 'self' blob:",
-        "worker-src 'self'",
-        # A blob: URL is made by the page's own scripts from bytes they already hold; reading it
-        # back (the party page's document, checked against its hash) reaches nothing new.
-        "connect-src 'self' blob:",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+
+@cache
+def page_policy(map_tiles: str = "") -> str:
+    """The pages' policy; `map_tiles` is the configured map service's origin (images only)."""
+    # blob: serves the photos and PDFs the pages build from fetched bytes (IndexedDB captures, the
+    # party's document fetched with its token header); data: the admin's QR code image.
+    images = "img-src 'self' data: blob:" + (f" {map_tiles}" if map_tiles else "")
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            images,
+            "media-src 'self' blob:",
+            "object-src 'self' blob:",
+            "frame-src 'self' blob:",
+            "worker-src 'self'",
+            # A blob: URL is made by the page's own scripts from bytes they already hold; reading it
+            # back (the party page's document, checked against its hash) reaches nothing new.
+            "connect-src 'self' blob:",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+PAGE_POLICY = page_policy()
 FILE_POLICY = "sandbox"
 PERMISSIONS = "camera=(self), microphone=(self), geolocation=(self)"
 
@@ -56,13 +66,19 @@ def _content_type(headers: list[tuple[bytes, bytes]]) -> bytes:
     return b""
 
 
-def headers_for(content_type: bytes) -> dict[bytes, bytes]:
-    """The headers a response of this type must carry."""
+def headers_for(content_type: bytes, map_tiles: str = "") -> dict[bytes, bytes]:
+    """The headers a response of this type must carry (pages may show the map service's tiles)."""
+    policy = {b"content-security-policy": page_policy(map_tiles).encode()}
     if content_type == b"text/html":
-        return {**EVERYWHERE, **PAGES}
+        return {**EVERYWHERE, **PAGES, **policy}
     if content_type in (b"text/javascript", b"application/javascript"):
-        return {**EVERYWHERE, **SCRIPTS}
+        return {**EVERYWHERE, **SCRIPTS, **policy}
     return {**EVERYWHERE, **FILES}
+
+
+def map_tiles_of(scope: Scope) -> str:
+    settings = getattr(getattr(scope.get("app"), "state", None), "settings", None)
+    return getattr(settings, "map_tile_origin", "") or ""
 
 
 async def add_security_headers(message: Message, scope: Scope) -> None:
@@ -71,6 +87,6 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
         return
     headers = list(message.get("headers") or [])
     present = {name.lower() for name, _ in headers}
-    wanted = headers_for(_content_type(headers))
+    wanted = headers_for(_content_type(headers), map_tiles_of(scope))
     headers += [(name, value) for name, value in wanted.items() if name not in present]
     message["headers"] = headers  # type: ignore[typeddict-unknown-key]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -24,6 +26,38 @@ def parse_networks(text: str) -> tuple[Network, ...]:
                 f"CASETRAIL_TRUSTED_PROXIES: {item!r} is not an IP address or CIDR range"
             ) from bad
     return tuple(networks)
+
+
+TILE_PLACEHOLDERS = ("{z}", "{x}", "{y}")
+
+
+def tile_origin(template: str) -> str:
+    parts = urlsplit(template)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def parse_tile_url(text: str) -> str:
+    """A map tile URL template, checked: https (or http), a host, and {z}, {x} and {y}.
+
+    It ends up in the pages' Content-Security-Policy, so anything but a plain origin and path
+    (a quote, a semicolon, a space) stops the start rather than widening the policy.
+    """
+    text = text.strip()
+    if not text:
+        return ""
+    parts = urlsplit(text)
+    safe = re.fullmatch(r"[A-Za-z0-9._~:/?#\[\]@!$&()*+,=%{}-]+", text) and ";" not in text
+    if (
+        parts.scheme not in ("https", "http")
+        or not parts.hostname
+        or not safe
+        or "'" in text
+        or not all(p in text for p in TILE_PLACEHOLDERS)
+    ):
+        raise ValueError(
+            f"CASETRAIL_MAP_TILE_URL: {text!r} is not a tile URL like https://host/{{z}}/{{x}}/{{y}}.png"
+        )
+    return text
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -97,6 +131,9 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     # The officer app's files; the default is the checkout's pwa/ (tests serve a changed copy).
     pwa_dir: Path = Path(__file__).resolve().parents[1] / "pwa"
+    # The agency's map service as a tile URL template (`https://…/{z}/{x}/{y}.png`); empty: the
+    # case map is a plain plot with a scale. Pages may then load images from its origin.
+    map_tile_url: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -135,6 +172,7 @@ class Settings:
             cookie_secure=public_url.startswith("https://"),
             trusted_proxies=trusted_proxies,
             pwa_dir=Path(env.get("CASETRAIL_PWA_DIR") or cls.pwa_dir).resolve(),
+            map_tile_url=parse_tile_url(env.get("CASETRAIL_MAP_TILE_URL", "")),
             media_limits=MediaLimits(
                 photo=_int(env, "CASETRAIL_MAX_PHOTO_BYTES", MediaLimits.photo),
                 audio=_int(env, "CASETRAIL_MAX_AUDIO_BYTES", MediaLimits.audio),
@@ -157,6 +195,11 @@ class Settings:
                 uncapped=trusted_proxies,
             ),
         )
+
+    @property
+    def map_tile_origin(self) -> str:
+        """The scheme and host the map tiles come from (what CSP img-src must allow), or ""."""
+        return tile_origin(self.map_tile_url) if self.map_tile_url else ""
 
     @property
     def is_sqlite(self) -> bool:

@@ -40,8 +40,11 @@ REVIEW_WRITERS = frozenset({"approver", "legal_reviewer"})
 # and calls `check_kind_on_case` once it knows the kind.
 NON_MEMBER_KINDS = {"record.archive": frozenset({"archivist", "supervisor"})}
 NON_MEMBER_KIND_ROLES = frozenset().union(*NON_MEMBER_KINDS.values())
-# Agency timelines (passkeys, devices, retention batches) are read by those who run the agency.
-AGENCY_TIMELINE_READERS = frozenset({"supervisor", "admin", "approver", "archivist"})
+# Agency timelines (passkeys, staff, devices, patrol recordings, import custody, retention batches)
+# are read by those who run the agency, and by legal reviewers, who check how evidence was kept.
+AGENCY_TIMELINE_READERS = frozenset(
+    {"supervisor", "admin", "approver", "archivist", "legal_reviewer"}
+)
 # Any staff member of the agency writes to it (patrol recordings, device checks); identity's own
 # kinds there (passkeys, staff changes) are reserved to identity's endpoints.
 AGENCY_TIMELINE_WRITERS = frozenset(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from piccolo.engine.base import Engine
 
-from backend.notify.tables import PushSubscription, ReminderSent
+from backend.notify.tables import LanguagePreference, PushSubscription, ReminderSent
 
 
 async def create_notify_tables(engine: Engine) -> None:
@@ -12,4 +12,12 @@ async def create_notify_tables(engine: Engine) -> None:
     await ReminderSent.create_table(if_not_exists=True)
 
 
-MIGRATIONS = [("notify.0001_subscriptions", create_notify_tables)]
+async def create_language_preferences(engine: Engine) -> None:
+    """Notifications in the reader's language: one preference per staff member."""
+    await LanguagePreference.create_table(if_not_exists=True)
+
+
+MIGRATIONS = [
+    ("notify.0001_subscriptions", create_notify_tables),
+    ("notify.0002_language_preferences", create_language_preferences),
+]

@@ -17,23 +17,33 @@ from backend.ledger.entry import Entry, parse_iso
 from backend.ledger.ledger import Ledger
 from backend.notify.sending import Message, Pusher
 from backend.notify.tables import PushSubscription, ReminderSent
+from backend.review.review_cases import APPROVABLE
 
 log = logging.getLogger("casetrail.notify")
 APPROVERS = {"approver", "head", "legal_reviewer"}
 SUPERVISORS = {"supervisor", "legal_reviewer"}
-APPROVAL_KINDS = {
+# Every kind the approvals tab lists pushes to the approvers; these say what waits, in words.
+APPROVAL_TITLES = {
     "record.handler_proposal": ("待审批：案件处理意见", "Approval waiting: handler's proposal"),
     "record.legal_review": ("待审批：法制审核意见", "Approval waiting: legal review"),
     "record.collective_discussion": (
         "待签名：集体讨论记录",
         "Signature waiting: discussion minutes",
     ),
+    "record.case_opening_approval": ("待审批：立案审批", "Approval waiting: opening the case"),
     "retention.batch": ("待审批：到期销毁清单", "Approval waiting: disposal batch"),
 }
+EXPORT_TITLES = {
+    "copy": ("待审批：复制记录申请", "Approval waiting: a copy of records"),
+    "export": ("待审批：案卷导出申请", "Approval waiting: exporting the dossier"),
+}
+APPROVAL_BODY = ("请查看后用通行密钥审批。", "Read it, then decide with your passkey.")
+# The emergency start has its own message (it is already under way); the rest are listed above.
+APPROVAL_KINDS = frozenset(APPROVABLE) - {"record.emergency_start"}
 PARTY_KINDS = {
-    "service.opened": "当事人已打开送达文书",
-    "party.confirmed": "当事人已确认收到送达文书",
-    "party.statement": "收到当事人陈述申辩",
+    "service.opened": ("当事人已打开送达文书", "The party opened the served document"),
+    "party.confirmed": ("当事人已确认收到送达文书", "The party confirmed receiving the document"),
+    "party.statement": ("收到当事人陈述申辩", "The party sent a statement"),
 }
 AV_SOON = timedelta(hours=4)
 ARCHIVE_SOON = timedelta(days=3)
@@ -84,20 +94,24 @@ async def messages_for(ledger: Ledger, entry: Entry) -> list[tuple[list[dict], M
         out.append((
             await subscriptions(agency, roles=APPROVERS),
             Message("紧急启动待审批", "紧急程序已先行实施，须在规定时限内补办审批。",
-                    f"#/review/cases/{case_id}", tag=f"emergency:{entry.hash[:16]}"),
+                    f"#/review/cases/{case_id}", tag=f"emergency:{entry.hash[:16]}",
+                    title_en="Emergency start waiting for approval",
+                    body_en="Emergency measures were taken; approve them within the time limit."),
         ))  # fmt: skip
     elif kind in APPROVAL_KINDS:
-        zh, _ = APPROVAL_KINDS[kind]
+        zh, en = approval_title(entry)
         out.append((
             await subscriptions(agency, roles=APPROVERS),
-            Message(zh, "请使用通行密钥审批签名。", f"#/review/approvals?entry={entry.hash}",
-                    tag=f"approval:{entry.hash[:16]}"),
+            Message(zh, APPROVAL_BODY[0], f"#/review/approvals?entry={entry.hash}",
+                    tag=f"approval:{entry.hash[:16]}", title_en=en, body_en=APPROVAL_BODY[1]),
         ))  # fmt: skip
     elif kind in PARTY_KINDS and agency_of_timeline(case_id) is None:
+        zh, en = PARTY_KINDS[kind]
         out.append((
             await subscriptions(agency, staff=await case_members(ledger, case_id)),
-            Message(PARTY_KINDS[kind], "点击查看案件时间线。", f"#/cases/{case_id}",
-                    tag=f"{kind}:{entry.hash[:16]}"),
+            Message(zh, "点击查看案件时间线。", f"#/cases/{case_id}",
+                    tag=f"{kind}:{entry.hash[:16]}", title_en=en,
+                    body_en="Open the case timeline."),
         ))  # fmt: skip
     elif kind == "signature.requested" and agency_of_timeline(case_id) is None:
         # Only the colleague asked, and only while they are still on the case.
@@ -114,10 +128,19 @@ async def messages_for(ledger: Ledger, entry: Entry) -> list[tuple[list[dict], M
         out.append((
             await subscriptions(agency, roles=SUPERVISORS),
             Message("音像记录抽查待完成",
-                    f"{p['period']} {p['officer']}：抽取 {p['quota']} 条，截止 {p['due_at'][:10]}",
-                    f"#/review/spot-checks?period={p['period']}", tag=f"spotcheck:{p['period']}"),
+                    f"{p['period']}：抽取 {p['quota']} 条，截止 {p['due_at'][:10]}",
+                    f"#/review/spot-checks?period={p['period']}", tag=f"spotcheck:{p['period']}",
+                    title_en="Recordings drawn for a spot check",
+                    body_en=f"{p['period']}: {p['quota']} drawn, due {p['due_at'][:10]}"),
         ))  # fmt: skip
     return [(rows, message) for rows, message in out if rows]
+
+
+def approval_title(entry: Entry) -> tuple[str, str]:
+    """What waits for approval, in Chinese and English."""
+    if entry.kind == "export.requested":
+        return EXPORT_TITLES.get(entry.payload.get("scope"), EXPORT_TITLES["export"])
+    return APPROVAL_TITLES.get(entry.kind, ("待审批事项", "Approval waiting"))
 
 
 PUSHING_KINDS = frozenset(
@@ -200,10 +223,13 @@ async def deadline_reminders(
                 continue
             members = members or await case_members(ledger, case_id)
             title = "音像记录上传已逾期" if stage == "overdue" else "音像记录须在4小时内上传"
+            title_en = "Recording upload overdue" if stage == "overdue" else "Upload within 4 hours"
+            by = due.astimezone(UTC).isoformat()[:16] + "Z"
             out.append((
                 await subscriptions(agency, staff=members),
-                Message(title, f"{case['title']}：截止 {due.astimezone(UTC).isoformat()[:16]}Z",
-                        "#/outbox", tag=f"av:{segment.hash[:16]}"),
+                Message(title, f"{case['title']}：截止 {by}", "#/outbox",
+                        tag=f"av:{segment.hash[:16]}", title_en=title_en,
+                        body_en=f"{case['title']}: due {by}"),
             ))  # fmt: skip
         flow = pack.workflow(case["enforcement_kind"], case["procedure"])
         enders = [e for e in entries if flow and e.kind in flow["ends_with"]]
@@ -218,6 +244,8 @@ async def deadline_reminders(
                 out.append((
                     await subscriptions(agency, staff=members, roles={"archivist"}),
                     Message("案卷归档期限将至", f"{case['title']}：须于 {due.date().isoformat()} 前归档",
-                            f"#/cases/{case_id}", tag=f"archive:{case_id}"),
+                            f"#/cases/{case_id}", tag=f"archive:{case_id}",
+                            title_en="Archiving due soon",
+                            body_en=f"{case['title']}: archive by {due.date().isoformat()}"),
                 ))  # fmt: skip
     return [(rows, m) for rows, m in out if rows]

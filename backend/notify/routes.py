@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import msgspec
-from litestar import Request, get, post
+from litestar import Request, get, post, put
 
 from backend.errors import Invalid
 from backend.identity.access import principal_of
-from backend.notify import sending
+from backend.notify import languages, sending
 from backend.notify.vapid import application_server_key, load_or_create
 from backend.settings import Settings
 
@@ -24,6 +24,10 @@ class SubscriptionIn(msgspec.Struct):
 
 class Unsubscribe(msgspec.Struct):
     endpoint: str
+
+
+class LanguageChoice(msgspec.Struct, forbid_unknown_fields=True):
+    language: str
 
 
 @get("/notify/vapid-key", operation_id="vapidKey", opt={"access": "public"}, tags=["notify"])
@@ -63,4 +67,27 @@ async def unsubscribe(request: Request, data: Unsubscribe) -> dict[str, bool]:
     return {"removed": True}
 
 
-API_ROUTES = [vapid_key, subscribe, unsubscribe]
+@get(
+    "/notify/language",
+    operation_id="notificationLanguage",
+    opt={"access": "staff"},
+    tags=["notify"],
+)
+async def read_language(request: Request) -> LanguageChoice:
+    """The language the signed-in staff member's notifications are written in (zh-CN unless chosen)."""
+    return LanguageChoice(await languages.language_of(principal_of(request).staff_id))
+
+
+@put(
+    "/notify/language",
+    operation_id="setNotificationLanguage",
+    opt={"access": "staff"},
+    tags=["notify"],
+)
+async def choose_language(request: Request, data: LanguageChoice) -> LanguageChoice:
+    """Write the signed-in staff member's notifications in `zh-CN` or `en` from now on."""
+    staff_id = principal_of(request).staff_id
+    return LanguageChoice(await languages.set_language(staff_id, data.language))
+
+
+API_ROUTES = [vapid_key, subscribe, unsubscribe, read_language, choose_language]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,6 +13,7 @@ from typing import Any
 from py_vapid import Vapid02
 from pywebpush import WebPushException, webpush
 
+from backend.notify.languages import languages_of
 from backend.notify.tables import PushSubscription
 from backend.notify.vapid import load_or_create
 
@@ -22,12 +23,23 @@ GONE = (404, 410)
 
 @dataclass(frozen=True)
 class Message:
-    """What the service worker shows; `url` is the PWA route the click opens."""
+    """What the service worker shows; `url` is the PWA route the click opens.
+
+    `title`/`body` are Chinese; `title_en`/`body_en` are what a reader who chose English sees.
+    """
 
     title: str
     body: str
     url: str
     tag: str | None = None
+    title_en: str | None = None
+    body_en: str | None = None
+
+    def in_language(self, language: str) -> Message:
+        """The message as one reader sees it (Chinese when no English text was written)."""
+        if language != "en" or not self.title_en:
+            return replace(self, title_en=None, body_en=None)
+        return Message(self.title_en, self.body_en or self.body, self.url, self.tag)
 
     def json(self) -> str:
         data = {"title": self.title, "body": self.body, "url": self.url}
@@ -75,7 +87,12 @@ class Pusher:
         return status
 
     async def send_to(self, rows: list[dict[str, Any]], message: Message) -> dict[str, int]:
-        return {row["endpoint"]: await self.send(row, message) for row in rows}
+        """Send to each subscription in its owner's language (every push passes here)."""
+        languages = await languages_of(row["staff_id"] for row in rows)
+        return {
+            row["endpoint"]: await self.send(row, message.in_language(languages[row["staff_id"]]))
+            for row in rows
+        }
 
 
 async def subscribe(

@@ -23,3 +23,11 @@ class ReminderSent(Table, tablename="notify_reminder_sent"):
 
     key = Varchar(length=300, unique=True)
     sent_at = Timestamptz()
+
+
+class LanguagePreference(Table, tablename="notify_language"):
+    """The language a staff member reads their notifications in (absent: zh-CN)."""
+
+    staff_id = Varchar(length=120, unique=True)
+    language = Varchar(length=10)
+    updated_at = Timestamptz()

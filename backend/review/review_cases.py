@@ -22,6 +22,8 @@ APPROVABLE = (
     "export.requested",
     "party.copy_requested",
 )
+# Requests whose approver must see what is asked (records, recipient, purpose).
+ASKING = ("export.requested", "party.copy_requested")
 DECIDING = {"approve", "refuse", "return", "legal_review", "approve_disposal", "approve_export"}
 
 
@@ -101,18 +103,18 @@ async def pending_approvals(ledger: Ledger, agency_id: str) -> list[dict[str, An
             "received_at": entry.body["received_at"],
             "challenge": entry.hash,
         }
-        if entry.kind == "export.requested":
-            item["asks"] = await _what_is_asked(ledger, entry)
-        elif entry.kind == "party.copy_requested":
-            from backend.service.record_copies import pending_asks
-
-            item["asks"] = await pending_asks(ledger, entry)
+        if entry.kind in ASKING:
+            item["asks"] = await what_is_asked(ledger, entry)
         waiting.append(item)
     return waiting
 
 
-async def _what_is_asked(ledger: Ledger, request: Entry) -> dict[str, Any]:
+async def what_is_asked(ledger: Ledger, request: Entry) -> dict[str, Any]:
     """A copy or export request as the approver must see it: what, for whom, why."""
+    if request.kind == "party.copy_requested":
+        from backend.service.record_copies import pending_asks
+
+        return await pending_asks(ledger, request)
     p = request.payload
     asks: dict[str, Any] = {
         "scope": p["scope"],

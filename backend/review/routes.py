@@ -8,14 +8,19 @@ from typing import Any
 from litestar import Request, Response, get, post
 
 from backend.cases.lifecycle import pack_for
-from backend.errors import Forbidden
+from backend.client_address import client_ip
+from backend.errors import Forbidden, Invalid
 from backend.evidence import recorder_import
 from backend.identity.access import AGENCY_READERS, Principal, principal_of
+from backend.identity.access_log import log_access
 from backend.ledger.ledger import Ledger
 from backend.review import retention, spotchecks
+from backend.review.agency_scope import month_of
+from backend.review.approval_view import approval_view
 from backend.review.directory import filter_choices, staff_names
 from backend.review.draw_flags import draw_flags
 from backend.review.integrity import case_integrity
+from backend.review.places import CasePlaces, case_places
 from backend.review.review_cases import pending_approvals, review_cases
 from backend.review.schemas import (
     DisposalRequest,
@@ -26,6 +31,9 @@ from backend.review.schemas import (
     ReleaseRequest,
 )
 from backend.review.statistics import DIMENSIONS, officer_units, statistics, statistics_csv
+from backend.review.statistics_chart import bar_chart_svg
+from backend.review.statistics_words import directory_index, metric_title
+from backend.settings import Settings
 
 SUPERVISING = {"supervisor", "legal_reviewer", "approver", "archivist", "admin", "head"}
 DISPOSING = {"archivist", "supervisor", "admin"}
@@ -54,6 +62,17 @@ def now() -> datetime:
 async def integrity(case_id: str, ledger: Ledger) -> dict[str, Any]:
     """Chain, inclusion of the last entry in the latest checkpoint, and the checkpoint's signature."""
     return await case_integrity(ledger, case_id)
+
+
+@get(
+    "/cases/{case_id:str}/places",
+    operation_id="casePlaces",
+    opt={"access": "case:read"},
+    tags=["review"],
+)
+async def places(case_id: str, ledger: Ledger, settings: Settings) -> CasePlaces:
+    """The positions the case's entries claim, oldest first, and the agency's map service if any."""
+    return await case_places(ledger, case_id, settings.map_tile_url)
 
 
 @get("/review/cases", operation_id="reviewCases", opt={"access": SUPERVISOR_RULE}, tags=["review"])
@@ -90,6 +109,25 @@ async def approvals(request: Request, ledger: Ledger) -> list[dict[str, Any]]:
 
 
 @get(
+    "/review/approvals/{entry_hash:str}",
+    operation_id="approvalItem",
+    opt={"access": SUPERVISOR_RULE},
+    tags=["review"],
+)
+async def approval_item(request: Request, entry_hash: str, ledger: Ledger) -> dict[str, Any]:
+    """One item waiting for approval with what the approver must see: the record in words, its
+    photos and recordings, and the case's compliance. Viewing it is logged on the case."""
+    me = supervisor(request)
+    view = await approval_view(ledger, me, entry_hash, now())
+    if not view["case_id"].startswith("agency:"):
+        await log_access(
+            ledger, me, view["case_id"], "entry", what=entry_hash, ip=client_ip(request),
+            user_agent=request.headers.get("user-agent"),
+        )  # fmt: skip
+    return view
+
+
+@get(
     "/review/spot-checks",
     operation_id="spotCheckLedger",
     opt={"access": SUPERVISOR_RULE},
@@ -122,7 +160,8 @@ async def spot_check_draw_flags(request: Request, ledger: Ledger) -> list[dict[s
 async def draw(request: Request, data: DrawRequest, ledger: Ledger) -> list[dict[str, Any]]:
     """Draw a month's sample now (the periodic job does it for the month just ended)."""
     me = supervisor(request)
-    entries = await spotchecks.draw_period(ledger, me.agency_id, data.period, now(), me.staff_id)
+    period = month_of(now()) if data.period is None else data.period
+    entries = await spotchecks.draw_period(ledger, me.agency_id, period, now(), me.staff_id)
     return [e.to_json() for e in entries]
 
 
@@ -144,6 +183,14 @@ async def finding(request: Request, data: FindingRequest, ledger: Ledger) -> dic
     return entry.to_json()
 
 
+async def statistics_report(
+    request: Request, ledger: Ledger, group_by: str, month_from: str | None, month_to: str | None
+) -> tuple[Principal, dict[str, Any]]:
+    me = supervisor(request)
+    dims = tuple(d for d in group_by.split(",") if d in DIMENSIONS)
+    return me, await statistics(ledger, me.agency_id, now(), dims, month_from, month_to)
+
+
 @get(
     "/review/statistics",
     operation_id="reviewStatistics",
@@ -157,18 +204,48 @@ async def stats(
     month_from: str | None = None,
     month_to: str | None = None,
     format: str = "json",
+    lang: str = "zh-CN",
 ) -> Any:
-    """Counts per agency, unit, officer and month as JSON, or as CSV with `format=csv`."""
-    me = supervisor(request)
-    dims = tuple(d for d in group_by.split(",") if d in DIMENSIONS)
-    report = await statistics(ledger, me.agency_id, now(), dims, month_from, month_to)
+    """Counts per agency, unit, officer and month as JSON (with `titles` in words for each
+    metric), or as CSV with `format=csv`: Chinese (or `lang=en`) column titles and names."""
+    me, report = await statistics_report(request, ledger, group_by, month_from, month_to)
     if format == "csv":
         return Response(
-            statistics_csv(report),
+            statistics_csv(report, await staff_names(me.agency_id), lang),
             media_type="text/csv; charset=utf-8",
-            headers={"content-disposition": 'attachment; filename="statistics.csv"'},
+            headers={
+                "content-disposition": 'attachment; filename="statistics.csv"; '
+                "filename*=UTF-8''%E6%89%A7%E6%B3%95%E7%BB%9F%E8%AE%A1.csv"
+            },
         )
-    return report
+    return {**report, "titles": {m: metric_title(m, lang) for m in report["metrics"]}}
+
+
+@get(
+    "/review/statistics/chart",
+    operation_id="reviewStatisticsChart",
+    opt={"access": SUPERVISOR_RULE},
+    tags=["review"],
+)
+async def stats_chart(
+    request: Request,
+    ledger: Ledger,
+    metric: str = "cases",
+    group_by: str = "officer,month",
+    month_from: str | None = None,
+    month_to: str | None = None,
+    lang: str = "zh-CN",
+) -> Response:
+    """One metric of the statistics as an SVG bar chart, labelled in words (names, months)."""
+    me, report = await statistics_report(request, ledger, group_by, month_from, month_to)
+    if metric not in report["metrics"]:
+        raise Invalid("no such statistic", code="bad_metric", detail=metric[:40])
+    names = directory_index(await staff_names(me.agency_id))
+    return Response(
+        bar_chart_svg(report, metric, names, lang),
+        media_type="image/svg+xml; charset=utf-8",
+        headers={"cache-control": "no-store"},
+    )
 
 
 @get(
@@ -310,7 +387,7 @@ async def link_recording(
 
 API_ROUTES = [
     names, filters, link_recording,
-    integrity, list_review_cases, approvals, spot_check_ledger, spot_check_draw_flags, draw,
-    finding, stats,
+    integrity, places, list_review_cases, approvals, approval_item, spot_check_ledger, spot_check_draw_flags, draw,
+    finding, stats, stats_chart,
     retention_list, hold_list, batches, place_hold, release_hold, propose, execute,
 ]  # fmt: skip

@@ -8,7 +8,8 @@ import msgspec
 
 
 class DrawRequest(msgspec.Struct):
-    period: str = msgspec.field()
+    # Absent: the current month (UTC, as every spot-check period is counted).
+    period: str | None = None
 
 
 class FindingRequest(msgspec.Struct):

@@ -18,7 +18,20 @@ from backend.cases.lifecycle import pack_for
 from backend.cases.stages import case_facts, current_stage
 from backend.ledger.entry import Entry
 from backend.ledger.ledger import Ledger, entry_time
-from backend.review.agency_scope import agency_case_ids, month_of
+from backend.review.agency_scope import (
+    agency_case_ids,
+    agency_timeline,
+    entries_of_kinds,
+    month_of,
+)
+from backend.review.statistics_words import (
+    COVERAGE_TITLE,
+    dimension_title,
+    dimension_value,
+    directory_index,
+    metric_title,
+    pick,
+)
 
 DIMENSIONS = ("agency", "unit", "officer", "month")
 SERVICE_PREFIX = "record.service_"
@@ -105,7 +118,30 @@ ALWAYS_COUNTED = (
     "missing_signatures",
     "refusals",
     "service_success",
+    "spot_checked",
+    "spot_compliant",
+    "spot_deficient",
+    "spot_serious",
 )
+SPOT_OUTCOMES = ("compliant", "deficient", "serious")
+
+
+async def spot_check_facts(agency_id: str) -> list[tuple[str, str, str, int]]:
+    """(month, officer, metric, count) for each finding: the draw's month and officer."""
+    entries = await entries_of_kinds(
+        [agency_timeline(agency_id)], ["spotcheck.drawn", "spotcheck.finding"]
+    )
+    draws = {e.hash: e.payload for e in entries if e.kind == "spotcheck.drawn"}
+    out = []
+    for finding in (e for e in entries if e.kind == "spotcheck.finding"):
+        draw = draws.get(finding.payload.get("draw"))
+        if draw is None:
+            continue
+        month, officer = draw["period"], draw["officer"]
+        out.append((month, officer, "spot_checked", 1))
+        if finding.payload.get("outcome") in SPOT_OUTCOMES:
+            out.append((month, officer, f"spot_{finding.payload['outcome']}", 1))
+    return out
 
 
 async def officer_units() -> dict[str, str]:
@@ -133,25 +169,31 @@ async def statistics(
     units = await officer_units()
     table: dict[tuple, Counter] = defaultdict(Counter)
     totals: Counter = Counter()
+    facts: list[tuple[str, str, str, int]] = await spot_check_facts(agency_id)
     for case_id in (await agency_case_ids(agency_id))[1:]:
-        entries = await ledger.whole_timeline(case_id)
-        for month, officer, metric, count in case_facts_for_stats(entries, pack, now):
-            if (month_from and month < month_from) or (month_to and month > month_to):
-                continue
-            dims = {
-                "agency": agency_id,
-                "unit": units.get(officer, ""),
-                "officer": officer,
-                "month": month,
-            }
-            table[tuple(dims[d] for d in group_by)][metric] += count
-            totals[metric] += count
+        facts += case_facts_for_stats(await ledger.whole_timeline(case_id), pack, now)
+    for month, officer, metric, count in facts:
+        if (month_from and month < month_from) or (month_to and month > month_to):
+            continue
+        dims = {
+            "agency": agency_id,
+            "unit": units.get(officer, ""),
+            "officer": officer,
+            "month": month,
+        }
+        table[tuple(dims[d] for d in group_by)][metric] += count
+        totals[metric] += count
     # Every metric the pack makes possible is a column even at zero, so periods and units compare.
     baseline = {*ALWAYS_COUNTED, *(f"stage:{s}" for s in pack.stages)}
     baseline |= {f"kind:{k}" for k in pack.enforcement_kinds}
-    metrics = sorted(set(totals) | baseline)
+    # The headline counts first, in reading order; then stages, kinds, service ways, findings.
+    metrics = [*ALWAYS_COUNTED, *sorted((set(totals) | baseline) - set(ALWAYS_COUNTED))]
     rows = [
-        {**dict(zip(group_by, key, strict=True)), **{m: counts.get(m, 0) for m in metrics}}
+        {
+            **dict(zip(group_by, key, strict=True)),
+            **{m: counts.get(m, 0) for m in metrics},
+            "av_coverage": coverage(counts),
+        }
         for key, counts in sorted(table.items())
     ]
     return {
@@ -160,19 +202,38 @@ async def statistics(
         "metrics": metrics,
         "rows": rows,
         "totals": {m: totals.get(m, 0) for m in metrics},
-        "av_coverage": (
-            round(totals["av_recorded"] / totals["av_required"], 4)
-            if totals["av_required"]
-            else None
-        ),
+        "av_coverage": coverage(totals),
     }
 
 
-def statistics_csv(report: dict[str, Any]) -> str:
-    """The report as CSV (UTF-8 with BOM so spreadsheet programs read the Chinese correctly)."""
+def coverage(counts: Counter) -> float | None:
+    """Share of the matters that needed audio-visual recording that have one (None: none needed)."""
+    return (
+        round(counts["av_recorded"] / counts["av_required"], 4) if counts["av_required"] else None
+    )
+
+
+def statistics_csv(
+    report: dict[str, Any], directory: dict[str, Any] | None = None, lang: str = "zh-CN"
+) -> str:
+    """The report as CSV with column titles and values in words (UTF-8 with a BOM, so spreadsheet
+    programs read the Chinese correctly); coverage as a percentage."""
+    names = directory_index(directory or {"staff": [], "units": []})
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([*report["group_by"], *report["metrics"]])
+    dims, metrics = report["group_by"], report["metrics"]
+    writer.writerow(
+        [
+            *(dimension_title(d, lang) for d in dims),
+            pick(COVERAGE_TITLE, lang),
+            *(metric_title(m, lang) for m in metrics),
+        ]
+    )
     for row in report["rows"]:
-        writer.writerow([row[d] for d in report["group_by"]] + [row[m] for m in report["metrics"]])
+        share = row.get("av_coverage")
+        writer.writerow(
+            [dimension_value(d, row[d], names, lang) for d in dims]
+            + ["" if share is None else f"{share * 100:.1f}%"]
+            + [row[m] for m in metrics]
+        )
     return "\ufeff" + out.getvalue()

@@ -40,7 +40,7 @@ def test_an_approver_refuses_with_a_reason_and_returns_for_correction(browser, s
         made = officer.evaluate(PROPOSALS_JS)
         approver = new_staff_page(approver_context, server, "approver")
         approver.goto(f"{server.url}/#/review/approvals")
-        refused = approver.locator(f"tr[data-entry='{made['refuse']}']")
+        refused = approver.locator(f"article.approval[data-entry='{made['refuse']}']")
         expect(refused).to_be_visible(timeout=30_000)
         expect(refused.locator("button[data-decision='refuse']")).to_have_text("不予批准")
 
@@ -51,7 +51,7 @@ def test_an_approver_refuses_with_a_reason_and_returns_for_correction(browser, s
         refused.locator("button[data-decision='refuse']").click()
         expect(refused.locator(".state .badge.bad")).to_have_text("不予批准", timeout=30_000)
 
-        back = approver.locator(f"tr[data-entry='{made['back']}']")
+        back = approver.locator(f"article.approval[data-entry='{made['back']}']")
         back.locator("textarea.reason").fill("请补充工资台账")
         back.locator("button[data-decision='return']").click()
         expect(back.locator(".state .badge.warn")).to_have_text("已退回补正", timeout=30_000)

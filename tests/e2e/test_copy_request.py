@@ -38,7 +38,7 @@ def test_hebei_art16_an_officer_asks_to_copy_one_record_for_the_party_and_copies
 
         approver = new_staff_page(approver_context, server, "approver")
         approver.goto(f"{server.url}/#/review/approvals")
-        row = approver.locator("tr[data-kind='export.requested']")
+        row = approver.locator("article.approval[data-kind='export.requested']")
         expect(row).to_be_visible(timeout=30_000)
         expect(row.locator(".asks")).to_contain_text("申请复制：")
         expect(row.locator(".asks")).to_contain_text("交给：王某（当事人）")

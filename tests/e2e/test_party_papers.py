@@ -140,7 +140,7 @@ def test_party_confirms_keeps_a_paper_receipt_that_verifies_and_gets_an_approved
 
         head.goto("/#/review/approvals")
         head.reload()  # the same hash again would keep the last visit's table
-        row = head.locator("tr[data-kind='party.copy_requested']")
+        row = head.locator("[data-kind='party.copy_requested']")
         expect(row).to_have_count(1, timeout=30_000)
         expect(row.locator(".asks")).to_contain_text("当事人申请复制：")
         expect(row.locator("button[data-decision=return]")).to_have_count(0)

@@ -138,6 +138,8 @@ def test_supervisor_reviews_plays_approves_with_a_passkey_and_completes_a_spot_c
         supervisor.locator("form.row button[type=submit]").click()
         pending = supervisor.locator("#spot-checks tr[data-status='pending']")
         expect(pending.first).to_be_visible(timeout=30_000)
+        # Other tests' officers may have recordings drawn this month too: follow this one row.
+        checked = pending.first.get_attribute("data-entry")
         pending.first.locator("button.check-it").click()
         supervisor.evaluate(
             """async () => { const v = document.querySelector(".spot-player"); v.muted = true;
@@ -149,9 +151,9 @@ def test_supervisor_reviews_plays_approves_with_a_passkey_and_completes_a_spot_c
         form.locator("select[name=outcome]").select_option("compliant")
         form.locator("textarea[name=notes]").fill("开头告知完整，全程连续。")
         form.locator("button[type=submit]").click()
-        expect(supervisor.locator("#spot-checks tr[data-status='done']")).to_have_count(
-            1, timeout=30_000
-        )
+        expect(
+            supervisor.locator(f"#spot-checks tr[data-entry='{checked}'][data-status='done']")
+        ).to_have_count(1, timeout=30_000)
     finally:
         officer_context.close()
         supervisor_context.close()
@@ -268,10 +270,10 @@ def test_a_supervisor_reads_names_files_a_patrol_recording_and_exports_the_dossi
 
         approver = context_page(approver_context, server, "approver", "李审批")
         approver.goto(f"{server.url}/#/review/approvals")
-        waiting = approver.locator("tr[data-kind='export.requested']")
+        waiting = approver.locator("article.approval[data-kind='export.requested']")
         expect(waiting).to_contain_text("周督查", timeout=30_000)
         expect(waiting).to_contain_text("复制/导出申请")
-        waiting.locator("button").click()
+        waiting.locator("button[data-decision]").click()
         expect(waiting.locator(".badge.ok")).to_be_visible(timeout=30_000)
 
         supervisor.reload()
@@ -309,6 +311,8 @@ def test_a_supervisor_reads_names_files_a_patrol_recording_and_exports_the_dossi
         assert "kind:" not in stats_text and "stage:" not in stats_text
         assert "类别：行政处罚" in stats_text and "张执法" in stats_text
         assert not RAW_STAFF_ID.search(stats_text)
+        # The charts are drawn by the server and arrive after the table.
+        expect(supervisor.locator("svg.chart text.bar-label").first).to_be_attached(timeout=30_000)
         labels = supervisor.locator("svg.chart text.bar-label").all_text_contents()
         assert labels and not any(RAW_STAFF_ID.search(t) for t in labels)
     finally:

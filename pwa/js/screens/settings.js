@@ -1,6 +1,7 @@
 // Settings: language, this device's identity and clock, storage, sign-out (refused while anything is unsent).
 import { h, toast } from "../dom.js";
 import * as i18n from "../i18n.js";
+import { rememberLanguage } from "../notification_language.js";
 import { notificationToggle } from "../notifications.js";
 import * as outbox from "../outbox.js";
 import { roleLink } from "../role_tabs.js";
@@ -25,6 +26,7 @@ export function languageSwitch() {
         "aria-pressed": String(lang === i18n.current()),
         onclick: async () => {
           await i18n.load(lang);
+          await rememberLanguage(lang);
           location.reload();
         },
       }, lang === "en" ? "English" : "简体中文"),

@@ -16,7 +16,7 @@ from tests.integration.identity.people import AGENCY, OTHER, add_note, open_case
 ROLES = ("officer", "legal_reviewer", "approver", "supervisor", "archivist", "admin")
 CASE_READERS = {"legal_reviewer", "approver", "supervisor", "archivist", "admin"}
 CASE_WRITERS = {"legal_reviewer", "approver"}
-AGENCY_TIMELINE = {"supervisor", "admin", "approver", "archivist"}
+AGENCY_TIMELINE = {"supervisor", "admin", "approver", "archivist", "legal_reviewer"}
 KIND_FILERS = {"archivist", "supervisor"}
 
 

@@ -46,7 +46,7 @@ async def test_a_supervisor_reviews_spot_checks_and_disposes_only_after_a_passke
     stats = await app_client.get("/api/review/statistics?group_by=month&format=csv")
     assert stats.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(stats.text.lstrip("\ufeff"))))
-    assert sum(int(r["cases"]) for r in rows) == 2
+    assert sum(int(r["案件数"]) for r in rows) == 2
 
     draws = await app_client.post(
         "/api/review/spot-checks/draw", json={"period": "2020-03"}, headers=supervisor

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime
 
 from backend.review.integrity import case_integrity
@@ -41,10 +42,28 @@ async def test_statistics_count_cases_av_signatures_service_and_exif(projected, 
     by_month = await statistics(ledger, AGENCY, NOW, ("month",), month_from="2025-04")
     assert [r["month"] for r in by_month["rows"]] == ["2025-04"]
 
-    text = statistics_csv(report)
+    directory = {"staff": [{"staff_id": "officer-wang", "name": "王执法"}], "units": []}
+    text = statistics_csv(report, directory)
     table = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
-    assert table[0].keys() >= {"officer", "month", "cases", "av_required", "refusals"}
-    assert sum(int(r["cases"]) for r in table) == 3
+    # Column titles and people in words, as a supervisor reads them in a spreadsheet; no codes.
+    assert table[0].keys() >= {
+        "执法人员",
+        "月份",
+        "案件数",
+        "应音像记录事项",
+        "拒绝签名",
+        "音像记录覆盖率",
+    }
+    assert "照片核验：照片时间与拍摄时间不符" in table[0] or any(
+        "照片核验：" in k for k in table[0]
+    )
+    assert not [k for k in table[0] if re.search(r"[a-z_]{3,}", k)]
+    assert sum(int(r["案件数"]) for r in table) == 3
+    assert {r["执法人员"] for r in table} == {"王执法", "（未登记姓名）"}
+    english = list(
+        csv.reader(io.StringIO(statistics_csv(report, directory, "en").lstrip("\ufeff")))
+    )
+    assert english[0][:3] == ["Officer", "Month", "AV coverage"]
 
 
 async def test_a_finished_case_shows_an_intact_integrity_badge(projected, blobs, tmp_path):

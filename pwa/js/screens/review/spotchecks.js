@@ -1,7 +1,23 @@
 // The inspection ledger (检查台帐): drawn recordings per officer and month; replay and record a finding.
 import { json } from "../../api.js";
 import { h, toast } from "../../dom.js";
-import { L, directory, entryLink, page, short, statusBadge, when, who } from "./common.js";
+import { L, directory, entryLink, kindName, loadKindTitles, page, statusBadge, when, who } from "./common.js";
+import { knowDuration } from "./media_duration.js";
+
+const OUTCOMES = { compliant: ["合格", "Compliant", "ok"], deficient: ["存在问题", "Deficient", "warn"], serious: ["严重问题", "Serious", "bad"] };
+// Spot-check periods are calendar months counted in UTC, as the server draws them.
+const thisMonth = () => new Date().toISOString().slice(0, 7);
+
+/** A finding in words: the outcome, each check passed or not, the notes, who checked and how long they watched. */
+function findingWords(f, dir) {
+  const [zh, en, cls] = OUTCOMES[f.outcome] || [f.outcome, f.outcome, ""];
+  const checks = Object.entries(f.checks || {}).filter(([k]) => CHECKS[k]);
+  return h("div", { class: "spot-result" },
+    h("span", { class: `badge ${cls}` }, L(zh, en)),
+    checks.length ? h("ul", { class: "checks" }, checks.map(([k, ok]) => h("li", {}, `${ok ? "✔" : "✘"} ${L(...CHECKS[k])}`))) : null,
+    f.notes ? h("div", {}, `${L("说明：", "Notes: ")}${f.notes}`) : null,
+    h("div", { class: "muted" }, `${who(dir, f.actor)} · ${when(f.received_at)}${f.replayed_s != null ? ` · ${L("回放", "watched")} ${f.replayed_s} ${L("秒", "s")}` : ""}`));
+}
 
 const CHECKS = {
   start_statement: ["开头告知录音录像", "Start statement given"],
@@ -19,8 +35,9 @@ function played(el) {
 }
 
 function findingForm(row, done) {
+  const audio = (row.media_type || "").startsWith("audio/") || row.kind === "media.audio";
   const player = row.sha256
-    ? h(row.kind === "media.audio" ? "audio" : "video", { controls: true, preload: "metadata", src: `/api/blobs/${row.sha256}`, class: "spot-player" })
+    ? knowDuration(h(audio ? "audio" : "video", { controls: true, preload: "metadata", src: `/api/blobs/${row.sha256}`, class: "spot-player" }))
     : h("a", { href: entryLink(row.case_id, row.entry_hash) }, L("在时间线中回放", "Replay in the timeline"));
   const form = h("form", { class: "card finding", onsubmit: async (e) => {
     e.preventDefault();
@@ -68,32 +85,42 @@ function drawFlags(flags, dir) {
 }
 
 export async function render(_params, query) {
-  const period = query.get("period") || "";
+  // This month unless another is asked for; "all" lists every month's draws.
+  const period = query.get("period") || thisMonth();
   const [rows, dir, flags] = await Promise.all([
-    json(`/api/review/spot-checks${period ? `?period=${period}` : ""}`), directory(),
+    json(`/api/review/spot-checks${period === "all" ? "" : `?period=${encodeURIComponent(period)}`}`), directory(),
     json("/api/review/spot-checks/draws").catch(() => []),
   ]);
+  await loadKindTitles(rows.map((r) => r.kind));
   const detail = h("div", { id: "finding" });
   const reload = () => dispatchEvent(new HashChangeEvent("hashchange"));
-  const draw = h("form", { class: "row", onsubmit: async (e) => {
+  const draw = h("form", { class: "row month-form", onsubmit: async (e) => {
     e.preventDefault();
-    const value = new FormData(e.target).get("period");
+    const value = new FormData(e.target).get("period") || thisMonth();
     try {
       await json("/api/review/spot-checks/draw", { method: "POST", body: { period: value } });
       location.hash = `/review/spot-checks?period=${value}`;
     } catch (err) {
       toast(err.message, "error");
     }
-  } }, h("input", { name: "period", type: "month", value: period, required: true, style: "max-width:200px" }), h("button", { type: "submit" }, L("抽取本月样本", "Draw the month's sample")));
-  return page(L("音像记录抽查台帐", "Spot-check ledger"), draw,
+  } },
+    h("label", { class: "check" }, L("月份", "Month"), " ", h("input", { name: "period", type: "month", value: period === "all" ? thisMonth() : period, required: true })),
+    h("button", { type: "submit", class: "primary" }, L("抽取该月样本", "Draw that month's sample")),
+    h("a", { href: period === "all" ? `#/review/spot-checks?period=${thisMonth()}` : "#/review/spot-checks?period=all" },
+      period === "all" ? L("只看本月", "This month only") : L("查看全部月份", "Every month")));
+  const summary = rows.length
+    ? L(`${period === "all" ? "全部月份" : period}：抽取 ${rows.length} 条，已检查 ${rows.filter((r) => r.status === "done").length} 条，逾期未查 ${rows.filter((r) => r.status === "overdue").length} 条。`,
+      `${period === "all" ? "All months" : period}: ${rows.length} drawn, ${rows.filter((r) => r.status === "done").length} checked, ${rows.filter((r) => r.status === "overdue").length} overdue.`)
+    : L(`${period === "all" ? "" : period}还没有抽取样本：点“抽取该月样本”。`, `No sample drawn${period === "all" ? "" : ` for ${period}`} yet: press “Draw that month's sample”.`);
+  return page(L("音像记录抽查台帐", "Spot-check ledger"), draw, h("p", { id: "spot-summary" }, summary),
     h("div", { class: "cols" },
       h("div", { class: "scroll" }, h("table", { id: "spot-checks" },
         h("thead", {}, h("tr", {}, ...[L("月份", "Month"), L("执法人员", "Officer"), L("记录", "Recording"), L("抽取", "Drawn"), L("期限", "Due"), L("状态", "Status"), ""].map((x) => h("th", {}, x)))),
         h("tbody", {}, rows.map((row) => h("tr", { dataset: { entry: row.entry_hash, status: row.status } },
           h("td", {}, row.period), h("td", {}, who(dir, row.officer)),
-          h("td", {}, h("a", { href: entryLink(row.case_id, row.entry_hash) }, `${row.kind || ""} ${short(row.entry_hash)}`)),
-          h("td", { class: "num" }, `${row.quota}/${row.population}`), h("td", {}, when(row.due_at)),
-          h("td", {}, statusBadge(row.status), row.finding ? h("div", { class: "muted" }, row.finding.outcome) : null),
+          h("td", {}, row.case_id.startsWith("agency:") ? kindName(row.kind) : h("a", { href: entryLink(row.case_id, row.entry_hash) }, kindName(row.kind))),
+          h("td", { class: "num" }, L(`${row.population} 条中抽 ${row.quota} 条`, `${row.quota} of ${row.population}`)), h("td", {}, when(row.due_at)),
+          h("td", {}, statusBadge(row.status), row.finding ? findingWords(row.finding, dir) : null),
           h("td", {}, row.status === "done" ? null : h("button", { class: "check-it", onclick: () => detail.replaceChildren(findingForm(row, reload)) }, L("回放并检查", "Replay and check")))))))),
       detail),
     drawFlags(flags, dir));

@@ -5,6 +5,8 @@ import { h, toast } from "../../dom.js";
 import { findingName, notableFindings } from "../../findings.js";
 import { verifyDetails } from "../../forms/plain.js";
 import { isEn, t } from "../../i18n.js";
+import { caseMap } from "./case_map.js";
+import { knowDuration } from "./media_duration.js";
 import { L, directory, enforcementKindName, kindName, loadKindTitles, page, short, signWithPasskey, skew, stageName, statusBadge, when, who, whoWithUnit } from "./common.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -75,9 +77,7 @@ export function strokesSvg(strokes) {
 const isAv = (type) => /^(audio|video)\//.test(type || "");
 
 export function player(sha, type, src = `/api/blobs/${sha}`) {
-  return type.startsWith("audio/")
-    ? h("audio", { controls: true, preload: "metadata", src, dataset: { sha } })
-    : h("video", { controls: true, preload: "metadata", src, dataset: { sha } });
+  return knowDuration(h((type || "").startsWith("audio/") ? "audio" : "video", { controls: true, preload: "metadata", src, dataset: { sha } }));
 }
 
 // Recorder imports are kept by their custody entry, not as media entries: the review API serves them.
@@ -225,7 +225,7 @@ export async function render({ id }, query) {
     protection,
     h("div", { class: "cols" },
       h("div", { id: "timeline" }, entries.map((e) => entryCard(e, byHash, correctedBy, signaturesOf, ctx))),
-      h("aside", {}, h("h2", {}, L("位置", "Positions")), gpsPlot(entries), h("h2", {}, L("合规检查", "Compliance")), compliance,
+      h("aside", {}, h("h2", {}, L("位置", "Positions")), caseMap(id), h("h2", {}, L("合规检查", "Compliance")), compliance,
         h("h2", {}, L("案卷导出", "Dossier export")), exportPanel(id, entries, ctx),
         h("h2", {}, L("复制记录", "Copies of records")), copyPanel(id, entries, ctx))));
   const target = query.get("entry");
