@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,13 +16,13 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
 
+from backend.blobstore import BlobStore
 from backend.client_address import forwarded_client
+from backend.domains import DOMAINS
 from backend.errors import CaseTrailError, ErrorBody
-from backend.evidence.blobstore import BlobStore
 from backend.identity.access import access_guard
 from backend.identity.authentication import session_authentication
 from backend.ledger.ledger import Ledger
-from backend.migrations import DOMAINS
 from backend.openapi import RefusalResponses
 from backend.runtime import open_runtime
 from backend.security_headers import add_security_headers
@@ -64,15 +63,9 @@ def error_response(request: Request, exc: Exception) -> Response:
 
 
 def domain_routes(name: str) -> list:
-    """Each domain's routes.py lists its handlers in API_ROUTES (under /api) or ROOT_ROUTES."""
+    """Each domain's declared route modules list handlers in API_ROUTES (under /api) or ROOT_ROUTES."""
     handlers: list = []
-    for domain in DOMAINS:
-        try:
-            module = importlib.import_module(f"backend.{domain}.routes")
-        except ModuleNotFoundError as missing:
-            if missing.name != f"backend.{domain}.routes":
-                raise
-            continue
+    for module in (m for domain in DOMAINS for m in domain.route_modules()):
         handlers.extend(h for h in getattr(module, name, []) if h not in handlers)
     return handlers
 

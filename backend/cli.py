@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import json
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from backend.domains import DOMAINS
 from backend.errors import CaseTrailError, Invalid
 from backend.evidence.holdings import blobs_held
 from backend.identity.signatures import (
@@ -27,7 +27,7 @@ from backend.ledger.checkpoint import (
 )
 from backend.ledger.guards import check_append_only
 from backend.ledger.verify import Problem, Report, promises_in, verify_database
-from backend.migrations import DOMAINS, append_only_tables
+from backend.migrations import append_only_tables
 from backend.runtime import Runtime, open_runtime, projection_modules
 from backend.settings import Settings
 
@@ -103,10 +103,8 @@ def init(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def first_admin_link(settings: Settings) -> str | None:
-    try:
-        from backend.identity.bootstrap import first_admin_link as make_link
-    except ImportError:
-        return None
+    from backend.identity.bootstrap import first_admin_link as make_link
+
     return await make_link(settings)
 
 
@@ -330,15 +328,10 @@ def parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="fill a new, empty data directory with demo agencies and cases")
     d.add_argument("--data-dir", help="where to write (default: $CASETRAIL_DATA_DIR or ./data)")
     for domain in DOMAINS:
-        # A domain with commands of its own has commands.py with add_commands(subparsers),
-        # registering each handler with @command.
-        try:
-            module = importlib.import_module(f"backend.{domain}.commands")
-        except ModuleNotFoundError as missing:
-            if missing.name != f"backend.{domain}.commands":
-                raise
-            continue
-        module.add_commands(sub)
+        # A domain's declared commands module registers each handler with @command.
+        module = domain.module("commands")
+        if module is not None:
+            module.add_commands(sub)
     return p
 
 

@@ -6,7 +6,6 @@ passes the engine explicitly so the CLI, the app and every test can target any d
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
@@ -14,10 +13,9 @@ from piccolo.columns import Timestamptz, Varchar
 from piccolo.engine.base import Engine
 from piccolo.table import Table
 
-Step = tuple[str, Callable[[Engine], Awaitable[None]]]
+from backend.domains import DOMAINS
 
-# Order matters: later domains reference earlier ones.
-DOMAINS = ["ledger", "identity", "evidence", "cases", "service", "review", "notify", "export"]
+Step = tuple[str, Callable[[Engine], Awaitable[None]]]
 
 
 class SchemaMigration(Table, tablename="schema_migration"):
@@ -39,14 +37,10 @@ async def add_column(engine: Engine, table: str, column: str, sql_type: str) -> 
 
 def all_steps() -> list[Step]:
     steps: list[Step] = []
-    for domain in DOMAINS:
-        try:
-            module = importlib.import_module(f"backend.{domain}.migrations")
-        except ModuleNotFoundError as missing:
-            if missing.name != f"backend.{domain}.migrations":
-                raise
-            continue
-        steps.extend(module.MIGRATIONS)
+    for domain in DOMAINS:  # a domain's tables come before those of the domains using it
+        module = domain.module("migrations")
+        if module is not None:
+            steps.extend(module.MIGRATIONS)
     return steps
 
 
@@ -54,11 +48,8 @@ def all_tables() -> list[type[Table]]:
     """Every Piccolo table of every domain (imported so they can be bound to an engine)."""
     tables: list[type[Table]] = [SchemaMigration]
     for domain in DOMAINS:
-        try:
-            module = importlib.import_module(f"backend.{domain}.tables")
-        except ModuleNotFoundError as missing:
-            if missing.name != f"backend.{domain}.tables":
-                raise
+        module = domain.module("tables")
+        if module is None:
             continue
         tables.extend(
             value
@@ -92,9 +83,7 @@ async def migrate(engine: Engine) -> list[str]:
 def append_only_tables() -> list[str]:
     tables: list[str] = []
     for domain in DOMAINS:
-        try:
-            module = importlib.import_module(f"backend.{domain}.migrations")
-        except ModuleNotFoundError:
-            continue
-        tables.extend(getattr(module, "APPEND_ONLY_TABLES", []))
+        module = domain.module("migrations")
+        if module is not None:
+            tables.extend(getattr(module, "APPEND_ONLY_TABLES", []))
     return tables

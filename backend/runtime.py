@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -10,15 +9,16 @@ from types import ModuleType
 
 from piccolo.engine.base import Engine
 
+from backend.blobstore import BlobStore, make_blob_store
 from backend.database import close_engine, open_engine
-from backend.evidence.blobstore import BlobStore, make_blob_store
+from backend.domains import DOMAINS
+from backend.jobs import running_jobs
 from backend.ledger.cosignature import Cosigner
 from backend.ledger.guards import check_append_only
 from backend.ledger.ledger import Ledger
 from backend.ledger.witness import Witness
 from backend.ledger.witnessing import parse_witnesses
-from backend.migrations import DOMAINS, append_only_tables, bind, migrate
-from backend.review.scheduler import running_jobs
+from backend.migrations import append_only_tables, bind, migrate
 from backend.settings import Settings
 
 
@@ -32,15 +32,8 @@ class Runtime:
 
 
 def projection_modules() -> list[ModuleType]:
-    """Domains with projections have projection.py with `register(ledger)` and `rebuild_all(ledger)`."""
-    modules = []
-    for domain in DOMAINS:
-        try:
-            modules.append(importlib.import_module(f"backend.{domain}.projection"))
-        except ModuleNotFoundError as missing:
-            if missing.name != f"backend.{domain}.projection":
-                raise
-    return modules
+    """The declared projections (`register(ledger)`, `rebuild_all(ledger)`), used domains first."""
+    return [m for m in (d.module("projection") for d in DOMAINS) if m is not None]
 
 
 def witness_of(settings: Settings) -> Witness | None:

@@ -13,11 +13,12 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from backend.cases import random_draw, workdays
+from backend import workdays
+from backend.cases import random_draw
 from backend.cases import stages as stage_projection
+from backend.cases.capture_time import capture_moment
 from backend.cases.citations import cite_en, cite_zh
 from backend.cases.rules import KINDS_DIR, RulePack
-from backend.evidence.deadlines import capture_moment
 from backend.ledger.kinds import latest_schema
 
 MEDIA_KINDS = {"media.photo": "photo", "media.audio": "audio", "media.video": "video"}

@@ -8,9 +8,9 @@ import msgspec
 from litestar import Controller, Request, get, post
 from litestar.response import Stream
 
+from backend.blobstore import BlobStore, validate_sha256
 from backend.cases.document_offers import document_offers
 from backend.cases.documents import MEDIA_TYPE, document_blob, generate_document
-from backend.evidence.blobstore import BlobStore, validate_sha256
 from backend.identity.access import principal_of
 from backend.ledger.ledger import Ledger
 from backend.ledger.routes import entry_out

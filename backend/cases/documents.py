@@ -27,12 +27,12 @@ import segno
 from fpdf import FPDF
 from fpdf.enums import WrapMode
 
+from backend.blobstore import BlobStore
 from backend.cases.document_numbers import allocate, format_number
 from backend.cases.lifecycle import pack_for
 from backend.cases.rules import KINDS_DIR
 from backend.cases.stages import case_facts
 from backend.errors import CaseTrailError, Invalid, NotFound
-from backend.evidence.blobstore import BlobStore
 from backend.ledger.entry import Draft, Entry, parse_iso
 from backend.ledger.ledger import Ledger
 from backend.settings import Settings

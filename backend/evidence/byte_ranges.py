@@ -10,8 +10,8 @@ import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from backend.blobstore import BlobStore
 from backend.errors import CaseTrailError
-from backend.evidence.blobstore import BlobStore
 
 _SINGLE = re.compile(r"bytes=(\d*)-(\d*)")
 SLICE = 1 << 20  # bytes read from the store per step, so memory stays flat whatever the range

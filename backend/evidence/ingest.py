@@ -25,10 +25,11 @@ from typing import Any
 
 from PIL import Image
 
+from backend.blobstore import BlobStore, local_copy
+from backend.cases.capture_time import capture_moment
 from backend.errors import CaseTrailError, Conflict, Invalid, NotFound, UnsupportedMedia
-from backend.evidence.blobstore import BlobStore, local_copy
 from backend.evidence.content_credentials import Credentials, credential_findings, read_credentials
-from backend.evidence.deadlines import capture_moment, upload_deadline
+from backend.evidence.deadlines import upload_deadline
 from backend.evidence.exif_check import (
     DEFAULT_ZONE,
     DeviceClaims,

@@ -6,7 +6,7 @@ from typing import Any
 
 from backend.evidence.ingest import entry_by_client_id
 from backend.evidence.uploads import Upload, UploadStore
-from backend.review.scheduler import Job
+from backend.jobs import Job
 
 SWEEP_INTERVAL_S = 3600
 

@@ -13,11 +13,11 @@ from litestar.enums import HttpMethod
 from litestar.params import Parameter
 from litestar.response import Stream
 
+from backend.blobstore import BlobStore, validate_sha256
 from backend.client_address import client_ip
 from backend.errors import CaseTrailError, Invalid, NotFound, TooLarge, UnsupportedMedia
 from backend.evidence import av_sessions, devices
 from backend.evidence.blob_access import readable_case_for, refuse_if_confidential
-from backend.evidence.blobstore import BlobStore, validate_sha256
 from backend.evidence.byte_ranges import RangeNotSatisfiable, parse_range, stream_range
 from backend.evidence.import_routes import IMPORT_ROUTES, import_token_auth
 from backend.evidence.ingest import (

@@ -39,8 +39,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from backend.blobstore import BlobHashMismatch, BlobStore, local_copy, validate_sha256
 from backend.errors import CaseTrailError, Conflict, Invalid, NotFound, TooLarge, UnsupportedMedia
-from backend.evidence.blobstore import BlobHashMismatch, BlobStore, local_copy, validate_sha256
 from backend.evidence.refusals import words
 from backend.evidence.sniff import ALLOWED_BY_KIND, normalize_mime
 from backend.evidence.writeback import start_writeback

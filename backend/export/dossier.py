@@ -21,6 +21,7 @@ from typing import Any
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from backend.cases.documents import cjk_font
 from backend.ledger.entry import Entry
 from backend.ledger.kinds import SHARED, latest_schema
 from backend.ledger.ledger import entry_time
@@ -32,16 +33,6 @@ AV_KINDS = {"media.audio": "录音", "media.video": "录像"}
 STATUS_ZH = {"met": "符合", "due": "未到期", "missing": "缺失", "late": "逾期",
              "refused": "不予批准", "waived": "经批准免除", "not_applicable": "不适用"}  # fmt: skip
 SKIP_FIELDS = {"signatures", "strokes", "findings", "exif", "image", "media", "upload"}
-
-
-def cjk_font() -> tuple[Path, int]:
-    """The CJK font the documents engineer chose (backend.cases.documents), else Debian fonts-noto-cjk."""
-    try:
-        from backend.cases.documents import cjk_font as documents_font
-
-        return documents_font()
-    except ImportError:
-        return Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"), 2
 
 
 @cache

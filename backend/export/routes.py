@@ -8,8 +8,8 @@ import msgspec
 from litestar import Request, Response, get, post
 from litestar.response import Stream
 
+from backend.blobstore import BlobStore
 from backend.client_address import client_ip
-from backend.evidence.blobstore import BlobStore
 from backend.export.exports import export_dossier, exported_file
 from backend.export.signing import Seal
 from backend.identity.access import principal_of

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from backend.jobs import Job
 from backend.ledger.digests import fill_blob_sm3
-from backend.review.scheduler import Job
 
 
 def jobs(runtime: Any) -> list[Job]:

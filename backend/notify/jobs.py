@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from backend.jobs import Job
 from backend.notify.recipients import Notifier, deadline_reminders
 from backend.notify.sending import Pusher
-from backend.review.scheduler import Job
 
 REMINDER_INTERVAL_S = 600
 

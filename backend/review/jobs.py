@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from backend.errors import CaseTrailError
+from backend.jobs import Job
 from backend.review.agency_scope import previous_month
 from backend.review.retention import record_detected_holds
-from backend.review.scheduler import Job
 from backend.review.spotchecks import draw_period
 
 log = logging.getLogger("casetrail.jobs")

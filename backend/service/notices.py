@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from backend.cases import workdays
+from backend import workdays
 from backend.cases.lifecycle import case_state, pack_for
 from backend.cases.stages import case_facts
 from backend.errors import Invalid, NotFound

@@ -14,9 +14,9 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Stream
 
+from backend.blobstore import BlobStore
 from backend.client_address import client_ip
 from backend.errors import Invalid, NotFound, TooLarge
-from backend.evidence.blobstore import BlobStore
 from backend.evidence.ingest import check_bytes
 from backend.evidence.sniff import normalize_mime
 from backend.identity.access import check_client_id, principal_of

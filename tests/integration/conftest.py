@@ -89,7 +89,7 @@ async def another_client(app_client) -> AsyncIterator:
 @pytest.fixture
 def blobs(settings):
     """The data directory's blob store, as the running app has it."""
-    from backend.evidence.blobstore import make_blob_store
+    from backend.blobstore import make_blob_store
 
     return make_blob_store(settings.blob_store, settings.data_dir)
 

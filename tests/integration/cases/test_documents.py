@@ -8,9 +8,9 @@ import io
 import pytest
 from pypdf import PdfReader
 
+from backend.blobstore import DirectoryBlobStore
 from backend.cases.documents import generate_document
 from backend.errors import Invalid
-from backend.evidence.blobstore import DirectoryBlobStore
 from backend.ledger.entry import Draft
 
 CASE = "6b0f5a3e-3c1d-4c55-9f53-0d6f1b8e2a10"

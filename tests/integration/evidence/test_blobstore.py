@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from backend.evidence.blobstore import (
+from backend.blobstore import (
     BlobHashMismatch,
     BlobNotFound,
     BlobStore,
@@ -22,7 +22,7 @@ from backend.evidence.blobstore import (
     DirectoryBlobStore,
     make_blob_store,
 )
-from backend.evidence.s3_blobstore import S3BlobStore
+from backend.s3_blobstore import S3BlobStore
 
 
 def sha(data: bytes) -> str:
@@ -244,7 +244,7 @@ async def test_a_file_hashed_as_it_was_written_is_committed_without_reading_it_a
     def no_rehash(path: Path) -> str:
         raise AssertionError("the caller's hash was computed over these very bytes")
 
-    monkeypatch.setattr("backend.evidence.blobstore.hash_file", no_rehash)
+    monkeypatch.setattr("backend.blobstore.hash_file", no_rehash)
     assert await store.put_file(source, sha(recording), hashed=True) is True
     assert not source.exists()
     assert await read_all(store.open(sha(recording))) == recording

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from backend.evidence.jobs import finalised
-from backend.review.scheduler import all_jobs
+from backend.jobs import all_jobs
 from tests.integration.evidence.conftest import jpeg
 
 

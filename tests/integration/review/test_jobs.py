@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+from backend.jobs import Job, run_once
 from backend.review.jobs import draw_last_month
-from backend.review.scheduler import Job, run_once
 from tests.integration.ledger.drafts import note
 from tests.integration.review.casebook import build_case
 

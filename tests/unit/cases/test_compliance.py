@@ -206,7 +206,7 @@ def test_av_from_a_remote_area_is_due_24_hours_after_return(packs):
 
 
 def test_two_working_days_over_national_day_under_zhengxiang_article_27(packs):
-    from backend.cases.workdays import BEIJING
+    from backend.workdays import BEIJING
 
     captured = datetime(2025, 9, 30, 15, 0, tzinfo=BEIJING)
     t = Timeline("zhengxiang-hrss", at=captured - timedelta(hours=2))
@@ -233,7 +233,7 @@ def test_two_working_days_over_national_day_under_zhengxiang_article_27(packs):
 
 
 def test_working_day_deadline_in_an_unpublished_year_notes_the_weekday_fallback(packs):
-    from backend.cases.workdays import calendar_published
+    from backend.workdays import calendar_published
 
     year = 2030
     assert not calendar_published(year)

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from backend.blobstore import DirectoryBlobStore
 from backend.errors import Conflict, NotFound, TooLarge
 from backend.evidence import uploads as uploads_module
-from backend.evidence.blobstore import DirectoryBlobStore
 from backend.evidence.byte_ranges import RangeNotSatisfiable, parse_range
 from backend.evidence.uploads import UploadStore
 from backend.settings import MediaLimits

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import chinese_calendar
 
-from backend.cases.workdays import (
+from backend.workdays import (
     BEIJING,
     add_working_days,
     calendar_published,

@@ -17,7 +17,7 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from backend.evidence.blobstore import (
+from backend.blobstore import (
     BlobHashMismatch,
     BlobNotFound,
     TempFileStore,

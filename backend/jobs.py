@@ -1,6 +1,6 @@
 """Periodic jobs run inside the app, each by one worker at a time (PostgreSQL advisory lock or file lock).
 
-A domain lists its jobs in `jobs.py` as `jobs(runtime) -> list[Job]`; `running_jobs(runtime)` starts
+A domain declares its jobs module in `backend/domains.py` (`jobs(runtime) -> list[Job]`); `running_jobs(runtime)` starts
 them all for the life of the app. Each run first takes a lock named after the job: on PostgreSQL
 `pg_try_advisory_lock` on a pooled connection held for the run, elsewhere an exclusive file lock in
 the data directory. A worker that does not get the lock skips that run; another worker is doing it.
@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import fcntl
 import hashlib
-import importlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from backend.database import is_postgres
-from backend.migrations import DOMAINS
+from backend.domains import DOMAINS
 
 log = logging.getLogger("casetrail.jobs")
 
@@ -93,13 +92,9 @@ async def _loop(engine: Any, lock_dir: Path, job: Job) -> None:
 def all_jobs(runtime: Any) -> list[Job]:
     found: list[Job] = []
     for domain in DOMAINS:
-        try:
-            module = importlib.import_module(f"backend.{domain}.jobs")
-        except ModuleNotFoundError as missing:
-            if missing.name != f"backend.{domain}.jobs":
-                raise
-            continue
-        found += module.jobs(runtime)
+        module = domain.module("jobs")
+        if module is not None:
+            found += module.jobs(runtime)
     return found
 
 

@@ -352,7 +352,7 @@ def make_blob_store(spec: str, data_dir: Path, env: Mapping[str, str] = os.envir
         return DirectoryBlobStore(Path(data_dir) / "blobs")
     if spec.startswith("s3://"):
         # Imported here: boto3 costs ~35 MB of memory, which the directory store never needs.
-        from backend.evidence.s3_blobstore import S3BlobStore
+        from backend.s3_blobstore import S3BlobStore
 
         parts = urlsplit(spec)
         if not parts.netloc:
