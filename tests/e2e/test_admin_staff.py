@@ -105,7 +105,10 @@ def test_admin_invites_an_officer_and_a_supervisor_and_deactivating_the_officer_
         # The supervisor: the review screens, not the admin screen.
         expect(supervisor.locator("nav.tabs #tab-admin")).to_have_count(0)
         supervisor.locator("nav.tabs #tab-review").click()
-        expect(supervisor.locator("#review-cases")).to_be_visible()
+        # No case yet: on a phone the (card) list is empty and says so.
+        expect(supervisor.locator("main h1")).to_have_text("案件审查")
+        expect(supervisor.locator("#review-cases")).to_have_count(1)
+        expect(supervisor.get_by_text("没有符合条件的案件。")).to_be_visible()
 
         # The admin sees both, with the certificate typed at invitation now on the officer's record.
         admin.reload()

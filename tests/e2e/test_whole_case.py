@@ -16,6 +16,7 @@ from tests.e2e.conftest import (
     Server,
     add_authenticator,
     context_options,
+    poll_page,
     wait_all_sent,
     wait_ready,
 )
@@ -61,14 +62,15 @@ def register(page: Page, server: Server, agency: str, role: str, name: str, cert
 
 
 def recording_has_chunks(page: Page, at_least: int) -> None:
-    page.wait_for_function(
-        """n => new Promise(r => { const q = indexedDB.open('casetrail'); q.onsuccess = () => {
+    """Wait until the recorder has written `at_least` one-second chunks to the device."""
+    written = poll_page(
+        page,
+        """(n) => new Promise((r) => { const q = indexedDB.open('casetrail'); q.onsuccess = () => {
             const c = q.result.transaction('chunks').objectStore('chunks').count();
             c.onsuccess = () => r(c.result >= n); }; })""",
-        arg=at_least,
-        polling=200,
-        timeout=30_000,
+        at_least,
     )
+    assert written, f"the recorder wrote fewer than {at_least} chunks"
 
 
 def officer_signs(page: Page, name: str) -> None:
