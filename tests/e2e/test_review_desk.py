@@ -158,6 +158,8 @@ def test_a_supervisor_approves_with_the_record_in_view_refuses_another_and_reads
         expect(card.locator("dl.record")).to_contain_text("责令限期支付并处罚款两万元")
         photo = card.locator(".media-strip img").first
         expect(photo).to_be_visible()
+        # Thumbnails load lazily: with other approvals waiting above, the approver scrolls to it.
+        photo.scroll_into_view_if_needed()
         head.wait_for_function(
             "(sel) => { const i = document.querySelector(sel); return i && i.complete && i.naturalWidth > 0; }",
             arg=f"article.approval[data-entry='{made['approve']}'] .media-strip img",

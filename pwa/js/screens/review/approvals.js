@@ -71,20 +71,12 @@ function asked(asks) {
     asks.purpose ? h("div", { class: "muted" }, `${L("用途：", "Purpose: ")}${asks.purpose}`) : null);
 }
 
-/** A thumbnail made on first request can fail while the server is busy making it: ask twice more. */
-function retried(img, left = 2) {
-  img.addEventListener("error", () => {
-    if (left-- > 0) setTimeout(() => { img.src = `${img.src.split("&retry=")[0]}&retry=${left}`; }, 1500);
-  });
-  return img;
-}
-
 function mediaFigure(m) {
   const caption = m.caption || kindName(m.kind);
   let shown;
   if (m.kind === "media.photo") {
     shown = h("a", { href: `/api/blobs/${m.sha256}`, target: "_blank", rel: "noopener" },
-      retried(h("img", { src: `/api/blobs/${m.sha256}?variant=thumbnail`, alt: caption, loading: "lazy" })));
+      h("img", { src: `/api/blobs/${m.sha256}?variant=thumbnail`, alt: caption, loading: "lazy" }));
   } else if (/^(audio|video)\//.test(m.media_type) || m.kind === "media.video" || m.kind === "media.audio" || m.kind === "recording.linked") {
     shown = player(m.sha256, m.media_type || (m.kind === "media.audio" ? "audio/" : "video/"));
   } else {
