@@ -23,7 +23,8 @@ def open_case(page: Page, title: str) -> str:
     page.fill("#f-p\\.parties-0\\.name", "某物流有限公司")
     page.select_option("#f-p\\.parties-0\\.kind", "organisation")
     page.click("#open-case")
-    page.wait_for_selector("[data-step=onsite_inspection]")
+    # The case screen renders once the new case is queued and its pack read: slower on a busy runner.
+    page.wait_for_selector("[data-step=onsite_inspection]", timeout=60_000)
     return page.url.split("#/cases/")[1]
 
 
