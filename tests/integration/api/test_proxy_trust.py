@@ -132,8 +132,11 @@ def test_the_server_access_log_holds_no_invitation_token_session_or_party_token(
         session = phone.cookies["casetrail_session"]
         assert phone.get("/api/me").status_code == 200
         phone.get("/api/party", headers={PARTY_TOKEN_HEADER: "party-secret-guess"})
-    time.sleep(0.5)  # the access log is written by a thread of its own
-    written = log_path.read_text()
+    # The access log is written by a thread of its own: wait until the last request is in it.
+    deadline = time.monotonic() + 30
+    while "GET /api/party HTTP/1.1" not in (written := log_path.read_text()):
+        assert time.monotonic() < deadline, written
+        time.sleep(0.05)
     assert "GET /api/invite HTTP/1.1" in written  # the log is on and holds these requests
     assert token not in written
     assert session not in written
