@@ -7,8 +7,6 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, head, patch, post, route
-from litestar.datastructures import State
-from litestar.di import Provide
 from litestar.enums import HttpMethod
 from litestar.params import Parameter
 from litestar.response import Stream
@@ -19,24 +17,17 @@ from backend.errors import CaseTrailError, Invalid, NotFound, TooLarge, Unsuppor
 from backend.evidence import av_sessions, devices
 from backend.evidence.blob_access import readable_case_for, refuse_if_confidential
 from backend.evidence.byte_ranges import RangeNotSatisfiable, parse_range, stream_range
-from backend.evidence.import_routes import IMPORT_ROUTES, import_token_auth
-from backend.evidence.ingest import (
-    VARIANTS,
-    DeviceInfo,
-    MediaRequest,
-    ensure_derivatives,
-    finalise_media,
-    inspect_upload,
-)
+from backend.evidence.derivatives import VARIANTS, ensure_derivatives
+from backend.evidence.finalise import finalise_media
 from backend.evidence.schemas import (
     AssignmentIn,
-    CheckIn,
+    DeviceCheckIn,
     DeviceIn,
     FaultIn,
     MediaIn,
     SessionStepIn,
 )
-from backend.evidence.tables import EvidenceDevice, EvidenceMedia
+from backend.evidence.tables import EvidenceMedia
 from backend.evidence.uploads import (
     TUS_VERSION,
     OffsetMismatch,
@@ -57,16 +48,6 @@ TUS_HEADERS = {"Tus-Resumable": TUS_VERSION, "Cache-Control": "no-store"}
 
 class TusVersionMismatch(CaseTrailError):
     status, code = 412, "tus_version_unsupported"
-
-
-def provide_uploads(state: State, settings: Settings) -> UploadStore:
-    store = state.get("evidence_uploads")
-    if store is None:
-        store = UploadStore(
-            settings.data_dir / "uploads", state.blobs, settings.media_limits, inspect_upload
-        )
-        state.evidence_uploads = store
-    return store
 
 
 def entry_out(entry: Any) -> EntryOut:
@@ -107,8 +88,6 @@ class UploadsController(Controller):
     path = "/uploads"
     tags = ["evidence"]
     opt = {"tus": True}  # documents tus' own refusals (backend/openapi.py)
-    middleware = [import_token_auth]  # `casetrail import` uploads with an import token
-    dependencies = {"uploads": Provide(provide_uploads, sync_to_thread=False)}
 
     # Litestar gives each path an automatic OPTIONS handler (no access rule, so refused) when the
     # first handler it registers there has none, and that one then shadows an OPTIONS handler
@@ -220,35 +199,9 @@ class UploadsController(Controller):
         return Response(None, status_code=204, headers=headers)
 
 
-async def _agency_pack(agency_id: str) -> dict[str, Any] | None:
-    from backend.cases.lifecycle import pack_for
-
-    try:
-        return (await pack_for(agency_id)).data
-    except CaseTrailError:
-        return None
-
-
-async def _case_pack(case_id: str) -> tuple[str | None, dict[str, Any] | None]:
-    """The agency of a case (or agency timeline) and its rule pack."""
-    from backend.cases.tables import CaseState
-
-    if case_id.startswith("agency:"):
-        agency_id = case_id.removeprefix("agency:")
-    else:
-        rows = await CaseState.raw(
-            "SELECT agency_id FROM case_state WHERE case_id = {}", case_id
-        )  # raw: building the same query through Piccolo costs more than running it
-        if not rows:
-            raise NotFound("no such case", code="case_not_found")
-        agency_id = rows[0]["agency_id"]
-    return agency_id, await _agency_pack(agency_id)
-
-
 class MediaController(Controller):
     path = ""
     tags = ["evidence"]
-    dependencies = {"uploads": Provide(provide_uploads, sync_to_thread=False)}
 
     @post(
         "/cases/{case_id:str}/media",
@@ -264,32 +217,16 @@ class MediaController(Controller):
         ledger: Ledger,
         blobs: BlobStore,
         uploads: UploadStore,
-        settings: Settings,
     ) -> Response:
         """Turn a finished upload into a media entry with its findings; idempotent on client_id."""
         check_client_id(data.client_id)
-        me = principal_of(request)
-        agency_id, pack = await _case_pack(case_id)
-        device = None
-        if data.device and agency_id:
-            row = (
-                await EvidenceDevice.select(EvidenceDevice.make, EvidenceDevice.model)
-                .where(
-                    (EvidenceDevice.agency_id == agency_id)
-                    & (EvidenceDevice.number_key == devices.device_key(data.device))
-                )
-                .first()
-            )
-            device = DeviceInfo(row["make"], row["model"]) if row else None
         entry = await finalise_media(
             ledger,
             blobs,
             uploads,
             case_id=case_id,
-            actor=me.staff_id,
-            request=MediaRequest(**msgspec.structs.asdict(data)),
-            pack=pack,
-            device=device,
+            actor=principal_of(request).staff_id,
+            request=data,
         )
         # Thumbnails, posters and public copies are made on first request: the capture path
         # stays as fast as the disk, and derivatives can always be made again from the original.
@@ -454,7 +391,9 @@ class DevicesController(Controller):
     @post(
         "/{number:str}/checks", operation_id="checkDevice", opt={"access": "staff"}, status_code=201
     )
-    async def check(self, request: Request, number: str, data: CheckIn, ledger: Ledger) -> EntryOut:
+    async def check(
+        self, request: Request, number: str, data: DeviceCheckIn, ledger: Ledger
+    ) -> EntryOut:
         """Pre-shift check: battery, storage, clock offset (problems recorded, never refused)."""
         me = principal_of(request)
         entry = await devices.pre_shift_check(
@@ -481,5 +420,4 @@ API_ROUTES = [
     MediaController,
     SessionsController,
     DevicesController,
-    *IMPORT_ROUTES,
 ]

@@ -43,7 +43,9 @@ class AssignmentIn(msgspec.Struct, forbid_unknown_fields=True):
     assigned_to: str | None
 
 
-class CheckIn(msgspec.Struct, forbid_unknown_fields=True):
+class DeviceCheckIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A pre-shift check of a device: battery, storage, clock offset."""
+
     client_id: str
     battery_pct: float
     storage_free_mb: float
