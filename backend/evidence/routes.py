@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
@@ -12,10 +13,13 @@ from litestar.params import Parameter
 from litestar.response import Stream
 
 from backend.blobstore import BlobStore, validate_sha256
-from backend.client_address import client_ip
 from backend.errors import CaseTrailError, Invalid, NotFound, TooLarge, UnsupportedMedia
 from backend.evidence import av_sessions, devices
-from backend.evidence.blob_access import readable_case_for, refuse_if_confidential
+from backend.evidence.blob_access import (
+    log_media_access,
+    readable_case_for,
+    refuse_if_confidential,
+)
 from backend.evidence.byte_ranges import RangeNotSatisfiable, parse_range, stream_range
 from backend.evidence.derivatives import VARIANTS, ensure_derivatives
 from backend.evidence.finalise import finalise_media
@@ -37,7 +41,7 @@ from backend.evidence.uploads import (
     parse_metadata,
 )
 from backend.identity.access import check_case, check_client_id, principal_of
-from backend.identity.access_log import log_access
+from backend.ledger.entry import Entry
 from backend.ledger.ledger import Ledger
 from backend.ledger.schemas import EntryOut
 from backend.openapi import RANGE_RESPONSES
@@ -217,7 +221,7 @@ class MediaController(Controller):
         ledger: Ledger,
         blobs: BlobStore,
         uploads: UploadStore,
-    ) -> Response:
+    ) -> EntryOut:
         """Turn a finished upload into a media entry with its findings; idempotent on client_id."""
         check_client_id(data.client_id)
         entry = await finalise_media(
@@ -230,7 +234,7 @@ class MediaController(Controller):
         )
         # Thumbnails, posters and public copies are made on first request: the capture path
         # stays as fast as the disk, and derivatives can always be made again from the original.
-        return Response(msgspec.to_builtins(entry_out(entry)), status_code=201)
+        return entry_out(entry)
 
     @get(
         "/blobs/{sha256:str}",
@@ -301,15 +305,7 @@ class MediaController(Controller):
             )
         # A video player seeks with many ranged requests; one view is the one starting at 0.
         if wanted is None or wanted.start == 0:
-            await log_access(
-                ledger,
-                me,
-                case_id,
-                "media",
-                what=f"{sha256}:{variant or 'original'}",
-                ip=client_ip(request),
-                user_agent=request.headers.get("user-agent"),
-            )
+            await log_media_access(ledger, me, sha256, case_id, variant, request)
         if wanted is None:
             return Stream(
                 blobs.open(served),
@@ -355,6 +351,21 @@ class SessionsController(Controller):
         return (await av_sessions.read_session(ledger, case_id, session_id)).to_json()
 
 
+async def _device_entry(
+    write: Callable[..., Awaitable[Entry]],
+    request: Request,
+    number: str,
+    data: msgspec.Struct,
+    ledger: Ledger,
+) -> EntryOut:
+    """One entry about a registered device, written by the caller for their agency."""
+    me = principal_of(request)
+    entry = await write(
+        ledger, me.agency_id, number=number, actor=me.staff_id, **msgspec.structs.asdict(data)
+    )
+    return entry_out(entry)
+
+
 class DevicesController(Controller):
     path = "/devices"
     tags = ["evidence"]
@@ -382,11 +393,7 @@ class DevicesController(Controller):
     async def assign(
         self, request: Request, number: str, data: AssignmentIn, ledger: Ledger
     ) -> EntryOut:
-        me = principal_of(request)
-        entry = await devices.assign_device(
-            ledger, me.agency_id, number=number, actor=me.staff_id, **msgspec.structs.asdict(data)
-        )
-        return entry_out(entry)
+        return await _device_entry(devices.assign_device, request, number, data, ledger)
 
     @post(
         "/{number:str}/checks", operation_id="checkDevice", opt={"access": "staff"}, status_code=201
@@ -395,11 +402,7 @@ class DevicesController(Controller):
         self, request: Request, number: str, data: DeviceCheckIn, ledger: Ledger
     ) -> EntryOut:
         """Pre-shift check: battery, storage, clock offset (problems recorded, never refused)."""
-        me = principal_of(request)
-        entry = await devices.pre_shift_check(
-            ledger, me.agency_id, number=number, actor=me.staff_id, **msgspec.structs.asdict(data)
-        )
-        return entry_out(entry)
+        return await _device_entry(devices.pre_shift_check, request, number, data, ledger)
 
     @post(
         "/{number:str}/faults",
@@ -408,11 +411,7 @@ class DevicesController(Controller):
         status_code=201,
     )
     async def fault(self, request: Request, number: str, data: FaultIn, ledger: Ledger) -> EntryOut:
-        me = principal_of(request)
-        entry = await devices.report_fault(
-            ledger, me.agency_id, number=number, actor=me.staff_id, **msgspec.structs.asdict(data)
-        )
-        return entry_out(entry)
+        return await _device_entry(devices.report_fault, request, number, data, ledger)
 
 
 API_ROUTES = [

@@ -35,7 +35,7 @@ from backend.recordings.file_names import base_name, parse_recorder_name
 from backend.recordings.matching import officer_windows, propose
 from backend.recordings.recording_times import media_info, moment, recording_times
 from backend.recordings.retention import retention
-from backend.recordings.schemas import ImportIn, ProposalOut, RecordingAnswer
+from backend.recordings.schemas import ImportIn, RecordingAnswer
 
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 LATE_REASONS = ("remote_area", "continuous_duty", "device_fault", "other")
@@ -251,7 +251,7 @@ async def recording_answer(
         status=status,
         recording=import_view(entry, links),
         proposals=[
-            ProposalOut(**p.to_json(), linked=(p.case_id, p.for_entry) in linked) for p in proposals
+            msgspec.structs.replace(p, linked=(p.case_id, p.for_entry) in linked) for p in proposals
         ],
     )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,6 +16,7 @@ from backend.cases.rules import KINDS_DIR, RulePack
 from backend.identity.members import member_case_ids
 from backend.ledger.ledger import Ledger
 from backend.recordings.recording_times import moment
+from backend.recordings.schemas import Proposal
 
 # A record with only a moment (no start/end) counts as this long either side of it.
 POINT_SLACK = timedelta(minutes=30)
@@ -35,22 +36,6 @@ class StepWindow:
     entry_hash: str
     started_at: datetime
     ended_at: datetime
-
-
-@dataclass(frozen=True)
-class Proposal:
-    """A case and step a recording probably belongs to, for the officer to confirm."""
-
-    case_id: str
-    case_title: str
-    case_number: str | None
-    step: str | None
-    kind: str
-    for_entry: str
-    overlap_s: int
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @functools.cache
@@ -145,13 +130,13 @@ def propose(
             overlap = (min(ended_at, w.ended_at) - max(started_at, w.started_at)).total_seconds()
             found.append(
                 Proposal(
-                    w.case_id,
-                    w.case_title,
-                    w.case_number,
-                    w.step,
-                    w.kind,
-                    w.entry_hash,
-                    max(int(overlap), 0),
+                    case_id=w.case_id,
+                    case_title=w.case_title,
+                    case_number=w.case_number,
+                    step=w.step,
+                    kind=w.kind,
+                    for_entry=w.entry_hash,
+                    overlap_s=max(int(overlap), 0),
                 )
             )
     return sorted(found, key=lambda p: (-p.overlap_s, p.case_id, p.for_entry))

@@ -58,8 +58,9 @@ class HeldOut(msgspec.Struct, omit_defaults=True):
     filename: str | None = None
 
 
-class ProposalOut(msgspec.Struct):
-    """A case step the recording probably belongs to, and whether it is linked there already."""
+class Proposal(msgspec.Struct, frozen=True):
+    """A case step a recording probably belongs to, for the officer to confirm; `linked` when
+    the recording is on it already."""
 
     case_id: str
     case_title: str
@@ -68,7 +69,7 @@ class ProposalOut(msgspec.Struct):
     kind: str
     for_entry: str
     overlap_s: int
-    linked: bool
+    linked: bool = False
 
 
 class RecordingAnswer(msgspec.Struct, omit_defaults=True):
@@ -76,7 +77,7 @@ class RecordingAnswer(msgspec.Struct, omit_defaults=True):
 
     status: str  # imported | duplicate
     recording: dict[str, Any]
-    proposals: list[ProposalOut]
+    proposals: list[Proposal]
     duplicate_entry: str | None = None  # the second hand-over's own entry
 
 
