@@ -27,8 +27,10 @@ from backend.evidence.schemas import (
     AssignmentIn,
     DeviceCheckIn,
     DeviceIn,
+    DeviceOut,
     FaultIn,
     MediaIn,
+    SessionOut,
     SessionStepIn,
 )
 from backend.evidence.tables import EvidenceMedia
@@ -346,9 +348,10 @@ class SessionsController(Controller):
         return entry_out(entry)
 
     @get("/{session_id:str}", operation_id="readSession", opt={"access": "case:read"})
-    async def read(self, case_id: str, session_id: str, ledger: Ledger) -> dict[str, Any]:
+    async def read(self, case_id: str, session_id: str, ledger: Ledger) -> SessionOut:
         """A recording session: start statement, segments, interruptions and how it ended."""
-        return (await av_sessions.read_session(ledger, case_id, session_id)).to_json()
+        session = await av_sessions.read_session(ledger, case_id, session_id)
+        return msgspec.convert(session.to_json(), SessionOut)
 
 
 async def _device_entry(
@@ -371,9 +374,10 @@ class DevicesController(Controller):
     tags = ["evidence"]
 
     @get("/", operation_id="listDevices", opt={"access": "staff"})
-    async def list(self, request: Request) -> list[dict[str, Any]]:
+    async def list(self, request: Request) -> list[DeviceOut]:
         """The caller's agency's recording devices with their last check and open fault."""
-        return await devices.list_devices(principal_of(request).agency_id)
+        found = await devices.list_devices(principal_of(request).agency_id)
+        return msgspec.convert(found, list[DeviceOut])
 
     @post("/", operation_id="registerDevice", opt={"access": "role:supervisor"}, status_code=201)
     async def register(self, request: Request, data: DeviceIn, ledger: Ledger) -> EntryOut:
