@@ -20,10 +20,12 @@ from backend.blobstore import BlobStore
 from backend.client_address import forwarded_client
 from backend.domains import DOMAINS
 from backend.errors import CaseTrailError, ErrorBody
+from backend.evidence.uploads import UploadStore
 from backend.identity.access import access_guard
 from backend.identity.authentication import session_authentication
 from backend.ledger.ledger import Ledger
 from backend.openapi import RefusalResponses
+from backend.recordings.import_tokens import IMPORT_TOKENS
 from backend.runtime import open_runtime
 from backend.security_headers import add_security_headers
 from backend.settings import Settings
@@ -78,6 +80,11 @@ def provide_blobs(state: State) -> BlobStore:
     return state.blobs
 
 
+def provide_uploads(state: State) -> UploadStore:
+    """The one upload store, built with the runtime at start-up."""
+    return state.evidence_uploads
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
 
@@ -87,6 +94,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             app.state.runtime = runtime
             app.state.ledger = runtime.ledger
             app.state.blobs = runtime.blobs
+            app.state.evidence_uploads = runtime.uploads
             yield
 
     api = Router(path="/api", route_handlers=domain_routes("API_ROUTES"))
@@ -124,11 +132,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[lifespan],
         guards=[access_guard],
         # The client address is settled first: everything after it reads the one derived address.
-        middleware=[forwarded_client(settings), session_authentication(settings)],
+        # One authentication for every route: the session cookie, else a bearer token of a scheme
+        # listed here (each scheme limits the paths its tokens reach).
+        middleware=[
+            forwarded_client(settings),
+            session_authentication(settings, bearer=[IMPORT_TOKENS]),
+        ],
         dependencies={
             "settings": Provide(lambda: settings, sync_to_thread=False),
             "ledger": Provide(provide_ledger, sync_to_thread=False),
             "blobs": Provide(provide_blobs, sync_to_thread=False),
+            "uploads": Provide(provide_uploads, sync_to_thread=False),
         },
         exception_handlers={Exception: error_response},
         before_send=[add_security_headers],

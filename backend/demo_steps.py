@@ -239,9 +239,8 @@ class AgencySteps:
         payload: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Upload with tus (one creation-with-upload request), then finalise at the demo's moment."""
-        from backend.cases.lifecycle import pack_for
-        from backend.evidence.ingest import MediaRequest, finalise_media
-        from backend.evidence.routes import provide_uploads
+        from backend.evidence.finalise import finalise_media
+        from backend.evidence.schemas import MediaIn
 
         demo = self.demo
         sha = hashlib.sha256(data).hexdigest()
@@ -272,14 +271,13 @@ class AgencySteps:
         # but with the demo's moment as "now": the route would judge a three-week-old capture
         # against today's clock and find every recording late.
         demo.ledger.clock = lambda at=demo.moment: at
-        agency = (await pack_for(self.cast.agency_id)).data
         entry = await finalise_media(
             demo.ledger,
             demo.app.state.blobs,
-            provide_uploads(demo.app.state, demo.settings),
+            demo.app.state.evidence_uploads,
             case_id=case_id,
             actor=by.staff_id,
-            request=MediaRequest(
+            request=MediaIn(
                 client_id=client_id,
                 sha256=sha,
                 kind=kind,
@@ -288,7 +286,6 @@ class AgencySteps:
                 device=DEVICE,
                 payload=payload or {},
             ),
-            pack=agency,
             now=demo.moment,
         )
         return {"hash": entry.hash, "sha256": sha}

@@ -76,6 +76,13 @@ DECLARED = (
         routes=("routes",),
         projection="projection",
         jobs="jobs",
+    ),
+    Domain(
+        # Body-worn recorder and fixed-camera files: custody on the agency timeline, links to cases,
+        # the import tokens of `casetrail import` (identity's authentication reads them).
+        "recordings",
+        uses=("ledger", "identity", "cases", "evidence"),
+        routes=("routes",),
         commands="commands",
     ),
     Domain(
@@ -93,7 +100,7 @@ DECLARED = (
     ),
     Domain(
         "review",
-        uses=("ledger", "identity", "cases", "evidence", "service"),
+        uses=("ledger", "identity", "cases", "evidence", "service", "recordings"),
         routes=("routes",),
         jobs="jobs",
     ),

@@ -12,6 +12,8 @@ from piccolo.engine.base import Engine
 from backend.blobstore import BlobStore, make_blob_store
 from backend.database import close_engine, open_engine
 from backend.domains import DOMAINS
+from backend.evidence.ingest_checks import inspect_upload
+from backend.evidence.uploads import UploadStore
 from backend.jobs import running_jobs
 from backend.ledger.cosignature import Cosigner
 from backend.ledger.guards import check_append_only
@@ -28,6 +30,7 @@ class Runtime:
     engine: Engine
     ledger: Ledger
     blobs: BlobStore
+    uploads: UploadStore  # the one store of resumable uploads: routes, import and sweep share it
     witness: Witness | None = None  # when this CaseTrail witnesses other logs
 
 
@@ -77,11 +80,15 @@ async def open_runtime(
         if projections:
             for module in projection_modules():
                 await module.register(ledger)
+        blobs = make_blob_store(settings.blob_store, settings.data_dir)
         runtime = Runtime(
             settings,
             engine,
             ledger,
-            make_blob_store(settings.blob_store, settings.data_dir),
+            blobs,
+            UploadStore(
+                settings.data_dir / "uploads", blobs, settings.media_limits, inspect_upload
+            ),
             witness_of(settings),
         )
         async with running_jobs(runtime, enabled=projections):  # domains' periodic jobs

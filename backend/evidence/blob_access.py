@@ -8,6 +8,7 @@ from backend.client_address import client_ip
 from backend.errors import Forbidden
 from backend.evidence.tables import EvidenceMedia
 from backend.identity.access import Principal, can_read_case
+from backend.identity.access_log import log_access
 from backend.ledger.ledger import Ledger
 
 LEVEL_NAMES = {"secret": "国家秘密", "business_secret": "商业秘密", "privacy": "个人隐私"}
@@ -52,6 +53,28 @@ async def withheld_level(principal: Principal, sha256: str) -> str | None:
     return None
 
 
+async def log_media_access(
+    ledger: Ledger,
+    principal: Principal,
+    sha256: str,
+    case_id: str,
+    variant: str | None,
+    request: Request,
+    refused: str | None = None,
+) -> None:
+    """Record a view of a blob (or of its thumbnail, poster or public copy), or a refused one."""
+    await log_access(
+        ledger,
+        principal,
+        case_id,
+        "media",
+        what=f"{sha256}:{variant or 'original'}",
+        ip=client_ip(request),
+        user_agent=request.headers.get("user-agent"),
+        refused=refused,
+    )
+
+
 async def refuse_if_confidential(
     ledger: Ledger,
     principal: Principal,
@@ -64,18 +87,7 @@ async def refuse_if_confidential(
     level = await withheld_level(principal, sha256)
     if level is None:
         return
-    from backend.identity.access_log import log_access
-
-    await log_access(
-        ledger,
-        principal,
-        case_id,
-        "media",
-        what=f"{sha256}:{variant or 'original'}",
-        ip=client_ip(request),
-        user_agent=request.headers.get("user-agent"),
-        refused="confidential",
-    )
+    await log_media_access(ledger, principal, sha256, case_id, variant, request, "confidential")
     raise Forbidden(
         f"此文件属于{LEVEL_NAMES.get(level, level)}，你没有查阅权限"
         f" / this file is marked {level.replace('_', ' ')} and you are not cleared for it",

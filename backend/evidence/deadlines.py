@@ -26,6 +26,10 @@ class UploadDeadline:
     basis: str  # "hours", "working_days" or "remote_area_return"
     reason: str | None = None
     notes: tuple[str, ...] = ()
+    # The rule in words and its citation, for the people reading a recording's custody entry.
+    rule_zh: str = ""
+    rule_en: str = ""
+    citation: str | None = None
 
     @property
     def late(self) -> bool:
@@ -42,6 +46,16 @@ class UploadDeadline:
         if self.notes:
             out["notes"] = list(self.notes)
         return out
+
+    def to_custody_json(self) -> dict[str, Any]:
+        """As a recorder file's custody entry stores it: with `late`, the rule in words, its citation."""
+        return {
+            **self.to_json(),
+            "late": self.late,
+            "rule_zh": f"音像记录应在{self.rule_zh}上传",
+            "rule_en": f"AV must be uploaded {self.rule_en}",
+            "citation": self.citation,
+        }
 
 
 def upload_deadline(
@@ -75,15 +89,25 @@ def upload_deadline(
                 "the return from a remote area cannot precede the capture",
                 code="bad_remote_return",
             )
-        hours = deadlines.get("av_upload_remote_return", {"hours": 24})["hours"]
+        remote = deadlines.get("av_upload_remote_return", {"hours": 24})
+        hours = remote["hours"]
         due = remote_return_at + timedelta(hours=hours)
         basis = "remote_area_return"
+        zh, en, citation = (
+            f"返回后{hours}小时内",
+            f"within {hours} h of return",
+            remote.get("citation"),
+        )
     elif "hours" in rule:
         due = captured_at + timedelta(hours=rule["hours"])
         basis = "hours"
+        zh, en = f"{rule['hours']}小时内", f"within {rule['hours']} h"
+        citation = rule.get("citation")
     else:
-        due = workdays.end_of_day(workdays.add_working_days(captured_at, rule["working_days"]))
+        n = rule["working_days"]
+        due = workdays.end_of_day(workdays.add_working_days(captured_at, n))
         basis = "working_days"
+        zh, en, citation = f"{n}个工作日内", f"within {n} working days", rule.get("citation")
         notes = tuple(
             f"calendar not published for {year}; weekdays used"
             for year in workdays.weekday_fallback_years(captured_at, due)
@@ -95,4 +119,7 @@ def upload_deadline(
         basis=basis,
         reason=reason if basis == "remote_area_return" else None,
         notes=notes,
+        rule_zh=zh,
+        rule_en=en,
+        citation=citation,
     )

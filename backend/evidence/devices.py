@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from dataclasses import dataclass
 from typing import Any
 
 from backend.errors import Conflict, Invalid, NotFound
-from backend.evidence.ingest import entry_by_client_id
+from backend.evidence.entries import entry_by_client_id
 from backend.evidence.tables import EvidenceDevice
 from backend.ledger.entry import Draft, Entry
 from backend.ledger.ledger import Ledger
@@ -66,6 +67,29 @@ async def get_device(agency_id: str, number: str) -> dict[str, Any]:
     if row is None:
         raise NotFound(f"no device {number} in this agency", code="device_not_found")
     return device_json(row)
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    """What the registry says of a capture's device, for comparing with the file's EXIF."""
+
+    make: str | None = None
+    model: str | None = None
+
+
+async def device_info(agency_id: str | None, number: str | None) -> DeviceInfo | None:
+    """The registered make and model of the device a capture names; None when not registered."""
+    if not number or not agency_id:
+        return None
+    row = (
+        await EvidenceDevice.select(EvidenceDevice.make, EvidenceDevice.model)
+        .where(
+            (EvidenceDevice.agency_id == agency_id)
+            & (EvidenceDevice.number_key == device_key(number))
+        )
+        .first()
+    )
+    return DeviceInfo(row["make"], row["model"]) if row else None
 
 
 async def list_devices(agency_id: str) -> list[dict[str, Any]]:

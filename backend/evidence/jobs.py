@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend.evidence.ingest import entry_by_client_id
-from backend.evidence.uploads import Upload, UploadStore
+from backend.evidence.entries import entry_by_client_id
+from backend.evidence.uploads import Upload
 from backend.jobs import Job
 
 SWEEP_INTERVAL_S = 3600
@@ -18,8 +18,7 @@ async def finalised(upload: Upload) -> bool:
 
 
 def jobs(runtime: Any) -> list[Job]:
-    settings = runtime.settings
-    uploads = UploadStore(settings.data_dir / "uploads", runtime.blobs, settings.media_limits)
+    uploads = runtime.uploads
 
     async def sweep() -> None:
         await uploads.sweep(finalised)

@@ -3,40 +3,37 @@
 from __future__ import annotations
 
 import mimetypes
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, head, patch, post, route
-from litestar.datastructures import State
-from litestar.di import Provide
 from litestar.enums import HttpMethod
 from litestar.params import Parameter
 from litestar.response import Stream
 
 from backend.blobstore import BlobStore, validate_sha256
-from backend.client_address import client_ip
 from backend.errors import CaseTrailError, Invalid, NotFound, TooLarge, UnsupportedMedia
 from backend.evidence import av_sessions, devices
-from backend.evidence.blob_access import readable_case_for, refuse_if_confidential
-from backend.evidence.byte_ranges import RangeNotSatisfiable, parse_range, stream_range
-from backend.evidence.import_routes import IMPORT_ROUTES, import_token_auth
-from backend.evidence.ingest import (
-    VARIANTS,
-    DeviceInfo,
-    MediaRequest,
-    ensure_derivatives,
-    finalise_media,
-    inspect_upload,
+from backend.evidence.blob_access import (
+    log_media_access,
+    readable_case_for,
+    refuse_if_confidential,
 )
+from backend.evidence.byte_ranges import RangeNotSatisfiable, parse_range, stream_range
+from backend.evidence.derivatives import VARIANTS, ensure_derivatives
+from backend.evidence.finalise import finalise_media
 from backend.evidence.schemas import (
     AssignmentIn,
-    CheckIn,
+    DeviceCheckIn,
     DeviceIn,
+    DeviceOut,
     FaultIn,
     MediaIn,
+    SessionOut,
     SessionStepIn,
 )
-from backend.evidence.tables import EvidenceDevice, EvidenceMedia
+from backend.evidence.tables import EvidenceMedia
 from backend.evidence.uploads import (
     TUS_VERSION,
     OffsetMismatch,
@@ -46,7 +43,7 @@ from backend.evidence.uploads import (
     parse_metadata,
 )
 from backend.identity.access import check_case, check_client_id, principal_of
-from backend.identity.access_log import log_access
+from backend.ledger.entry import Entry
 from backend.ledger.ledger import Ledger
 from backend.ledger.schemas import EntryOut
 from backend.openapi import RANGE_RESPONSES
@@ -57,16 +54,6 @@ TUS_HEADERS = {"Tus-Resumable": TUS_VERSION, "Cache-Control": "no-store"}
 
 class TusVersionMismatch(CaseTrailError):
     status, code = 412, "tus_version_unsupported"
-
-
-def provide_uploads(state: State, settings: Settings) -> UploadStore:
-    store = state.get("evidence_uploads")
-    if store is None:
-        store = UploadStore(
-            settings.data_dir / "uploads", state.blobs, settings.media_limits, inspect_upload
-        )
-        state.evidence_uploads = store
-    return store
 
 
 def entry_out(entry: Any) -> EntryOut:
@@ -107,8 +94,6 @@ class UploadsController(Controller):
     path = "/uploads"
     tags = ["evidence"]
     opt = {"tus": True}  # documents tus' own refusals (backend/openapi.py)
-    middleware = [import_token_auth]  # `casetrail import` uploads with an import token
-    dependencies = {"uploads": Provide(provide_uploads, sync_to_thread=False)}
 
     # Litestar gives each path an automatic OPTIONS handler (no access rule, so refused) when the
     # first handler it registers there has none, and that one then shadows an OPTIONS handler
@@ -220,35 +205,9 @@ class UploadsController(Controller):
         return Response(None, status_code=204, headers=headers)
 
 
-async def _agency_pack(agency_id: str) -> dict[str, Any] | None:
-    from backend.cases.lifecycle import pack_for
-
-    try:
-        return (await pack_for(agency_id)).data
-    except CaseTrailError:
-        return None
-
-
-async def _case_pack(case_id: str) -> tuple[str | None, dict[str, Any] | None]:
-    """The agency of a case (or agency timeline) and its rule pack."""
-    from backend.cases.tables import CaseState
-
-    if case_id.startswith("agency:"):
-        agency_id = case_id.removeprefix("agency:")
-    else:
-        rows = await CaseState.raw(
-            "SELECT agency_id FROM case_state WHERE case_id = {}", case_id
-        )  # raw: building the same query through Piccolo costs more than running it
-        if not rows:
-            raise NotFound("no such case", code="case_not_found")
-        agency_id = rows[0]["agency_id"]
-    return agency_id, await _agency_pack(agency_id)
-
-
 class MediaController(Controller):
     path = ""
     tags = ["evidence"]
-    dependencies = {"uploads": Provide(provide_uploads, sync_to_thread=False)}
 
     @post(
         "/cases/{case_id:str}/media",
@@ -264,36 +223,20 @@ class MediaController(Controller):
         ledger: Ledger,
         blobs: BlobStore,
         uploads: UploadStore,
-        settings: Settings,
-    ) -> Response:
+    ) -> EntryOut:
         """Turn a finished upload into a media entry with its findings; idempotent on client_id."""
         check_client_id(data.client_id)
-        me = principal_of(request)
-        agency_id, pack = await _case_pack(case_id)
-        device = None
-        if data.device and agency_id:
-            row = (
-                await EvidenceDevice.select(EvidenceDevice.make, EvidenceDevice.model)
-                .where(
-                    (EvidenceDevice.agency_id == agency_id)
-                    & (EvidenceDevice.number_key == devices.device_key(data.device))
-                )
-                .first()
-            )
-            device = DeviceInfo(row["make"], row["model"]) if row else None
         entry = await finalise_media(
             ledger,
             blobs,
             uploads,
             case_id=case_id,
-            actor=me.staff_id,
-            request=MediaRequest(**msgspec.structs.asdict(data)),
-            pack=pack,
-            device=device,
+            actor=principal_of(request).staff_id,
+            request=data,
         )
         # Thumbnails, posters and public copies are made on first request: the capture path
         # stays as fast as the disk, and derivatives can always be made again from the original.
-        return Response(msgspec.to_builtins(entry_out(entry)), status_code=201)
+        return entry_out(entry)
 
     @get(
         "/blobs/{sha256:str}",
@@ -364,15 +307,7 @@ class MediaController(Controller):
             )
         # A video player seeks with many ranged requests; one view is the one starting at 0.
         if wanted is None or wanted.start == 0:
-            await log_access(
-                ledger,
-                me,
-                case_id,
-                "media",
-                what=f"{sha256}:{variant or 'original'}",
-                ip=client_ip(request),
-                user_agent=request.headers.get("user-agent"),
-            )
+            await log_media_access(ledger, me, sha256, case_id, variant, request)
         if wanted is None:
             return Stream(
                 blobs.open(served),
@@ -413,9 +348,25 @@ class SessionsController(Controller):
         return entry_out(entry)
 
     @get("/{session_id:str}", operation_id="readSession", opt={"access": "case:read"})
-    async def read(self, case_id: str, session_id: str, ledger: Ledger) -> dict[str, Any]:
+    async def read(self, case_id: str, session_id: str, ledger: Ledger) -> SessionOut:
         """A recording session: start statement, segments, interruptions and how it ended."""
-        return (await av_sessions.read_session(ledger, case_id, session_id)).to_json()
+        session = await av_sessions.read_session(ledger, case_id, session_id)
+        return msgspec.convert(session.to_json(), SessionOut)
+
+
+async def _device_entry(
+    write: Callable[..., Awaitable[Entry]],
+    request: Request,
+    number: str,
+    data: msgspec.Struct,
+    ledger: Ledger,
+) -> EntryOut:
+    """One entry about a registered device, written by the caller for their agency."""
+    me = principal_of(request)
+    entry = await write(
+        ledger, me.agency_id, number=number, actor=me.staff_id, **msgspec.structs.asdict(data)
+    )
+    return entry_out(entry)
 
 
 class DevicesController(Controller):
@@ -423,9 +374,10 @@ class DevicesController(Controller):
     tags = ["evidence"]
 
     @get("/", operation_id="listDevices", opt={"access": "staff"})
-    async def list(self, request: Request) -> list[dict[str, Any]]:
+    async def list(self, request: Request) -> list[DeviceOut]:
         """The caller's agency's recording devices with their last check and open fault."""
-        return await devices.list_devices(principal_of(request).agency_id)
+        found = await devices.list_devices(principal_of(request).agency_id)
+        return msgspec.convert(found, list[DeviceOut])
 
     @post("/", operation_id="registerDevice", opt={"access": "role:supervisor"}, status_code=201)
     async def register(self, request: Request, data: DeviceIn, ledger: Ledger) -> EntryOut:
@@ -445,22 +397,16 @@ class DevicesController(Controller):
     async def assign(
         self, request: Request, number: str, data: AssignmentIn, ledger: Ledger
     ) -> EntryOut:
-        me = principal_of(request)
-        entry = await devices.assign_device(
-            ledger, me.agency_id, number=number, actor=me.staff_id, **msgspec.structs.asdict(data)
-        )
-        return entry_out(entry)
+        return await _device_entry(devices.assign_device, request, number, data, ledger)
 
     @post(
         "/{number:str}/checks", operation_id="checkDevice", opt={"access": "staff"}, status_code=201
     )
-    async def check(self, request: Request, number: str, data: CheckIn, ledger: Ledger) -> EntryOut:
+    async def check(
+        self, request: Request, number: str, data: DeviceCheckIn, ledger: Ledger
+    ) -> EntryOut:
         """Pre-shift check: battery, storage, clock offset (problems recorded, never refused)."""
-        me = principal_of(request)
-        entry = await devices.pre_shift_check(
-            ledger, me.agency_id, number=number, actor=me.staff_id, **msgspec.structs.asdict(data)
-        )
-        return entry_out(entry)
+        return await _device_entry(devices.pre_shift_check, request, number, data, ledger)
 
     @post(
         "/{number:str}/faults",
@@ -469,11 +415,7 @@ class DevicesController(Controller):
         status_code=201,
     )
     async def fault(self, request: Request, number: str, data: FaultIn, ledger: Ledger) -> EntryOut:
-        me = principal_of(request)
-        entry = await devices.report_fault(
-            ledger, me.agency_id, number=number, actor=me.staff_id, **msgspec.structs.asdict(data)
-        )
-        return entry_out(entry)
+        return await _device_entry(devices.report_fault, request, number, data, ledger)
 
 
 API_ROUTES = [
@@ -481,5 +423,4 @@ API_ROUTES = [
     MediaController,
     SessionsController,
     DevicesController,
-    *IMPORT_ROUTES,
 ]

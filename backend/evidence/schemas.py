@@ -43,7 +43,9 @@ class AssignmentIn(msgspec.Struct, forbid_unknown_fields=True):
     assigned_to: str | None
 
 
-class CheckIn(msgspec.Struct, forbid_unknown_fields=True):
+class DeviceCheckIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A pre-shift check of a device: battery, storage, clock offset."""
+
     client_id: str
     battery_pct: float
     storage_free_mb: float
@@ -55,3 +57,34 @@ class FaultIn(msgspec.Struct, forbid_unknown_fields=True):
     client_id: str
     description: str
     out_of_service: bool = False
+
+
+class DeviceOut(msgspec.Struct):
+    """A registered recording device with its last pre-shift check and open fault."""
+
+    agency_id: str
+    number: str
+    type: str
+    assigned_to: str | None
+    make: str | None
+    model: str | None
+    registered_at: str
+    last_check_at: str | None
+    last_check_ok: bool | None
+    last_check_problems: list[str]
+    open_fault: str | None
+    out_of_service: bool
+
+
+class SessionOut(msgspec.Struct):
+    """A recording session: start statement, segments, interruptions and how it ended."""
+
+    session_id: str
+    case_id: str
+    status: str  # none, recording, interrupted, ended, closed_in_writing
+    start_statement: dict[str, Any] | None
+    segments: list[dict[str, Any]]
+    interruptions: list[dict[str, Any]]
+    ended: dict[str, Any] | None
+    closed_in_writing: dict[str, Any] | None
+    entries: list[str]

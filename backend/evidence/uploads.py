@@ -276,6 +276,41 @@ class UploadStore:
         )
         return upload if upload is not None and upload.owner == owner else None
 
+    async def find_complete(
+        self,
+        owner: str | None,
+        case_id: str,
+        client_id: str,
+        sha256: str,
+        *,
+        missing: str = "no upload for this capture",
+        incomplete: Callable[[Upload], str] | None = None,
+        mismatch: str = "sha256 differs from the uploaded file's",
+    ) -> Upload:
+        """The finished upload a capture or an import names, or the refusal a client acts on.
+
+        `upload_not_found` (send it), `upload_incomplete` (resume at the offset) or
+        `sha256_mismatch`; the messages are the caller's, for the screen that shows them.
+        """
+        upload = await self.find(owner, case_id, client_id)
+        if upload is None:
+            raise NotFound(missing, code="upload_not_found")
+        upload = await self.ensure_complete(upload)
+        if not upload.complete:
+            message = (
+                incomplete(upload)
+                if incomplete
+                else f"upload has {upload.offset} of {upload.length} bytes"
+            )
+            raise Conflict(
+                message,
+                code="upload_incomplete",
+                detail={"offset": upload.offset, "length": upload.length},
+            )
+        if upload.sha256 != sha256:
+            raise Conflict(mismatch, code="sha256_mismatch")
+        return upload
+
     def _read(self, folder: Path) -> Upload | None:
         try:
             upload = Upload(**json.loads((folder / "info.json").read_text()))

@@ -15,11 +15,9 @@ agency, is past its period and free of holds.
 
 from __future__ import annotations
 
-import re
-from calendar import monthrange
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from backend.cases.lifecycle import pack_for
@@ -30,10 +28,10 @@ from backend.identity.access import case_agency
 from backend.ledger.entry import Draft, Entry, utc_iso
 from backend.ledger.ledger import Ledger, entry_time
 from backend.ledger.verify import DISPOSAL_KIND
+from backend.retention_periods import add_period
 from backend.review.agency_scope import agency_case_ids, agency_timeline, entries_of_kinds
 
 AV_KINDS = {"media.audio", "media.video", "media.photo"}
-PERIOD = re.compile(r"^P(?P<n>[0-9]+)(?P<unit>[YMD])$")
 # Entry kinds whose presence is a pack hold trigger (pingluo §26, hebei §15).
 TRIGGER_KINDS = {
     "record.hearing": "party_dispute_or_complaint",
@@ -44,23 +42,6 @@ SIGNATURE_KIND = "signature.passkey"
 SIGNED_FIELDS = ("entry_hash", "signs", "signed_entry", "approves")
 
 Verifier = Callable[[Entry], Awaitable[bool]]
-
-
-def add_period(start: datetime, period: str) -> datetime | None:
-    """`P2Y`, `P6M`, `P30D` added to `start`; None for `permanent`."""
-    if period == "permanent":
-        return None
-    match = PERIOD.match(period)
-    if not match:
-        raise Invalid(f"unknown retention period {period}", code="bad_period")
-    n, unit = int(match["n"]), match["unit"]
-    if unit == "D":
-        return start + timedelta(days=n)
-    months = n * 12 if unit == "Y" else n
-    year, month = divmod(start.month - 1 + months, 12)
-    year, month = start.year + year, month + 1
-    # 29 Feb plus one year is 28 Feb: never later than the period says, never earlier by more than days.
-    return start.replace(year=year, month=month, day=min(start.day, monthrange(year, month)[1]))
 
 
 def counted_from(entry: Entry) -> datetime:

@@ -7,13 +7,12 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 
-from backend.cases.lifecycle import pack_for
 from backend.client_address import client_ip
 from backend.errors import Forbidden, Invalid
-from backend.evidence import recorder_import
 from backend.identity.access import AGENCY_READERS, Principal, principal_of
 from backend.identity.access_log import log_access
 from backend.ledger.ledger import Ledger
+from backend.recordings import links
 from backend.review import retention, spotchecks
 from backend.review.agency_scope import month_of
 from backend.review.approval_view import approval_view
@@ -377,8 +376,8 @@ async def link_recording(
     officers, work through this route to the same `recording.linked` entry.
     """
     me = supervisor(request)
-    entry = await recorder_import.link_recording(
-        ledger, await pack_for(me.agency_id), agency_id=me.agency_id, actor=me.staff_id,
+    entry = await links.link_recording(
+        ledger, agency_id=me.agency_id, actor=me.staff_id,
         sha256=sha256.lower(), case_id=data.case_id, client_id=data.client_id, step=data.step,
         for_entry=data.for_entry, proposed=False,
     )  # fmt: skip

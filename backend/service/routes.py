@@ -17,7 +17,7 @@ from litestar.response import Stream
 from backend.blobstore import BlobStore
 from backend.client_address import client_ip
 from backend.errors import Invalid, NotFound, TooLarge
-from backend.evidence.ingest import check_bytes
+from backend.evidence.ingest_checks import check_bytes
 from backend.evidence.sniff import normalize_mime
 from backend.identity.access import check_client_id, principal_of
 from backend.ledger.ledger import Ledger

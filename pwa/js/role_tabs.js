@@ -16,7 +16,7 @@ const TABS = [
 ];
 
 // Links screens show by role, same shape as TABS. Uploading recorder files is the import API's rule
-// (backend/evidence/import_routes.py: role:officer), so a supervisor who also handles cases gets it too.
+// (backend/recordings/routes.py: role:officer), so a supervisor who also handles cases gets it too.
 const LINKS = {
   import: { id: "import-link", href: "#/import", key: "nav.import", roles: ["officer"] },
 };

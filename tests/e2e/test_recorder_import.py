@@ -33,7 +33,7 @@ from datetime import datetime, timedelta, UTC
 from backend.settings import Settings
 from backend.runtime import open_runtime
 from backend.cases.lifecycle import open_case
-from backend.evidence.recorder_import import issue_import_token
+from backend.recordings.import_tokens import issue_import_token
 from backend.identity.staff import create_staff
 from backend.identity.tables import Staff
 from backend.ledger.entry import Draft, utc_iso
@@ -56,7 +56,7 @@ async def main():
                      "started_at": utc_iso(start), "ended_at": utc_iso(start + timedelta(minutes=30))},
         ))
         token = await issue_import_token(rt.ledger, agency_id=agency, staff_id=staff_id)
-        out = {"case_id": case_id, "inquiry": inquiry.hash, "token": token["token"]}
+        out = {"case_id": case_id, "inquiry": inquiry.hash, "token": token.token}
         if len(sys.argv) > 4:
             from backend.identity.sessions import start_session
             out["session"], out["csrf"] = await start_session(staff_id, None, Settings.from_env())

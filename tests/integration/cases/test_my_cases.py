@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from backend.evidence.recorder_import import officer_cases
+from backend.recordings.matching import officer_cases
 from tests.integration.conftest import signed_in
 from tests.integration.identity.people import AGENCY, OTHER, open_case
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 from backend.identity.staff import create_staff
 from tests.integration.conftest import signed_in
-from tests.integration.evidence.test_recorder_import import INQUIRY_START, sha_of
-from tests.integration.evidence.test_recorder_import import hebei as hebei  # noqa: F401 - fixture
+from tests.integration.recordings.test_recorder_import import INQUIRY_START, sha_of
+from tests.integration.recordings.test_recorder_import import hebei as hebei  # noqa: F401 - fixture
 from tests.integration.review.casebook import AGENCY, build_case
 from tests.integration.review.test_review_api import passkey_sign
 from tests.recorder_files import make_recording

@@ -18,9 +18,9 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from backend.app import create_app
-from backend.evidence import recorder_import
 from backend.identity.access import Principal
 from backend.ledger.entry import Draft, utc_iso
+from backend.recordings import custody_entries, import_tokens
 from tests.recorder_files import make_recording
 
 BJ = ZoneInfo("Asia/Shanghai")
@@ -161,7 +161,10 @@ class Desk:
 
     async def agency_entries(self, kind: str) -> list[dict]:
         found = await self.on_server(
-            recorder_import._rows, "case_id = {} AND kind = {}", f"agency:{self.agency}", kind
+            custody_entries.entries_where,
+            "case_id = {} AND kind = {}",
+            f"agency:{self.agency}",
+            kind,
         )
         return [{"hash": e.hash, **e.body} for e in found]
 
@@ -604,7 +607,7 @@ async def test_an_import_token_acts_for_its_officer_only_on_import_routes(hebei,
     )  # fmt: skip
     assert for_other.status_code == 403 and for_other.json()["code"] == "token_scope"
     holder = await desk.on_server(
-        recorder_import.import_token_holder, token, datetime.now(UTC) + timedelta(hours=13)
+        import_tokens.import_token_holder, token, datetime.now(UTC) + timedelta(hours=13)
     )
     assert holder is None  # expired after 12 hours
     await desk.on_server(_deactivate, "E001")

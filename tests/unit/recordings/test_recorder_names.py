@@ -9,16 +9,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from backend.cases.rules import KINDS_DIR, get_pack
+from backend.cases.rules import KINDS_DIR, RulePack, get_pack
+from backend.evidence.deadlines import upload_deadline
 from backend.evidence.media_probe import MediaInfo, probe
-from backend.evidence.recorder_import import (
-    parse_recorder_name,
-    propose,
-    recording_times,
-    retention,
-    step_windows,
-    upload_deadline,
-)
+from backend.recordings.file_names import parse_recorder_name
+from backend.recordings.matching import propose, step_windows
+from backend.recordings.recording_times import recording_times
+from backend.recordings.retention import retention
 from tests.recorder_files import make_recording
 
 BJ = ZoneInfo("Asia/Shanghai")
@@ -284,12 +281,17 @@ def test_every_record_kind_with_a_time_says_which_one_is_when_the_step_happened(
         assert set(named) <= times, f"{path.name} names a field that is no date-time"
 
 
+def custody_deadline(pack: RulePack, *times_and_reason):
+    """The upload deadline as a recording's custody entry states it."""
+    return upload_deadline(pack.deadlines, *times_and_reason).to_custody_json()
+
+
 def test_24_hour_pack_flags_an_import_a_day_and_a_half_after_the_end():
     pack = get_pack("hebei-hrss")
     end = bj(2026, 11, 20, 10, 0)
-    on_time = upload_deadline(pack, end, end + timedelta(hours=23))
+    on_time = custody_deadline(pack, end, end + timedelta(hours=23))
     assert not on_time["late"] and on_time["deadline"] == "2026-11-21T02:00:00.000000Z"
-    late = upload_deadline(pack, end, end + timedelta(hours=36))
+    late = custody_deadline(pack, end, end + timedelta(hours=36))
     assert late["late"] and late["late_by_h"] == 12.0
     assert late["citation"]["article"] == 13
     assert late["rule_en"] == "AV must be uploaded within 24 h"
@@ -298,12 +300,12 @@ def test_24_hour_pack_flags_an_import_a_day_and_a_half_after_the_end():
 def test_two_working_day_pack_skips_the_weekend():
     pack = get_pack("zhengxiang-hrss")
     friday_end = bj(2026, 11, 20, 17, 0)  # a Friday
-    due = upload_deadline(pack, friday_end, friday_end)["deadline"]
+    due = custody_deadline(pack, friday_end, friday_end)["deadline"]
     assert due.startswith("2026-11-24T15:59:59")  # Tuesday, end of the Beijing day
     monday = bj(2026, 11, 23, 12, 0)
-    assert not upload_deadline(pack, friday_end, monday)["late"]
+    assert not custody_deadline(pack, friday_end, monday)["late"]
     wednesday = bj(2026, 11, 25, 9, 0)
-    late = upload_deadline(pack, friday_end, wednesday)
+    late = custody_deadline(pack, friday_end, wednesday)
     assert late["late"] and late["late_by_h"] == 9.0 and late["basis"] == "working_days"
 
 
@@ -311,7 +313,7 @@ def test_after_a_remote_area_the_deadline_runs_from_the_return():
     pack = get_pack("zhengxiang-hrss")
     end = bj(2026, 11, 10, 17, 0)
     back = bj(2026, 11, 24, 8, 0)
-    got = upload_deadline(pack, end, back + timedelta(hours=20), back, "山区巡查无信号")
+    got = custody_deadline(pack, end, back + timedelta(hours=20), back, "山区巡查无信号")
     assert not got["late"] and got["basis"] == "remote_area_return"
     assert got["reason"] == "山区巡查无信号"
 
