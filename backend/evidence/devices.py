@@ -16,6 +16,7 @@ from backend.evidence.ingest import entry_by_client_id
 from backend.evidence.tables import EvidenceDevice
 from backend.ledger.entry import Draft, Entry
 from backend.ledger.ledger import Ledger
+from backend.ledger.timelines import agency_timeline
 
 DEVICE_TYPES = ("body_camera", "phone", "tablet", "fixed_camera")
 MIN_BATTERY_PCT = 30
@@ -35,10 +36,6 @@ def device_key(number: str) -> str:
     """
     text = _NUMBER_SEPARATORS.sub("", unicodedata.normalize("NFKC", number).upper())
     return text.removeprefix("DSJ") or text
-
-
-def agency_timeline(agency_id: str) -> str:
-    return f"agency:{agency_id}"
 
 
 def check_problems(battery_pct: float, storage_free_mb: float, clock_offset_ms: int) -> list[str]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from backend.ledger.entry import Entry, parse_iso
 from backend.ledger.ledger import Ledger
+from backend.ledger.timelines import agency_of_timeline
 from backend.notify.sending import Message, Pusher
 from backend.notify.tables import PushSubscription, ReminderSent
 from backend.review.review_cases import APPROVABLE
@@ -47,10 +48,6 @@ PARTY_KINDS = {
 }
 AV_SOON = timedelta(hours=4)
 ARCHIVE_SOON = timedelta(days=3)
-
-
-def agency_of_timeline(case_id: str) -> str | None:
-    return case_id.removeprefix("agency:") if case_id.startswith("agency:") else None
 
 
 async def case_agency(case_id: str) -> str | None:

@@ -13,15 +13,12 @@ from backend.errors import Invalid
 from backend.ledger.entry import Entry
 from backend.ledger.ledger import entry_time
 from backend.ledger.tables import LedgerEntry
+from backend.ledger.timelines import agency_timeline
 
 MEDIA_KINDS = ("media.photo", "media.audio", "media.video", "media.signature", "media.fingerprint")
 RECORDING_KINDS = ("media.audio", "media.video")
 # Recorder and fixed-camera files: custody on the agency timeline, references from cases.
 IMPORTED_RECORDING, LINKED_RECORDING = "recording.imported", "recording.linked"
-
-
-def agency_timeline(agency_id: str) -> str:
-    return f"agency:{agency_id}"
 
 
 async def agency_case_ids(agency_id: str) -> list[str]:

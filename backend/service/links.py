@@ -14,8 +14,9 @@ import segno
 
 from backend.cases.lifecycle import case_state
 from backend.errors import Conflict, Invalid, NotFound
-from backend.ledger.entry import Draft, Entry, parse_iso, utc_iso
+from backend.ledger.entry import Draft, Entry, utc_iso
 from backend.ledger.ledger import Ledger
+from backend.moments import aware
 from backend.service.tables import ServiceLink
 
 TOKEN_BYTES = 32  # 256 bits: far past the 128-bit floor, still a short URL
@@ -228,7 +229,7 @@ def link_json(row: dict[str, Any], now: datetime | None = None) -> dict[str, Any
     status = "active"
     if row["revoked_at"] is not None:
         status = "revoked"
-    elif _aware(row["expires_at"]) <= now:
+    elif aware(row["expires_at"]) <= now:
         status = "expired"
     return {
         "link_entry": row["link_entry"],
@@ -251,12 +252,6 @@ async def resolve(token: str, now: datetime | None = None) -> dict[str, Any]:
     now = now or datetime.now(UTC)
     digest = token_hash(token) if 20 <= len(token) <= 100 else token_hash("-")
     row = await ServiceLink.select().where(ServiceLink.token_sha256 == digest).first()
-    if row is None or row["revoked_at"] is not None or _aware(row["expires_at"]) <= now:
+    if row is None or row["revoked_at"] is not None or aware(row["expires_at"]) <= now:
         raise LinkUnavailable()
     return row
-
-
-def _aware(moment: datetime | str) -> datetime:
-    if isinstance(moment, str):
-        return parse_iso(moment)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
