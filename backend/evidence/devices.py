@@ -12,10 +12,10 @@ import unicodedata
 from typing import Any
 
 from backend.errors import Conflict, Invalid, NotFound
-from backend.evidence.ingest import entry_by_client_id
 from backend.evidence.tables import EvidenceDevice
 from backend.ledger.entry import Draft, Entry
 from backend.ledger.ledger import Ledger
+from backend.ledger.reads import by_client_id
 from backend.ledger.timelines import agency_timeline
 
 DEVICE_TYPES = ("body_camera", "phone", "tablet", "fixed_camera")
@@ -115,7 +115,7 @@ async def register_device(
     payload.update({k: v for k, v in (("make", make), ("model", model)) if v})
     draft = Draft(agency_timeline(agency_id), "device.registered", client_id, payload, actor)
     # A resend of the same registration returns the original entry; any other is a clash.
-    existing = await entry_by_client_id(client_id)
+    existing = await by_client_id(client_id)
     if existing is not None and draft.same_request(existing.body):
         return existing
     try:

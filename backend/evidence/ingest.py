@@ -63,9 +63,9 @@ from backend.evidence.sniff import (
 )
 from backend.evidence.tables import EvidenceDerivative, EvidenceMedia
 from backend.evidence.uploads import MEDIA_TYPES, Upload, UploadStore, media_kind
+from backend.ledger import reads
 from backend.ledger.entry import Draft, Entry, parse_iso, utc_iso
 from backend.ledger.ledger import Ledger, check_claimed, entry_time
-from backend.ledger.tables import LedgerEntry
 
 log = logging.getLogger("casetrail.evidence")
 
@@ -250,10 +250,7 @@ class DeviceInfo:
 
 
 async def entry_by_client_id(client_id: str) -> Entry | None:
-    rows = await LedgerEntry.raw(
-        "SELECT log_index, hash, client_id, body FROM ledger_entry WHERE client_id = {}", client_id
-    )
-    return Entry.from_row(rows[0]) if rows else None
+    return await reads.by_client_id(client_id)
 
 
 def _same_capture(entry: Entry, case_id: str, kind: str, sha256: str) -> bool:

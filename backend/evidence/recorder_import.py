@@ -37,9 +37,9 @@ from backend.evidence.media_probe import MediaInfo
 from backend.evidence.uploads import UploadStore
 from backend.identity.access import Principal
 from backend.identity.members import member_case_ids
+from backend.ledger import reads
 from backend.ledger.entry import Draft, Entry, parse_iso, utc_iso
 from backend.ledger.ledger import Ledger
-from backend.ledger.tables import LedgerEntry
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 IMPORTED = "recording.imported"
@@ -448,33 +448,21 @@ def check_request(req: ImportRequest) -> None:
         raise Invalid("via must be cli or browser", code="bad_via")
 
 
-async def _rows(where: str, *args: Any) -> list[Entry]:
-    rows = await LedgerEntry.raw(
-        f"SELECT log_index, hash, client_id, body FROM ledger_entry WHERE {where} "
-        "ORDER BY log_index",
-        *args,
-    )
-    return [Entry.from_row(r) for r in rows]
-
-
 async def imports_of(agency_id: str, sha256: str | None = None) -> list[Entry]:
     """Custody entries of an agency's recordings (of one file when sha256 is given)."""
     if sha256 is None:
-        return await _rows("case_id = {} AND kind = {}", agency_timeline(agency_id), IMPORTED)
-    # The hex digest cannot contain LIKE wildcards; the payload check below is the real test.
-    found = await _rows(
-        "case_id = {} AND kind = {} AND body LIKE {}",
-        agency_timeline(agency_id),
-        IMPORTED,
-        f"%{sha256}%",
-    )
+        return await reads.of_kinds([agency_timeline(agency_id)], [IMPORTED])
+    found = await reads.naming(sha256, kinds=[IMPORTED], case_ids=[agency_timeline(agency_id)])
     return [e for e in found if e.payload.get("sha256") == sha256]
 
 
 async def links_of(agency_id: str, sha256: str | None = None) -> list[Entry]:
     """`recording.linked` entries on the agency's cases (of one file when sha256 is given)."""
-    needle = f'%"agency_id":"{agency_id}"%'
-    found = await _rows("kind = {} AND body LIKE {}", LINKED, needle)
+    found = await (
+        reads.of_kinds_anywhere([LINKED])
+        if sha256 is None
+        else reads.naming(sha256, kinds=[LINKED])
+    )
     return [
         e
         for e in found
@@ -864,7 +852,7 @@ async def import_token_holder(token: str, now: datetime | None = None) -> tuple[
     if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
         return None
     digest = token_digest(token)
-    found = await _rows("kind = {} AND body LIKE {}", TOKEN_KIND, f"%{digest}%")
+    found = await reads.naming(digest, kinds=[TOKEN_KIND])
     now = now or datetime.now(UTC)
     for entry in found:
         payload = entry.payload

@@ -68,19 +68,13 @@ async def case_agency(case_id: str) -> str | None:
     if case_id.startswith("agency:"):
         return case_id.removeprefix("agency:")
     from backend.cases.tables import CaseState
-    from backend.ledger.tables import LedgerEntry
+    from backend.ledger import reads
 
     row = await CaseState.select(CaseState.agency_id).where(CaseState.case_id == case_id).first()
     if row is not None:
         return row["agency_id"]
-    rows = await LedgerEntry.raw(
-        "SELECT body FROM ledger_entry WHERE case_id = {} AND kind = 'case.opened' "
-        "ORDER BY seq LIMIT 1",
-        case_id,
-    )
-    if rows:
-        return json.loads(rows[0]["body"])["payload"].get("agency_id")
-    return None
+    opened = await reads.first_of_kind(case_id, "case.opened")
+    return None if opened is None else opened.payload.get("agency_id")
 
 
 async def is_member(principal: Principal, case_id: str) -> bool:

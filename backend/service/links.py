@@ -179,13 +179,7 @@ async def create_link(
 
 
 async def _entry_for_client(ledger: Ledger, client_id: str) -> Entry | None:
-    from backend.ledger.tables import LedgerEntry
-
-    rows = await LedgerEntry.raw(
-        "SELECT log_index, hash, client_id, body FROM ledger_entry WHERE client_id = {}",
-        client_id,
-    )
-    return Entry.from_row(rows[0]) if rows else None
+    return await ledger.by_client_id(client_id)
 
 
 async def revoke_link(
