@@ -21,11 +21,10 @@ from backend.errors import Forbidden, Invalid, NotFound
 from backend.evidence import recorder_import as rec
 from backend.evidence.uploads import UploadStore
 from backend.identity.access import Principal, principal_of
+from backend.identity.roles import may
 from backend.ledger.entry import parse_iso
 from backend.ledger.ledger import Ledger
 from backend.settings import Settings
-
-SUPERVISING = {"supervisor", "approver", "legal_reviewer", "archivist", "admin"}
 
 
 class CheckIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -77,7 +76,7 @@ def import_token_auth(app: ASGIApp) -> ASGIApp:
 
 
 def supervises(me: Principal) -> bool:
-    return bool(me.roles & SUPERVISING)
+    return may(me.roles, "supervise")
 
 
 def _time(value: str | None, name: str) -> datetime | None:

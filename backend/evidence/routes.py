@@ -45,7 +45,7 @@ from backend.evidence.uploads import (
     UploadStore,
     parse_metadata,
 )
-from backend.identity.access import check_case, check_client_id, principal_of
+from backend.identity.access import case_agency, check_case, check_client_id, principal_of
 from backend.identity.access_log import log_access
 from backend.ledger.ledger import Ledger
 from backend.ledger.schemas import EntryOut
@@ -231,17 +231,9 @@ async def _agency_pack(agency_id: str) -> dict[str, Any] | None:
 
 async def _case_pack(case_id: str) -> tuple[str | None, dict[str, Any] | None]:
     """The agency of a case (or agency timeline) and its rule pack."""
-    from backend.cases.tables import CaseState
-
-    if case_id.startswith("agency:"):
-        agency_id = case_id.removeprefix("agency:")
-    else:
-        rows = await CaseState.raw(
-            "SELECT agency_id FROM case_state WHERE case_id = {}", case_id
-        )  # raw: building the same query through Piccolo costs more than running it
-        if not rows:
-            raise NotFound("no such case", code="case_not_found")
-        agency_id = rows[0]["agency_id"]
+    agency_id = await case_agency(case_id)
+    if agency_id is None:
+        raise NotFound("no such case", code="case_not_found")
     return agency_id, await _agency_pack(agency_id)
 
 

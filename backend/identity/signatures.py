@@ -26,6 +26,7 @@ from webauthn.helpers import base64url_to_bytes, parse_client_data_json
 from backend.errors import Conflict, Forbidden, Invalid
 from backend.identity import passkeys
 from backend.identity.access import Principal, can_read_case, can_write_case
+from backend.identity.roles import holders
 from backend.identity.staff import principal_of_row
 from backend.identity.tables import CaseMember, Passkey, Staff
 from backend.ledger import reads
@@ -38,12 +39,12 @@ SIGNATURE_KIND = "signature.passkey"
 PASSKEY_KINDS = ("passkey.registered", "passkey.revoked")
 # Meanings that need a role; any other meaning (attest_*, co_sign ...) needs case membership.
 MEANING_ROLES = {
-    "approve": {"approver"},
-    "refuse": {"approver"},
-    "return": {"approver"},
-    "approve_export": {"approver"},
-    "approve_disposal": {"approver"},
-    "legal_review": {"legal_reviewer"},
+    "approve": holders("approve"),
+    "refuse": holders("approve"),
+    "return": holders("approve"),
+    "approve_export": holders("approve"),
+    "approve_disposal": holders("approve"),
+    "legal_review": holders("legal_review"),
 }
 # An approver who refuses a record or sends it back for correction says why (the `comment`).
 MEANINGS_WITH_REASON = {"refuse", "return"}
