@@ -27,8 +27,8 @@ def test_only_the_approver_decides_and_only_the_legal_reviewer_signs_the_legal_r
     assert roles.holders("approve") == {"approver"}
     assert signatures.MEANING_ROLES["approve_disposal"] == {"approver"}
     assert signatures.MEANING_ROLES["legal_review"] == {"legal_reviewer"}
-    assert access.REVIEW_WRITERS == {"approver", "legal_reviewer"}
-    assert access.WAIVER_ROLES == {"supervisor", "approver"}
+    assert {"approver", "legal_reviewer"} == access.REVIEW_WRITERS
+    assert {"supervisor", "approver"} == access.WAIVER_ROLES
 
 
 def test_every_role_set_names_only_roles_staff_can_hold() -> None:
@@ -54,5 +54,5 @@ def test_every_role_set_names_only_roles_staff_can_hold() -> None:
 
 
 def test_approvals_are_pushed_to_approvers_and_legal_reviewers() -> None:
-    assert recipients.APPROVERS == {"approver", "legal_reviewer"}
-    assert recipients.ARCHIVISTS == {"archivist"}
+    assert {"approver", "legal_reviewer"} == recipients.APPROVERS
+    assert {"archivist"} == recipients.ARCHIVISTS

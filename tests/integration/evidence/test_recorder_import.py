@@ -21,6 +21,7 @@ from backend.app import create_app
 from backend.evidence import recorder_import
 from backend.identity.access import Principal
 from backend.ledger.entry import Draft, utc_iso
+from backend.ledger.timelines import agency_timeline
 from tests.recorder_files import make_recording
 
 BJ = ZoneInfo("Asia/Shanghai")
@@ -161,7 +162,7 @@ class Desk:
 
     async def agency_entries(self, kind: str) -> list[dict]:
         found = await self.on_server(
-            recorder_import._rows, "case_id = {} AND kind = {}", f"agency:{self.agency}", kind
+            self.app.state.ledger.of_kinds, [agency_timeline(self.agency)], [kind]
         )
         return [{"hash": e.hash, **e.body} for e in found]
 
