@@ -20,6 +20,7 @@ from backend.cases.capture_time import capture_moment
 from backend.cases.citations import cite_en, cite_zh
 from backend.cases.rules import KINDS_DIR, RulePack
 from backend.ledger.kinds import latest_schema
+from backend.moments import aware, parse_iso
 
 MEDIA_KINDS = {"media.photo": "photo", "media.audio": "audio", "media.video": "video"}
 LINKED_RECORDING = "recording.linked"  # a recorder or CCTV file imported once, linked per case
@@ -106,7 +107,7 @@ class _Record:
 
 def evaluate(pack: RulePack, entries: list[dict[str, Any]], now: datetime) -> list[Requirement]:
     """Every requirement the pack places on this case, in a stable order."""
-    now = _aware(now)
+    now = aware(now)
     records = _records(entries)
     facts = stage_projection.case_facts(entries)
     if not facts:
@@ -1078,12 +1079,8 @@ def _parse(value: Any) -> datetime | None:
     if not value:
         return None
     if isinstance(value, datetime):
-        return _aware(value)
-    return _aware(datetime.fromisoformat(str(value).replace("Z", "+00:00")))
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return aware(value)
+    return parse_iso(str(value))
 
 
 def _sig_key(s: dict[str, Any]) -> tuple:

@@ -16,11 +16,11 @@ from backend.cases.schemas import CaseOut, OpenCase
 from backend.cases.tables import CaseState
 from backend.identity.access import principal_of
 from backend.identity.members import member_case_ids
+from backend.identity.roles import may
 from backend.ledger.entry import utc_iso
 from backend.ledger.kinds import default_registry
 from backend.ledger.ledger import Ledger
 
-AGENCY_WIDE = {"supervisor", "legal_reviewer", "approver", "archivist", "admin"}
 # `?with=next` reads every listed case's timeline; an agency-wide list summarises only its most
 # recently active cases so one request stays bounded (the rest come back without a summary).
 SUMMARY_LIMIT = 200
@@ -79,7 +79,7 @@ class CasesController(Controller):
         if status:
             query = query.where(CaseState.status == status)
         rows = await query.order_by(CaseState.updated_at, ascending=False)
-        if not me.roles & AGENCY_WIDE:
+        if not may(me.roles, "read_agency"):
             mine = set(await member_case_ids(me.staff_id, me.agency_id))
             rows = [r for r in rows if r["case_id"] in mine]
         if officer:

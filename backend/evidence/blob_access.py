@@ -33,23 +33,17 @@ async def withheld_level(principal: Principal, sha256: str) -> str | None:
     Holding entries are the media entry itself and any record naming the blob: a photo taken for
     a secret inquiry is as secret as the inquiry, whichever of the two carries the flag.
     """
-    import json
-
     from backend.identity.confidentiality import level_of, may_see
-    from backend.ledger.tables import LedgerEntry
+    from backend.ledger import reads
 
-    quoted = f'%"{sha256}"%'
-    for case_id in await cases_holding(sha256):
-        rows = await LedgerEntry.raw(
-            "SELECT body FROM ledger_entry WHERE case_id = {} AND body LIKE {}", case_id, quoted
+    holders = await cases_holding(sha256)
+    for found in await reads.naming(sha256, case_ids=holders):
+        entry = found.body
+        names_it = sha256 in (entry.get("blobs") or []) or (
+            (entry.get("payload") or {}).get("sha256") == sha256
         )
-        for row in rows:
-            entry = json.loads(row["body"])
-            names_it = sha256 in (entry.get("blobs") or []) or (
-                (entry.get("payload") or {}).get("sha256") == sha256
-            )
-            if names_it and not may_see(entry, principal):
-                return level_of(entry)
+        if names_it and not may_see(entry, principal):
+            return level_of(entry)
     return None
 
 

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from backend.errors import Conflict, Invalid, NotFound
-from backend.evidence.entries import entry_by_client_id
 from backend.evidence.tables import EvidenceDevice
 from backend.ledger.entry import Draft, Entry
 from backend.ledger.ledger import Ledger
+from backend.ledger.reads import by_client_id
+from backend.ledger.timelines import agency_timeline
 
 DEVICE_TYPES = ("body_camera", "phone", "tablet", "fixed_camera")
 MIN_BATTERY_PCT = 30
@@ -36,10 +37,6 @@ def device_key(number: str) -> str:
     """
     text = _NUMBER_SEPARATORS.sub("", unicodedata.normalize("NFKC", number).upper())
     return text.removeprefix("DSJ") or text
-
-
-def agency_timeline(agency_id: str) -> str:
-    return f"agency:{agency_id}"
 
 
 def check_problems(battery_pct: float, storage_free_mb: float, clock_offset_ms: int) -> list[str]:
@@ -142,7 +139,7 @@ async def register_device(
     payload.update({k: v for k, v in (("make", make), ("model", model)) if v})
     draft = Draft(agency_timeline(agency_id), "device.registered", client_id, payload, actor)
     # A resend of the same registration returns the original entry; any other is a clash.
-    existing = await entry_by_client_id(client_id)
+    existing = await by_client_id(client_id)
     if existing is not None and draft.same_request(existing.body):
         return existing
     try:

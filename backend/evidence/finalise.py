@@ -14,7 +14,6 @@ from backend.blobstore import BlobStore
 from backend.cases.capture_time import capture_moment
 from backend.cases.lifecycle import pack_for
 from backend.cases.rules import RulePack
-from backend.cases.tables import CaseState
 from backend.errors import CaseTrailError, Conflict, Invalid, NotFound, UnsupportedMedia
 from backend.evidence.capture_findings import (
     agency_zone,
@@ -27,12 +26,13 @@ from backend.evidence.capture_findings import (
 from backend.evidence.content_credentials import Credentials, credential_findings
 from backend.evidence.deadlines import upload_deadline
 from backend.evidence.devices import device_info
-from backend.evidence.entries import entry_by_client_id
 from backend.evidence.schemas import MediaIn
 from backend.evidence.sniff import normalize_mime
 from backend.evidence.uploads import UploadStore, media_kind
+from backend.identity import access
 from backend.ledger.entry import Draft, Entry
 from backend.ledger.ledger import Ledger, check_claimed, entry_time
+from backend.ledger.reads import by_client_id as entry_by_client_id
 
 AV_KINDS = {"photo", "audio", "video"}  # the kinds the pack's upload deadline applies to
 CLIENT_FIELDS = (
@@ -49,16 +49,12 @@ CLIENT_FIELDS = (
 )
 
 
-async def case_agency(case_id: str) -> str | None:
-    """The agency of a case (or agency timeline)."""
-    if case_id.startswith("agency:"):
-        return case_id.removeprefix("agency:")
-    rows = await CaseState.raw(
-        "SELECT agency_id FROM case_state WHERE case_id = {}", case_id
-    )  # raw: building the same query through Piccolo costs more than running it
-    if not rows:
+async def case_agency(case_id: str) -> str:
+    """The agency of a case (or agency timeline); 404 for a case nobody opened."""
+    agency_id = await access.case_agency(case_id)
+    if agency_id is None:
         raise NotFound("no such case", code="case_not_found")
-    return rows[0]["agency_id"]
+    return agency_id
 
 
 async def agency_pack(agency_id: str | None) -> RulePack | None:

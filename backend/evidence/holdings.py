@@ -11,14 +11,13 @@ any hash would let one agency pull another's originals into its own exports.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
 from backend.errors import Forbidden, Invalid
 from backend.evidence.tables import EvidenceMedia
+from backend.ledger import reads
 from backend.ledger.kinds import KindRegistry, payload_blobs
-from backend.ledger.tables import LedgerEntry
 
 # Server-made entries whose `blobs` were written by the server or checked against the case first.
 SERVER_MADE_KINDS = (
@@ -39,13 +38,8 @@ async def blobs_held(case_id: str) -> set[str]:
     """Every blob the timeline `case_id` holds."""
     rows = await EvidenceMedia.select(EvidenceMedia.sha256).where(EvidenceMedia.case_id == case_id)
     held = {r["sha256"] for r in rows}
-    marks = ", ".join("{}" for _ in SERVER_MADE_KINDS)
-    for row in await LedgerEntry.raw(
-        f"SELECT body FROM ledger_entry WHERE case_id = {{}} AND kind IN ({marks})",
-        case_id,
-        *SERVER_MADE_KINDS,
-    ):
-        held.update(json.loads(row["body"]).get("blobs") or [])
+    for entry in await reads.of_kinds([case_id], SERVER_MADE_KINDS):
+        held.update(entry.body.get("blobs") or [])
     return held
 
 
@@ -53,14 +47,9 @@ async def holders_of(sha256: str) -> set[str]:
     """Every timeline, in any agency, that holds the blob."""
     rows = await EvidenceMedia.select(EvidenceMedia.case_id).where(EvidenceMedia.sha256 == sha256)
     holders = {r["case_id"] for r in rows}
-    marks = ", ".join("{}" for _ in SERVER_MADE_KINDS)
-    for row in await LedgerEntry.raw(
-        f"SELECT case_id, body FROM ledger_entry WHERE kind IN ({marks}) AND body LIKE {{}}",
-        *SERVER_MADE_KINDS,
-        f'%"{sha256}"%',
-    ):
-        if sha256 in (json.loads(row["body"]).get("blobs") or []):
-            holders.add(row["case_id"])
+    for entry in await reads.naming(sha256, kinds=SERVER_MADE_KINDS):
+        if sha256 in (entry.body.get("blobs") or []):
+            holders.add(entry.case_id)
     return holders
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend.evidence.entries import entry_by_client_id
 from backend.evidence.uploads import Upload
 from backend.jobs import Job
+from backend.ledger.reads import by_client_id as entry_by_client_id
 
 SWEEP_INTERVAL_S = 3600
 

@@ -17,8 +17,6 @@ from backend.identity.access_log import log_access
 from backend.ledger.ledger import Ledger
 from backend.settings import Settings
 
-EXPORTERS = {"archivist", "supervisor", "legal_reviewer", "head", "approver", "admin", "officer"}
-
 
 class ExportRequest(msgspec.Struct):
     client_id: str

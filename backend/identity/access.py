@@ -27,29 +27,27 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
 from backend.errors import Forbidden, Invalid, NotFound, Unauthorized
+from backend.identity.roles import holders
+from backend.ledger.timelines import agency_of_timeline
 
 PUBLIC = "public"
 CSRF_HEADER = "x-csrftoken"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Roles that read every case of their own agency (same set as the cases API lists by).
-AGENCY_READERS = frozenset({"supervisor", "legal_reviewer", "approver", "archivist", "admin"})
+AGENCY_READERS = holders("read_agency")
 # Roles that write their review entries (opinions, approvals) on cases they are not members of.
-REVIEW_WRITERS = frozenset({"approver", "legal_reviewer"})
+REVIEW_WRITERS = holders("review_write")
 # Kinds an agency role files on any case of its agency without being on the team: archiving is the
 # archive's job, not only the handler's. A route taking them says opt={"non_member_kinds": True}
 # and calls `check_kind_on_case` once it knows the kind.
-NON_MEMBER_KINDS = {"record.archive": frozenset({"archivist", "supervisor"})}
+NON_MEMBER_KINDS = {"record.archive": holders("archive")}
 NON_MEMBER_KIND_ROLES = frozenset().union(*NON_MEMBER_KINDS.values())
 # Agency timelines (passkeys, staff, devices, patrol recordings, import custody, retention batches)
 # are read by those who run the agency, and by legal reviewers, who check how evidence was kept.
-AGENCY_TIMELINE_READERS = frozenset(
-    {"supervisor", "admin", "approver", "archivist", "legal_reviewer"}
-)
+AGENCY_TIMELINE_READERS = holders("read_agency_timeline")
 # Any staff member of the agency writes to it (patrol recordings, device checks); identity's own
 # kinds there (passkeys, staff changes) are reserved to identity's endpoints.
-AGENCY_TIMELINE_WRITERS = frozenset(
-    {"officer", "legal_reviewer", "approver", "supervisor", "archivist", "admin"}
-)
+AGENCY_TIMELINE_WRITERS = holders("write_agency_timeline")
 
 
 @dataclass(frozen=True)
@@ -64,23 +62,20 @@ class Principal:
 
 
 async def case_agency(case_id: str) -> str | None:
-    """The agency a case belongs to: its projection, else the `case.opened` entry (projection lag)."""
-    if case_id.startswith("agency:"):
-        return case_id.removeprefix("agency:")
+    """The agency a timeline belongs to: an agency timeline's own, a case's from its projection,
+    else from its `case.opened` entry (projection lag); None for a case nobody opened."""
+    if (agency := agency_of_timeline(case_id)) is not None:
+        return agency
     from backend.cases.tables import CaseState
-    from backend.ledger.tables import LedgerEntry
+    from backend.ledger import reads
 
-    row = await CaseState.select(CaseState.agency_id).where(CaseState.case_id == case_id).first()
-    if row is not None:
-        return row["agency_id"]
-    rows = await LedgerEntry.raw(
-        "SELECT body FROM ledger_entry WHERE case_id = {} AND kind = 'case.opened' "
-        "ORDER BY seq LIMIT 1",
-        case_id,
-    )
+    rows = await CaseState.raw(
+        "SELECT agency_id FROM case_state WHERE case_id = {}", case_id
+    )  # raw: on every upload's finalise, building the query through Piccolo costs more
     if rows:
-        return json.loads(rows[0]["body"])["payload"].get("agency_id")
-    return None
+        return rows[0]["agency_id"]
+    opened = await reads.first_of_kind(case_id, "case.opened")
+    return None if opened is None else opened.payload.get("agency_id")
 
 
 async def is_member(principal: Principal, case_id: str) -> bool:
@@ -228,7 +223,7 @@ ENDPOINT_RECORD_KINDS = frozenset(
     {"record.random_draw_commit", "record.random_draw_reveal", "record.random_draw_abandon"}
 )
 # A waiver turns a missing or late requirement into `waived`: only those who answer for the case may.
-WAIVER_ROLES = frozenset({"supervisor", "approver"})
+WAIVER_ROLES = holders("waive")
 
 
 def check_client_kind(

@@ -15,13 +15,14 @@ from zoneinfo import ZoneInfo
 
 from backend.errors import Forbidden, Invalid
 from backend.identity.access import Principal
+from backend.identity.roles import holders
 
 # Certificates are issued and expire by Chinese calendar date, whatever the server's zone.
 CHINA = ZoneInfo("Asia/Shanghai")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 EXPIRING_DAYS = 30
 # Writers who act as enforcement officers; reviewers and approvers sign as office-holders.
-CERTIFIED_ROLES = frozenset({"officer"})
+CERTIFIED_ROLES = holders("certified")
 
 CertStatus = Literal["valid", "expiring", "expired", "missing"]
 

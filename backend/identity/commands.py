@@ -6,7 +6,7 @@ import argparse
 
 from backend.cli import Runtime, command, run
 from backend.identity.invites import create_invite
-from backend.identity.staff import ROLES
+from backend.identity.roles import ROLES
 from backend.settings import Settings
 
 

@@ -7,14 +7,13 @@ handed to that recipient, by the person who asked, and nothing else.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
 from backend.errors import Forbidden, Invalid
 from backend.identity.access import Principal
+from backend.ledger import reads
 from backend.ledger.entry import Draft, Entry, parse_iso, utc_iso
 from backend.ledger.ledger import Ledger
-from backend.ledger.tables import LedgerEntry
 
 PERMISSION_VALID = timedelta(hours=24)
 
@@ -114,16 +113,10 @@ async def grant_after_signature(
 async def live_approvals(case_id: str, scope: str, now: datetime | None = None) -> list[Entry]:
     """The case's `export.approved` entries of `scope` still valid now, newest first."""
     now = now or datetime.now(UTC)
-    rows = await LedgerEntry.raw(
-        "SELECT log_index, hash, body FROM ledger_entry WHERE case_id = {} AND kind = {} "
-        "ORDER BY log_index DESC",
-        case_id,
-        "export.approved",
-    )
-    entries = [Entry(row["log_index"], row["hash"], json.loads(row["body"])) for row in rows]
+    entries = await reads.of_kinds([case_id], ["export.approved"])
     return [
         e
-        for e in entries
+        for e in reversed(entries)
         if e.payload["scope"] == scope and parse_iso(e.payload["valid_until"]) > now
     ]
 

@@ -11,10 +11,11 @@ from typing import Any
 from backend.errors import Gone, NotFound
 from backend.identity.access import Principal
 from backend.identity.certificates import check_cert_date
-from backend.identity.staff import agency_timeline, check_roles, ensure_agency, new_staff_id
+from backend.identity.staff import check_roles, ensure_agency, new_staff_id
 from backend.identity.tables import Invite, Staff
 from backend.ledger.entry import Draft, utc_iso
 from backend.ledger.ledger import Ledger
+from backend.ledger.timelines import agency_timeline
 from backend.settings import Settings
 
 INVITE_TTL = timedelta(days=3)

@@ -6,13 +6,14 @@ from collections.abc import Iterable
 
 from backend.errors import Forbidden, Invalid, NotFound
 from backend.identity.access import Principal, case_agency, is_member
+from backend.identity.roles import holders
 from backend.identity.tables import CaseMember, Staff
 from backend.ledger.entry import Draft, Entry
 from backend.ledger.ledger import Ledger
 
 MEMBER_ROLES = ("handler", "officer", "reviewer")
 # Who may change a case's team: its handler, or the agency's supervisors and admins.
-TEAM_MANAGERS = frozenset({"supervisor", "admin"})
+TEAM_MANAGERS = holders("manage_teams")
 
 
 async def apply_membership(entry: Entry) -> None:

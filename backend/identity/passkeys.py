@@ -29,10 +29,10 @@ from webauthn.helpers.structs import (
 from backend.errors import Forbidden, Invalid, NotFound, Unauthorized
 from backend.identity import challenges
 from backend.identity.access import Principal
-from backend.identity.staff import agency_timeline
 from backend.identity.tables import Passkey, Staff, WebSession
 from backend.ledger.entry import Draft
 from backend.ledger.ledger import Ledger
+from backend.ledger.timelines import agency_timeline
 from backend.settings import Settings
 
 

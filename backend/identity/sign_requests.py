@@ -8,7 +8,6 @@ their home screen lists it (until they have signed with that meaning) and a push
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from backend.errors import Conflict, Forbidden, Invalid
@@ -16,28 +15,16 @@ from backend.identity.access import Principal, can_write_case
 from backend.identity.members import member_case_ids
 from backend.identity.signatures import SIGNATURE_KIND, may_sign, signer_principal
 from backend.identity.tables import Staff
+from backend.ledger import reads
 from backend.ledger.entry import Draft, Entry
 from backend.ledger.ledger import Ledger
-from backend.ledger.tables import LedgerEntry
 
 REQUEST_KIND = "signature.requested"
 REQUESTABLE_MEANINGS = ("co_sign", "attest_refusal")
 
 
 async def _bodies(case_ids: list[str], kinds: tuple[str, ...]) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    for start in range(0, len(case_ids), 200):
-        part = case_ids[start : start + 200]
-        marks = ", ".join("{}" for _ in part)
-        kind_marks = ", ".join("{}" for _ in kinds)
-        rows = await LedgerEntry.raw(
-            f"SELECT hash, body FROM ledger_entry WHERE case_id IN ({marks}) "
-            f"AND kind IN ({kind_marks}) ORDER BY log_index",
-            *part,
-            *kinds,
-        )
-        out.extend({**json.loads(r["body"]), "hash": r["hash"]} for r in rows)
-    return out
+    return [{**e.body, "hash": e.hash} for e in await reads.of_kinds(case_ids, kinds)]
 
 
 async def request_signature(
@@ -96,13 +83,7 @@ async def to_sign(me: Principal) -> list[dict[str, Any]]:
     if not wanted:
         return []
     kinds = {
-        r["hash"]: json.loads(r["body"])["kind"]
-        for r in await LedgerEntry.raw(
-            "SELECT hash, body FROM ledger_entry WHERE hash IN ("
-            + ", ".join("{}" for _ in wanted)
-            + ")",
-            *[b["payload"]["signs"] for b in wanted],
-        )
+        h: e.kind for h, e in (await reads.by_hashes(b["payload"]["signs"] for b in wanted)).items()
     }
     titles = {
         r["case_id"]: r["title"]

@@ -26,23 +26,25 @@ from webauthn.helpers import base64url_to_bytes, parse_client_data_json
 from backend.errors import Conflict, Forbidden, Invalid
 from backend.identity import passkeys
 from backend.identity.access import Principal, can_read_case, can_write_case
+from backend.identity.roles import holders
 from backend.identity.staff import principal_of_row
 from backend.identity.tables import CaseMember, Passkey, Staff
+from backend.ledger import reads
 from backend.ledger.entry import Draft, Entry
 from backend.ledger.ledger import Ledger
-from backend.ledger.tables import LedgerEntry
 from backend.ledger.verify import Problem
 from backend.settings import Settings
 
 SIGNATURE_KIND = "signature.passkey"
+PASSKEY_KINDS = ("passkey.registered", "passkey.revoked")
 # Meanings that need a role; any other meaning (attest_*, co_sign ...) needs case membership.
 MEANING_ROLES = {
-    "approve": {"approver"},
-    "refuse": {"approver"},
-    "return": {"approver"},
-    "approve_export": {"approver"},
-    "approve_disposal": {"approver"},
-    "legal_review": {"legal_reviewer"},
+    "approve": holders("approve"),
+    "refuse": holders("approve"),
+    "return": holders("approve"),
+    "approve_export": holders("approve"),
+    "approve_disposal": holders("approve"),
+    "legal_review": holders("legal_review"),
 }
 # An approver who refuses a record or sends it back for correction says why (the `comment`).
 MEANINGS_WITH_REASON = {"refuse", "return"}
@@ -126,10 +128,7 @@ async def may_sign(signer: Principal, case_id: str, meaning: str) -> None:
 
 
 async def _case_signature_bodies(case_id: str) -> list[dict[str, Any]]:
-    rows = await LedgerEntry.raw(
-        "SELECT body FROM ledger_entry WHERE case_id = {} AND kind = {}", case_id, SIGNATURE_KIND
-    )
-    return [json.loads(row["body"]) for row in rows]
+    return [e.body for e in await reads.of_kinds([case_id], [SIGNATURE_KIND])]
 
 
 async def _signers_of(case_id: str, signs: str, meaning: str) -> set[str]:
@@ -273,11 +272,7 @@ def verify_passkey_signature(
 
 async def registered_keys() -> dict[str, dict[str, Any]]:
     """credential id -> registration (payload, log_index) and revocation log_index, from the ledger."""
-    rows = await LedgerEntry.raw(
-        "SELECT log_index, case_id, body FROM ledger_entry "
-        "WHERE kind IN ('passkey.registered', 'passkey.revoked') ORDER BY log_index"
-    )
-    return keys_from_rows(rows)
+    return keys_from_rows(await reads.stored_rows_of_kinds(PASSKEY_KINDS))
 
 
 def keys_from_rows(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -306,18 +301,11 @@ def keys_from_rows(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 async def key_rows_for(case_id: str) -> list[dict[str, Any]]:
     """The agency-timeline entries that register (and revoke) the passkeys that signed on a
     case: what its bundle carries so that its signatures verify offline."""
-    from backend.ledger.verify import ROW_COLUMNS
-
-    signed = await LedgerEntry.raw(
-        "SELECT body FROM ledger_entry WHERE case_id = {} AND kind = {}", case_id, SIGNATURE_KIND
-    )
-    credentials = {json.loads(r["body"])["payload"].get("credential_id") for r in signed}
+    signed = await _case_signature_bodies(case_id)
+    credentials = {b["payload"].get("credential_id") for b in signed}
     if not credentials:
         return []
-    rows = await LedgerEntry.raw(
-        f"SELECT {ROW_COLUMNS} FROM ledger_entry "
-        "WHERE kind IN ('passkey.registered', 'passkey.revoked') ORDER BY log_index"
-    )
+    rows = await reads.stored_rows_of_kinds(PASSKEY_KINDS)
     return [
         r
         for r in rows

@@ -11,17 +11,14 @@ from typing import Any
 from backend.errors import Forbidden, Invalid, NotFound
 from backend.identity.access import Principal
 from backend.identity.certificates import cert_status, check_cert_date, china_date
+from backend.identity.roles import ROLES
 from backend.identity.tables import Agency, Passkey, Staff, WebSession
 from backend.ledger.entry import Draft
 from backend.ledger.ledger import Ledger
+from backend.ledger.timelines import agency_timeline
 
-ROLES = ("officer", "legal_reviewer", "approver", "supervisor", "archivist", "admin")
 CLEARANCES = ("secret", "business_secret", "privacy")
 RULES_DIR = Path(__file__).resolve().parents[2] / "shared" / "rules"
-
-
-def agency_timeline(agency_id: str) -> str:
-    return f"agency:{agency_id}"
 
 
 def check_roles(roles: list[str] | tuple[str, ...]) -> list[str]:

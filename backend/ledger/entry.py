@@ -10,16 +10,13 @@ from typing import Any
 
 import rfc8785
 
+from backend.moments import parse_iso
+
 ENTRY_FORMAT = 1
 
 
 def utc_iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
-
-
-def parse_iso(text: str) -> datetime:
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def canonical(body: dict[str, Any]) -> bytes:

@@ -33,6 +33,7 @@ from backend.ledger.kinds import (
     schema_errors,
 )
 from backend.ledger.merkle import MerkleTree
+from backend.ledger.reads import LedgerReads, index_digests
 from backend.ledger.statements import sign_promise
 from backend.ledger.tables import LedgerCheckpoint, LedgerEntry
 from backend.ledger.timestamp import TimestampError, request_timestamp
@@ -116,7 +117,7 @@ class _Chain:
         del self.inserts[kept:]
 
 
-class Ledger:
+class Ledger(LedgerReads):
     """Appends and reads timeline entries; keeps the global Merkle tree and signs checkpoints."""
 
     def __init__(
@@ -304,6 +305,7 @@ class Ledger:
                 f"client_id, received_at, body) VALUES {values}",
                 *args,
             )
+            await index_digests(tx, chain.inserts)
         return results
 
     async def _write_group(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from piccolo.engine.base import Engine
 
 from backend.database import is_postgres
+from backend.ledger.entry import Entry
 from backend.ledger.guards import (
     CHECKPOINT_KEYS,
     COSIGNATURE_KEYS,
@@ -13,11 +14,13 @@ from backend.ledger.guards import (
     install_append_only,
     no_replace_ddl,
 )
+from backend.ledger.reads import digest_rows
 from backend.ledger.tables import (
     BlobSm3,
     LedgerCheckpoint,
     LedgerCosignature,
     LedgerEntry,
+    LedgerEntryDigest,
     ProjectionCursor,
     WitnessedCheckpoint,
 )
@@ -70,9 +73,34 @@ async def blob_sm3(engine: Engine) -> None:
     await BlobSm3.create_table(if_not_exists=True)
 
 
+async def entry_digests(engine: Engine) -> None:
+    # The index behind `reads.naming`; the writer fills it from now on, this fills the past.
+    await LedgerEntryDigest.create_table(if_not_exists=True)
+    await engine.run_ddl(
+        "CREATE UNIQUE INDEX IF NOT EXISTS ledger_entry_digest_digest_entry "
+        "ON ledger_entry_digest (digest, log_index)"
+    )
+    after = -1
+    while rows := await LedgerEntry.raw(
+        "SELECT log_index, hash, client_id, body FROM ledger_entry WHERE log_index > {} "
+        "ORDER BY log_index LIMIT 2000",
+        after,
+    ):
+        after = rows[-1]["log_index"]
+        found = digest_rows(Entry.from_row(r) for r in rows)
+        for start in range(0, len(found), 500):  # within SQLite's limit on bound values
+            await LedgerEntryDigest.insert(
+                *[
+                    LedgerEntryDigest(digest=digest, log_index=index, case_id=case_id, kind=kind)
+                    for digest, index, case_id, kind in found[start : start + 500]
+                ]
+            )
+
+
 MIGRATIONS = [
     ("ledger.0001_entries_checkpoints", create_ledger),
     ("ledger.0002_replace_guard_covers_rowid", replace_guard_covers_rowid),
     ("ledger.0003_witnesses", witnesses),
     ("ledger.0004_blob_sm3", blob_sm3),
+    ("ledger.0005_entry_digests", entry_digests),
 ]

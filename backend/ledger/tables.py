@@ -20,6 +20,17 @@ class LedgerEntry(Table, tablename="ledger_entry"):
     body = Text()
 
 
+class LedgerEntryDigest(Table, tablename="ledger_entry_digest"):
+    """Which entries name which SHA-256 digest (a blob in `blobs`, a payload's `sha256` or
+    `token_sha256`): written with the entries, so "who holds blob X" is an index look-up, not a
+    scan of every body. Derived from the entries: a migration filled it for the earlier ones."""
+
+    digest = Varchar(length=64)  # unique with log_index: the look-up index (migration 0005)
+    log_index = BigInt()
+    case_id = Varchar(length=120)
+    kind = Varchar(length=80)
+
+
 class LedgerCheckpoint(Table, tablename="ledger_checkpoint"):
     """A signed statement of the global log's size and root (C2SP signed note)."""
 

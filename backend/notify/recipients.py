@@ -13,15 +13,19 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from backend.identity.access import case_agency
+from backend.identity.roles import holders
 from backend.ledger.entry import Entry, parse_iso
 from backend.ledger.ledger import Ledger
+from backend.ledger.timelines import agency_of_timeline
 from backend.notify.sending import Message, Pusher
 from backend.notify.tables import PushSubscription, ReminderSent
 from backend.review.review_cases import APPROVABLE
 
 log = logging.getLogger("casetrail.notify")
-APPROVERS = {"approver", "head", "legal_reviewer"}
-SUPERVISORS = {"supervisor", "legal_reviewer"}
+APPROVERS = set(holders("hear_approvals"))
+SUPERVISORS = set(holders("hear_spot_checks"))
+ARCHIVISTS = set(holders("hear_archive_deadlines"))
 # Every kind the approvals tab lists pushes to the approvers; these say what waits, in words.
 APPROVAL_TITLES = {
     "record.handler_proposal": ("待审批：案件处理意见", "Approval waiting: handler's proposal"),
@@ -47,19 +51,6 @@ PARTY_KINDS = {
 }
 AV_SOON = timedelta(hours=4)
 ARCHIVE_SOON = timedelta(days=3)
-
-
-def agency_of_timeline(case_id: str) -> str | None:
-    return case_id.removeprefix("agency:") if case_id.startswith("agency:") else None
-
-
-async def case_agency(case_id: str) -> str | None:
-    if (agency := agency_of_timeline(case_id)) is not None:
-        return agency
-    from backend.cases.tables import CaseState
-
-    row = await CaseState.select(CaseState.agency_id).where(CaseState.case_id == case_id).first()
-    return row["agency_id"] if row else None
 
 
 async def case_members(ledger: Ledger, case_id: str) -> set[str]:
@@ -242,7 +233,7 @@ async def deadline_reminders(
             if due - now <= ARCHIVE_SOON and await once(f"archive:{case_id}"):
                 members = members or await case_members(ledger, case_id)
                 out.append((
-                    await subscriptions(agency, staff=members, roles={"archivist"}),
+                    await subscriptions(agency, staff=members, roles=ARCHIVISTS),
                     Message("案卷归档期限将至", f"{case['title']}：须于 {due.date().isoformat()} 前归档",
                             f"#/cases/{case_id}", tag=f"archive:{case_id}",
                             title_en="Archiving due soon",

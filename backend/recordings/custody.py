@@ -24,13 +24,8 @@ from backend.evidence.deadlines import upload_deadline
 from backend.evidence.uploads import UploadStore
 from backend.ledger.entry import Draft, Entry, parse_iso, utc_iso
 from backend.ledger.ledger import Ledger
-from backend.recordings.custody_entries import (
-    DUPLICATE,
-    IMPORTED,
-    agency_timeline,
-    imports_of,
-    links_of,
-)
+from backend.ledger.timelines import agency_timeline
+from backend.recordings.custody_entries import DUPLICATE, IMPORTED, imports_of, links_of
 from backend.recordings.file_names import base_name, parse_recorder_name
 from backend.recordings.matching import officer_windows, propose
 from backend.recordings.recording_times import media_info, moment, recording_times

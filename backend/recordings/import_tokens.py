@@ -16,9 +16,10 @@ from backend.identity.access import Principal
 from backend.identity.authentication import BearerScheme
 from backend.identity.staff import principal_of_row
 from backend.identity.tables import Staff
+from backend.ledger import reads
 from backend.ledger.entry import Draft, parse_iso, utc_iso
 from backend.ledger.ledger import Ledger
-from backend.recordings.custody_entries import agency_timeline, entries_where
+from backend.ledger.timelines import agency_timeline
 from backend.recordings.schemas import TOKEN_HOURS, TokenOut
 
 TOKEN_KIND = "recording.import_token"
@@ -72,7 +73,7 @@ async def import_token_holder(token: str, now: datetime | None = None) -> tuple[
     if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
         return None
     digest = token_digest(token)
-    found = await entries_where("kind = {} AND body LIKE {}", TOKEN_KIND, f"%{digest}%")
+    found = await reads.naming(digest, kinds=[TOKEN_KIND])
     now = now or datetime.now(UTC)
     for entry in found:
         payload = entry.payload

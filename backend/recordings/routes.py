@@ -18,6 +18,7 @@ from backend.errors import Forbidden, Invalid
 from backend.evidence.uploads import UploadStore
 from backend.identity.access import Principal, principal_of
 from backend.identity.authentication import signed_in_by
+from backend.identity.roles import may
 from backend.ledger.ledger import Ledger
 from backend.ledger.schemas import EntryOut
 from backend.recordings import custody, import_tokens, links
@@ -34,11 +35,9 @@ from backend.recordings.schemas import (
     TokenOut,
 )
 
-SUPERVISING = {"supervisor", "approver", "legal_reviewer", "archivist", "admin"}
-
 
 def supervises(me: Principal) -> bool:
-    return bool(me.roles & SUPERVISING)
+    return may(me.roles, "supervise")
 
 
 def by_import_token(request: Request) -> bool:

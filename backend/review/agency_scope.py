@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -10,18 +9,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from backend.errors import Invalid
+from backend.ledger import reads
 from backend.ledger.entry import Entry
 from backend.ledger.ledger import entry_time
-from backend.ledger.tables import LedgerEntry
+from backend.ledger.timelines import agency_timeline
 
 MEDIA_KINDS = ("media.photo", "media.audio", "media.video", "media.signature", "media.fingerprint")
 RECORDING_KINDS = ("media.audio", "media.video")
 # Recorder and fixed-camera files: custody on the agency timeline, references from cases.
 IMPORTED_RECORDING, LINKED_RECORDING = "recording.imported", "recording.linked"
-
-
-def agency_timeline(agency_id: str) -> str:
-    return f"agency:{agency_id}"
 
 
 async def agency_case_ids(agency_id: str) -> list[str]:
@@ -34,25 +30,7 @@ async def agency_case_ids(agency_id: str) -> list[str]:
 
 async def entries_of_kinds(case_ids: Iterable[str], kinds: Iterable[str]) -> list[Entry]:
     """Entries of the given kinds on the given timelines, in log order."""
-    case_ids, kinds = list(case_ids), list(kinds)
-    if not case_ids or not kinds:
-        return []
-    out: list[Entry] = []
-    # Chunked so a large agency never builds one enormous IN list.
-    for start in range(0, len(case_ids), 500):
-        chunk = case_ids[start : start + 500]
-        rows = await LedgerEntry.raw(
-            "SELECT log_index, hash, client_id, body FROM ledger_entry WHERE "
-            f"case_id IN ({', '.join('{}' for _ in chunk)}) AND "
-            f"kind IN ({', '.join('{}' for _ in kinds)}) ORDER BY log_index",
-            *chunk,
-            *kinds,
-        )
-        out += [
-            Entry(log_index=r["log_index"], hash=r["hash"], body=json.loads(r["body"]))
-            for r in rows
-        ]
-    return sorted(out, key=lambda e: e.log_index)
+    return await reads.of_kinds(case_ids, kinds)
 
 
 def month_of(moment: datetime) -> str:

@@ -15,7 +15,7 @@ from backend.errors import NotFound
 from backend.identity.access import Principal
 from backend.ledger.entry import Entry
 from backend.ledger.ledger import Ledger
-from backend.review.agency_scope import agency_timeline
+from backend.ledger.timelines import agency_timeline
 from backend.review.review_cases import APPROVABLE, ASKING, DECIDING, what_is_asked
 
 KINDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "kinds"

@@ -13,12 +13,7 @@ from backend.ledger.verify import Report, check_entries
 
 async def case_integrity(ledger: Ledger, case_id: str) -> dict[str, Any]:
     """Recompute what a supervisor's badge shows; every check is done here, none is taken on trust."""
-    from backend.ledger.tables import LedgerEntry
-    from backend.ledger.verify import ROW_COLUMNS
-
-    rows = await LedgerEntry.raw(
-        f"SELECT {ROW_COLUMNS} FROM ledger_entry WHERE case_id = {{}} ORDER BY seq", case_id
-    )
+    rows = await ledger.stored_rows(case_id)
     if not rows:
         raise NotFound("no such case", code="case_not_found")
     report = Report()

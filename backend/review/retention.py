@@ -27,9 +27,10 @@ from backend.evidence.holdings import blobs_held, check_blobs_held, holders_of
 from backend.identity.access import case_agency
 from backend.ledger.entry import Draft, Entry, utc_iso
 from backend.ledger.ledger import Ledger, entry_time
+from backend.ledger.timelines import agency_timeline
 from backend.ledger.verify import DISPOSAL_KIND
 from backend.retention_periods import add_period
-from backend.review.agency_scope import agency_case_ids, agency_timeline, entries_of_kinds
+from backend.review.agency_scope import agency_case_ids, entries_of_kinds
 
 AV_KINDS = {"media.audio", "media.video", "media.photo"}
 # Entry kinds whose presence is a pack hold trigger (pingluo §26, hebei §15).

@@ -9,8 +9,9 @@ from litestar import Request, Response, get, post
 
 from backend.client_address import client_ip
 from backend.errors import Forbidden, Invalid
-from backend.identity.access import AGENCY_READERS, Principal, principal_of
+from backend.identity.access import Principal, principal_of
 from backend.identity.access_log import log_access
+from backend.identity.roles import access_rule, holders
 from backend.ledger.ledger import Ledger
 from backend.recordings import links
 from backend.review import retention, spotchecks
@@ -34,14 +35,14 @@ from backend.review.statistics_chart import bar_chart_svg
 from backend.review.statistics_words import directory_index, metric_title
 from backend.settings import Settings
 
-SUPERVISING = {"supervisor", "legal_reviewer", "approver", "archivist", "admin", "head"}
-DISPOSING = {"archivist", "supervisor", "admin"}
-SUPERVISOR_RULE = "role:" + "|".join(sorted(SUPERVISING))
-DISPOSER_RULE = "role:" + "|".join(sorted(DISPOSING))
-READER_RULE = "role:" + "|".join(sorted(AGENCY_READERS))
+SUPERVISING = holders("supervise")
+DISPOSING = holders("dispose")
+SUPERVISOR_RULE = access_rule("supervise")
+DISPOSER_RULE = access_rule("dispose")
+READER_RULE = access_rule("read_agency")
 
 
-def supervisor(request: Request, roles: set[str] = SUPERVISING) -> Principal:
+def supervisor(request: Request, roles: frozenset[str] = SUPERVISING) -> Principal:
     user = principal_of(request)
     if not user.roles & roles:
         raise Forbidden("this needs a supervising role", code="role_required")

@@ -16,8 +16,8 @@ from backend.cases.lifecycle import pack_for
 from backend.errors import Invalid, NotFound
 from backend.ledger.entry import Draft, Entry, parse_iso, utc_iso
 from backend.ledger.ledger import Ledger
+from backend.ledger.timelines import agency_timeline
 from backend.review.agency_scope import (
-    agency_timeline,
     entries_of_kinds,
     month_bounds,
     recordings_by_officer,

@@ -18,9 +18,9 @@ from backend.cases.lifecycle import pack_for
 from backend.cases.stages import case_facts, current_stage
 from backend.ledger.entry import Entry
 from backend.ledger.ledger import Ledger, entry_time
+from backend.ledger.timelines import agency_timeline
 from backend.review.agency_scope import (
     agency_case_ids,
-    agency_timeline,
     entries_of_kinds,
     month_of,
 )

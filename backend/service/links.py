@@ -14,8 +14,9 @@ import segno
 
 from backend.cases.lifecycle import case_state
 from backend.errors import Conflict, Invalid, NotFound
-from backend.ledger.entry import Draft, Entry, parse_iso, utc_iso
+from backend.ledger.entry import Draft, Entry, utc_iso
 from backend.ledger.ledger import Ledger
+from backend.moments import aware
 from backend.service.tables import ServiceLink
 
 TOKEN_BYTES = 32  # 256 bits: far past the 128-bit floor, still a short URL
@@ -178,13 +179,7 @@ async def create_link(
 
 
 async def _entry_for_client(ledger: Ledger, client_id: str) -> Entry | None:
-    from backend.ledger.tables import LedgerEntry
-
-    rows = await LedgerEntry.raw(
-        "SELECT log_index, hash, client_id, body FROM ledger_entry WHERE client_id = {}",
-        client_id,
-    )
-    return Entry.from_row(rows[0]) if rows else None
+    return await ledger.by_client_id(client_id)
 
 
 async def revoke_link(
@@ -228,7 +223,7 @@ def link_json(row: dict[str, Any], now: datetime | None = None) -> dict[str, Any
     status = "active"
     if row["revoked_at"] is not None:
         status = "revoked"
-    elif _aware(row["expires_at"]) <= now:
+    elif aware(row["expires_at"]) <= now:
         status = "expired"
     return {
         "link_entry": row["link_entry"],
@@ -251,12 +246,6 @@ async def resolve(token: str, now: datetime | None = None) -> dict[str, Any]:
     now = now or datetime.now(UTC)
     digest = token_hash(token) if 20 <= len(token) <= 100 else token_hash("-")
     row = await ServiceLink.select().where(ServiceLink.token_sha256 == digest).first()
-    if row is None or row["revoked_at"] is not None or _aware(row["expires_at"]) <= now:
+    if row is None or row["revoked_at"] is not None or aware(row["expires_at"]) <= now:
         raise LinkUnavailable()
     return row
-
-
-def _aware(moment: datetime | str) -> datetime:
-    if isinstance(moment, str):
-        return parse_iso(moment)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -20,6 +20,7 @@ from backend.cases.stages import case_facts
 from backend.errors import Invalid, NotFound
 from backend.ledger.entry import Draft, Entry, utc_iso
 from backend.ledger.ledger import Ledger
+from backend.moments import aware
 from backend.service.links import find_pdf
 from backend.service.masking import mask_name, mask_text
 from backend.service.tables import PublicCopy, PublicNotice
@@ -211,13 +212,9 @@ async def _row(notice_entry: str) -> dict[str, Any]:
 
 async def current_row(notice_entry: str, now: datetime) -> dict[str, Any]:
     row = await _row(notice_entry)
-    if row["taken_down_at"] is not None or _aware(row["ends_at"]) <= now:
+    if row["taken_down_at"] is not None or aware(row["ends_at"]) <= now:
         raise NotFound(NOT_ON_BOARD, code="notice_not_found")
     return row
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 async def posting_photos(ledger: Ledger, row: dict[str, Any]) -> list[str]:
@@ -240,7 +237,7 @@ async def board(ledger: Ledger, now: datetime | None = None) -> list[dict[str, A
     rows = await PublicNotice.select().where(PublicNotice.taken_down_at.is_null())
     by_agency: dict[str, list[dict[str, Any]]] = {}
     for row in sorted(rows, key=lambda r: (r["agency_id"], r["start_date"]), reverse=False):
-        if _aware(row["ends_at"]) <= now:
+        if aware(row["ends_at"]) <= now:
             continue
         by_agency.setdefault(row["agency_id"], []).append(
             {

@@ -31,6 +31,7 @@ from backend.cases.lifecycle import pack_for
 from backend.errors import Conflict, Forbidden, Invalid
 from backend.ledger.entry import Draft, Entry, utc_iso
 from backend.ledger.ledger import Ledger
+from backend.moments import aware
 from backend.service.masking import mask_name
 from backend.service.receipts import make_receipt
 from backend.service.tables import ServiceLink
@@ -39,12 +40,6 @@ CHINA = ZoneInfo("Asia/Shanghai")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 MAX_SIGNATURE_PNG = 2 * 1024 * 1024
 DEFAULT_STATEMENT_DAYS = 3
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def end_of_day_after(moment: datetime, days: int) -> datetime:
@@ -67,7 +62,7 @@ async def open_link(
     """Record this opening (the first is the moment of service) and return what the page shows."""
     now = now or datetime.now(UTC)
     first = link["first_opened_at"] is None
-    deadline = _aware(link["statement_deadline"])
+    deadline = aware(link["statement_deadline"])
     days, citation = await statement_days(link)
     if first and deadline is None:
         deadline = end_of_day_after(now, days)
@@ -112,7 +107,7 @@ async def page_view(
 ) -> dict[str, Any]:
     pack = await pack_for(link["agency_id"])
     proof = await ledger.inclusion(link["link_entry"])
-    deadline = _aware(link["statement_deadline"])
+    deadline = aware(link["statement_deadline"])
     statements = [
         {"entry_hash": e.hash, "type": e.payload["type"], "at": e.body["received_at"]}
         for e in await _party_entries(ledger, link, "party.statement")
@@ -340,7 +335,7 @@ def check_deadline(link: dict[str, Any], now: datetime | None = None) -> datetim
     """The statement deadline, or Forbidden with a clear message once it has passed."""
     now = now or datetime.now(UTC)
     _require_served(link)
-    deadline = _aware(link["statement_deadline"])
+    deadline = aware(link["statement_deadline"])
     if deadline is not None and now > deadline:
         local = deadline.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
         raise Forbidden(

@@ -159,3 +159,18 @@ def test_every_domain_module_the_wiring_used_to_find_by_name_is_declared() -> No
                 assert getattr(domain, part) == part, f"{domain.name}.{part}"
         if (BACKEND / domain.name / "routes.py").exists():
             assert "routes" in domain.routes, domain.name
+
+
+def test_only_the_ledger_reads_its_entry_table() -> None:
+    # Domains ask the ledger (backend/ledger/reads.py) for entries by what they mean; a module
+    # outside backend/ledger/ that names the table or its Piccolo class is reading it raw.
+    raw = []
+    for path in sorted(BACKEND.rglob("*.py")):
+        if path.is_relative_to(BACKEND / "ledger"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        for name in ("ledger_entry", "LedgerEntry"):
+            for number, line in enumerate(text.splitlines(), 1):
+                if name in line:
+                    raw.append(f"{path.relative_to(BACKEND.parent)}:{number} names {name}")
+    assert raw == [], "read entries through backend.ledger.reads (Ledger's read methods)"

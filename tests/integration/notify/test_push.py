@@ -119,7 +119,7 @@ async def test_an_emergency_start_reaches_the_approvers_phone_and_no_one_else(
     ledger = projected
     approver = Device(f"{push_service.url}/push/approver")
     officer = Device(f"{push_service.url}/push/other-officer")
-    await subscribe(approver, "head-zhou", ["head"])
+    await subscribe(approver, "head-zhou", ["approver"])
     await subscribe(officer, "officer-sun", ["officer"])
     notifier = Notifier(ledger, Pusher(settings.keys_dir))
     ledger.on_append(notifier.on_entries)

@@ -20,7 +20,8 @@ from litestar.testing import AsyncTestClient
 from backend.app import create_app
 from backend.identity.access import Principal
 from backend.ledger.entry import Draft, utc_iso
-from backend.recordings import custody_entries, import_tokens
+from backend.ledger.timelines import agency_timeline
+from backend.recordings import import_tokens
 from tests.recorder_files import make_recording
 
 BJ = ZoneInfo("Asia/Shanghai")
@@ -161,10 +162,7 @@ class Desk:
 
     async def agency_entries(self, kind: str) -> list[dict]:
         found = await self.on_server(
-            custody_entries.entries_where,
-            "case_id = {} AND kind = {}",
-            f"agency:{self.agency}",
-            kind,
+            self.app.state.ledger.of_kinds, [agency_timeline(self.agency)], [kind]
         )
         return [{"hash": e.hash, **e.body} for e in found]
 

@@ -8,9 +8,9 @@ import pytest
 
 from backend.errors import Forbidden
 from backend.ledger.entry import Draft
+from backend.ledger.timelines import agency_timeline
 from backend.ledger.verify import verify_database
 from backend.review import retention
-from backend.review.agency_scope import agency_timeline
 from tests.integration.review.casebook import AGENCY, build_case, passkey_payload
 
 LONG_AGO = datetime(2020, 3, 2, 1, 0, tzinfo=UTC)
