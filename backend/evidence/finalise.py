@@ -49,8 +49,9 @@ CLIENT_FIELDS = (
 )
 
 
-async def case_agency(case_id: str) -> str | None:
-    """The agency of a case (or agency timeline)."""
+async def agency_of_timeline(case_id: str) -> str | None:
+    """The agency of a case (or agency timeline); identity.access.case_agency, minus its fallback
+    to the ledger, for the capture path (the access rule already found the case)."""
     if case_id.startswith("agency:"):
         return case_id.removeprefix("agency:")
     rows = await CaseState.raw(
@@ -121,7 +122,7 @@ async def finalise_media(
         if key in upload.facts:
             payload[key] = upload.facts[key]
     step_started = await _step_started_at(ledger, case_id, payload)
-    agency_id = await case_agency(case_id)
+    agency_id = await agency_of_timeline(case_id)
     pack = await agency_pack(agency_id)
     limits = tolerances(pack)
     claims = device_claims(
