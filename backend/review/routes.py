@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 from litestar import Request, Response, get, post
 
 from backend.client_address import client_ip
@@ -13,6 +14,7 @@ from backend.identity.access import Principal, principal_of
 from backend.identity.access_log import log_access
 from backend.identity.roles import access_rule, holders
 from backend.ledger.ledger import Ledger
+from backend.ledger.schemas import EntryOut
 from backend.recordings import links
 from backend.review import retention, spotchecks
 from backend.review.agency_scope import month_of
@@ -370,7 +372,7 @@ async def filters(request: Request) -> dict[str, Any]:
 )
 async def link_recording(
     request: Request, sha256: str, data: RecordingLinkRequest, ledger: Ledger
-) -> dict[str, Any]:
+) -> EntryOut:
     """A supervisor files an unassigned recording under a case (and step) from the review screen.
 
     The import routes let only officers link (their own cases); supervisors, who are not
@@ -382,7 +384,7 @@ async def link_recording(
         sha256=sha256.lower(), case_id=data.case_id, client_id=data.client_id, step=data.step,
         for_entry=data.for_entry, proposed=False,
     )  # fmt: skip
-    return entry.to_json()
+    return msgspec.convert(entry.to_json(), EntryOut)
 
 
 API_ROUTES = [
