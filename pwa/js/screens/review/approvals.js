@@ -4,9 +4,13 @@
 // where the case stands against the rules, beside the opinion field and the decision buttons.
 import { json } from "../../api.js";
 import { h, toast } from "../../dom.js";
-import { isEn } from "../../i18n.js";
-import { L, directory, enforcementKindName, entryLink, kindName, loadKindTitles, page, signWithPasskey, stageName, when, who } from "./common.js";
-import { SIGN_MEANINGS, player } from "./timeline.js";
+import { L, isEn } from "../../i18n.js";
+import { entryLink, when } from "./format.js";
+import { enforcementKindName, kindName, loadKindTitles, stageName } from "./names.js";
+import { page } from "./page.js";
+import { directory, who } from "./people.js";
+import { SIGN_MEANINGS, signWithPasskey } from "./sign.js";
+import { player } from "./player.js";
 import { KIND as PARTY_REQUEST, offers, partyAsked } from "./party_copy_request.js";
 
 // An approver approves, refuses (final for that record: the officer must submit a new one) or
@@ -33,7 +37,7 @@ async function decide(item, card, meaning) {
   const buttons = [...card.querySelectorAll(".decide button")];
   buttons.forEach((b) => { b.disabled = true; });
   try {
-    await signWithPasskey(item.case_id, item.entry_hash, meaning, reason || undefined);
+    await signWithPasskey(item.entry_hash, meaning, reason || undefined);
     const d = DECISIONS[meaning] || { done: ["已签名", "Signed"], cls: "ok" };
     card.querySelector(".state").replaceChildren(h("span", { class: `badge ${d.cls}` }, L(...d.done)));
     card.querySelector(".decide").replaceChildren(reason ? h("p", { class: "muted" }, `${L("意见：", "Opinion: ")}${reason}`) : "");

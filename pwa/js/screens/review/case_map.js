@@ -3,7 +3,9 @@
 // service (CASETRAIL_MAP_TILE_URL) the same points lie on its base map. Either way it lists times.
 import { json } from "../../api.js";
 import { h } from "../../dom.js";
-import { L, kindName, loadKindTitles, when } from "./common.js";
+import { when } from "./format.js";
+import { kindName, loadKindTitles } from "./names.js";
+import { L } from "../../i18n.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const W = 600, H = 380, PAD = 36, TILE = 256;

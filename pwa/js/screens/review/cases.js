@@ -1,8 +1,11 @@
 // Supervisor case list: every case of the agency with filters and problem badges.
 import { json } from "../../api.js";
 import { h } from "../../dom.js";
-import { isEn } from "../../i18n.js";
-import { L, directory, enforcementKindName, page, stageName, when, who } from "./common.js";
+import { L, isEn } from "../../i18n.js";
+import { when } from "./format.js";
+import { enforcementKindName, stageName } from "./names.js";
+import { page } from "./page.js";
+import { directory, who } from "./people.js";
 
 const FILTERS = ["unit", "officer", "stage", "enforcement_kind"];
 const LABELS = { unit: ["部门", "Unit"], officer: ["执法人员", "Officer"], stage: ["阶段", "Stage"], enforcement_kind: ["类别", "Kind"] };

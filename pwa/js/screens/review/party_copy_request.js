@@ -1,7 +1,9 @@
 // A party's request, through their service link, to view or copy records of their case (hebei §17,
 // mingshan §34, zhengxiang §32): what the head reads before approving or refusing with a reason.
 import { h } from "../../dom.js";
-import { L, kindName, when } from "./common.js";
+import { when } from "./format.js";
+import { kindName } from "./names.js";
+import { L } from "../../i18n.js";
 
 export const KIND = "party.copy_requested";
 

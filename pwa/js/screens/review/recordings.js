@@ -2,8 +2,12 @@
 // Supervisors replay them and file each under the case and step it belongs to.
 import { json } from "../../api.js";
 import { h, toast } from "../../dom.js";
-import { player, recordingSrc } from "./timeline.js";
-import { L, directory, kindName, loadKindTitles, page, short, when, who, whoWithUnit } from "./common.js";
+import { player, recordingSrc } from "./player.js";
+import { short, when } from "./format.js";
+import { kindName, loadKindTitles } from "./names.js";
+import { page } from "./page.js";
+import { directory, who, whoWithUnit } from "./people.js";
+import { L } from "../../i18n.js";
 
 function duration(a, b) {
   const s = Math.round((new Date(b) - new Date(a)) / 1000);

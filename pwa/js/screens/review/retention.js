@@ -3,7 +3,11 @@
 import { json } from "../../api.js";
 import { ask, h, toast } from "../../dom.js";
 import * as router from "../../router.js";
-import { L, directory, page, short, signWithPasskey, when, who } from "./common.js";
+import { short, when } from "./format.js";
+import { page } from "./page.js";
+import { directory, who } from "./people.js";
+import { signWithPasskey } from "./sign.js";
+import { L } from "../../i18n.js";
 
 const CLASSES = { evidence_av: ["证据音像", "AV evidence"], raw_av: ["未关联音像", "unlinked AV"], patrol_av: ["日常巡查音像", "patrol AV"], dossier: ["案卷材料", "dossier"] };
 const TRIGGERS = { supervisor: ["人工决定", "by a supervisor"], dispute: ["争议", "dispute"], complaint: ["投诉", "complaint"], obstruction_or_assault: ["阻碍执法", "obstruction"], emergency: ["紧急情况", "emergency"] };
@@ -85,7 +89,7 @@ export async function render() {
         h("td", {}, h("span", { class: `badge ${cls}` }, L(zh, en)), b.approved_by ? h("div", { class: "muted" }, `${L("批准人", "approved by")} ${who(dir, b.approved_by)}`) : null),
         h("td", {},
           b.status === "waiting" && roles.has("approver") && !mine
-            ? h("button", { class: "primary sign", onclick: (e) => act(e.target, () => signWithPasskey(`agency:${me.agency_id}`, b.batch, "approve_disposal"), L("已用通行密钥批准", "Approved with your passkey")) }, L("通行密钥批准", "Approve with passkey")) : null,
+            ? h("button", { class: "primary sign", onclick: (e) => act(e.target, () => signWithPasskey(b.batch, "approve_disposal"), L("已用通行密钥批准", "Approved with your passkey")) }, L("通行密钥批准", "Approve with passkey")) : null,
           b.status === "approved" && ["archivist", "supervisor", "admin"].some((r) => roles.has(r))
             ? h("button", { class: "primary", onclick: (e) => act(e.target, () => json(`/api/review/disposals/${b.batch}/execute`, { method: "POST" }), L("已销毁并留下销毁记录", "Disposed; tombstones recorded")) }, L("执行销毁", "Carry out")) : null));
     })))

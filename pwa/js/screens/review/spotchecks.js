@@ -1,8 +1,12 @@
 // The inspection ledger (检查台帐): drawn recordings per officer and month; replay and record a finding.
 import { json } from "../../api.js";
 import { h, toast } from "../../dom.js";
-import { L, directory, entryLink, kindName, loadKindTitles, page, statusBadge, when, who } from "./common.js";
-import { knowDuration } from "./media_duration.js";
+import { entryLink, statusBadge, when } from "./format.js";
+import { kindName, loadKindTitles } from "./names.js";
+import { page } from "./page.js";
+import { directory, who } from "./people.js";
+import { L } from "../../i18n.js";
+import { knowDuration } from "./player.js";
 
 const OUTCOMES = { compliant: ["合格", "Compliant", "ok"], deficient: ["存在问题", "Deficient", "warn"], serious: ["严重问题", "Serious", "bad"] };
 // Spot-check periods are calendar months counted in UTC, as the server draws them.

@@ -2,8 +2,10 @@
 import { json } from "../../api.js";
 import { h } from "../../dom.js";
 import { findingName } from "../../findings.js";
-import { isEn } from "../../i18n.js";
-import { L, directory, enforcementKindName, page, stageName, who } from "./common.js";
+import { L, isEn } from "../../i18n.js";
+import { enforcementKindName, stageName } from "./names.js";
+import { page } from "./page.js";
+import { directory, who } from "./people.js";
 
 const DIMS = ["agency", "unit", "officer", "month"];
 const CHARTS = ["cases", "av_recorded", "late_uploads", "service_success", "spot_checked", "spot_deficient"];

@@ -4,10 +4,14 @@ import { json } from "../../api.js";
 import { h, toast } from "../../dom.js";
 import { findingName, notableFindings } from "../../findings.js";
 import { verifyDetails } from "../../forms/plain.js";
-import { isEn, t } from "../../i18n.js";
+import { L, isEn, t } from "../../i18n.js";
 import { caseMap } from "./case_map.js";
-import { knowDuration } from "./media_duration.js";
-import { L, directory, enforcementKindName, kindName, loadKindTitles, page, short, signWithPasskey, skew, stageName, statusBadge, when, who, whoWithUnit } from "./common.js";
+import { player, recordingSrc } from "./player.js";
+import { short, skew, statusBadge, when } from "./format.js";
+import { enforcementKindName, kindName, loadKindTitles, stageName } from "./names.js";
+import { page } from "./page.js";
+import { directory, who, whoWithUnit } from "./people.js";
+import { SIGN_MEANINGS, signWithPasskey } from "./sign.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const svg = (tag, attrs = {}, ...kids) => {
@@ -17,15 +21,6 @@ const svg = (tag, attrs = {}, ...kids) => {
   return el;
 };
 
-export const SIGN_MEANINGS = {
-  "record.legal_review": "legal_review",
-  "record.handler_proposal": "approve",
-  "record.emergency_start": "approve",
-  "record.case_opening_approval": "approve",
-  "record.collective_discussion": "co_sign",
-  "retention.batch": "approve_disposal",
-  "export.requested": "approve_export",
-};
 
 async function wholeTimeline(caseId) {
   const entries = [];
@@ -76,13 +71,6 @@ export function strokesSvg(strokes) {
 
 const isAv = (type) => /^(audio|video)\//.test(type || "");
 
-export function player(sha, type, src = `/api/blobs/${sha}`) {
-  return knowDuration(h((type || "").startsWith("audio/") ? "audio" : "video", { controls: true, preload: "metadata", src, dataset: { sha } }));
-}
-
-// Recorder imports are kept by their custody entry, not as media entries: the review API serves them.
-// Recorder files are blobs of the cases (or agency timeline) holding them, served with Range like any media.
-export const recordingSrc = (sha) => `/api/blobs/${sha}`;
 
 function media(entry) {
   const p = entry.payload, sha = p.sha256;
@@ -136,7 +124,7 @@ async function sign(entry, button) {
   const meaning = SIGN_MEANINGS[entry.kind] || "co_sign";
   button.disabled = true;
   try {
-    await signWithPasskey(entry.case_id, entry.hash, meaning);
+    await signWithPasskey(entry.hash, meaning);
     toast(L("已用通行密钥签名", "Signed with your passkey"));
     button.replaceWith(h("span", { class: "badge ok" }, L("已签名", "Signed")));
   } catch (e) {
