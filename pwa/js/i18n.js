@@ -14,14 +14,14 @@ export async function load(next = lang) {
 export const current = () => lang;
 export const isEn = () => lang === "en";
 
-/** An inline pair, Chinese first (kept only until the review screens' pairs move to the string tables). */
-export const L = (zh, en) => (isEn() ? en : zh);
-
 /** Translate `key`, filling `{name}` placeholders from `vars`. Unknown keys show the key itself. */
 export function t(key, vars = {}) {
   const s = strings[key] ?? key;
   return s.replace(/\{(\w+)\}/g, (_, k) => (k in vars ? vars[k] : `{${k}}`));
 }
+
+/** Translate `key` when the tables name it, else `fallback` (a value that has no name of its own). */
+export const tOr = (key, fallback, vars = {}) => (key in strings ? t(key, vars) : fallback);
 
 /** A schema's or pack's title in the current language (`title` is Chinese, `x-title-en`/`title_en` English). */
 export function titleOf(obj) {

@@ -1,6 +1,6 @@
 // How the review screens write times, clock skew, statuses and links to an entry.
 import { h } from "../../dom.js";
-import { isEn } from "../../i18n.js";
+import { isEn, tOr } from "../../i18n.js";
 
 export function when(iso) {
   if (!iso) return "";
@@ -20,9 +20,7 @@ export function skew(entry) {
 
 export function statusBadge(status) {
   const cls = { met: "ok", done: "ok", waived: "ok", missing: "bad", late: "bad", refused: "bad", overdue: "bad", pending: "warn", due: "warn" }[status] || "";
-  const zh = { met: "符合", missing: "缺失", late: "逾期", waived: "已免除", not_applicable: "不适用", due: "未到期", refused: "不予批准", done: "已检查", pending: "待检查", overdue: "逾期未查" };
-  const en = { not_applicable: "not applicable", due: "not yet due", overdue: "overdue" };
-  return h("span", { class: `badge ${cls}` }, isEn() ? en[status] || status : zh[status] || status);
+  return h("span", { class: `badge ${cls}` }, tOr(`review.status.${status}`, status));
 }
 
 export const entryLink = (caseId, hash) => `#/review/cases/${caseId}?entry=${hash}`;

@@ -1,31 +1,31 @@
 // The frame of every review screen: the tabs, the title, and tables that read as cards on a phone.
 import { h } from "../../dom.js";
-import { L } from "../../i18n.js";
+import { t } from "../../i18n.js";
 import { enablePush } from "../../push.js";
 
 // The review tabs, in the order a supervisor's day runs. On a phone they are one strip that
 // scrolls sideways (never wrapping into a second row); the current tab is marked and scrolled into view.
 const TABS = [
-  ["#/review", "案件", "Cases", /^#\/review(\/cases\/.*)?(\?.*)?$/],
-  ["#/review/approvals", "待审批", "Approvals", /^#\/review\/approvals/],
-  ["#/review/spot-checks", "抽查台帐", "Spot checks", /^#\/review\/spot-checks/],
-  ["#/review/recordings", "未关联录像", "Unassigned recordings", /^#\/review\/recordings/],
-  ["#/review/retention", "保存与销毁", "Retention", /^#\/review\/retention/],
-  ["#/review/statistics", "统计", "Statistics", /^#\/review\/statistics/],
+  ["#/review", "cases", /^#\/review(\/cases\/.*)?(\?.*)?$/],
+  ["#/review/approvals", "approvals", /^#\/review\/approvals/],
+  ["#/review/spot-checks", "spot_checks", /^#\/review\/spot-checks/],
+  ["#/review/recordings", "recordings", /^#\/review\/recordings/],
+  ["#/review/retention", "retention", /^#\/review\/retention/],
+  ["#/review/statistics", "statistics", /^#\/review\/statistics/],
 ];
 
 function tabs() {
   const here = location.hash || "#/review";
-  const strip = h("nav", { class: "row review-tabs", "aria-label": L("审查功能", "Review") },
-    TABS.map(([href, zh, en, match]) => h("a", { href, "aria-current": match.test(here) ? "page" : null }, L(zh, en))),
+  const strip = h("nav", { class: "row review-tabs", "aria-label": t("review.tabs.review") },
+    TABS.map(([href, name, match]) => h("a", { href, "aria-current": match.test(here) ? "page" : null }, t(`review.tab.${name}`))),
     h("button", { class: "push-toggle", onclick: async (e) => {
       e.target.disabled = true;
       try {
-        e.target.textContent = (await enablePush()) ? L("已开启通知", "Notifications on") : L("未开启通知", "Notifications off");
+        e.target.textContent = (await enablePush()) ? t("review.tabs.notifications") : t("review.tabs.notifications_off");
       } catch (err) {
         e.target.textContent = err.message;
       }
-    } }, L("开启通知", "Turn on notifications")));
+    } }, t("review.tabs.turn_notifications")));
   requestAnimationFrame(() => strip.querySelector("[aria-current]")?.scrollIntoView({ block: "nearest", inline: "center" }));
   return strip;
 }

@@ -1,6 +1,6 @@
 // Names for staff ids: supervisors read people, never the raw `s-…` ids.
 import { json } from "../../api.js";
-import { L } from "../../i18n.js";
+import { t } from "../../i18n.js";
 
 let directoryLoad = null;
 /** The agency's staff names and units (GET /api/staff/names), fetched once per page load. */
@@ -14,11 +14,11 @@ export function directory() {
 /** A person's name for a staff id (or a party marker); never the raw `s-…` id when the name is known. */
 export function who(dir, id) {
   if (!id) return "—";
-  if (id.startsWith("party:")) return L("当事人", "Party");
+  if (id.startsWith("party:")) return t("role.party");
   const s = dir?.byId.get(id);
-  if (!s) return L("（未知人员）", "(unknown person)");
+  if (!s) return t("review.people.unknown_person");
   // Staff invited without a name carry their id as name: say so rather than show the id.
-  return s.name && s.name !== id ? s.name : L("（未登记姓名）", "(no name on file)");
+  return s.name && s.name !== id ? s.name : t("review.people.no_name_file");
 }
 
 /** A staff member's name with their unit, for lists where the unit matters. */
