@@ -66,7 +66,7 @@ function asked(asks) {
     : (asks.items || []).map((i) => `${kindName(i.kind)}（${when(i.received_at)}）`).join("、");
   return h("div", { class: "asks" },
     h("div", {}, `${asks.scope === "copy" ? t("review.approvals.copy") : t("review.approvals.export")}${what}`),
-    asks.recipient ? h("div", {}, `${t("review.approvals.text")}${asks.recipient}`) : null,
+    asks.recipient ? h("div", {}, `${t("review.approvals.for")}${asks.recipient}`) : null,
     asks.purpose ? h("div", { class: "muted" }, `${t("review.approvals.purpose")}${asks.purpose}`) : null);
 }
 
@@ -150,7 +150,7 @@ export async function render(_params, query) {
       h("header", {},
         h("h2", {}, kindName(item.kind)),
         h("span", { class: "state" }, h("span", { class: "badge warn" }, t("review.approvals.waiting")))),
-      h("p", { class: "muted meta" }, where(item), ` · ${t("review.approvals.text_2")} ${who(dir, item.actor)} · ${when(item.received_at)}`),
+      h("p", { class: "muted meta" }, where(item), ` · ${t("review.approvals.by")} ${who(dir, item.actor)} · ${when(item.received_at)}`),
       h("div", { class: "body" }));
     if (n < OPEN_AT_ONCE) openItem(item, card, me);
     else card.querySelector(".body").append(h("button", { class: "open", onclick: () => openItem(item, card, me) }, t("review.approvals.read_decide")));

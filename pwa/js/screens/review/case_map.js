@@ -97,7 +97,7 @@ export function caseMap(caseId) {
     plot.append(scaleBar(proj.metresPerPixel), north());
     const first = places[0].time, last = places[places.length - 1].time;
     box.replaceChildren(plot,
-      h("figcaption", {}, `${t("review.map.text")} ${places.length} ${t("review.map.places")}${when(first)} — ${when(last)}${tiles ? "" : t("review.map.no_map_service_set")}`),
+      h("figcaption", {}, `${t("review.map.count_before")} ${places.length} ${t("review.map.places")}${when(first)} — ${when(last)}${tiles ? "" : t("review.map.no_map_service_set")}`),
       h("ol", { class: "places" }, places.map((p) => h("li", {}, `${when(p.time)} · ${kindName(p.kind)}${p.accuracy_m ? ` · ±${Math.round(p.accuracy_m)} ${t("forms.metres")}` : ""}`))));
   }).catch((e) => box.replaceChildren(h("p", { class: "badge bad" }, e.message)));
   return box;

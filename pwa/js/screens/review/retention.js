@@ -68,7 +68,7 @@ export async function render() {
   h("button", { class: "primary", type: "submit" }, t("review.retention.place_hold")));
 
   const holdTable = holds.length ? h("table", { id: "holds" },
-    h("thead", {}, h("tr", {}, ...[t("review.cases.case"), t("review.retention.reason"), t("review.retention.text"), t("review.retention.when"), ""].map((x) => h("th", {}, x)))),
+    h("thead", {}, h("tr", {}, ...[t("review.cases.case"), t("review.retention.reason"), t("review.retention.placed_by"), t("review.retention.when"), ""].map((x) => h("th", {}, x)))),
     h("tbody", {}, holds.map((x) => h("tr", { dataset: { hold: x.hold } },
       h("td", {}, h("a", { href: `#/review/cases/${x.case_id}` }, caseName(x.case_id)), x.blobs.length ? h("div", { class: "muted" }, `${x.blobs.length} ${t("review.retention.files")}`) : null),
       h("td", {}, `${named("hold_trigger", x.trigger)}${x.reason ? `：${x.reason}` : ""}`), h("td", {}, who(dir, x.placed_by)), h("td", {}, when(x.placed_at)),
@@ -79,7 +79,7 @@ export async function render() {
     : h("p", { class: "muted" }, t("review.retention.no_holds_force"));
 
   const batchTable = batches.length ? h("table", { id: "batches" },
-    h("thead", {}, h("tr", {}, ...[t("review.retention.batch"), t("review.retention.files_2"), t("review.retention.reason_2"), t("review.retention.proposed"), t("review.retention.state"), ""].map((x) => h("th", {}, x)))),
+    h("thead", {}, h("tr", {}, ...[t("review.retention.batch"), t("review.retention.file_count"), t("review.retention.reason_heading"), t("review.retention.proposed"), t("review.retention.state"), ""].map((x) => h("th", {}, x)))),
     h("tbody", {}, batches.map((b) => {
       const cls = STATUS_BADGE[b.status];
       const mine = b.proposed_by === me?.staff_id;

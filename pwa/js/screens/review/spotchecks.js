@@ -56,7 +56,7 @@ function findingForm(row, done) {
     ...CHECKS.map((k) => h("label", { class: "check" }, h("input", { type: "checkbox", name: k }), t(`review.spot_check.${k}`))),
     h("label", {}, t("review.spot.outcome"), h("select", { name: "outcome" },
       h("option", { value: "compliant" }, t("review.spot.compliant")), h("option", { value: "deficient" }, t("review.spot.deficient")), h("option", { value: "serious" }, t("review.spot.serious")))),
-    h("label", {}, t("review.spot.notes_2"), h("textarea", { name: "notes", rows: 2 })),
+    h("label", {}, t("review.spot.notes_label"), h("textarea", { name: "notes", rows: 2 })),
     h("button", { class: "primary", type: "submit" }, t("review.spot.record_finding")));
   return form;
 }

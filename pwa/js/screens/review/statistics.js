@@ -86,7 +86,7 @@ export async function render(_params, query) {
   } },
     ...DIMS.map((d) => h("label", { class: "check" }, h("input", { type: "checkbox", name: d, checked: groupBy.includes(d) }), t(`review.dimension.${d}`))),
     h("label", {}, t("review.stats.from"), h("input", { type: "month", name: "month_from", value: query.get("month_from") || "" })),
-    h("label", {}, t("review.stats.text"), h("input", { type: "month", name: "month_to", value: query.get("month_to") || "" })),
+    h("label", {}, t("review.stats.to"), h("input", { type: "month", name: "month_to", value: query.get("month_to") || "" })),
     h("button", { class: "primary", type: "submit" }, t("review.stats.show")),
     h("a", { class: "button", id: "csv", href: `/api/review/statistics?${params}&format=csv&lang=${isEn() ? "en" : "zh-CN"}`, download: t("review.stats.statistics_csv") }, t("review.stats.download_table_csv")));
   const metrics = report.metrics;

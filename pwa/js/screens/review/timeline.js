@@ -145,8 +145,8 @@ function entryCard(entry, byHash, correctedBy, signaturesOf, ctx) {
     h("div", { class: "row" }, h("b", { class: "grow" }, `#${entry.seq} ${kindName(entry.kind)}`)),
     h("div", { class: "muted" },
       isRecording
-        ? `${t("review.timeline.linked_2")} ${who(dir, entry.actor)} · ${t("review.timeline.recording_ended")} ${when(entry.claimed?.time) || "—"} · ${t("review.timeline.server")} ${when(entry.received_at)}`
-        : `${t("review.timeline.text")} ${who(dir, entry.actor)} · ${t("review.timeline.device")} ${when(entry.claimed?.time) || "—"} · ${t("review.timeline.server")} ${when(entry.received_at)}`,
+        ? `${t("review.timeline.linked_by")} ${who(dir, entry.actor)} · ${t("review.timeline.recording_ended")} ${when(entry.claimed?.time) || "—"} · ${t("review.timeline.server")} ${when(entry.received_at)}`
+        : `${t("review.timeline.by")} ${who(dir, entry.actor)} · ${t("review.timeline.device")} ${when(entry.claimed?.time) || "—"} · ${t("review.timeline.server")} ${when(entry.received_at)}`,
       s != null ? h("span", { class: Math.abs(s) > 300 ? "badge bad" : "badge" }, ` ${t("review.timeline.skew")} ${s}s`) : null,
       geo ? ` · ${geo.lat.toFixed(5)}, ${geo.lon.toFixed(5)} ±${geo.accuracy_m ?? "?"}m` : ""),
     entry.corrects ? h("div", {}, t("review.timeline.corrects"), h("a", { href: `#entry-${entry.corrects.hash}`, onclick: jump(entry.corrects.hash) }, `#${byHash.get(entry.corrects.hash)?.seq ?? short(entry.corrects.hash)}`), `：${entry.corrects.reason}`) : null,
