@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from functools import cache
@@ -30,10 +29,10 @@ from fpdf.enums import WrapMode
 from backend.blobstore import BlobStore
 from backend.cases.document_numbers import allocate, format_number
 from backend.cases.lifecycle import pack_for
-from backend.cases.rules import KINDS_DIR
 from backend.cases.stages import case_facts
 from backend.errors import CaseTrailError, Invalid, NotFound
 from backend.ledger.entry import Draft, Entry, parse_iso
+from backend.ledger.kinds import latest_schema
 from backend.ledger.ledger import Ledger
 from backend.settings import Settings
 
@@ -177,11 +176,7 @@ class Document:
 @cache
 def field_schemas(kind: str) -> dict[str, dict[str, Any]]:
     """A record kind's field schemas (latest version): labels and enum titles the PWA shows too."""
-    versions = sorted(
-        KINDS_DIR.glob(f"{kind}.v*.json"), key=lambda p: int(p.name.rsplit(".v", 1)[1][:-5])
-    )
-    schema = json.loads(versions[-1].read_text(encoding="utf-8")) if versions else {}
-    return dict(schema.get("properties", {}))
+    return dict(latest_schema(kind).get("properties", {}))
 
 
 def field_titles(kind: str) -> dict[str, str]:

@@ -16,6 +16,7 @@ from backend.errors import Invalid
 from backend.ledger.schema_messages import message_zh
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+KINDS_DIR = SHARED / "schemas" / "kinds"
 KIND_FILE = re.compile(r"^(?P<kind>[a-z][a-z0-9_]*(\.[a-z0-9_]+)*)\.v(?P<version>\d+)\.json$")
 
 
@@ -27,12 +28,14 @@ def schema_version(path: Path) -> tuple[str, int]:
     return match["kind"], int(match["version"])
 
 
-def schema_files(directory: Path = SHARED / "schemas" / "kinds", kind: str = "*") -> list[Path]:
-    """Kind schema files ordered by kind, then by numeric version (never as text)."""
-    return sorted(directory.glob(f"{kind}.v*.json"), key=schema_version)
+def schema_files(directory: Path | None = None, kind: str = "*") -> list[Path]:
+    """Kind schema files ordered by kind, then by numeric version (never as text).
+
+    Every reader of kind schemas goes through here: a text sort would take v9 for newer than v10."""
+    return sorted((directory or KINDS_DIR).glob(f"{kind}.v*.json"), key=schema_version)
 
 
-def latest_schema(kind: str, directory: Path = SHARED / "schemas" / "kinds") -> dict[str, Any]:
+def latest_schema(kind: str, directory: Path | None = None) -> dict[str, Any]:
     """The newest schema of `kind` ({} for an unknown kind)."""
     files = schema_files(directory, kind)
     return json.loads(files[-1].read_text(encoding="utf-8")) if files else {}

@@ -11,6 +11,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from backend.ledger.kinds import schema_files
+
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 LANGS = ("zh-CN", "en")
 
@@ -57,7 +59,7 @@ def strings(lang: str) -> dict[str, str]:
 
 @cache
 def record_title(kind: str, lang: str) -> str | None:
-    for path in sorted((SHARED / "schemas" / "kinds").glob(f"{kind}.v*.json"), reverse=True):
+    for path in reversed(schema_files(kind=kind)):
         schema = json.loads(path.read_text("utf-8"))
         title = schema.get("x-title-en") if language(lang) == "en" else schema.get("title")
         if title:

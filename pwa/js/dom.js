@@ -27,6 +27,11 @@ export function toast(message, kind = "info") {
   setTimeout(() => el.remove(), kind === "error" ? 8000 : 3500);
 }
 
+/** Say what went wrong: a full device in plain words, anything else with its message. */
+export function showError(e) {
+  toast(e?.message === "storage_full" ? t("storage.full") : `${t("error")}: ${e?.message || e}`, "error");
+}
+
 /** A modal asking for text; resolves with the text or null. */
 export function ask(title, { label = "", required = true, okText = t("ok"), cancelText = t("cancel") } = {}) {
   return new Promise((resolve) => {

@@ -20,6 +20,9 @@ export function t(key, vars = {}) {
   return s.replace(/\{(\w+)\}/g, (_, k) => (k in vars ? vars[k] : `{${k}}`));
 }
 
+/** Translate `key` when the tables name it, else `fallback` (a value that has no name of its own). */
+export const tOr = (key, fallback, vars = {}) => (key in strings ? t(key, vars) : fallback);
+
 /** A schema's or pack's title in the current language (`title` is Chinese, `x-title-en`/`title_en` English). */
 export function titleOf(obj) {
   if (!obj) return "";

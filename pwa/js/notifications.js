@@ -1,15 +1,7 @@
-// This device's push notifications switch (settings): subscribes through the review screens' enablePush().
+// This device's push notifications switch (settings).
 import { h, toast } from "./dom.js";
 import { t } from "./i18n.js";
-
-const supported = () => "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
-
-async function subscribed() {
-  if (!supported() || Notification.permission !== "granted") return false;
-  // No worker yet (first start): not subscribed, and do not wait for one.
-  const reg = await navigator.serviceWorker.getRegistration();
-  return Boolean(reg && (await reg.pushManager.getSubscription()));
-}
+import { disablePush, enablePush, pushSupported as supported, subscribed } from "./push.js";
 
 export function notificationToggle() {
   const box = h("input", { type: "checkbox", id: "push-toggle", name: "push" });
@@ -25,8 +17,6 @@ export function notificationToggle() {
   box.addEventListener("change", async () => {
     box.disabled = true;
     try {
-      // Loaded on use: the helpers live with the review screens (which subscribe the same way).
-      const { enablePush, disablePush } = await import("./screens/review/common.js");
       if (box.checked) show(await enablePush());
       else {
         await disablePush();

@@ -86,11 +86,20 @@ async function sendCase(item) {
   return { case_id: out.case_id, number: out.number };
 }
 
-const OWN_ENDPOINTS = { "service.consent": "service/consent" };
+/**
+ * Where an entry of each kind is posted, under /api/cases/<id>/: a kind by its full name, or a family by its
+ * prefix ("av."). Recording-session steps and the party's consent go through their own endpoints, which check
+ * them; every other kind goes to entries.
+ */
+export const ENTRY_ENDPOINTS = {
+  "av.": "av-sessions/steps",
+  "service.consent": "service/consent",
+};
+
+export const endpointOf = (kind) => ENTRY_ENDPOINTS[kind] ?? ENTRY_ENDPOINTS[`${kind.split(".")[0]}.`] ?? "entries";
 
 async function sendEntry(item) {
-  // Recording-session steps and the party's consent go through their own endpoints, which check them.
-  const path = item.body.kind.startsWith("av.") ? "av-sessions/steps" : OWN_ENDPOINTS[item.body.kind] || "entries";
+  const path = endpointOf(item.body.kind);
   const e = await json(`/api/cases/${encodeURIComponent(item.case_id)}/${path}`, { method: "POST", body: item.body });
   // The log's signed promise stays with the sent item: proof, kept on the phone, that the entry was taken in.
   return { hash: e.hash, seq: e.seq, promise: e.promise ?? null };

@@ -4,6 +4,20 @@ const routes = [];
 let outlet = null;
 let guard = null;
 let current = null;
+// Aborted when the user leaves the screen: listeners and timers a screen sets on the outbox, the window or
+// the document are given this signal, so a screen visited ten times does not answer ten times.
+let shown = new AbortController();
+
+/** The signal of the screen showing (or being drawn): aborted as soon as another navigation starts. */
+export const screenSignal = () => shown.signal;
+
+/** Run `fn` every `ms` while the current screen shows. */
+export function everyWhileShown(fn, ms) {
+  const signal = screenSignal();
+  if (signal.aborted) return;
+  const timer = setInterval(fn, ms);
+  signal.addEventListener("abort", () => clearInterval(timer), { once: true });
+}
 
 /** `pattern` like "/cases/:id/steps/:step"; `load` returns the screen module (a dynamic import). */
 export function route(pattern, load, { auth = true } = {}) {
@@ -34,6 +48,8 @@ export async function render() {
   const invited = location.hash.match(/^#invite=([^&]+)$/);
   if (invited) history.replaceState(null, "", `#/register?invite=${invited[1]}`);
   const p = path();
+  shown.abort();
+  shown = new AbortController();
   for (const r of routes) {
     const m = p.match(r.re);
     if (!m) continue;

@@ -7,7 +7,8 @@ let fix = null;
 let fixError = null;
 let offsetMs = null;
 let deviceId = null;
-const listeners = new Set();
+// Told of every new fix (or its loss); listeners may pass a screen's signal to go when it does.
+const fixes = new EventTarget();
 
 export async function init() {
   deviceId = await kvGet("device_id");
@@ -46,11 +47,11 @@ function watchPosition() {
     };
     fixError = null;
     kvSet("last_fix", fix);
-    listeners.forEach((fn) => fn());
+    fixes.dispatchEvent(new Event("fix"));
   };
   const reject = (e) => {
     fixError = e.code === 1 ? "denied" : "unavailable";
-    listeners.forEach((fn) => fn());
+    fixes.dispatchEvent(new Event("fix"));
   };
   navigator.geolocation.watchPosition(
     accept,
@@ -61,9 +62,10 @@ function watchPosition() {
   setInterval(() => navigator.geolocation.getCurrentPosition(accept, reject, { enableHighAccuracy: true, maximumAge: 0, timeout: 30_000 }), 30_000);
 }
 
-export function onFix(fn) {
-  listeners.add(fn);
-  return () => listeners.delete(fn);
+export function onFix(fn, { signal } = {}) {
+  const on = () => fn();
+  fixes.addEventListener("fix", on, { signal });
+  return () => fixes.removeEventListener("fix", on);
 }
 
 /** Position quality for the on-screen warning: "good", "poor", "stale" or "none". */

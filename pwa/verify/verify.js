@@ -2,48 +2,12 @@
 // Files are read locally and hashed with WebCrypto; only a 64-hex digest is ever sent, to ask what
 // paper it is. A receipt is checked offline: each entry's bytes against its hash, each inclusion
 // proof against the signed checkpoint, and the checkpoint's Ed25519 signature (where supported).
+import { loadStrings, startLang, tr } from "/public-strings.js";
 
 const $ = (id) => document.getElementById(id);
-const STRINGS = {
-  zh: {
-    title: "文书与送达回证查验", drop: "拖入文件，或点此选择",
-    intro: "把送达回证（PDF 或 JSON）或收到的文书 PDF 拖到下面，或点击选择文件。文件只在本浏览器中核对，不会上传。",
-    footer: "查验只读取文件的摘要（SHA-256），用它向本机关询问文书的名称与文号；文件本身不会离开您的设备。",
-    receipt: "送达回证", paper: "文书", file: "文件", digest: "文件摘要（SHA-256）", agency: "机关",
-    document: "送达文书", number: "文号", dated: "日期", served_at: "送达时间", record: "所依据的记录",
-    entries_ok: "回证中的 {n} 条记录内容与其摘要一致", entry_bad: "有记录被改动：内容与摘要不一致",
-    included: "每条记录都在机关签名的日志中（包含证明通过）", not_included: "包含证明未通过：记录不在签名日志中",
-    signed: "签名检查点经机关公钥验证通过", bad_signature: "签名检查点的签名无效",
-    no_ed25519: "本浏览器不支持 Ed25519 验签，签名未在此核验；可用 casetrail verify --receipt 核验",
-    same_key: "签名公钥与本机关当前公开的公钥一致", other_key: "签名公钥与本机关当前公开的公钥不一致，请向机关核实",
-    known: "本机关系统生成或送达过这份文书", unknown: "本系统没有生成或送达过这份文件",
-    served_doc: "送达的就是这份文书：摘要与回证一致", other_doc: "这份文书与回证记载的摘要不一致",
-    expect_document: "您是扫描文书上的二维码来的：本页会核对您选的文件是否就是那份文书。", expect_record: "您是扫描文书上的二维码来的：本页会核对您选的文书是否出自那条记录。", proof: "核验信息（摘要）",
-    matches_qr: "与二维码一致", differs_qr: "与二维码不一致",
-    valid: "查验通过", invalid: "查验未通过", not_receipt: "无法读取：这不是送达回证或 PDF 文书",
-    online: "联网核对", working: "正在核对…",
-  },
-  en: {
-    title: "Check a paper or a service receipt", drop: "Drop files here, or tap to choose",
-    intro: "Drop the service receipt (PDF or JSON) or the PDF you were served. The files are checked in this browser and never uploaded.",
-    footer: "Only the file's digest (SHA-256) is used to ask the agency for the paper's name and number; the file never leaves your device.",
-    receipt: "Service receipt", paper: "Paper", file: "File", digest: "File digest (SHA-256)", agency: "Agency",
-    document: "Document served", number: "Number", dated: "Date", served_at: "Served at", record: "Record it renders",
-    entries_ok: "All {n} records in the receipt match their digests", entry_bad: "A record was altered: its bytes do not match its digest",
-    included: "Every record is in the agency's signed log (inclusion proofs pass)", not_included: "An inclusion proof fails: a record is not in the signed log",
-    signed: "The checkpoint's signature verifies with the agency's key", bad_signature: "The checkpoint's signature does not verify",
-    no_ed25519: "This browser cannot check Ed25519 signatures; use casetrail verify --receipt",
-    same_key: "The signing key is the agency's current published key", other_key: "The signing key differs from the agency's current key: ask the agency",
-    known: "The agency's system made or served this paper", unknown: "This file is not a paper made or served here",
-    served_doc: "This is the paper served: its digest matches the receipt", other_doc: "This paper's digest differs from the receipt's",
-    expect_document: "You came from a paper's QR code: this page checks that the file you pick is that document. ", expect_record: "You came from a paper's QR code: this page checks that the paper you pick renders that record. ", proof: "Verification details (digests)",
-    matches_qr: "matches the QR code", differs_qr: "differs from the QR code",
-    valid: "Verified", invalid: "Not verified", not_receipt: "Cannot read this: it is neither a service receipt nor a PDF paper",
-    online: "Checked online", working: "Checking…",
-  },
-};
-let lang = localStorage.getItem("verify-lang") || (navigator.language.startsWith("zh") ? "zh" : "en");
-const t = (key, n) => (STRINGS[lang][key] ?? key).replace("{n}", n);
+let lang = startLang("verify-lang");
+await loadStrings(lang);
+const t = (key, vars) => tr(lang, key, vars);
 const fragment = new URLSearchParams(location.hash.slice(1));
 const expected = { document: fragment.get("document"), record: fragment.get("record") };
 let lastFiles = [];
@@ -117,7 +81,7 @@ async function checkReceipt(receipt) {
   for (const entry of receipt.entries || []) {
     if (hex(await sha256(enc.encode(entry.body))) !== entry.hash) entriesOk = false;
   }
-  checks.push(entriesOk ? ["ok", t("entries_ok", (receipt.entries || []).length)] : ["bad", t("entry_bad")]);
+  checks.push(entriesOk ? ["ok", t("verify.entries_ok", { n: (receipt.entries || []).length })] : ["bad", t("verify.entry_bad")]);
   const proofs = new Map((receipt.proofs || []).map((p) => [p.entry_hash, p]));
   let included = entriesOk, signature = "ok";
   for (const entry of receipt.entries || []) {
@@ -129,11 +93,11 @@ async function checkReceipt(receipt) {
   }
   const top = await verifyNote(receipt.checkpoint, receipt.vkey);
   if (top.signature !== "ok" && signature !== "bad") signature = top.signature;
-  checks.push(included ? ["ok", t("included")] : ["bad", t("not_included")]);
-  checks.push(signature === "ok" ? ["ok", t("signed")] : signature === "bad" ? ["bad", t("bad_signature")] : ["info", t("no_ed25519")]);
+  checks.push(included ? ["ok", t("verify.included")] : ["bad", t("verify.not_included")]);
+  checks.push(signature === "ok" ? ["ok", t("verify.signed")] : signature === "bad" ? ["bad", t("verify.bad_signature")] : ["info", t("verify.no_ed25519")]);
   try {
     const current = await (await fetch("/api/log/checkpoint", { credentials: "omit" })).json();
-    checks.push(current.vkey === receipt.vkey ? ["ok", t("same_key")] : ["bad", t("other_key")]);
+    checks.push(current.vkey === receipt.vkey ? ["ok", t("verify.same_key")] : ["bad", t("verify.other_key")]);
   } catch { /* offline: the receipt still verifies on its own */ }
   return checks;
 }
@@ -160,19 +124,19 @@ function facts(pairs) {
 
 function when(iso) {
   if (!iso) return "";
-  return new Date(iso).toLocaleString(lang === "zh" ? "zh-CN" : "en-GB", { timeZone: "Asia/Shanghai", hour12: false }) + (lang === "zh" ? "（北京时间）" : " (China time)");
+  return new Date(iso).toLocaleString(lang === "zh" ? "zh-CN" : "en-GB", { timeZone: "Asia/Shanghai", hour12: false }) + t("public.china_time");
 }
 
 /** Digests are for whoever re-checks by hand: they sit in a closed "verification details" fold. */
 function proof(pairs) {
-  return pairs.some(([, value]) => value) ? el("details", { class: "verify" }, el("summary", {}, t("proof")), facts(pairs)) : null;
+  return pairs.some(([, value]) => value) ? el("details", { class: "verify" }, el("summary", {}, t("verify.proof")), facts(pairs)) : null;
 }
 
 function card(title, name, pairs, checks, digests = []) {
   const bad = checks.some(([kind]) => kind === "bad");
   return el("article", { class: "result", "data-verdict": bad ? "bad" : "ok" },
     el("h2", {}, `${title}：${name}`),
-    el("p", { class: `verdict ${bad ? "bad" : "ok"}` }, bad ? t("invalid") : t("valid")),
+    el("p", { class: `verdict ${bad ? "bad" : "ok"}` }, bad ? t("verify.invalid") : t("verify.valid")),
     facts(pairs),
     el("ul", { class: "checks" }, checks.map(([kind, text]) => el("li", { class: kind }, text))),
     proof(digests));
@@ -182,7 +146,7 @@ async function check(files) {
   lastFiles = files;
   const out = $("results");
   out.hidden = false;
-  out.replaceChildren(el("p", { class: "note" }, t("working")));
+  out.replaceChildren(el("p", { class: "note" }, t("verify.working")));
   const read = await Promise.all(files.map(async (f) => {
     const bytes = new Uint8Array(await f.arrayBuffer());
     return { name: f.name, bytes, digest: hex(await sha256(bytes)) };
@@ -196,27 +160,27 @@ async function check(files) {
     else if (head === "%PDF-") receipt = receiptInPdf(file.bytes);
     if (receipt && receipt.format === "casetrail-receipt/1") receipts.push({ file, receipt });
     else if (head === "%PDF-") file.pdf = true;
-    else cards.push(card(t("file"), file.name, [], [["bad", t("not_receipt")]]));
+    else cards.push(card(t("verify.file"), file.name, [], [["bad", t("verify.not_receipt")]]));
   }
   for (const { file, receipt } of receipts) {
     const checks = await checkReceipt(receipt);
     for (const paper of read.filter((f) => f.pdf)) {
-      checks.push(paper.digest === receipt.document_sha256 ? ["ok", `${paper.name}：${t("served_doc")}`] : ["bad", `${paper.name}：${t("other_doc")}`]);
+      checks.push(paper.digest === receipt.document_sha256 ? ["ok", `${paper.name}：${t("verify.served_doc")}`] : ["bad", `${paper.name}：${t("verify.other_doc")}`]);
     }
-    cards.push(card(t("receipt"), file.name, [
-      [t("agency"), receipt.agency], [t("document"), receipt.document_name],
-      [t("served_at"), when(receipt.served_at)],
-    ], checks, [[t("digest"), receipt.document_sha256]]));
+    cards.push(card(t("verify.receipt"), file.name, [
+      [t("verify.agency"), receipt.agency], [t("verify.document"), receipt.document_name],
+      [t("verify.served_at"), when(receipt.served_at)],
+    ], checks, [[t("verify.digest"), receipt.document_sha256]]));
   }
   for (const paper of read.filter((f) => f.pdf)) {
     const known = await lookup(paper.digest);
-    const checks = [known ? ["ok", t("known")] : ["bad", t("unknown")]];
-    if (expected.document) checks.push(paper.digest === expected.document ? ["ok", t("matches_qr")] : ["bad", t("differs_qr")]);
-    if (expected.record && known) checks.push(known.renders === expected.record ? ["ok", t("matches_qr")] : ["bad", t("differs_qr")]);
-    cards.push(card(t("paper"), paper.name, known ? [
-      [t("agency"), known.agency], [t("paper"), known.title], [t("number"), known.number],
-      [t("dated"), known.dated],
-    ] : [], checks, [[t("record"), known?.renders], [t("digest"), paper.digest]]));
+    const checks = [known ? ["ok", t("verify.known")] : ["bad", t("verify.unknown")]];
+    if (expected.document) checks.push(paper.digest === expected.document ? ["ok", t("verify.matches_qr")] : ["bad", t("verify.differs_qr")]);
+    if (expected.record && known) checks.push(known.renders === expected.record ? ["ok", t("verify.matches_qr")] : ["bad", t("verify.differs_qr")]);
+    cards.push(card(t("verify.paper"), paper.name, known ? [
+      [t("verify.agency"), known.agency], [t("verify.paper"), known.title], [t("verify.number"), known.number],
+      [t("verify.dated"), known.dated],
+    ] : [], checks, [[t("verify.record"), known?.renders], [t("verify.digest"), paper.digest]]));
   }
   out.replaceChildren(...cards);
 }
@@ -230,7 +194,7 @@ function applyLang() {
   const expect = $("expect");
   const which = expected.document ? "document" : expected.record ? "record" : null;
   expect.hidden = !which;
-  if (which) expect.replaceChildren(el("p", {}, t(`expect_${which}`)), proof([[t(which === "document" ? "digest" : "record"), expected[which]]]));
+  if (which) expect.replaceChildren(el("p", {}, t(`verify.expect_${which}`)), proof([[t(which === "document" ? "verify.digest" : "verify.record"), expected[which]]]));
   if (lastFiles.length) check(lastFiles);
 }
 
@@ -239,5 +203,5 @@ drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.ad
 drop.addEventListener("dragleave", () => drop.classList.remove("over"));
 drop.addEventListener("drop", (e) => { e.preventDefault(); drop.classList.remove("over"); check([...e.dataTransfer.files]); });
 $("files").addEventListener("change", (e) => check([...e.target.files]));
-$("lang").addEventListener("click", () => { lang = lang === "zh" ? "en" : "zh"; localStorage.setItem("verify-lang", lang); applyLang(); });
+$("lang").addEventListener("click", async () => { lang = lang === "zh" ? "en" : "zh"; localStorage.setItem("verify-lang", lang); await loadStrings(lang); applyLang(); });
 applyLang();

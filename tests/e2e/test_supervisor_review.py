@@ -73,6 +73,26 @@ async ({video, sha, caseClientId}) => {
 """
 
 
+# Play a recording until `seconds` of it have played (waiting on the player's played ranges, not a fixed
+# time; a player that never moves gives up after 15 s and the test's assertion says so); pause if asked.
+PLAY = """async ([selector, seconds, pause]) => {
+  const v = document.querySelector(selector);
+  v.muted = true;
+  await v.play();
+  const watched = () => {
+    let total = 0;
+    for (let i = 0; i < v.played.length; i++) total += v.played.end(i) - v.played.start(i);
+    return total;
+  };
+  await new Promise((done) => {
+    v.addEventListener("timeupdate", () => watched() > seconds && done());
+    setTimeout(done, 15000);
+  });
+  if (pause) v.pause();
+  return v.currentTime;
+}"""
+
+
 def new_staff_page(context: BrowserContext, server: Server, role: str) -> Page:
     page = context.new_page()
     add_authenticator(page)
@@ -113,14 +133,7 @@ def test_supervisor_reviews_plays_approves_with_a_passkey_and_completes_a_spot_c
         expect(supervisor.locator("#compliance li").first).to_be_visible()
         expect(supervisor.locator("svg.plot circle").first).to_be_attached()
 
-        played = supervisor.evaluate(
-            """async () => {
-              const v = document.querySelector("article[data-kind='media.video'] video");
-              v.muted = true; await v.play();
-              await new Promise((r) => setTimeout(r, 800));
-              return v.currentTime;
-            }"""
-        )
+        played = supervisor.evaluate(PLAY, ["article[data-kind='media.video'] video", 0.3, False])
         assert played > 0.2
 
         card = supervisor.locator(f"#entry-{made['proposal']}")
@@ -141,10 +154,7 @@ def test_supervisor_reviews_plays_approves_with_a_passkey_and_completes_a_spot_c
         # Other tests' officers may have recordings drawn this month too: follow this one row.
         checked = pending.first.get_attribute("data-entry")
         pending.first.locator("button.check-it").click()
-        supervisor.evaluate(
-            """async () => { const v = document.querySelector(".spot-player"); v.muted = true;
-               await v.play(); await new Promise((r) => setTimeout(r, 600)); v.pause(); }"""
-        )
+        supervisor.evaluate(PLAY, [".spot-player", 0.6, True])
         form = supervisor.locator("form.finding")
         form.locator("input[name=start_statement]").check()
         form.locator("input[name=complete_without_gaps]").check()
@@ -248,12 +258,7 @@ def test_a_supervisor_reads_names_files_a_patrol_recording_and_exports_the_dossi
         expect(linked.locator("table.custody")).to_contain_text("PC-执法室-01")
         expect(linked.locator(".badge.bad")).to_have_count(0)
         played = supervisor.evaluate(
-            """async () => {
-              const v = document.querySelector("article[data-kind='recording.linked'] video");
-              v.muted = true; await v.play();
-              await new Promise((r) => setTimeout(r, 800));
-              return v.currentTime;
-            }"""
+            PLAY, ["article[data-kind='recording.linked'] video", 0.3, False]
         )
         assert played > 0.2
         timeline_text = visible_text(supervisor, "#timeline")

@@ -4,6 +4,7 @@ import * as db from "../db.js";
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
 import * as outbox from "../outbox.js";
+import { screenSignal } from "../router.js";
 
 const urls = new Map();
 
@@ -47,7 +48,7 @@ export function itemProgress(item) {
     bar.value = e.detail.sent;
     bar.setAttribute("aria-label", t("forms.progress", { pct: Math.round((100 * e.detail.sent) / (e.detail.size || 1)) }));
   };
-  outbox.events.addEventListener("progress", on);
+  outbox.events.addEventListener("progress", on, { signal: screenSignal() });
   return bar;
 }
 

@@ -2,6 +2,7 @@
 // when the step began, who records it, when it was received, and where — from GPS, in words, editable
 // and never waited for: a fix that comes later fills the place only if nobody has typed there.
 import { t } from "../i18n.js";
+import { screenSignal } from "../router.js";
 import * as stamps from "../stamps.js";
 
 function placeText(fix) {
@@ -46,5 +47,5 @@ export function placeFollowsGps(formNode) {
     if (!place) return;
     input.value = place;
     typed = true;
-  });
+  }, { signal: screenSignal() });
 }

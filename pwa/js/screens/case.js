@@ -113,8 +113,7 @@ export async function render({ id }) {
         i.result?.hash ? verifyDetails([[t("forms.entry_hash"), i.result.hash]]) : null))
       : [h("p", { class: "muted" }, t("case.nothing_waiting"))]));
   };
-  const follow = () => (onDevice.isConnected ? drawItems() : outbox.events.removeEventListener("change", follow));
-  outbox.events.addEventListener("change", follow);
+  outbox.events.addEventListener("change", drawItems, { signal: router.screenSignal() });
   await drawItems();
   const refusedCase = items.find((i) => i.type === "case" && i.state === "rejected");
 

@@ -4,7 +4,7 @@
 import { ApiError, json } from "../api.js";
 import { schema } from "../cases.js";
 import { h, toast } from "../dom.js";
-import { isEn, titleOf } from "../i18n.js";
+import { isEn, t, titleOf } from "../i18n.js";
 import { textHash } from "../hash.js";
 import * as tus from "../tus.js";
 
@@ -15,55 +15,6 @@ const TYPES = {
   wav: "audio/wav", mp3: "audio/mpeg", m4a: "audio/mp4", aac: "audio/aac", ogg: "audio/ogg",
 };
 
-// This screen's own words, so it stays one file; zh-CN first like the rest of the app.
-const WORDS = {
-  title: ["导入执法记录仪/固定摄像头文件", "Import recorder and fixed-camera files"],
-  intro: [
-    "选择记录仪的文件夹或把文件拖到这里。每个文件都会计算哈希、上传、登记保管记录，并按时间推荐所属案件和环节。",
-    "Pick the recorder's folder or drop files here. Each file is hashed, uploaded, recorded in custody, and matched to a case and step by time.",
-  ],
-  device: ["设备编号", "Device number"],
-  computer: ["本机名称", "This computer"],
-  late_reason: ["逾期原因（如有）", "Reason if late"],
-  late_text: ["原因说明", "Reason in words"],
-  remote_return: ["偏远地区返回时间", "Returned from remote area at"],
-  none: ["无", "None"],
-  remote_area: ["偏远地区", "Remote area"],
-  continuous_duty: ["连续执勤", "Continuous duty"],
-  device_fault: ["设备故障", "Device fault"],
-  other: ["其他", "Other"],
-  pick: ["选择文件夹", "Pick folder"],
-  pick_files: ["选择文件", "Pick files"],
-  drop: ["把文件拖到这里", "Drop files here"],
-  start: ["开始导入", "Start import"],
-  need_device: ["请先填写设备编号", "Enter the device number first"],
-  file: ["文件", "File"],
-  hash: ["哈希", "Hash"],
-  upload: ["上传", "Upload"],
-  status: ["状态", "Status"],
-  cases: ["推荐案件/环节", "Proposed case / step"],
-  waiting: ["等待", "Waiting"],
-  hashing: ["计算哈希", "Hashing"],
-  checking: ["核对", "Checking"],
-  uploading: ["上传中", "Uploading"],
-  importing: ["登记保管", "Recording custody"],
-  imported: ["已导入", "Imported"],
-  duplicate: ["重复文件，未重复存储", "Duplicate: not stored again"],
-  late: ["逾期 {h} 小时", "Late by {h} h"],
-  on_time: ["按时", "On time"],
-  corrupt: ["无法读取", "Refused"],
-  skipped: ["非音视频文件，已跳过", "Not a recording; skipped"],
-  unassigned: ["未匹配案件：进入未分配列表", "No matching case: on the unassigned list"],
-  confirm: ["确认", "Confirm"],
-  confirmed: ["已关联", "Linked"],
-  retry: ["重试", "Retry"],
-  summary: ["{n} 个文件：{ok} 已导入，{dup} 重复，{bad} 失败", "{n} files: {ok} imported, {dup} duplicates, {bad} failed"],
-};
-
-function w(key, vars = {}) {
-  const pair = WORDS[key] || [key, key];
-  return pair[isEn() ? 1 : 0].replace(/\{(\w+)\}/g, (_, k) => (k in vars ? vars[k] : `{${k}}`));
-}
 
 // Its styles live beside it: a <style> element would be inline style, which the pages' CSP refuses.
 function addStyles() {
@@ -98,7 +49,7 @@ async function hashFile(file, onProgress) {
 function fileRow(file) {
   const hashBar = h("progress", { max: 1, value: 0, class: "hash-progress" });
   const upBar = h("progress", { max: 1, value: 0, class: "upload-progress" });
-  const status = h("div", { class: "status" }, w("waiting"));
+  const status = h("div", { class: "status" }, t("import.waiting"));
   const cases = h("div", { class: "cases" });
   const tr = h(
     "tr",
@@ -134,7 +85,7 @@ async function proposals(row, answer) {
   const seen = new Set();
   const list = answer.proposals.filter((p) => !seen.has(`${p.case_id}|${p.for_entry}`) && seen.add(`${p.case_id}|${p.for_entry}`));
   if (!list.length) {
-    row.cases.replaceChildren(h("span", { class: "muted unassigned" }, w("unassigned")));
+    row.cases.replaceChildren(h("span", { class: "muted unassigned" }, t("import.unassigned")));
     return;
   }
   const titles = await Promise.all(list.map((p) => stepTitle(p.kind)));
@@ -151,18 +102,18 @@ async function proposals(row, answer) {
               method: "POST",
               body: { case_id: p.case_id, for_entry: p.for_entry, client_id: (p.client_id ||= crypto.randomUUID()) },
             });
-            button.textContent = w("confirmed");
+            button.textContent = t("import.confirmed");
             button.classList.add("done");
           } catch (e) {
             if (e.code === "already_linked") {
-              button.textContent = w("confirmed");
+              button.textContent = t("import.confirmed");
               return;
             }
             button.disabled = false;
             toast(e.message, "error");
           }
         },
-      }, p.linked ? w("confirmed") : w("confirm"));
+      }, p.linked ? t("import.confirmed") : t("import.confirm"));
       return h("div", { class: "proposal", dataset: { caseId: p.case_id } }, h("span", { class: "grow" }, label), button);
     }),
   );
@@ -177,12 +128,12 @@ async function importId(ctx, sha) {
 async function handIn(row, ctx) {
   const type = mediaTypeOf(row.file);
   if (!/^(video|audio)\//.test(type)) {
-    setState(row, "skipped", w("skipped"), "bad");
+    setState(row, "skipped", t("import.skipped"), "bad");
     return "bad";
   }
   try {
     if (!row.sha) {
-      setState(row, "hashing", w("hashing"));
+      setState(row, "hashing", t("import.hashing"));
       row.sha = await hashFile(row.file, (f) => (row.hashBar.value = f));
     }
     row.hashBar.value = 1;
@@ -190,11 +141,11 @@ async function handIn(row, ctx) {
     // page reloaded midway resumes (the server answers "imported") instead of recording a second
     // hand-over; another officer or computer makes another id, and a duplicate is recorded.
     row.clientId ||= await importId(ctx, row.sha);
-    setState(row, "checking", w("checking"));
+    setState(row, "checking", t("import.checking"));
     const known = await json("/api/recordings/check", { method: "POST", body: { sha256: [row.sha] } });
     const clientId = row.clientId;
     if (!known[row.sha]?.imported) {
-      setState(row, "uploading", w("uploading"));
+      setState(row, "uploading", t("import.uploading"));
       const meta = { sha256: row.sha, media_type: type, case_id: `agency:${ctx.agency}`, client_id: row.clientId, filename: row.file.name };
       let at = row.url ? await tus.offset(row.url) : null;
       if (at === null) {
@@ -203,7 +154,7 @@ async function handIn(row, ctx) {
       await tus.send(row.url, row.file, at, (sent) => (row.upBar.value = sent / row.file.size));
     }
     row.upBar.value = 1;
-    setState(row, "importing", w("importing"));
+    setState(row, "importing", t("import.importing"));
     const answer = await json("/api/recordings", {
       method: "POST",
       body: {
@@ -223,12 +174,12 @@ async function handIn(row, ctx) {
     });
     const rec = answer.recording;
     if (answer.status === "duplicate") {
-      setState(row, "duplicate", w("duplicate"), "warn");
+      setState(row, "duplicate", t("import.duplicate"), "warn");
     } else {
-      setState(row, "imported", w("imported"), "ok");
+      setState(row, "imported", t("import.imported"), "ok");
     }
     const d = rec.deadline;
-    if (d) addNote(row, d.late ? w("late", { h: d.late_by_h }) : w("on_time"), d.late ? "bad" : "ok");
+    if (d) addNote(row, d.late ? t("import.late", { h: d.late_by_h }) : t("import.on_time"), d.late ? "bad" : "ok");
     row.tr.dataset.entry = rec.entry_hash;
     await proposals(row, answer);
     return answer.status === "duplicate" ? "dup" : "ok";
@@ -236,9 +187,9 @@ async function handIn(row, ctx) {
     // Refusals of the file itself carry the reason in both languages; show the officer's one.
     const said = isEn() ? e.detail?.message_en : e.detail?.message_zh;
     const message = e instanceof ApiError ? `${said || e.message} (${e.code})` : e.message;
-    setState(row, "failed", `${w("corrupt")}: ${message}`, "bad");
+    setState(row, "failed", `${t("import.corrupt")}: ${message}`, "bad");
     if (!(e instanceof ApiError) || e.transient) {
-      row.status.append(" ", h("button", { class: "retry", onclick: () => handIn(row, ctx) }, w("retry")));
+      row.status.append(" ", h("button", { class: "retry", onclick: () => handIn(row, ctx) }, t("import.retry")));
     }
     return "bad";
   }
@@ -255,13 +206,13 @@ export async function render() {
   const rows = [];
   const body = h("tbody", { id: "import-rows" });
   const summary = h("p", { class: "muted", id: "import-summary" });
-  const field = (key, input) => h("div", {}, h("label", {}, w(key)), input);
+  const field = (key, input) => h("div", {}, h("label", {}, t(`import.${key}`)), input);
   const device = h("input", { name: "device", id: "import-device", autocomplete: "off", required: true });
   const computer = h("input", { name: "computer", id: "import-computer", value: localStorage.getItem("casetrail.computer") || "" });
   const reason = h(
     "select",
     { name: "late_reason", id: "import-late-reason" },
-    ["", "remote_area", "continuous_duty", "device_fault", "other"].map((v) => h("option", { value: v }, w(v || "none"))),
+    ["", "remote_area", "continuous_duty", "device_fault", "other"].map((v) => h("option", { value: v }, t(`import.${v || "none"}`))),
   );
   const reasonText = h("input", { name: "late_reason_text", id: "import-late-text" });
   const remoteReturn = h("input", { type: "datetime-local", name: "remote_return", id: "import-remote-return" });
@@ -276,7 +227,7 @@ export async function render() {
   };
   const folder = h("input", { type: "file", webkitdirectory: true, multiple: true, id: "import-folder", onchange: (e) => add(e.target.files) });
   const picker = h("input", { type: "file", multiple: true, id: "import-files", accept: "video/*,audio/*", onchange: (e) => add(e.target.files) });
-  const drop = h("div", { class: "drop", id: "import-drop" }, w("drop"));
+  const drop = h("div", { class: "drop", id: "import-drop" }, t("import.drop"));
   drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
   drop.addEventListener("dragleave", () => drop.classList.remove("over"));
   drop.addEventListener("drop", (e) => { e.preventDefault(); drop.classList.remove("over"); add(e.dataTransfer.files); });
@@ -286,7 +237,7 @@ export async function render() {
     id: "import-start",
     onclick: async () => {
       if (!device.value.trim()) {
-        toast(w("need_device"), "error");
+        toast(t("import.need_device"), "error");
         device.focus();
         return;
       }
@@ -303,17 +254,17 @@ export async function render() {
       start.disabled = true;
       const counts = { ok: 0, dup: 0, bad: 0 };
       for (const row of rows.filter((r) => r.tr.dataset.state === "waiting")) counts[await handIn(row, ctx)] += 1;
-      summary.textContent = w("summary", { n: rows.length, ...counts });
+      summary.textContent = t("import.summary", { n: rows.length, ...counts });
       document.getElementById("import-screen")?.setAttribute("data-done", "1");
       start.disabled = false;
     },
-  }, w("start"));
+  }, t("import.start"));
 
   return h(
     "section",
     { id: "import-screen" },
-    h("h1", {}, w("title")),
-    h("p", { class: "muted" }, w("intro")),
+    h("h1", {}, t("import.title")),
+    h("p", { class: "muted" }, t("import.intro")),
     h("div", { class: "fields" },
       field("device", device),
       field("computer", computer),
@@ -321,12 +272,12 @@ export async function render() {
       field("late_text", reasonText),
       field("remote_return", remoteReturn),
     ),
-    h("div", { class: "row" }, h("label", {}, w("pick"), folder), h("label", {}, w("pick_files"), picker)),
+    h("div", { class: "row" }, h("label", {}, t("import.pick"), folder), h("label", {}, t("import.pick_files"), picker)),
     drop,
     h("div", { class: "row" }, start),
     summary,
     h("table", {},
-      h("thead", {}, h("tr", {}, ["file", "hash", "upload", "status", "cases"].map((k) => h("th", {}, w(k))))),
+      h("thead", {}, h("tr", {}, ["file", "hash", "upload", "status", "cases"].map((k) => h("th", {}, t(`import.${k}`))))),
       body,
     ),
   );

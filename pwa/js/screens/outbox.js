@@ -7,6 +7,7 @@ import { verifyDetails } from "../forms/plain.js";
 import { refusedActions } from "../forms/refused.js";
 import { t } from "../i18n.js";
 import * as outbox from "../outbox.js";
+import { screenSignal } from "../router.js";
 import { stateBadge } from "./case.js";
 
 function row(i, all) {
@@ -38,8 +39,9 @@ export async function render() {
     info.textContent = unsent ? t("outbox.unsent", { n: unsent }) : t("outbox.all_sent");
     list.replaceChildren(...items.map((i) => row(i, items)));
   };
-  outbox.events.addEventListener("change", refresh);
-  outbox.events.addEventListener("backoff", (e) => info.isConnected && (info.textContent += ` · ${t("outbox.retry_in", { s: Math.round(e.detail.delay / 1000) })}`));
+  const signal = screenSignal();
+  outbox.events.addEventListener("change", refresh, { signal });
+  outbox.events.addEventListener("backoff", (e) => (info.textContent += ` · ${t("outbox.retry_in", { s: Math.round(e.detail.delay / 1000) })}`), { signal });
   await refresh();
   return h(
     "section",

@@ -7,9 +7,10 @@ import { openCamera } from "../capture/camera.js";
 import { SignaturePad } from "../capture/signature_pad.js";
 import { entriesOf, entryLabel, forget } from "../case_entries.js";
 import * as cases from "../cases.js";
-import { ask, h, toast } from "../dom.js";
+import { ask, h, showError, toast } from "../dom.js";
 import { t, titleOf } from "../i18n.js";
 import * as outbox from "../outbox.js";
+import { everyWhileShown, screenSignal } from "../router.js";
 import { loadHints, renderForm } from "../schema_form.js";
 import * as stamps from "../stamps.js";
 import { consentText } from "./consent_text.js";
@@ -17,9 +18,7 @@ import { consentText } from "./consent_text.js";
 const POLL_MS = 4000;
 const CHANNELS = ["link", "sms", "email"];
 
-function fail(e) {
-  toast(e?.message === "storage_full" ? t("storage.full") : `${t("error")}: ${e?.message || e}`, "error");
-}
+const fail = showError;
 
 const offline = (e) => !(e instanceof ApiError) || e.status === 0;
 
@@ -315,15 +314,12 @@ export async function render({ id }) {
   refreshLinks().catch(fail);
   refreshNotices();
   // The officer watches a party open and confirm on their own phone: keep the list current.
-  const timer = setInterval(() => {
-    if (!node.isConnected) return clearInterval(timer);
-    refreshLinks().catch(() => {});
-  }, POLL_MS);
+  everyWhileShown(() => refreshLinks().catch(() => {}), POLL_MS);
   outbox.events.addEventListener("change", (e) => {
-    if (!node.isConnected || e.detail?.case_id !== id) return;
+    if (e.detail?.case_id !== id) return;
     if (e.detail.state !== "sent" && e.detail.state !== "rejected") return;
     forget(id);
     refreshConsents().then(refreshNotices);
-  });
+  }, { signal: screenSignal() });
   return node;
 }

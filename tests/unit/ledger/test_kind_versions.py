@@ -26,3 +26,27 @@ def test_head_approval_v3_can_refuse_or_return_with_a_reason():
     assert registry.latest("record.head_approval") == 3
     refused = {"decision": "refused", "head_name": "王局长", "reason": "证据不足"}
     assert registry.validate("record.head_approval", refused) == 3
+
+
+def test_record_titles_and_document_labels_come_from_version_10_not_9(tmp_path, monkeypatch):
+    """The statistics' record names and the documents' field labels read the newest schema too."""
+    from backend.cases import documents
+    from backend.ledger import kinds
+    from backend.review import statistics_words
+
+    for version in (9, 10):
+        schema = {
+            "type": "object",
+            "title": f"样本记录第{version}版",
+            "properties": {"place": {"type": "string", "title": f"地点{version}"}},
+        }
+        (tmp_path / f"record.sample.v{version}.json").write_text(json.dumps(schema))
+    monkeypatch.setattr(kinds, "KINDS_DIR", tmp_path)
+    statistics_words.record_title.cache_clear()
+    documents.field_schemas.cache_clear()
+    try:
+        assert statistics_words.record_title("record.sample", "zh") == "样本记录第10版"
+        assert documents.field_titles("record.sample") == {"place": "地点10"}
+    finally:
+        statistics_words.record_title.cache_clear()
+        documents.field_schemas.cache_clear()

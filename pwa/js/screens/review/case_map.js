@@ -3,7 +3,9 @@
 // service (CASETRAIL_MAP_TILE_URL) the same points lie on its base map. Either way it lists times.
 import { json } from "../../api.js";
 import { h } from "../../dom.js";
-import { L, kindName, loadKindTitles, when } from "./common.js";
+import { when } from "./format.js";
+import { kindName, loadKindTitles } from "./names.js";
+import { t } from "../../i18n.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const W = 600, H = 380, PAD = 36, TILE = 256;
@@ -14,7 +16,7 @@ const svg = (tag, attrs = {}, ...kids) => {
   return el;
 };
 const NICE = [5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000];
-const distance = (m) => (m >= 1000 ? `${m / 1000} ${L("公里", "km")}` : `${m} ${L("米", "m")}`);
+const distance = (m) => (m >= 1000 ? `${m / 1000} ${t("review.map.km")}` : `${m} ${t("forms.metres")}`);
 
 /** The longest round distance that fits in a quarter of the width, and its length in pixels. */
 function scaleBar(metresPerPixel) {
@@ -31,7 +33,7 @@ function scaleBar(metresPerPixel) {
 
 const north = () => svg("g", { class: "north" },
   svg("path", { d: `M ${W - 24} 12 L ${W - 31} 32 L ${W - 24} 27 L ${W - 17} 32 Z`, fill: "#17202a" }),
-  svg("text", { x: W - 24, y: 46, "text-anchor": "middle", "font-size": 12 }, L("北", "N")));
+  svg("text", { x: W - 24, y: 46, "text-anchor": "middle", "font-size": 12 }, t("review.map.n")));
 
 // Web Mercator, in pixels at zoom z (the scheme every {z}/{x}/{y} tile service uses).
 const mercX = (lon, z) => ((lon + 180) / 360) * TILE * 2 ** z;
@@ -74,13 +76,13 @@ function baseMap(template, proj) {
 
 /** The map of a case's places and, beneath it, each place with its time and what was made there. */
 export function caseMap(caseId) {
-  const box = h("figure", { class: "case-map", id: "case-map" }, h("p", { class: "muted" }, L("正在读取位置…", "Reading places…")));
+  const box = h("figure", { class: "case-map", id: "case-map" }, h("p", { class: "muted" }, t("review.map.reading_places")));
   json(`/api/cases/${caseId}/places`).then(async ({ places, tiles }) => {
-    if (!places.length) return box.replaceChildren(h("p", { class: "muted" }, L("本案记录没有位置信息。", "No places were recorded with this case.")));
+    if (!places.length) return box.replaceChildren(h("p", { class: "muted" }, t("review.map.no_places_were_recorded")));
     await loadKindTitles(places.map((p) => p.kind));
     const proj = projection(places, tiles);
     const plot = svg("svg", { class: `plot ${tiles ? "on-map" : "plain"}`, viewBox: `0 0 ${W} ${H}`, role: "img",
-      "aria-label": L("案件位置图", "Map of the case's places") });
+      "aria-label": t("review.map.map_case_s_places") });
     if (tiles) plot.append(baseMap(tiles, proj));
     else plot.append(svg("rect", { x: 0, y: 0, width: W, height: H, fill: "#f7f9fb" }));
     plot.append(svg("polyline", { points: places.map((p) => `${proj.x(p)},${proj.y(p)}`).join(" "), fill: "none", stroke: "#0b4f8a", "stroke-width": 2, "stroke-dasharray": "5 4", opacity: 0.7 }));
@@ -95,8 +97,8 @@ export function caseMap(caseId) {
     plot.append(scaleBar(proj.metresPerPixel), north());
     const first = places[0].time, last = places[places.length - 1].time;
     box.replaceChildren(plot,
-      h("figcaption", {}, `${L("共", "")} ${places.length} ${L("处位置，", "places, ")}${when(first)} — ${when(last)}${tiles ? "" : L("（未配置地图服务：示意图，比例尺为实际距离）", " (no map service set: a plot to scale)")}`),
-      h("ol", { class: "places" }, places.map((p) => h("li", {}, `${when(p.time)} · ${kindName(p.kind)}${p.accuracy_m ? ` · ±${Math.round(p.accuracy_m)} ${L("米", "m")}` : ""}`))));
+      h("figcaption", {}, `${t("review.map.count_before")} ${places.length} ${t("review.map.places")}${when(first)} — ${when(last)}${tiles ? "" : t("review.map.no_map_service_set")}`),
+      h("ol", { class: "places" }, places.map((p) => h("li", {}, `${when(p.time)} · ${kindName(p.kind)}${p.accuracy_m ? ` · ±${Math.round(p.accuracy_m)} ${t("forms.metres")}` : ""}`))));
   }).catch((e) => box.replaceChildren(h("p", { class: "badge bad" }, e.message)));
   return box;
 }

@@ -1,17 +1,19 @@
 // Supervisor case list: every case of the agency with filters and problem badges.
 import { json } from "../../api.js";
 import { h } from "../../dom.js";
-import { isEn } from "../../i18n.js";
-import { L, directory, enforcementKindName, page, stageName, when, who } from "./common.js";
+import { t } from "../../i18n.js";
+import { when } from "./format.js";
+import { enforcementKindName, stageName } from "./names.js";
+import { page } from "./page.js";
+import { directory, who } from "./people.js";
 
 const FILTERS = ["unit", "officer", "stage", "enforcement_kind"];
-const LABELS = { unit: ["部门", "Unit"], officer: ["执法人员", "Officer"], stage: ["阶段", "Stage"], enforcement_kind: ["类别", "Kind"] };
 
 /** A filter as a select of the agency's own values (units, officers, the pack's stages and kinds). */
 function select(name, options, chosen) {
-  return h("label", {}, L(...LABELS[name]),
+  return h("label", {}, t(`review.filter.${name}`),
     h("select", { name },
-      h("option", { value: "" }, L("全部", "All")),
+      h("option", { value: "" }, t("forms.filter.all")),
       options.map(([value, label]) => h("option", { value, selected: value === chosen }, label))));
 }
 
@@ -36,22 +38,22 @@ export async function render(_params, query) {
     location.hash = `/review?${q}`;
   } },
     ...FILTERS.map((k) => select(k, options[k], query.get(k) || "")),
-    h("label", { class: "check" }, h("input", { type: "checkbox", name: "overdue", value: "true", checked: query.get("overdue") === "true" }), L("逾期", "Overdue")),
-    h("label", { class: "check" }, h("input", { type: "checkbox", name: "problems", value: "true", checked: query.get("problems") === "true" }), L("有问题", "Problems")),
-    h("button", { class: "primary", type: "submit" }, L("筛选", "Filter")));
+    h("label", { class: "check" }, h("input", { type: "checkbox", name: "overdue", value: "true", checked: query.get("overdue") === "true" }), t("review.cases.overdue")),
+    h("label", { class: "check" }, h("input", { type: "checkbox", name: "problems", value: "true", checked: query.get("problems") === "true" }), t("review.cases.problems")),
+    h("button", { class: "primary", type: "submit" }, t("review.cases.filter")));
   const rows = cases.map((c) => h("tr", { dataset: { caseId: c.case_id } },
     h("td", {}, h("a", { href: `#/review/cases/${c.case_id}` }, c.title), h("div", { class: "muted" }, c.number || c.case_id.slice(0, 8))),
     h("td", {}, stageName(c.stage)), h("td", {}, enforcementKindName(c.enforcement_kind)),
     h("td", { class: "officers" }, (c.officers || []).map((s) => who(dir, s)).join("、")),
     h("td", {}, when(c.updated_at)),
     h("td", {},
-      c.badges.missing ? h("span", { class: "badge bad" }, `${L("缺失", "missing")} ${c.badges.missing}`) : null, " ",
-      c.badges.late ? h("span", { class: "badge bad" }, `${L("逾期", "late")} ${c.badges.late}`) : null, " ",
-      c.badges.holds ? h("span", { class: "badge warn" }, `${L("长期保存", "hold")} ${c.badges.holds}`) : null, " ",
-      !c.badges.missing && !c.badges.late ? h("span", { class: "badge ok" }, L("无问题", "no problems")) : null)));
-  return page(L("案件审查", "Case review"), form,
+      c.badges.missing ? h("span", { class: "badge bad" }, `${t("review.cases.missing")} ${c.badges.missing}`) : null, " ",
+      c.badges.late ? h("span", { class: "badge bad" }, `${t("review.cases.late")} ${c.badges.late}`) : null, " ",
+      c.badges.holds ? h("span", { class: "badge warn" }, `${t("review.cases.hold")} ${c.badges.holds}`) : null, " ",
+      !c.badges.missing && !c.badges.late ? h("span", { class: "badge ok" }, t("review.cases.no_problems")) : null)));
+  return page(t("review.cases.case_review"), form,
     h("table", { id: "review-cases" },
-      h("thead", {}, h("tr", {}, ...[L("案件", "Case"), L("阶段", "Stage"), L("类别", "Kind"), L("执法人员", "Officers"), L("更新", "Updated"), L("标记", "Badges")].map((x) => h("th", {}, x)))),
+      h("thead", {}, h("tr", {}, ...[t("review.cases.case"), t("forms.filter.stage"), t("review.cases.kind"), t("review.cases.officers"), t("review.cases.updated"), t("review.cases.badges")].map((x) => h("th", {}, x)))),
       h("tbody", {}, rows)),
-    cases.length ? null : h("p", { class: "muted" }, isEn() ? "No cases match." : "没有符合条件的案件。"));
+    cases.length ? null : h("p", { class: "muted" }, t("review.cases.none_match")));
 }

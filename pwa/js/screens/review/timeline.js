@@ -4,10 +4,14 @@ import { json } from "../../api.js";
 import { h, toast } from "../../dom.js";
 import { findingName, notableFindings } from "../../findings.js";
 import { verifyDetails } from "../../forms/plain.js";
-import { isEn, t } from "../../i18n.js";
+import { isEn, t, tOr } from "../../i18n.js";
 import { caseMap } from "./case_map.js";
-import { knowDuration } from "./media_duration.js";
-import { L, directory, enforcementKindName, kindName, loadKindTitles, page, short, signWithPasskey, skew, stageName, statusBadge, when, who, whoWithUnit } from "./common.js";
+import { player, recordingSrc } from "./player.js";
+import { short, skew, statusBadge, when } from "./format.js";
+import { enforcementKindName, kindName, loadKindTitles, stageName } from "./names.js";
+import { page } from "./page.js";
+import { directory, who, whoWithUnit } from "./people.js";
+import { SIGN_MEANINGS, signWithPasskey } from "./sign.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const svg = (tag, attrs = {}, ...kids) => {
@@ -17,15 +21,6 @@ const svg = (tag, attrs = {}, ...kids) => {
   return el;
 };
 
-export const SIGN_MEANINGS = {
-  "record.legal_review": "legal_review",
-  "record.handler_proposal": "approve",
-  "record.emergency_start": "approve",
-  "record.case_opening_approval": "approve",
-  "record.collective_discussion": "co_sign",
-  "retention.batch": "approve_disposal",
-  "export.requested": "approve_export",
-};
 
 async function wholeTimeline(caseId) {
   const entries = [];
@@ -41,12 +36,12 @@ async function wholeTimeline(caseId) {
 /** GPS points of the entries as an inline SVG plot (no map tiles: works without internet). */
 export function gpsPlot(entries) {
   const pts = entries.filter((e) => e.claimed?.geo).map((e) => ({ seq: e.seq, ...e.claimed.geo }));
-  if (!pts.length) return h("p", { class: "muted" }, L("无位置数据", "No positions recorded"));
+  if (!pts.length) return h("p", { class: "muted" }, t("review.timeline.no_positions_recorded"));
   const lats = pts.map((p) => p.lat), lons = pts.map((p) => p.lon);
   const [minLat, maxLat, minLon, maxLon] = [Math.min(...lats), Math.max(...lats), Math.min(...lons), Math.max(...lons)];
   const spanLat = Math.max(maxLat - minLat, 0.0005), spanLon = Math.max(maxLon - minLon, 0.0005);
   const x = (lon) => 20 + ((lon - minLon) / spanLon) * 560, y = (lat) => 240 - ((lat - minLat) / spanLat) * 220;
-  const plot = svg("svg", { class: "plot", viewBox: "0 0 600 260", role: "img", "aria-label": L("位置图", "Position plot") });
+  const plot = svg("svg", { class: "plot", viewBox: "0 0 600 260", role: "img", "aria-label": t("review.timeline.position_plot") });
   plot.append(svg("polyline", { points: pts.map((p) => `${x(p.lon)},${y(p.lat)}`).join(" "), fill: "none", stroke: "#8aa", "stroke-dasharray": "4 3" }));
   for (const p of pts) {
     const metres = p.accuracy_m || 0, r = Math.max(3, Math.min(40, (metres / 111000 / spanLat) * 220));
@@ -76,13 +71,6 @@ export function strokesSvg(strokes) {
 
 const isAv = (type) => /^(audio|video)\//.test(type || "");
 
-export function player(sha, type, src = `/api/blobs/${sha}`) {
-  return knowDuration(h((type || "").startsWith("audio/") ? "audio" : "video", { controls: true, preload: "metadata", src, dataset: { sha } }));
-}
-
-// Recorder imports are kept by their custody entry, not as media entries: the review API serves them.
-// Recorder files are blobs of the cases (or agency timeline) holding them, served with Range like any media.
-export const recordingSrc = (sha) => `/api/blobs/${sha}`;
 
 function media(entry) {
   const p = entry.payload, sha = p.sha256;
@@ -94,10 +82,9 @@ function media(entry) {
   // Recorder imports and any other entry holding audio or video: play it here, as the review requires.
   if (entry.kind === "recording.linked") return player(sha, p.media_type || "video/", recordingSrc(sha));
   if (isAv(p.media_type) && (entry.blobs || [sha]).includes(sha)) return player(sha, p.media_type);
-  return h("a", { href: `/api/blobs/${sha}`, target: "_blank" }, L("打开文件", "Open file"));
+  return h("a", { href: `/api/blobs/${sha}`, target: "_blank" }, t("review.timeline.open_file"));
 }
 
-const TIME_SOURCES = { container: ["文件内录制时间", "the file's own recording time"], file_name: ["记录仪文件名", "the recorder's file name"], file_modified: ["文件修改时间", "the file's modified time"], none: ["无", "none"] };
 
 function duration(a, b) {
   const s = Math.round((new Date(b) - new Date(a)) / 1000);
@@ -112,16 +99,16 @@ export function custody(link, rec, dir) {
   const device = r.device || { number: p.device };
   const row = (k, v) => h("tr", {}, h("th", {}, k), h("td", {}, v));
   return h("table", { class: "custody" }, h("tbody", {},
-    row(L("录制时间", "Recorded"), `${when(p.started_at)} — ${when(p.ended_at)}（${L("时长", "duration")} ${duration(p.started_at, p.ended_at)}）`),
-    r.time_source ? row(L("时间来源", "Time from"), L(...(TIME_SOURCES[r.time_source] || [r.time_source, r.time_source]))) : null,
-    row(L("记录设备", "Recorder"), `${device.number || L("未知", "unknown")}${device.registered === false ? L("（未登记设备）", " (not registered)") : ""}`),
-    row(L("执法人员", "Officer"), whoWithUnit(dir, p.officer)),
-    row(L("导入", "Imported"), `${when(p.imported_at)} · ${who(dir, r.imported_by)}${r.computer ? ` · ${L("电脑", "computer")} ${r.computer}` : ""}${r.via ? ` · ${r.via === "cli" ? L("命令行导入", "command-line import") : L("网页导入", "browser import")}` : ""}`),
-    row(L("文件", "File"), h("span", {}, p.filename, " ", h("span", { class: "mono" }, short(p.sha256)))),
-    d ? row(L("上传期限", "Upload deadline"), h("span", {}, `${when(d.deadline)} `,
-      d.late ? h("span", { class: "badge bad" }, `${L("逾期", "late by")} ${Math.round(d.late_by_h * 10) / 10} ${L("小时", "h")}`) : h("span", { class: "badge ok" }, L("按期", "on time")),
-      d.reason || r.late_reason_text ? ` ${L("原因：", "reason: ")}${r.late_reason_text || d.reason}` : "")) : null,
-    row(L("关联方式", "Linked"), `${who(dir, link.actor)} · ${p.proposed ? L("确认系统匹配", "confirmed the proposed match") : L("人工关联", "linked by hand")}`)));
+    row(t("review.recordings.recorded"), `${when(p.started_at)} — ${when(p.ended_at)}（${t("review.timeline.duration")} ${duration(p.started_at, p.ended_at)}）`),
+    r.time_source ? row(t("review.timeline.time_from"), tOr(`review.time_source.${r.time_source}`, r.time_source)) : null,
+    row(t("review.timeline.recorder"), `${device.number || t("review.timeline.unknown")}${device.registered === false ? t("review.timeline.not_registered") : ""}`),
+    row(t("docs.team.role.officer"), whoWithUnit(dir, p.officer)),
+    row(t("review.recordings.imported"), `${when(p.imported_at)} · ${who(dir, r.imported_by)}${r.computer ? ` · ${t("review.timeline.computer")} ${r.computer}` : ""}${r.via ? ` · ${r.via === "cli" ? t("review.timeline.command_line_import") : t("review.timeline.browser_import")}` : ""}`),
+    row(t("review.retention.file"), h("span", {}, p.filename, " ", h("span", { class: "mono" }, short(p.sha256)))),
+    d ? row(t("review.timeline.upload_deadline"), h("span", {}, `${when(d.deadline)} `,
+      d.late ? h("span", { class: "badge bad" }, `${t("review.recordings.late")} ${Math.round(d.late_by_h * 10) / 10} ${t("review.recordings.h")}`) : h("span", { class: "badge ok" }, t("review.timeline.time")),
+      d.reason || r.late_reason_text ? ` ${t("review.timeline.reason")}${r.late_reason_text || d.reason}` : "")) : null,
+    row(t("review.timeline.linked"), `${who(dir, link.actor)} · ${p.proposed ? t("review.timeline.confirmed_proposed_match") : t("review.timeline.linked_hand")}`)));
 }
 
 function findings(entry) {
@@ -129,24 +116,23 @@ function findings(entry) {
   if (!entry.kind.startsWith("media.") || !Array.isArray(raw)) return null; // records use `findings` as text
   const list = notableFindings(raw);
   if (!list.length) return null;
-  return h("div", { class: "row" }, L("核验：", "Checks: "), list.map((f) => h("span", { class: "badge warn", dataset: { finding: f.code } }, findingName(f))));
+  return h("div", { class: "row" }, t("review.timeline.checks"), list.map((f) => h("span", { class: "badge warn", dataset: { finding: f.code } }, findingName(f))));
 }
 
 async function sign(entry, button) {
   const meaning = SIGN_MEANINGS[entry.kind] || "co_sign";
   button.disabled = true;
   try {
-    await signWithPasskey(entry.case_id, entry.hash, meaning);
-    toast(L("已用通行密钥签名", "Signed with your passkey"));
-    button.replaceWith(h("span", { class: "badge ok" }, L("已签名", "Signed")));
+    await signWithPasskey(entry.hash, meaning);
+    toast(t("review.approvals.signed_your_passkey"));
+    button.replaceWith(h("span", { class: "badge ok" }, t("docs.tosign.done")));
   } catch (e) {
     button.disabled = false;
     toast(e.message, "error");
   }
 }
 
-const MEANINGS = { approve: ["审批", "approval"], legal_review: ["法制审核", "legal review"], co_sign: ["会签", "co-signature"], approve_disposal: ["批准销毁", "disposal approval"], approve_export: ["批准导出", "export approval"], attest: ["确认", "attestation"] };
-const meaningName = (m) => L(...(MEANINGS[m] || [m, m]));
+const meaningName = (m) => tOr(`review.meaning.${m}`, m);
 
 function entryCard(entry, byHash, correctedBy, signaturesOf, ctx) {
   const { dir, me, recordings } = ctx;
@@ -159,27 +145,27 @@ function entryCard(entry, byHash, correctedBy, signaturesOf, ctx) {
     h("div", { class: "row" }, h("b", { class: "grow" }, `#${entry.seq} ${kindName(entry.kind)}`)),
     h("div", { class: "muted" },
       isRecording
-        ? `${L("关联人", "Linked by")} ${who(dir, entry.actor)} · ${L("录制结束", "Recording ended")} ${when(entry.claimed?.time) || "—"} · ${L("服务器", "Server")} ${when(entry.received_at)}`
-        : `${L("记录人", "By")} ${who(dir, entry.actor)} · ${L("设备时间", "Device")} ${when(entry.claimed?.time) || "—"} · ${L("服务器", "Server")} ${when(entry.received_at)}`,
-      s != null ? h("span", { class: Math.abs(s) > 300 ? "badge bad" : "badge" }, ` ${L("时差", "skew")} ${s}s`) : null,
+        ? `${t("review.timeline.linked_by")} ${who(dir, entry.actor)} · ${t("review.timeline.recording_ended")} ${when(entry.claimed?.time) || "—"} · ${t("review.timeline.server")} ${when(entry.received_at)}`
+        : `${t("review.timeline.by")} ${who(dir, entry.actor)} · ${t("review.timeline.device")} ${when(entry.claimed?.time) || "—"} · ${t("review.timeline.server")} ${when(entry.received_at)}`,
+      s != null ? h("span", { class: Math.abs(s) > 300 ? "badge bad" : "badge" }, ` ${t("review.timeline.skew")} ${s}s`) : null,
       geo ? ` · ${geo.lat.toFixed(5)}, ${geo.lon.toFixed(5)} ±${geo.accuracy_m ?? "?"}m` : ""),
-    entry.corrects ? h("div", {}, L("更正 ", "Corrects "), h("a", { href: `#entry-${entry.corrects.hash}`, onclick: jump(entry.corrects.hash) }, `#${byHash.get(entry.corrects.hash)?.seq ?? short(entry.corrects.hash)}`), `：${entry.corrects.reason}`) : null,
-    correctedBy.has(entry.hash) ? h("div", { class: "badge warn" }, L("已被更正：", "Corrected by "), h("a", { href: `#entry-${correctedBy.get(entry.hash)}`, onclick: jump(correctedBy.get(entry.hash)) }, `#${byHash.get(correctedBy.get(entry.hash))?.seq}`)) : null,
-    entry.kind === "signature.passkey" ? h("div", {}, L("签署 ", "Signs "), h("a", { href: `#entry-${entry.payload.signs}`, onclick: jump(entry.payload.signs) }, `#${byHash.get(entry.payload.signs)?.seq ?? short(entry.payload.signs)}`), `（${meaningName(entry.payload.meaning)}）`) : null,
+    entry.corrects ? h("div", {}, t("review.timeline.corrects"), h("a", { href: `#entry-${entry.corrects.hash}`, onclick: jump(entry.corrects.hash) }, `#${byHash.get(entry.corrects.hash)?.seq ?? short(entry.corrects.hash)}`), `：${entry.corrects.reason}`) : null,
+    correctedBy.has(entry.hash) ? h("div", { class: "badge warn" }, t("review.timeline.corrected"), h("a", { href: `#entry-${correctedBy.get(entry.hash)}`, onclick: jump(correctedBy.get(entry.hash)) }, `#${byHash.get(correctedBy.get(entry.hash))?.seq}`)) : null,
+    entry.kind === "signature.passkey" ? h("div", {}, t("review.timeline.signs"), h("a", { href: `#entry-${entry.payload.signs}`, onclick: jump(entry.payload.signs) }, `#${byHash.get(entry.payload.signs)?.seq ?? short(entry.payload.signs)}`), `（${meaningName(entry.payload.meaning)}）`) : null,
     media(entry),
     isRecording ? custody(entry, recordings.get(entry.payload.sha256), dir) : null,
     findings(entry),
     (entry.payload.signatures || []).length ? h("div", { class: "row" }, entry.payload.signatures.map((g) => h("span", { class: `badge ${g.method === "refused" ? "warn" : ""}` }, `${t(`role.${g.role}`)} ${g.name || ""} ${t(`method.${g.method}`)}${g.refusal_reason ? `（${g.refusal_reason}）` : ""}`))) : null,
     // Codes, hashes and the raw payload are for verifying: one fold, closed.
     verifyDetails([
-      [L("记录哈希", "Entry hash"), entry.hash],
-      [L("记录类型", "Kind"), entry.kind],
-      (entry.payload.findings || []).length && Array.isArray(entry.payload.findings) ? [L("检查结果原文", "Check results"), JSON.stringify(entry.payload.findings)] : null,
+      [t("forms.entry_hash"), entry.hash],
+      [t("review.timeline.kind"), entry.kind],
+      (entry.payload.findings || []).length && Array.isArray(entry.payload.findings) ? [t("review.timeline.check_results"), JSON.stringify(entry.payload.findings)] : null,
       isRecording ? null : h("pre", { class: "mono" }, JSON.stringify(entry.payload, null, 1)),
     ]),
     sigs.length ? h("div", { class: "row" }, sigs.map((g) => h("span", { class: "badge ok" }, `✔ ${who(dir, g.actor)} ${meaningName(g.payload.meaning)}`))) : null,
     SIGN_MEANINGS[entry.kind] && !signedByMe && entry.actor !== me
-      ? h("button", { class: "primary sign", onclick: (e) => sign(entry, e.target) }, L("通行密钥审批", "Approve with passkey")) : null);
+      ? h("button", { class: "primary sign", onclick: (e) => sign(entry, e.target) }, t("review.timeline.approve_passkey")) : null);
 }
 
 const jump = (hash) => (e) => {
@@ -209,25 +195,25 @@ export async function render({ id }, query) {
     signaturesOf.set(e.payload.signs, [...(signaturesOf.get(e.payload.signs) || []), e]);
   }
   const badge = h("span", { class: `integrity ${integrity.ok ? "ok" : "bad"}`, id: "integrity", title: (integrity.problems || []).join("\n") },
-    integrity.ok ? L("✔ 完整：哈希链、包含证明、检查点签名均通过", "✔ Intact: chain, inclusion proof and checkpoint signature verify")
-      : L("✘ 完整性校验未通过", "✘ Integrity check failed"));
+    integrity.ok ? t("review.timeline.intact_chain_inclusion_proof")
+      : t("review.timeline.integrity_check_failed"));
   // Protection weakened for the whole log (not this case's fault): said in words, never in codes.
   const weakened = [
-    integrity.timestamp_outage ? L("⚠ 时间戳服务中断：最近的检查点没有可信时间戳，恢复后会自动补上", "⚠ Time-stamp service down: recent checkpoints carry no trusted time-stamp until it is back") : null,
-    integrity.witness_refusals ? L("⚠ 见证方尚未确认最近的检查点，请联系系统管理员", "⚠ A witness has not confirmed the latest checkpoint: tell the system administrator") : null,
+    integrity.timestamp_outage ? t("review.timeline.time_stamp_service_down") : null,
+    integrity.witness_refusals ? t("review.timeline.witness_has_not_confirmed") : null,
   ].filter(Boolean);
   const protection = weakened.length ? h("ul", { id: "protection", class: "warn" }, weakened.map((w) => h("li", {}, w))) : null;
   const compliance = h("ol", { id: "compliance" }, (c.compliance || []).map((r) => h("li", {}, statusBadge(r.status), " ",
     r.entry_hash ? h("a", { href: `#entry-${r.entry_hash}`, onclick: jump(r.entry_hash) }, isEn() ? r.message_en : r.message_zh) : h("span", {}, isEn() ? r.message_en : r.message_zh),
-    r.due_at ? h("span", { class: "muted" }, ` ${L("期限", "due")} ${when(r.due_at)}`) : null)));
+    r.due_at ? h("span", { class: "muted" }, ` ${t("review.timeline.due")} ${when(r.due_at)}`) : null)));
   const node = page(c.title,
-    h("div", { class: "row" }, badge, h("span", { class: "muted" }, `${stageName(c.stage)} · ${enforcementKindName(c.enforcement_kind)} · ${entries.length} ${L("条记录", "entries")} · ${L("检查点", "checkpoint")} ${integrity.tree_size ?? "?"}`)),
+    h("div", { class: "row" }, badge, h("span", { class: "muted" }, `${stageName(c.stage)} · ${enforcementKindName(c.enforcement_kind)} · ${entries.length} ${t("review.timeline.entries")} · ${t("review.timeline.checkpoint")} ${integrity.tree_size ?? "?"}`)),
     protection,
     h("div", { class: "cols" },
       h("div", { id: "timeline" }, entries.map((e) => entryCard(e, byHash, correctedBy, signaturesOf, ctx))),
-      h("aside", {}, h("h2", {}, L("位置", "Positions")), caseMap(id), h("h2", {}, L("合规检查", "Compliance")), compliance,
-        h("h2", {}, L("案卷导出", "Dossier export")), exportPanel(id, entries, ctx),
-        h("h2", {}, L("复制记录", "Copies of records")), copyPanel(id, entries, ctx))));
+      h("aside", {}, h("h2", {}, t("review.timeline.positions")), caseMap(id), h("h2", {}, t("review.timeline.compliance")), compliance,
+        h("h2", {}, t("review.timeline.dossier_export")), exportPanel(id, entries, ctx),
+        h("h2", {}, t("review.timeline.copies_records")), copyPanel(id, entries, ctx))));
   const target = query.get("entry");
   if (target) setTimeout(() => document.getElementById(`entry-${target}`)?.scrollIntoView({ block: "center" }), 50);
   return node;
@@ -238,15 +224,15 @@ export async function render({ id }, query) {
 async function generate(caseId, permission, box) {
   const made = await json(`/api/cases/${caseId}/dossier`, { method: "POST", body: { client_id: crypto.randomUUID(), approval: permission } });
   box.replaceChildren(downloads(made.pdf_url, made.bundle_url, made.materials, made.pages));
-  toast(L("案卷已生成并签章", "Dossier generated and signed"));
+  toast(t("review.timeline.dossier_generated_signed"));
 }
 
 function downloads(pdfUrl, bundleUrl, materials, pages) {
   return h("div", { class: "downloads" },
-    h("a", { class: "button primary", href: pdfUrl, download: "", dataset: { file: "pdf" } }, L("下载案卷 PDF（已签章）", "Download the signed dossier PDF")), " ",
-    h("a", { class: "button", href: bundleUrl, download: "", dataset: { file: "bundle" } }, L("下载可验证数据包", "Download the verifiable bundle")),
-    materials != null ? h("div", { class: "muted" }, `${materials} ${L("件材料", "materials")} · ${pages} ${L("页", "pages")}`) : null,
-    h("div", { class: "muted" }, L("每次下载都记入案件时间线。", "Every download is recorded on the case timeline.")));
+    h("a", { class: "button primary", href: pdfUrl, download: "", dataset: { file: "pdf" } }, t("review.timeline.download_signed_dossier_pdf")), " ",
+    h("a", { class: "button", href: bundleUrl, download: "", dataset: { file: "bundle" } }, t("review.timeline.download_verifiable_bundle")),
+    materials != null ? h("div", { class: "muted" }, `${materials} ${t("review.timeline.materials")} · ${pages} ${t("review.timeline.pages")}`) : null,
+    h("div", { class: "muted" }, t("review.timeline.every_download_recorded_case")));
 }
 
 /** What the caller can do about exporting this case now: ask, wait, generate, or download earlier exports. */
@@ -261,32 +247,32 @@ export function exportPanel(caseId, entries, { dir, me }) {
     button.disabled = true;
     try {
       await json(`/api/cases/${caseId}/exports`, { method: "POST", body: { scope: "export", purpose: data.get("purpose"), recipient: data.get("recipient") || null, client_id: crypto.randomUUID() } });
-      e.target.replaceWith(h("p", { class: "badge warn", id: "export-waiting" }, L("导出申请已提交，等待负责人用通行密钥审批。", "Export requested; waiting for the approver's passkey approval.")));
-      toast(L("已提交导出申请", "Export requested"));
+      e.target.replaceWith(h("p", { class: "badge warn", id: "export-waiting" }, t("review.timeline.export_requested_waiting_approver")));
+      toast(t("review.timeline.export_requested"));
     } catch (err) {
       button.disabled = false;
       toast(err.message, "error");
     }
   } },
-    h("label", {}, L("用途", "Purpose"), h("input", { name: "purpose", required: true, placeholder: L("如：移送法院、档案移交", "e.g. court, archive transfer") })),
-    h("label", {}, L("接收单位", "Recipient"), h("input", { name: "recipient", placeholder: L("如：市中级人民法院", "e.g. the intermediate court") })),
-    h("button", { class: "primary", type: "submit" }, L("申请导出", "Request export")));
+    h("label", {}, t("review.timeline.purpose"), h("input", { name: "purpose", required: true, placeholder: t("review.timeline.e_g_court_archive") })),
+    h("label", {}, t("review.timeline.recipient"), h("input", { name: "recipient", placeholder: t("review.timeline.e_g_intermediate_court") })),
+    h("button", { class: "primary", type: "submit" }, t("review.timeline.request_export")));
   box.append(
     ...earlier.map((e) => h("div", { class: "earlier" }, h("div", {}, `${when(e.received_at)} · ${who(dir, e.actor)}${e.payload.purpose ? ` · ${e.payload.purpose}` : ""}${e.payload.recipient ? ` → ${e.payload.recipient}` : ""}`),
       downloads(`/api/cases/${caseId}/dossier/${e.payload.pdf_sha256}`, `/api/cases/${caseId}/dossier/${e.payload.bundle_sha256}`, e.payload.materials, e.payload.pages))),
     // append() writes null as the text "null": only what exists goes in.
-    ...(waiting.length ? [h("p", { class: "badge warn", id: "export-waiting" }, L("导出申请等待审批", "Export request waiting for approval"))] : []));
-  const slot = h("div", {}, L("正在查询导出许可…", "Checking export permission…"));
+    ...(waiting.length ? [h("p", { class: "badge warn", id: "export-waiting" }, t("review.timeline.export_request_waiting_approval"))] : []));
+  const slot = h("div", {}, t("review.timeline.checking_export_permission"));
   box.append(slot);
   json(`/api/cases/${caseId}/exports/permission?scope=export`).then((p) => {
     // One approval makes one export: an approval already used leaves the caller to ask again.
     const used = new Set(earlier.map((e) => e.payload.approval));
     if (p.allowed && !used.has(p.permission)) {
-      slot.replaceChildren(h("p", { class: "badge ok" }, `${L("导出已批准，有效至", "Export approved until")} ${when(p.valid_until)}`),
+      slot.replaceChildren(h("p", { class: "badge ok" }, `${t("review.timeline.export_approved_until")} ${when(p.valid_until)}`),
         h("button", { class: "primary", id: "generate-dossier", onclick: async (e) => {
           e.target.disabled = true;
           try { await generate(caseId, p.permission, slot); } catch (err) { e.target.disabled = false; toast(err.message, "error"); }
-        } }, L("生成签章案卷", "Generate the signed dossier")));
+        } }, t("review.timeline.generate_signed_dossier")));
     } else {
       slot.replaceChildren(waiting.length ? "" : form);
     }
@@ -310,42 +296,42 @@ export function copyPanel(caseId, entries, { me }) {
     e.preventDefault();
     const data = new FormData(e.target), button = e.target.querySelector("button[type=submit]");
     const items = data.getAll("item");
-    if (!items.length) return toast(L("请勾选要复制的记录", "Tick the records to copy"), "error");
+    if (!items.length) return toast(t("review.timeline.tick_records_copy"), "error");
     button.disabled = true;
     try {
       await json(`/api/cases/${caseId}/exports`, { method: "POST", body: { scope: "copy", items, purpose: data.get("purpose"), recipient: data.get("recipient"), client_id: crypto.randomUUID() } });
-      e.target.replaceWith(h("p", { class: "badge warn", id: "copy-waiting" }, L("复制申请已提交，等待负责人用通行密钥审批。", "Copy requested; waiting for the approver's passkey approval.")));
-      toast(L("已提交复制申请", "Copy requested"));
+      e.target.replaceWith(h("p", { class: "badge warn", id: "copy-waiting" }, t("review.timeline.copy_requested_waiting_approver")));
+      toast(t("review.timeline.copy_requested"));
     } catch (err) {
       button.disabled = false;
       toast(err.message, "error");
     }
   } },
-    h("fieldset", { class: "copy-items" }, h("legend", {}, L("要复制的记录", "Records to copy")),
+    h("fieldset", { class: "copy-items" }, h("legend", {}, t("review.timeline.records_copy")),
       copyable.length ? copyable.map((e) => h("label", { class: "check" }, h("input", { type: "checkbox", name: "item", value: e.hash }), recordName(e)))
-        : h("p", { class: "muted" }, L("本案还没有可复制的记录。", "This case has no records to copy yet."))),
-    h("label", {}, L("复制件交给谁", "Who the copy is for"), h("input", { name: "recipient", required: true, placeholder: L("如：王某（当事人）、市中级人民法院", "e.g. the party, the intermediate court") })),
-    h("label", {}, L("用途", "Purpose"), h("input", { name: "purpose", required: true, placeholder: L("如：当事人申请复制", "e.g. the party asked for a copy") })),
-    h("button", { class: "primary", type: "submit" }, L("申请复制", "Request a copy")));
-  const slot = h("div", {}, L("正在查询复制许可…", "Checking copy permission…"));
-  box.append(waiting.length ? h("p", { class: "badge warn", id: "copy-waiting" }, L("复制申请等待审批", "Copy request waiting for approval")) : "", slot);
+        : h("p", { class: "muted" }, t("review.timeline.case_has_no_records"))),
+    h("label", {}, t("review.timeline.who_copy"), h("input", { name: "recipient", required: true, placeholder: t("review.timeline.e_g_party_intermediate") })),
+    h("label", {}, t("review.timeline.purpose"), h("input", { name: "purpose", required: true, placeholder: t("review.timeline.e_g_party_asked") })),
+    h("button", { class: "primary", type: "submit" }, t("review.timeline.request_copy")));
+  const slot = h("div", {}, t("review.timeline.checking_copy_permission"));
+  box.append(waiting.length ? h("p", { class: "badge warn", id: "copy-waiting" }, t("review.timeline.copy_request_waiting_approval")) : "", slot);
   json(`/api/cases/${caseId}/exports/permission?scope=copy`).then((p) => {
     if (!p.allowed || !(p.items || []).length) return slot.replaceChildren(waiting.length ? "" : form);
-    const names = p.items.map((hash) => (byHash.get(hash) ? recordName(byHash.get(hash)) : L("（记录）", "(record)")));
+    const names = p.items.map((hash) => (byHash.get(hash) ? recordName(byHash.get(hash)) : t("review.timeline.record")));
     slot.replaceChildren(
-      h("p", { class: "badge ok", id: "copy-approved" }, L(`已批准复制给${p.recipient}，有效至${when(p.valid_until)}`, `Copy for ${p.recipient} approved until ${when(p.valid_until)}`)),
+      h("p", { class: "badge ok", id: "copy-approved" }, t("review.timeline.copy_approved", { recipient: p.recipient, until: when(p.valid_until) })),
       h("ul", { class: "copy-approved-items" }, names.map((n) => h("li", {}, n))),
       h("button", { class: "primary", id: "make-copy", onclick: async (e) => {
         e.target.disabled = true;
         try {
           await json(`/api/cases/${caseId}/copies`, { method: "POST", body: { items: p.items, recipient: p.recipient } });
-          toast(L("复制已登记在案件时间线上", "The copy is recorded on the case timeline"));
+          toast(t("review.timeline.copy_recorded_case_timeline"));
         } catch (err) {
           toast(err.message, "error");
         } finally {
           e.target.disabled = false;
         }
-      } }, L("复制并登记", "Copy and record it")));
+      } }, t("review.timeline.copy_record")));
   }).catch(() => slot.replaceChildren(form));
   return box;
 }
