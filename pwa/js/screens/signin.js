@@ -4,7 +4,7 @@ import { t } from "../i18n.js";
 import * as outbox from "../outbox.js";
 import * as router from "../router.js";
 import * as session from "../session.js";
-import { languageSwitch } from "./settings.js";
+import { languageSwitch } from "../language_switch.js";
 
 export function render(_params, query) {
   const button = h("button", { class: "primary", id: "signin", onclick: signIn }, t("signin.passkey"));
