@@ -6,6 +6,7 @@ import { json } from "../../api.js";
 import { h, toast } from "../../dom.js";
 import { isEn } from "../../i18n.js";
 import { L, directory, enforcementKindName, entryLink, kindName, loadKindTitles, page, signWithPasskey, stageName, when, who } from "./common.js";
+import { serverPhoto } from "../../media_view.js";
 import { SIGN_MEANINGS, player } from "./timeline.js";
 import { KIND as PARTY_REQUEST, offers, partyAsked } from "./party_copy_request.js";
 
@@ -75,8 +76,7 @@ function mediaFigure(m) {
   const caption = m.caption || kindName(m.kind);
   let shown;
   if (m.kind === "media.photo") {
-    shown = h("a", { href: `/api/blobs/${m.sha256}`, target: "_blank", rel: "noopener" },
-      h("img", { src: `/api/blobs/${m.sha256}?variant=thumbnail`, alt: caption, loading: "lazy" }));
+    shown = serverPhoto(m.sha256, caption, "");
   } else if (/^(audio|video)\//.test(m.media_type) || m.kind === "media.video" || m.kind === "media.audio" || m.kind === "recording.linked") {
     shown = player(m.sha256, m.media_type || (m.kind === "media.audio" ? "audio/" : "video/"));
   } else {

@@ -6,7 +6,7 @@ import { findingName, notableFindings } from "../../findings.js";
 import { verifyDetails } from "../../forms/plain.js";
 import { isEn, t } from "../../i18n.js";
 import { caseMap } from "./case_map.js";
-import { knowDuration } from "./media_duration.js";
+import { player, serverPhoto } from "../../media_view.js";
 import { L, directory, enforcementKindName, kindName, loadKindTitles, page, short, signWithPasskey, skew, stageName, statusBadge, when, who, whoWithUnit } from "./common.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -76,9 +76,8 @@ export function strokesSvg(strokes) {
 
 const isAv = (type) => /^(audio|video)\//.test(type || "");
 
-export function player(sha, type, src = `/api/blobs/${sha}`) {
-  return knowDuration(h((type || "").startsWith("audio/") ? "audio" : "video", { controls: true, preload: "metadata", src, dataset: { sha } }));
-}
+// The same thumbnails and players as the officer's screens (media_view.js): one way to ask the server.
+export { player };
 
 // Recorder imports are kept by their custody entry, not as media entries: the review API serves them.
 // Recorder files are blobs of the cases (or agency timeline) holding them, served with Range like any media.
@@ -87,7 +86,7 @@ export const recordingSrc = (sha) => `/api/blobs/${sha}`;
 function media(entry) {
   const p = entry.payload, sha = p.sha256;
   if (!sha) return null;
-  if (entry.kind === "media.photo") return h("a", { href: `/api/blobs/${sha}`, target: "_blank" }, h("img", { class: "photo", src: `/api/blobs/${sha}?variant=thumbnail`, alt: p.caption || "photo", loading: "lazy" }));
+  if (entry.kind === "media.photo") return serverPhoto(sha, p.caption || kindName(entry.kind), "photo");
   if (entry.kind === "media.video") return player(sha, "video/");
   if (entry.kind === "media.audio") return player(sha, "audio/");
   if (entry.kind === "media.signature") return h("div", { class: "row" }, p.strokes ? strokesSvg(p.strokes) : null, h("img", { class: "photo", src: `/api/blobs/${sha}`, alt: "signature", style: "max-height:100px" }));
