@@ -33,16 +33,20 @@ const EXTENSIONS = [
 async function boot() {
   const css = document.getElementById("app-css");
   if (css) css.media = "all";
-  // One round: strings, the device's stamps, who is signed in (a first start asks the server) and the
-  // other domains' routes are independent of one another.
-  await Promise.all([i18n.load(), stamps.init(), session.restore(), ...EXTENSIONS.map((m) => import(m).catch(() => null))]);
+  // An installed app (its worker answers from the cache at no round-trip cost) loads the screen the address
+  // names while it starts; a first visit does not: it would compete with the sign-in screen on the network.
+  if (navigator.serviceWorker?.controller) router.preload();
+  // One round: strings, the device's stamps, who is signed in (a first start asks the server), the other
+  // domains' routes and any recording a crash cut short are independent of one another.
+  const cutShort = db.all("recordings");
+  await Promise.all([i18n.load(), stamps.init(), session.restore(), cutShort, ...EXTENSIONS.map((m) => import(m).catch(() => null))]);
   document.getElementById("app").replaceChildren(
     renderStatusBar(),
     h("main", { id: "screen", tabindex: "-1" }),
   );
   // Recordings a crash cut short are queued before any screen can show or resume their session (the
   // recorder's code is loaded only when there is one: most starts have none).
-  if ((await db.all("recordings")).length) await (await import("./capture/recorder.js")).recoverRecordings();
+  if ((await cutShort).length) await (await import("./capture/recorder.js")).recoverRecordings();
   await router.start(document.getElementById("screen"), async () => Boolean(session.current()));
   document.documentElement.dataset.ready = "1";
   outbox.start();
