@@ -2,7 +2,6 @@
 // first screen of a first visit, does not load the whole settings screen.
 import { h } from "./dom.js";
 import * as i18n from "./i18n.js";
-import { rememberLanguage } from "./notification_language.js";
 
 export function languageSwitch() {
   return h(
@@ -16,7 +15,7 @@ export function languageSwitch() {
         onclick: async () => {
           // The server first (notifications follow the choice), then the screen: once the page reads in
           // the new language, the server already writes to this person in it.
-          await rememberLanguage(lang);
+          await (await import("./notification_language.js")).rememberLanguage(lang);
           await i18n.load(lang);
           location.reload();
         },
