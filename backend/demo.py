@@ -9,8 +9,9 @@ them (they have no passkeys), and time. A case "opened three weeks ago" was rece
 ago: the ledger's clock is set for each step, and media are finalised with that moment as `now`,
 so upload deadlines count as they would have. Everything stays valid for `casetrail verify`.
 
-Newcomers sign in with the one-time registration links printed at the end (one per agency and
-role, the invitation mechanism an administrator uses).
+Newcomers sign in with the one-time links printed at the end (one per agency and role): each
+registers a passkey for the demo person in that role (`invites.create_enrolment`, as for a new
+phone), so the officer's link shows that officer's cases.
 """
 
 from __future__ import annotations
@@ -141,16 +142,18 @@ def printout(demo: Demo) -> str:
         for _ in demo.cases.get(cast.agency_id, []):
             lines.append(next(summary, ""))
         lines.append(
-            "  一次性登录链接（注册通行密钥后即可登录）/ One-time sign-in links (register a passkey):"
+            "  一次性登录链接（注册通行密钥后即以该人员身份登录）/ One-time sign-in links "
+            "(register a passkey and you are that person):"
         )
-        for role, link in demo.links.get(cast.agency_id, []):
+        for role, person, staff_id, link in demo.links.get(cast.agency_id, []):
             zh, en = ROLE_TITLES[role]
-            lines.append(f"    {zh:<6}{en:<16}{link}")
+            lines.append(f"    {zh:<6}{en:<16}{person:<5}{link}  ({staff_id})")
         lines.append("")
     lines += [
         "执法人员只看到自己承办的案件；监督、审批、法制审核、档案和管理员看到本机关全部案件。",
         "Officers see the cases they are on; supervisors, approvers, legal reviewers, archivists",
-        "and administrators see all their agency's cases. Links expire in 3 days.",
+        "and administrators see all their agency's cases. Each link works once and expires in",
+        "3 days; `casetrail invite --staff STAFF_ID` makes another for the same person.",
         "",
         "启动 / Start:  CASETRAIL_DATA_DIR=" + str(demo.settings.data_dir) + " scripts/run",
     ]

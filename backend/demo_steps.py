@@ -56,7 +56,8 @@ class Demo:
     clients: list[httpx.AsyncClient] = field(default_factory=list)
     moment: datetime = field(default_factory=lambda: datetime.now(UTC))
     cases: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
-    links: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    # Per agency: (role, person's name, staff id, one-time sign-in link).
+    links: dict[str, list[tuple[str, str, str, str]]] = field(default_factory=dict)
     summary: list[str] = field(default_factory=list)
 
     @property

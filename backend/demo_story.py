@@ -11,7 +11,7 @@ import base64
 from datetime import UTC, datetime, timedelta
 
 from backend import demo_media as media
-from backend.demo_cast import ROLE_ORDER, ROLE_TITLES, Matter
+from backend.demo_cast import ROLE_ORDER, Matter
 from backend.demo_steps import DEVICE, AgencySteps
 from backend.ledger.entry import utc_iso
 
@@ -245,7 +245,9 @@ class AgencyStory(AgencySteps):
         await self.photo(o2, case_id, matter, "record.case_opening_approval", "现场初查照片")
 
     async def invite_newcomers(self) -> None:
-        """One-time registration links, one per role, made by the agency's administrator."""
+        """One-time sign-in links, one per role, each for the demo person in that role: the newcomer
+        registers a passkey for that person (an enrolment link, as for a new phone) and sees their
+        cases. Made by the agency's administrator, on the agency timeline like any invitation."""
         from backend.identity import invites
 
         demo = self.demo
@@ -253,17 +255,9 @@ class AgencyStory(AgencySteps):
         admin = self.staff["admin"]
         lines = []
         for role in ROLE_ORDER:
-            zh, _ = ROLE_TITLES[role]
-            made = await invites.create_invite(
-                demo.settings,
-                self.cast.agency_id,
-                [role],
-                name=f"体验账号（{zh}）",
-                unit_id="体验",
-                created_by=admin.staff_id,
-                ledger=demo.ledger,
-                cert_number=f"体验-{role}" if role != "admin" else None,
-                cert_valid_until="2029-12-31" if role != "admin" else None,
+            person = self.staff[role]
+            made = await invites.create_enrolment(
+                demo.settings, person.staff_id, created_by=admin.staff_id, ledger=demo.ledger
             )
-            lines.append((role, made["link"]))
+            lines.append((role, person.person.name, person.staff_id, made["link"]))
         demo.links[self.cast.agency_id] = lines

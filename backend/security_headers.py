@@ -15,8 +15,10 @@ from litestar.types import Message, Scope
 
 
 @cache
-def page_policy(map_tiles: str = "") -> str:
-    """The pages' policy; `map_tiles` is the configured map service's origin (images only)."""
+def page_policy(map_tiles: str = "", style_hashes: tuple[str, ...] = ()) -> str:
+    """The pages' policy; `map_tiles` is the configured map service's origin (images only);
+    `style_hashes` allow a page's own inline <style> elements by their exact text (never
+    'unsafe-inline': a style injected into the page would not match)."""
     # blob: serves the photos and PDFs the pages build from fetched bytes (IndexedDB captures, the
     # party's document fetched with its token header); data: the admin's QR code image.
     images = "img-src 'self' data: blob:" + (f" {map_tiles}" if map_tiles else "")
@@ -24,7 +26,7 @@ def page_policy(map_tiles: str = "") -> str:
         [
             "default-src 'self'",
             "script-src 'self'",
-            "style-src 'self'",
+            " ".join(["style-src 'self'", *style_hashes]),
             images,
             "media-src 'self' blob:",
             "object-src 'self' blob:",

@@ -15,28 +15,35 @@ valid as one-line modules that re-export the current version's module, so whoeve
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from litestar import Response, get
+from litestar import Request, Response, get
 
 from backend.errors import NotFound
+from backend.security_headers import map_tiles_of, page_policy
 
 # What the officer app is made of; other pages (party/, notices/) live in their own folders.
 CODE_FOLDERS = ("js", "css", "vendor")
 PLAIN_FOLDERS = ("icons",)
 PLAIN_FILES = ("manifest.webmanifest",)
 SHARED_FILES = ("strings/ui.zh-CN.json", "strings/ui.en.json", "schemas/form-hints.json")
-# The first screen a signed-in officer sees: preloaded with the boot modules, so a slow network
-# fetches the home screen's whole module graph in one round of requests, not one per import depth.
+# Where the first screen's module graph starts: boot, the modules boot always imports (other domains'
+# routes, the session's passkey module) and the first visit's screen (sign-in). Their static imports are
+# found in the sources at start-up and preloaded, so a slow network fetches the graph in one round of
+# requests, not one per import depth. Other screens (the home of a returning officer) come from the
+# service worker's cache, where a request costs no round trip; preloading them would only queue them
+# before the sign-in screen on the 6 connections a browser opens to one HTTP/1.1 server.
 FIRST_SCREENS = (
     "js/main.js",
-    "js/screens/home.js",
     "js/role_tabs.js",
     "js/screens/review/routes.js",
+    "js/passkeys.js",
+    "js/screens/signin.js",
 )
 IMMUTABLE = "public, max-age=31536000, immutable"
 MEDIA_TYPES = {
@@ -55,6 +62,8 @@ VERSION_LINE = re.compile(r'^const VERSION = "[^"]*";', re.M)
 MANIFEST_LINE = re.compile(r"^const MANIFEST = [^\n]*;", re.M)
 PRELOAD_MARK = "<!-- modulepreload -->"
 CODE_URL = re.compile(r'((?:src|href)=")/((?:js|css)/)')
+# A stylesheet the page marks `data-inline` is written into it: the splash paints without a round trip.
+INLINE_STYLESHEET = re.compile(r'<link rel="stylesheet" href="/(css/[\w.-]+\.css)" data-inline>')
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,8 @@ class Shell:
     files: dict[str, Path]  # URL path -> file; code under /v/<version>/
     index_html: str
     worker: str
+    # CSP source expressions ('sha256-…') of the inline <style> elements in index_html, and only those.
+    style_hashes: tuple[str, ...] = ()
 
     def code_url(self, rel: str) -> str:
         return f"/v/{self.version}/{rel}"
@@ -122,23 +133,37 @@ def build_shell(pwa_dir: Path, shared_dir: Path) -> Shell:
 
     files = {served_at(url): path for url, path in plain.items()}
     shell = Shell(version, files, "", "")
-    index = render_index((pwa_dir / "index.html").read_text(), shell, pwa_dir)
+    index, style_hashes = render_index((pwa_dir / "index.html").read_text(), shell, pwa_dir)
     precache = ["/", *files]
     worker = VERSION_LINE.sub(f'const VERSION = "{version}";', worker_source, count=1)
     worker = MANIFEST_LINE.sub(
         lambda _: f"const MANIFEST = {json.dumps({'files': precache})};", worker, count=1
     )
-    return Shell(version, files, index, worker)
+    return Shell(version, files, index, worker, style_hashes)
 
 
-def render_index(html: str, shell: Shell, pwa_dir: Path) -> str:
-    """index.html with its code at this version's URLs and the first screen's modules preloaded."""
+def style_hash(css: str) -> str:
+    """The CSP source expression allowing exactly this <style> element's text."""
+    return "'sha256-" + base64.b64encode(hashlib.sha256(css.encode()).digest()).decode() + "'"
+
+
+def render_index(html: str, shell: Shell, pwa_dir: Path) -> tuple[str, tuple[str, ...]]:
+    """index.html with its code at this version's URLs, the first screen's modules preloaded and
+    its `data-inline` stylesheets written in; with the CSP hashes of those inline styles."""
     preload = "\n".join(
         f'<link rel="modulepreload" href="{shell.code_url(rel)}">'
         for rel in static_imports(pwa_dir, list(FIRST_SCREENS))
     )
+    hashes: list[str] = []
+
+    def inline(m: re.Match) -> str:
+        css = (pwa_dir / m.group(1)).read_text()
+        hashes.append(style_hash(css))
+        return f"<style>{css}</style>"
+
+    html = INLINE_STYLESHEET.sub(inline, html)
     html = CODE_URL.sub(lambda m: f"{m.group(1)}/v/{shell.version}/{m.group(2)}", html)
-    return html.replace(PRELOAD_MARK, preload, 1)
+    return html.replace(PRELOAD_MARK, preload, 1), tuple(hashes)
 
 
 class ShellSource:
@@ -176,8 +201,12 @@ def shell_routes(pwa_dir: Path, shared_dir: Path) -> list:
         return Response(source.current().worker, media_type=MEDIA_TYPES[".js"], headers=fresh)
 
     @get(["/", "/index.html"], opt={"access": "public"}, include_in_schema=False)
-    async def app_page() -> Response[str]:
-        return Response(source.current().index_html, media_type=MEDIA_TYPES[".html"], headers=fresh)
+    async def app_page(request: Request) -> Response[str]:
+        shell = source.current()
+        # The page's own policy: the pages' one, plus the hashes of the styles written into this page.
+        policy = page_policy(map_tiles_of(request.scope), shell.style_hashes)
+        headers = {**fresh, "Content-Security-Policy": policy}
+        return Response(shell.index_html, media_type=MEDIA_TYPES[".html"], headers=headers)
 
     @get(
         "/v/{version:str}/{path:path}",

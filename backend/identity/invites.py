@@ -91,6 +91,63 @@ async def create_invite(
     }
 
 
+async def create_enrolment(
+    settings: Settings,
+    staff_id: str,
+    created_by: str | None = None,
+    ledger: Ledger | None = None,
+    ttl: timedelta = INVITE_TTL,
+) -> dict[str, Any]:
+    """A one-time link that registers a passkey for an existing staff member (a lost phone, a
+    demo person): the same single-use, hashed, expiring invitation, naming that staff member, so
+    whoever opens it signs in as them with their roles, cases and history. On the agency timeline
+    as `staff.invited` with their staff id, like any invitation; the passkey as `passkey.registered`.
+    """
+    staff = await Staff.select().where(Staff.staff_id == staff_id).first()
+    if staff is None or not staff["active"]:
+        raise NotFound("no such active staff member", code="staff_not_found")
+    token = secrets.token_urlsafe(32)
+    now = datetime.now(UTC)
+    roles = json.loads(staff["roles"] or "[]")
+    await Invite.insert(
+        Invite(
+            token_hash=token_hash(token),
+            agency_id=staff["agency_id"],
+            staff_id=staff_id,
+            name=staff["name"],
+            roles=json.dumps(roles),
+            unit_id=staff["unit_id"],
+            created_by=created_by,
+            created_at=now,
+            expires_at=now + ttl,
+            cert_number=staff["cert_number"],
+            cert_valid_until=staff["cert_valid_until"],
+        )
+    )
+    if ledger is not None:
+        await ledger.append(
+            Draft(
+                agency_timeline(staff["agency_id"]),
+                "staff.invited",
+                f"enrol:{staff_id}:{secrets.token_hex(8)}",
+                {
+                    "staff_id": staff_id,
+                    "name": staff["name"],
+                    "roles": roles,
+                    "unit_id": staff["unit_id"],
+                    "expires_at": utc_iso(now + ttl),
+                },
+                actor=created_by,
+            )
+        )
+    return {
+        "link": invite_link(settings, token),
+        "token": token,
+        "staff_id": staff_id,
+        "expires_at": utc_iso(now + ttl),
+    }
+
+
 def _refusal(row: dict[str, Any], now: datetime) -> Gone | None:
     """Why an invitation can no longer be used, or None while it is pending."""
     if row["used_at"] is not None:
@@ -174,7 +231,13 @@ async def cancel_invite(
     ledger: Ledger, admin: Principal, staff_id: str, reason: str = ""
 ) -> dict[str, Any]:
     """An admin withdraws a pending invitation of their own agency; the link stops working at once."""
-    row = await Invite.select().where(Invite.staff_id == staff_id).first()
+    # A staff member may have had several links (their first, then one per new phone): the newest.
+    row = (
+        await Invite.select()
+        .where(Invite.staff_id == staff_id)
+        .order_by(Invite.created_at, ascending=False)
+        .first()
+    )
     # Another agency's invitation is answered like an unknown one: no cross-agency probing.
     if row is None or row["agency_id"] != admin.agency_id:
         raise NotFound("no such invitation", code="invite_not_found")
@@ -236,6 +299,14 @@ async def use_invite(invite: dict[str, Any]) -> None:
         now_row = await Invite.select().where(Invite.token_hash == invite["token_hash"]).first()
         refusal = _refusal(now_row, datetime.now(UTC)) if now_row else None
         raise refusal or Gone("this invitation link was already used", code="invite_used")
+    existing = await Staff.select(Staff.agency_id, Staff.active).where(
+        Staff.staff_id == invite["staff_id"]
+    )
+    if existing:
+        # An enrolment link (create_enrolment): the person exists; only a passkey is added.
+        if existing[0]["agency_id"] != invite["agency_id"] or not existing[0]["active"]:
+            raise Gone("this person can no longer sign in here", code="invite_cancelled")
+        return
     await Staff.insert(
         Staff(
             staff_id=invite["staff_id"],

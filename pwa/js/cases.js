@@ -26,6 +26,11 @@ export async function listMine() {
   } catch (e) {
     if (!(e instanceof ApiError) || !e.transient) throw e;
   }
+  return listKept();
+}
+
+/** My cases as this device last knew them, newest first (no network: the home screen draws these first). */
+export async function listKept() {
   const all = await db.all("cases");
   return all.sort((a, b) => (b.updated_at || "").localeCompare(a.updated_at || ""));
 }
@@ -77,7 +82,15 @@ async function cachedJson(url) {
   }
 }
 
-export const kinds = () => cachedJson("/api/kinds");
+// One read per page: every schema lookup needs the kinds' versions, and a pack has dozens of forms.
+let kindsRead = null;
+export function kinds() {
+  kindsRead ||= cachedJson("/api/kinds").catch((e) => {
+    kindsRead = null;
+    throw e;
+  });
+  return kindsRead;
+}
 export const pack = (packId) => cachedJson(`/shared/rules/${encodeURIComponent(packId)}.json`);
 
 export async function schema(kind) {

@@ -78,6 +78,13 @@ export async function render() {
   go("/");
 }
 
+/** Start loading the screen the address names, without showing it (the module is then ready when shown). */
+export function preload() {
+  const p = path();
+  const r = routes.find((x) => x.re.test(p));
+  r?.load().catch(() => null);
+}
+
 /** Let the current screen refuse to be left (e.g. a recording running). */
 export function leaving() {
   return current?.screen?.leave?.() ?? true;

@@ -4,7 +4,6 @@
 import { h } from "./dom.js";
 import { gpsWord } from "./forms/plain.js";
 import { t } from "./i18n.js";
-import * as outbox from "./outbox.js";
 import * as stamps from "./stamps.js";
 import "./text_size.js";
 
@@ -45,6 +44,10 @@ export function markCurrentTab() {
   }
 }
 
+// The outbox (and its upload code) is not needed to draw the bar: on a first visit it would queue ahead of
+// the sign-in screen's files; the unsent count follows as soon as it is loaded.
+const outboxModule = () => import("./outbox.js");
+
 export function renderStatusBar() {
   const net = h("span", { id: "net" });
   const unsent = h("a", { id: "unsent", href: "#/outbox", hidden: true });
@@ -66,7 +69,7 @@ export function renderStatusBar() {
     gps.textContent = gpsWord(q, null);
     gps.className = q === "good" ? "" : "warn";
     gps.dataset.quality = q;
-    const n = (await outbox.unsent()).length;
+    const n = (await (await outboxModule()).unsent()).length;
     count.hidden = unsent.hidden = n === 0;
     count.textContent = String(n);
     unsent.textContent = t("forms.unsent", { n });
@@ -75,8 +78,10 @@ export function renderStatusBar() {
   addEventListener("offline", update);
   addEventListener("hashchange", markCurrentTab);
   stamps.onFix(update);
-  outbox.events.addEventListener("change", update);
-  outbox.events.addEventListener("idle", update);
+  outboxModule().then((outbox) => {
+    outbox.events.addEventListener("change", update);
+    outbox.events.addEventListener("idle", update);
+  });
   setInterval(update, 15_000);
   update();
   queueMicrotask(markCurrentTab);

@@ -3,6 +3,8 @@ a small index), settings show how full it is, and an older device's database is 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
@@ -82,6 +84,30 @@ def test_photos_leave_the_phone_once_the_server_has_them_and_the_case_still_list
     listed = page.locator(".outbox-item")
     expect(listed.filter(has_text="现场照片1")).to_have_count(1)
     expect(listed.filter(has_text="现场照片2")).to_have_count(1)
+    # The photos themselves: the server's thumbnails (the phone's copies are gone), named in words,
+    # loaded when scrolled to; a tap shows the whole photo.
+    gallery = page.locator("#case-media .case-media-item[data-where=server]")
+    expect(gallery).to_have_count(2)
+    first = gallery.first.locator("img")
+    expect(first).to_have_attribute("alt", re.compile(r"^照片 · "))
+    assert "?variant=thumbnail" in first.get_attribute("src")
+    first.scroll_into_view_if_needed()
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#case-media img')].some(i => i.complete && i.naturalWidth > 0)",
+        timeout=30_000,
+    )
+    page.locator("#case-media").screenshot(path=str(SCREENS / "case-photos-from-server.png"))
+    gallery.first.locator("button.photo-open").click()
+    whole = page.locator("dialog.photo-view img")
+    expect(whole).to_be_visible()
+    page.wait_for_function(
+        "() => { const i = document.querySelector('dialog.photo-view img'); return i && i.complete && i.naturalWidth >= 320; }",
+        timeout=30_000,
+    )
+    page.screenshot(path=str(SCREENS / "case-photo-full.png"))
+    page.locator("dialog.photo-view button").click()
+    expect(page.locator("dialog.photo-view")).to_have_count(0)
 
     page.goto("/#/settings")
     meter = page.locator("#storage-meter")

@@ -6,7 +6,13 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.e2e.conftest import Server, add_authenticator, register_officer, wait_all_sent
+from tests.e2e.conftest import (
+    Server,
+    add_authenticator,
+    register_officer,
+    wait_all_sent,
+    wait_ready,
+)
 from tests.e2e.test_pwa_officer_online import open_case
 
 pytestmark = pytest.mark.e2e
@@ -113,3 +119,40 @@ def test_the_notification_switch_label_reads_on_one_line_on_a_phone(
     )
     line = float(label.evaluate("el => parseFloat(getComputedStyle(el).lineHeight) || 24"))
     assert label.bounding_box()["height"] < 1.5 * line
+
+
+def test_a_returning_officer_sees_the_cases_at_once_and_the_servers_list_after(
+    context: BrowserContext, page: Page, server: Server
+) -> None:
+    """The start of a shift on a poor network: the home lists the cases this phone already knows
+    without waiting for the server; the server's answer then brings in what changed elsewhere."""
+    add_authenticator(page)
+    register_officer(page, server, name="孙警官")
+    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=30_000)
+    known = open_case(page, "农贸市场复查")
+    wait_all_sent(page)
+    page.goto("/#/")
+    expect(card(page, known)).to_be_visible()
+
+    # The server's case list is held back: the home still opens, with the case the phone knows.
+    held: list = []
+    page.route("**/api/cases?with=next", lambda route: held.append(route))
+    # Meanwhile a case was opened for this officer elsewhere (another phone, the desk).
+    other = page.evaluate(
+        """() => import('/js/api.js').then(api => api.json('/api/cases', {method: 'POST', body: {
+             client_id: crypto.randomUUID(), title: '工地夜间检查', enforcement_kind: 'inspection',
+             procedure: 'general', start_path: 'ex_officio',
+             parties: [{name: '某建筑公司', kind: 'organisation'}], officers: []}}))"""
+    )["case_id"]
+    with page.expect_request(lambda r: "/api/cases?with=next" in r.url):
+        page.reload()
+    wait_ready(page)
+    expect(card(page, known)).to_be_visible()
+    expect(card(page, other)).to_have_count(0)
+
+    # The answer arrives: the other case joins the list without a reload.
+    for route in held:
+        route.continue_()
+    page.unroute("**/api/cases?with=next")
+    expect(card(page, other)).to_be_visible()
+    expect(card(page, known)).to_be_visible()

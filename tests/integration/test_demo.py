@@ -65,13 +65,19 @@ async def test_the_demo_is_a_living_system_that_verifies_and_lets_a_newcomer_sig
     assert "衡阳市蒸湘区人力资源和社会保障局" in out and "执法人员" in out
 
     async with the_app(settings) as client:
-        for token, (agency_id, role) in zip(
-            tokens, [(a, r) for a in AGENCIES for r in ROLE_ORDER], strict=True
-        ):
+        # Each link is for the demo person in that role (the officer who holds the demo cases),
+        # not a new, empty account.
+        people = [
+            (cast.agency_id, role, next(p.name for p in cast.staff if role in p.roles))
+            for cast in CASTS
+            for role in ROLE_ORDER
+        ]
+        for token, (agency_id, role, name) in zip(tokens, people, strict=True):
             opened = await client.get("/api/invite", headers={INVITE_TOKEN_HEADER: token})
             assert opened.status_code == 200, opened.text
             assert opened.json()["roles"] == [role]
             assert opened.json()["agency_id"] == agency_id
+            assert opened.json()["name"] == name
 
         board = (await client.get("/api/notices")).json()
         assert {group["agency_id"] for group in board} == set(AGENCIES)

@@ -3,6 +3,7 @@
 import * as db from "../db.js";
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
+import { blobUrl, photo, player, serverPhoto } from "../media_view.js";
 import * as outbox from "../outbox.js";
 import { screenSignal } from "../router.js";
 
@@ -16,7 +17,7 @@ async function localUrl(item) {
   return url;
 }
 
-/** A thumbnail for photos, signatures and fingerprints; a player for audio and video. */
+/** A thumbnail for photos, signatures and fingerprints (a tap shows it whole); a player for audio and video. */
 export function mediaPreview(item) {
   if (item.type !== "media") return null;
   const kind = item.body?.kind || "";
@@ -24,13 +25,14 @@ export function mediaPreview(item) {
   (async () => {
     const local = await localUrl(item);
     // Once on the server (and perhaps removed from the device) the server's own copy is shown.
-    const remote = item.state === "sent" && item.sha256 ? `/api/blobs/${item.sha256}` : null;
+    const remote = item.state === "sent" && item.sha256 ? blobUrl(item.sha256) : null;
     const src = local || remote;
     if (!src) return;
-    if (kind === "media.audio") box.append(h("audio", { controls: true, preload: "none", src }));
-    else if (kind === "media.video") box.append(h("video", { controls: true, preload: "metadata", playsinline: true, src }));
-    else if (kind !== "media.document") {
-      box.append(h("img", { class: "thumb", alt: t(`mediakind.${kind}`), loading: "lazy", src: local || `${remote}?variant=thumbnail` }));
+    const words = t(`mediakind.${kind}`);
+    if (kind === "media.audio" || kind === "media.video") {
+      box.append(player(item.sha256, kind === "media.audio" ? "audio/" : "video/", src, { poster: !local && kind === "media.video", label: words }));
+    } else if (kind !== "media.document") {
+      box.append(local ? photo(local, local, words) : serverPhoto(item.sha256, words));
     }
   })();
   return box;

@@ -41,33 +41,73 @@ function caseCard(c, pack, items) {
   );
 }
 
-export async function render() {
-  const me = session.current();
-  const [list, all] = await Promise.all([cases.listMine(), outbox.items()]);
-  // Cases open with the agency's pack, kept on the device: next steps of cases made offline come from it.
+/** The packs the cards need (kept on the device), by pack id. */
+async function packsFor(list, me) {
   const packs = new Map();
   for (const c of list) {
     const id = cases.packIdOf(c, me);
     if (!packs.has(id)) packs.set(id, await cases.pack(id).catch(() => null));
   }
-  // Every record form of the agency's pack is kept for offline use; the mark tells tests (and support) it is done.
-  if (navigator.onLine && me) {
-    cases.prefetch(cases.packIdOf({}, me)).then(() => (document.documentElement.dataset.offlineReady = "1"), () => {});
-  }
+  return packs;
+}
+
+/** The list part of the screen (search, cards or the empty note) for `list`. */
+async function listPart(list, me) {
+  const [all, packs] = await Promise.all([outbox.items(), packsFor(list, me)]);
   const cards = h("div", { id: "case-list" },
     list.map((c) => caseCard(c, packs.get(cases.packIdOf(c, me)), all.filter((i) => i.case_id === c.case_id))));
-  const toSign = navigator.onLine ? await toSignList() : null;
-  return h(
+  return [list.length > 1 ? caseSearch(cards) : null, list.length ? cards : h("p", { class: "muted" }, t("home.empty"))];
+}
+
+/** Once the first screen is up: the record forms kept for offline use (the mark tells tests it is done). */
+function keepFormsOffline(me) {
+  if (!navigator.onLine || !me) return;
+  cases.prefetch(cases.packIdOf({}, me)).then(() => (document.documentElement.dataset.offlineReady = "1"), () => {});
+}
+
+/**
+ * A returning officer sees the cases this device holds at once (no network on the way to the first
+ * screen); the server's list and the to-sign requests replace them when they arrive. A device that holds
+ * no case yet waits for the server's list, so a first start never shows a false "no cases".
+ */
+export async function render() {
+  const me = session.current();
+  const kept = await cases.listKept();
+  const fresh = cases.listMine();
+  const slot = h("div", { id: "case-part" }, await listPart(kept.length ? kept : await fresh, me));
+  const toSign = h("div", { id: "to-sign-slot" });
+  const screen = h(
     "section",
     {},
     h("h1", {}, t("home.title")),
     me ? h("p", { class: "muted" }, t("home.hello", { name: me.name || me.staff_id })) : null,
     toSign,
-    list.length > 1 ? caseSearch(cards) : null,
-    list.length ? cards : h("p", { class: "muted" }, t("home.empty")),
+    slot,
     h("div", { class: "actions" },
       h("a", { class: "button primary", href: "#/cases/new", id: "new-case" }, t("nav.new_case")),
       roleLink("import", { class: "button", id: "home-import" }),
     ),
   );
+  afterReady(async () => {
+    if (kept.length) {
+      const typed = slot.querySelector("#case-search")?.value || "";
+      slot.replaceChildren(...(await listPart(await fresh.catch(() => kept), me)).filter(Boolean));
+      const box = slot.querySelector("#case-search");
+      if (box && typed) (box.value = typed), box.dispatchEvent(new Event("input"));
+    }
+    if (navigator.onLine) toSign.replaceChildren(...[await toSignList()].filter(Boolean));
+    keepFormsOffline(me);
+  });
+  return screen;
+}
+
+/** Run `work` once the app has marked itself ready (the first screen is on show), never before. */
+function afterReady(work) {
+  const run = () => work().catch((e) => console.error(e));
+  if (document.documentElement.dataset.ready) return void setTimeout(run);
+  new MutationObserver((_, watcher) => {
+    if (!document.documentElement.dataset.ready) return;
+    watcher.disconnect();
+    run();
+  }).observe(document.documentElement, { attributes: true, attributeFilter: ["data-ready"] });
 }

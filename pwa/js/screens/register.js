@@ -1,5 +1,6 @@
 // First passkey for an invited staff member: the invitation token comes in the link's fragment
 // (`#invite=…`, moved here by main.js; `token=` is what links made before that carried).
+import { json } from "../api.js";
 import { h, toast } from "../dom.js";
 import { t } from "../i18n.js";
 import * as router from "../router.js";
@@ -31,5 +32,20 @@ export function render(_params, query) {
       button.disabled = false;
     }
   }
-  return h("section", {}, h("h1", {}, t("register.title")), h("p", {}, t("register.hint")), notice, h("div", { class: "actions" }, button));
+  const who = h("p", { id: "invite-for", hidden: true });
+  // Who the link is for, said before the passkey is made (a demo link names the demo person); a dead link
+  // says so at once instead of after a passkey prompt.
+  json("/api/invite", { headers: { "x-invite-token": token } }).then(
+    (info) => {
+      who.textContent = t("register.for", { name: info.name });
+      who.hidden = false;
+    },
+    (e) => {
+      if (!DEAD_LINK.has(e.code)) return;
+      notice.textContent = t(`register.${e.code}`);
+      notice.hidden = false;
+      button.hidden = true;
+    },
+  );
+  return h("section", {}, h("h1", {}, t("register.title")), h("p", {}, t("register.hint")), who, notice, h("div", { class: "actions" }, button));
 }

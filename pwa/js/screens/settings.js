@@ -1,7 +1,7 @@
 // Settings: language, this device's identity and clock, storage, sign-out (refused while anything is unsent).
 import { h, toast } from "../dom.js";
 import * as i18n from "../i18n.js";
-import { rememberLanguage } from "../notification_language.js";
+import { languageSwitch } from "../language_switch.js";
 import { notificationToggle } from "../notifications.js";
 import * as outbox from "../outbox.js";
 import { roleLink } from "../role_tabs.js";
@@ -14,25 +14,6 @@ import { textSizeSetting } from "../text_size.js";
 import { version } from "../update.js";
 
 const { t } = i18n;
-
-export function languageSwitch() {
-  return h(
-    "div",
-    { class: "row", role: "group" },
-    i18n.LANGS.map((lang) =>
-      h("button", {
-        class: lang === i18n.current() ? "primary" : "",
-        dataset: { lang },
-        "aria-pressed": String(lang === i18n.current()),
-        onclick: async () => {
-          await i18n.load(lang);
-          await rememberLanguage(lang);
-          location.reload();
-        },
-      }, lang === "en" ? "English" : "简体中文"),
-    ),
-  );
-}
 
 export async function render() {
   const me = session.current();

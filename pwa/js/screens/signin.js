@@ -1,10 +1,9 @@
 // Sign in with a passkey (the identity module runs the ceremony).
 import { h, toast } from "../dom.js";
 import { t } from "../i18n.js";
-import * as outbox from "../outbox.js";
 import * as router from "../router.js";
 import * as session from "../session.js";
-import { languageSwitch } from "./settings.js";
+import { languageSwitch } from "../language_switch.js";
 
 export function render(_params, query) {
   const button = h("button", { class: "primary", id: "signin", onclick: signIn }, t("signin.passkey"));
@@ -12,7 +11,7 @@ export function render(_params, query) {
     button.disabled = true;
     try {
       await session.signIn();
-      outbox.kick(); // anything that waited for a session goes now
+      (await import("../outbox.js")).kick(); // anything that waited for a session goes now
       router.go(query.get("next") || "/");
     } catch (e) {
       toast(`${t("signin.failed")}: ${e.message}`, "error");

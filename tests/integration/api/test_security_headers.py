@@ -6,7 +6,10 @@ CaseTrail's origin, where it could read the CSRF cookie and call the API as the 
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
+import re
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -39,7 +42,8 @@ async def test_each_page_allows_only_its_own_scripts_and_styles_and_no_framing(a
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     policy = directives(page.headers["content-security-policy"])
     assert policy["script-src"] == ["'self'"]
-    assert policy["style-src"] == ["'self'"]
+    # Besides its own files, a page may carry the exact inline styles the server wrote into it.
+    assert policy["style-src"] == ["'self'", *inline_style_hashes(page.text)]
     assert policy["frame-ancestors"] == ["'none'"]
     assert policy["object-src"] == ["'self'", "blob:"]  # the party's PDF, fetched with its token
     assert "'unsafe-inline'" not in page.headers["content-security-policy"]
@@ -49,6 +53,25 @@ async def test_each_page_allows_only_its_own_scripts_and_styles_and_no_framing(a
     permissions = page.headers["permissions-policy"]
     for feature in ("camera", "microphone", "geolocation"):
         assert f"{feature}=(self)" in permissions
+
+
+def inline_style_hashes(html: str) -> list[str]:
+    bodies = re.findall(r"<style>(.*?)</style>", html, re.S)
+    return [
+        f"'sha256-{base64.b64encode(hashlib.sha256(b.encode()).digest()).decode()}'" for b in bodies
+    ]
+
+
+async def test_the_apps_splash_paints_from_the_page_itself_allowed_by_its_hash_alone(app_client):
+    """The splash needs no second round trip; a style injected into the page matches no hash."""
+    page = await app_client.get("/")
+    splash = (PWA / "css" / "splash.css").read_text()
+    assert f"<style>{splash}</style>" in page.text
+    assert 'href="/css/splash.css"' not in page.text
+    policy = directives(page.headers["content-security-policy"])
+    assert policy["style-src"] == ["'self'", *inline_style_hashes(page.text)]
+    assert len(policy["style-src"]) == 2
+    assert "'unsafe-inline'" not in page.headers["content-security-policy"]
 
 
 class InlineCode(HTMLParser):

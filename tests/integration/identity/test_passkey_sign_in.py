@@ -242,3 +242,51 @@ async def test_an_admin_invites_with_the_certificate_and_a_qr_code_for_the_new_p
         "43040012345",
         "2028-12-31",
     )
+
+
+async def test_an_enrolment_link_signs_a_new_phone_in_as_the_existing_officer_with_their_cases(
+    app_client,
+):
+    """A new phone (or a demo newcomer) registers a passkey for a staff member who already exists:
+    they are that person, with their cases, and no second account is made."""
+    from backend.identity.invites import create_enrolment
+
+    me = await signed_in(app_client, "officer", AGENCY, name="赵警官")
+    case_id = await open_case(app_client, me)
+    await app_client.delete("/api/session", headers=me)
+    ledger = app_client.app.state.ledger
+    staff_before = await Staff.count()
+
+    link = await create_enrolment(app_client.app.state.settings, me.staff_id, ledger=ledger)
+    token = {"X-Invite-Token": link["token"]}
+    opened = (await app_client.get("/api/invite", headers=token)).json()
+    assert opened["name"] == "赵警官" and opened["roles"] == ["officer"]
+    phone = SoftAuthenticator()
+    registered = await app_client.post(
+        "/api/invite/passkey", json={"credential": phone.register(opened["options"])}, headers=token
+    )
+    assert registered.status_code == 201, registered.text
+    assert registered.json()["staff_id"] == me.staff_id
+    assert await Staff.count() == staff_before
+    mine = (await app_client.get("/api/cases")).json()
+    assert case_id in [c["case_id"] for c in mine]
+    # Both passkeys are the officer's; the link and the new key are on the agency timeline.
+    assert await Passkey.count().where(Passkey.staff_id == me.staff_id) == 2
+    kinds = [e.kind for e in await ledger.timeline(f"agency:{AGENCY}", limit=10_000)][-2:]
+    assert kinds == ["staff.invited", "passkey.registered"]
+    # Once only.
+    again = await app_client.get("/api/invite", headers=token)
+    assert again.status_code == 410 and again.json()["code"] == "invite_used"
+
+
+async def test_no_enrolment_link_for_someone_who_is_not_an_active_staff_member(app_client):
+    from backend.errors import NotFound
+    from backend.identity.invites import create_enrolment
+
+    settings = app_client.app.state.settings
+    try:
+        await create_enrolment(settings, "staff-nobody")
+    except NotFound as refused:
+        assert refused.code == "staff_not_found"
+    else:
+        raise AssertionError("an enrolment link was made for nobody")

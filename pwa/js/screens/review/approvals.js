@@ -10,7 +10,7 @@ import { enforcementKindName, kindName, loadKindTitles, stageName } from "./name
 import { page } from "./page.js";
 import { directory, who } from "./people.js";
 import { SIGN_MEANINGS, signWithPasskey } from "./sign.js";
-import { player } from "./player.js";
+import { player, serverPhoto } from "../../media_view.js";
 import { KIND as PARTY_REQUEST, offers, partyAsked } from "./party_copy_request.js";
 
 // An approver approves, refuses (final for that record: the officer must submit a new one) or
@@ -74,8 +74,7 @@ function mediaFigure(m) {
   const caption = m.caption || kindName(m.kind);
   let shown;
   if (m.kind === "media.photo") {
-    shown = h("a", { href: `/api/blobs/${m.sha256}`, target: "_blank", rel: "noopener" },
-      h("img", { src: `/api/blobs/${m.sha256}?variant=thumbnail`, alt: caption, loading: "lazy" }));
+    shown = serverPhoto(m.sha256, caption, "");
   } else if (/^(audio|video)\//.test(m.media_type) || m.kind === "media.video" || m.kind === "media.audio" || m.kind === "recording.linked") {
     shown = player(m.sha256, m.media_type || (m.kind === "media.audio" ? "audio/" : "video/"));
   } else {

@@ -2,7 +2,7 @@
 // Supervisors replay them and file each under the case and step it belongs to.
 import { json } from "../../api.js";
 import { h, toast } from "../../dom.js";
-import { player, recordingSrc } from "./player.js";
+import { blobUrl, player } from "../../media_view.js";
 import { short, when } from "./format.js";
 import { kindName, loadKindTitles } from "./names.js";
 import { page } from "./page.js";
@@ -61,7 +61,7 @@ export async function render() {
   const [recordings, cases, dir] = await Promise.all([
     json("/api/recordings?unassigned=true"), json("/api/review/cases"), directory(),
   ]);
-  const play = (r) => player(r.sha256, r.media_type || "video/", recordingSrc(r.sha256));
+  const play = (r) => player(r.sha256, r.media_type || "video/", blobUrl(r.sha256));
   return page(t("review.recordings.unassigned_recordings"),
     h("p", { class: "muted" }, t("review.recordings.recorder_fixed_camera_files")),
     recordings.length ? h("table", { id: "unassigned" },

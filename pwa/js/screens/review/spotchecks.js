@@ -6,7 +6,7 @@ import { kindName, loadKindTitles } from "./names.js";
 import { page } from "./page.js";
 import { directory, who } from "./people.js";
 import { t, tOr } from "../../i18n.js";
-import { knowDuration } from "./player.js";
+import { knowDuration } from "../../media_view.js";
 
 // Outcomes are named by review.spot_outcome.*, the checks by review.spot_check.*.
 const OUTCOMES = { compliant: "ok", deficient: "warn", serious: "bad" };

@@ -6,7 +6,7 @@ import { findingName, notableFindings } from "../../findings.js";
 import { verifyDetails } from "../../forms/plain.js";
 import { isEn, t, tOr } from "../../i18n.js";
 import { caseMap } from "./case_map.js";
-import { player, recordingSrc } from "./player.js";
+import { blobUrl, player, serverPhoto } from "../../media_view.js";
 import { short, skew, statusBadge, when } from "./format.js";
 import { enforcementKindName, kindName, loadKindTitles, stageName } from "./names.js";
 import { page } from "./page.js";
@@ -75,12 +75,12 @@ const isAv = (type) => /^(audio|video)\//.test(type || "");
 function media(entry) {
   const p = entry.payload, sha = p.sha256;
   if (!sha) return null;
-  if (entry.kind === "media.photo") return h("a", { href: `/api/blobs/${sha}`, target: "_blank" }, h("img", { class: "photo", src: `/api/blobs/${sha}?variant=thumbnail`, alt: p.caption || "photo", loading: "lazy" }));
+  if (entry.kind === "media.photo") return serverPhoto(sha, p.caption || kindName(entry.kind), "photo");
   if (entry.kind === "media.video") return player(sha, "video/");
   if (entry.kind === "media.audio") return player(sha, "audio/");
   if (entry.kind === "media.signature") return h("div", { class: "row" }, p.strokes ? strokesSvg(p.strokes) : null, h("img", { class: "photo", src: `/api/blobs/${sha}`, alt: "signature", style: "max-height:100px" }));
   // Recorder imports and any other entry holding audio or video: play it here, as the review requires.
-  if (entry.kind === "recording.linked") return player(sha, p.media_type || "video/", recordingSrc(sha));
+  if (entry.kind === "recording.linked") return player(sha, p.media_type || "video/", blobUrl(sha));
   if (isAv(p.media_type) && (entry.blobs || [sha]).includes(sha)) return player(sha, p.media_type);
   return h("a", { href: `/api/blobs/${sha}`, target: "_blank" }, t("review.timeline.open_file"));
 }
