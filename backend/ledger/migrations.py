@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from piccolo.engine.base import Engine
 
-from backend.database import is_postgres
 from backend.ledger.guards import (
     CHECKPOINT_KEYS,
     COSIGNATURE_KEYS,
     ENTRY_KEYS,
     WITNESSED_KEYS,
     install_append_only,
-    no_replace_ddl,
 )
 from backend.ledger.tables import (
     BlobSm3,
@@ -21,6 +19,7 @@ from backend.ledger.tables import (
     ProjectionCursor,
     WitnessedCheckpoint,
 )
+from backend.ledger.writer import writer_class
 
 APPEND_ONLY_TABLES = [
     "ledger_entry",
@@ -42,12 +41,10 @@ async def create_ledger(engine: Engine) -> None:
 
 
 async def replace_guard_covers_rowid(engine: Engine) -> None:
-    # The first guard let INSERT OR REPLACE swap a row out by naming its id.
-    if is_postgres(engine):
-        return
+    # The first guard let INSERT OR REPLACE swap a row out by naming its id (SQLite only).
     for table, keys in (("ledger_entry", ENTRY_KEYS), ("ledger_checkpoint", CHECKPOINT_KEYS)):
-        await engine.run_ddl(f"DROP TRIGGER IF EXISTS {table}_no_replace")
-        await engine.run_ddl(no_replace_ddl(table, keys))
+        for statement in writer_class(engine).replace_guard_repair_ddl(table, keys):
+            await engine.run_ddl(statement)
 
 
 async def witnesses(engine: Engine) -> None:

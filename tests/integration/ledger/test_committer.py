@@ -23,14 +23,14 @@ class Gate:
     def __init__(self, ledger: Ledger) -> None:
         self.passes: asyncio.Queue[None] = asyncio.Queue()
         self.entered = asyncio.Event()
-        write = ledger._write
+        write = ledger.appender._write
 
         async def gated(groups):
             self.entered.set()
             await self.passes.get()
             return await write(groups)
 
-        ledger._write = gated  # type: ignore[method-assign]
+        ledger.appender._write = gated  # type: ignore[method-assign]
 
     async def next_commit_waiting(self) -> None:
         async with asyncio.timeout(BOUND_S):
