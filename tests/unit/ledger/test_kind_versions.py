@@ -5,7 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from backend.ledger.kinds import KindRegistry, default_registry, latest_schema, schema_files
+from backend.ledger.kinds import (
+    SHARED,
+    KindRegistry,
+    check_schema,
+    default_registry,
+    latest_schema,
+    schema_files,
+)
 
 
 def write(directory: Path, version: int, title: str) -> None:
@@ -26,3 +33,13 @@ def test_head_approval_v3_can_refuse_or_return_with_a_reason():
     assert registry.latest("record.head_approval") == 3
     refused = {"decision": "refused", "head_name": "王局长", "reason": "证据不足"}
     assert registry.validate("record.head_approval", refused) == 3
+
+
+def test_every_shipped_schema_is_a_valid_json_schema_and_compiles():
+    # The server compiles each kind's schema on first use without checking it: this is the check.
+    registry = default_registry()
+    for kind, versions in registry.files.items():
+        for version, path in versions.items():
+            check_schema(json.loads(path.read_text(encoding="utf-8")))
+            assert registry.validator(kind, version) is not None
+    check_schema(json.loads((SHARED / "schemas" / "claimed.schema.json").read_text()))
