@@ -2,7 +2,7 @@
 
 Appends are group-committed by one committer task: it takes everything queued since its last
 commit into one durable transaction. No caller is answered before its entry is committed and
-every listener (the log's tree, then the projections) has seen it, so a caller's next read finds
+every projection has seen it, so a caller's next read finds
 what it just wrote; and each caller waits for its own batch only, never for the queue behind it
 (a caller that drained the queue itself was held for as long as others kept appending: tens of
 seconds under steady load).
@@ -21,6 +21,8 @@ from typing import Any
 
 from backend.errors import Conflict, Invalid
 from backend.ledger.entry import Draft, Entry, canonical
+from backend.ledger.tiled_tree import TiledTree
+from backend.ledger.tiles import Edge
 from backend.ledger.writer import Writer
 
 Listener = Callable[[list[Entry]], Awaitable[None]]
@@ -70,9 +72,12 @@ class _Chain:
 class Appender:
     """The queue, the committer task and the chaining of drafts inside each write transaction."""
 
-    def __init__(self, writer: Writer, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, writer: Writer, clock: Callable[[], datetime], tree: Callable[[], TiledTree]
+    ) -> None:
         self.writer = writer
         self.clock = clock
+        self.tree = tree  # the log's tree, asked each time (a test may put a fresh one in)
         # Groups of drafts that must land in one transaction (e.g. a case and its team).
         self._pending: list[list[Pending]] = []
         self._committer: asyncio.Task[None] | None = None
@@ -135,16 +140,25 @@ class Appender:
                 future.set_result(result)
 
     async def _write(self, groups: list[list[tuple[Draft, int]]]) -> Written:
-        for attempt in range(3):
-            try:
-                async with self.writer.transaction() as tx:
-                    return await self._write_locked(tx, groups)
-            except Exception as exc:  # unique violations mean another writer raced us
-                if attempt == 2 or "unique" not in str(exc).lower():
-                    raise
+        # The tree's tiles are written in the batch's transaction and its edge moves only once
+        # that commits: tiles and entries never disagree, even after a kill -9.
+        tree = self.tree()
+        async with tree.lock:
+            for attempt in range(3):
+                try:
+                    async with self.writer.transaction() as tx:
+                        results, edge = await self._write_locked(tx, groups, tree)
+                    if edge is not None:
+                        tree.adopt(edge)
+                    return results
+                except Exception as exc:  # unique violations mean another writer raced us
+                    if attempt == 2 or "unique" not in str(exc).lower():
+                        raise
         raise AssertionError("unreachable")
 
-    async def _write_locked(self, tx: Writer, groups: list[list[tuple[Draft, int]]]) -> Written:
+    async def _write_locked(
+        self, tx: Writer, groups: list[list[tuple[Draft, int]]], tree: TiledTree
+    ) -> tuple[Written, Edge | None]:
         """Chain each group's drafts, or none of them: one refusal answers the whole group.
 
         Everything a refusal depends on (heads, known client_ids, corrected entries) is read inside
@@ -189,7 +203,10 @@ class Appender:
                 f"client_id, received_at, body) VALUES {values}",
                 *args,
             )
-        return results
+            first = chain.inserts[0].log_index
+            leaves = [bytes.fromhex(e.hash) for e in chain.inserts]
+            return results, await tree.grown(tx, first, leaves)
+        return results, None
 
     async def _write_group(
         self, tx: Writer, chain: _Chain, group: list[tuple[Draft, int]]

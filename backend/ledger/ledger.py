@@ -30,9 +30,9 @@ from backend.ledger.kinds import (
     schema_errors,
 )
 from backend.ledger.log import Log
-from backend.ledger.merkle import MerkleTree
 from backend.ledger.statements import sign_promise
 from backend.ledger.tables import LedgerEntry
+from backend.ledger.tiled_tree import TiledTree
 from backend.ledger.witnessing import WitnessConfig
 from backend.ledger.writer import writer_for
 
@@ -94,10 +94,9 @@ class Ledger:
         self.engine = engine
         self.kinds = kinds or default_registry()
         self.clock = clock  # demos set it; the parts ask through this attribute
-        self.log = Log(signer, lambda: self.clock(), tsa_url, witnesses)
-        self.appender = Appender(writer_for(engine), lambda: self.clock())
-        # The tree takes each batch's leaves before the projections see it.
-        self.appender.listeners.append(self.log.committed)
+        writer = writer_for(engine)
+        self.log = Log(writer, signer, lambda: self.clock(), tsa_url, witnesses)
+        self.appender = Appender(writer, lambda: self.clock(), lambda: self.log.tree)
 
     # What the log holds, kept readable (and settable, for tests and the CLI) on the ledger.
     signer = _delegated("signer")
@@ -216,7 +215,7 @@ class Ledger:
 
     # -- the global log (backend/ledger/log.py) ------------------------------------------
 
-    async def sync_tree(self) -> MerkleTree:
+    async def sync_tree(self) -> TiledTree:
         """Bring the log's tree up to the database (other workers may have appended)."""
         return await self.log.sync_tree()
 
@@ -247,6 +246,14 @@ class Ledger:
 
     async def consistency(self, old_size: int, new_size: int | None = None) -> dict[str, Any]:
         return await self.log.consistency(old_size, new_size)
+
+    async def tile(self, level: int, index: int, width: int) -> bytes | None:
+        """A C2SP tlog-tiles tile of the log (None: no such tile yet)."""
+        return await self.log.tile(level, index, width)
+
+    async def entry_bundle(self, index: int, width: int) -> bytes | None:
+        """A C2SP tlog-tiles entry bundle: the entry hashes of one leaf tile."""
+        return await self.log.entry_bundle(index, width)
 
     async def case_ids(self) -> list[str]:
         rows = await LedgerEntry.raw("SELECT DISTINCT case_id FROM ledger_entry ORDER BY case_id")

@@ -1,7 +1,8 @@
 """The global log: the Merkle tree over every entry, signed checkpoints, time-stamps and proofs.
 
-The appender tells the log about each committed batch; everything else here reads the database
-(other workers and processes append too) and never writes an entry.
+The tree is stored as tiles (backend/ledger/tiled_tree.py) that the appender writes with each
+batch; everything here reads the database (other workers and processes append too) and never
+writes an entry.
 """
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ from typing import Any
 from backend.errors import IntegrityFailure, Invalid
 from backend.ledger.checkpoint import Checkpoint, CheckpointSigner, verify_note
 from backend.ledger.entry import Entry
-from backend.ledger.merkle import MerkleTree
+from backend.ledger.merkle import HASH_SIZE
 from backend.ledger.tables import LedgerCheckpoint, LedgerEntry
+from backend.ledger.tiled_tree import TiledTree
+from backend.ledger.tiles import TILE_WIDTH
 from backend.ledger.timestamp import TimestampError, request_timestamp
 from backend.ledger.witnessing import WitnessConfig, collect_cosignatures
+from backend.ledger.writer import Writer
 
 log = logging.getLogger("casetrail.ledger")
 
@@ -28,11 +32,13 @@ class Log:
 
     def __init__(
         self,
+        writer: Writer,
         signer: CheckpointSigner | None,
         clock: Callable[[], datetime],
         tsa_url: str = "",
         witnesses: tuple[WitnessConfig, ...] = (),
     ) -> None:
+        self.writer = writer
         self.signer = signer
         self.clock = clock
         self.tsa_url = tsa_url
@@ -41,37 +47,27 @@ class Log:
         # one succeeds again: shown by the checkpoint API, `casetrail checkpoint` and `verify`.
         self.tsa_problem: str | None = None
         self.witness_problems: dict[str, str] = {}
-        self.tree = MerkleTree()
-        self._tree_lock = asyncio.Lock()
+        self.tree = TiledTree()
         self._checkpoint_lock = asyncio.Lock()
 
-    async def committed(self, fresh: list[Entry]) -> None:
-        """Take a committed batch's leaves. If another process appended in between, the tree is
-        behind and `sync_tree` catches it up from the database; if `sync_tree` already read these
-        leaves back, they are in it."""
-        for entry in fresh:
-            if entry.log_index == self.tree.size:
-                self.tree.append(bytes.fromhex(entry.hash))
+    async def sync_tree(self) -> TiledTree:
+        """Bring the tree up to the database: other workers and processes append too.
 
-    async def sync_tree(self) -> MerkleTree:
-        """Bring the in-memory tree up to the database (other workers may have appended)."""
-        async with self._tree_lock:
-            while True:
-                rows = await LedgerEntry.raw(
-                    "SELECT log_index, hash FROM ledger_entry WHERE log_index >= {} "
-                    "ORDER BY log_index LIMIT 50000",
-                    self.tree.size,
-                )
-                if not rows:
-                    return self.tree
-                for row in rows:
-                    if row["log_index"] < self.tree.size:
-                        continue  # the committer added it while this query ran
-                    if row["log_index"] != self.tree.size:
-                        raise IntegrityFailure(
-                            f"log has a gap at index {self.tree.size}", code="log_gap"
-                        )
-                    self.tree.append(bytes.fromhex(row["hash"]))
+        The size is read before taking the tree's lock, so a batch committed by this process
+        meanwhile is simply found in the tree; only a tree that is behind reads tiles back
+        (in the writer's transaction, which also tiles entries an older version left untiled).
+        """
+        tree = self.tree
+        top = (await LedgerEntry.raw("SELECT MAX(log_index) AS top FROM ledger_entry"))[0]["top"]
+        size = 0 if top is None else top + 1
+        if size <= tree.size:
+            return tree
+        async with tree.lock:
+            if size > tree.size:
+                async with self.writer.transaction() as tx:
+                    edge = await tree.load(tx, size)
+                tree.adopt(edge)
+        return tree
 
     # -- checkpoints -----------------------------------------------------------------------
 
@@ -100,7 +96,7 @@ class Log:
         tree = await self.sync_tree()
         latest = await self.latest_checkpoint()
         if latest is not None:
-            if latest.size > tree.size or tree.root(latest.size) != latest.root:
+            if latest.size > tree.size or await tree.root(latest.size) != latest.root:
                 raise IntegrityFailure(
                     f"the log no longer matches checkpoint of size {latest.size}: refusing to sign",
                     code="history_rewritten",
@@ -108,13 +104,14 @@ class Log:
             if latest.size == tree.size:
                 return latest
         size = tree.size
-        note = self.signer.sign(size, tree.root(size))
+        root = await tree.root(size)
+        note = self.signer.sign(size, root)
         token = await self._timestamp(note)
         try:
             await LedgerCheckpoint.insert(
                 LedgerCheckpoint(
                     tree_size=size,
-                    root=tree.root(size).hex(),
+                    root=root.hex(),
                     note=note,
                     created_at=self.clock(),
                     tsa_token=token.hex() if token else None,
@@ -124,7 +121,7 @@ class Log:
             raced = await self.latest_checkpoint()
             if "unique" not in str(exc).lower() or raced is None or raced.size < size:
                 raise
-            if tree.root(raced.size) != raced.root:
+            if await tree.root(raced.size) != raced.root:
                 raise IntegrityFailure(
                     f"a checkpoint of size {raced.size} disagrees with this log",
                     code="history_rewritten",
@@ -197,6 +194,29 @@ class Log:
         )
         return {r["tree_size"]: bytes.fromhex(r["tsa_token"]) for r in rows}
 
+    # -- tiles, as C2SP tlog-tiles clients fetch them ---------------------------------------
+
+    async def tile(self, level: int, index: int, width: int) -> bytes | None:
+        """A tile's bytes, or None if the log has no such tile (yet)."""
+        found = await self.tree.tile(level, index, width)
+        if found is None:  # another worker may have grown the log past this one's tree
+            found = await (await self.sync_tree()).tile(level, index, width)
+        return found
+
+    async def entry_bundle(self, index: int, width: int) -> bytes | None:
+        """The entries of leaf tile `index`: each log entry is its 32-byte entry hash (the leaf
+        is SHA-256(0x00 || entry hash)), so bundles carry hashes and never a case's contents."""
+        start = index * TILE_WIDTH
+        rows = await LedgerEntry.raw(
+            "SELECT hash FROM ledger_entry WHERE log_index >= {} AND log_index < {} "
+            "ORDER BY log_index",
+            start,
+            start + width,
+        )
+        if len(rows) != width:
+            return None
+        return b"".join(HASH_SIZE.to_bytes(2, "big") + bytes.fromhex(r["hash"]) for r in rows)
+
     # -- proofs ----------------------------------------------------------------------------
 
     async def inclusion(self, entry: Entry) -> dict[str, Any]:
@@ -205,7 +225,7 @@ class Log:
         if checkpoint is None or checkpoint.size <= entry.log_index:
             checkpoint = await self.checkpoint()
         tree = await self.sync_tree()
-        proof = tree.inclusion_proof(entry.log_index, checkpoint.size)
+        proof = await tree.inclusion_proof(entry.log_index, checkpoint.size)
         return {
             "entry_hash": entry.hash,
             "log_index": entry.log_index,
@@ -222,5 +242,5 @@ class Log:
         return {
             "old_size": old_size,
             "new_size": new_size,
-            "proof": [p.hex() for p in tree.consistency_proof(old_size, new_size)],
+            "proof": [p.hex() for p in await tree.consistency_proof(old_size, new_size)],
         }

@@ -180,6 +180,13 @@ class MerkleTree:
             raise ValueError(f"tree size {size} out of range 0..{self.size}")
         return self._range_hash(0, size)
 
+    def hashes(self, height: int, start: int, count: int) -> bytes:
+        """The hashes of complete subtrees of 2**height leaves number start..start+count-1, as far
+        as the tree has them (a tile's worth, to compare with a stored tile)."""
+        if height >= len(self._levels):
+            return b""
+        return bytes(self._levels[height][start * HASH_SIZE : (start + count) * HASH_SIZE])
+
     def leaf(self, index: int) -> bytes:
         """Leaf hash (not the entry hash) at `index`."""
         if not 0 <= index < self.size:

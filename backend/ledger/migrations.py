@@ -8,6 +8,7 @@ from backend.ledger.guards import (
     CHECKPOINT_KEYS,
     COSIGNATURE_KEYS,
     ENTRY_KEYS,
+    TILE_KEYS,
     WITNESSED_KEYS,
     install_append_only,
 )
@@ -16,6 +17,7 @@ from backend.ledger.tables import (
     LedgerCheckpoint,
     LedgerCosignature,
     LedgerEntry,
+    LedgerTile,
     ProjectionCursor,
     WitnessedCheckpoint,
 )
@@ -26,6 +28,7 @@ APPEND_ONLY_TABLES = [
     "ledger_checkpoint",
     "ledger_cosignature",
     "witnessed_checkpoint",
+    "ledger_tile",
 ]
 
 
@@ -67,9 +70,21 @@ async def blob_sm3(engine: Engine) -> None:
     await BlobSm3.create_table(if_not_exists=True)
 
 
+async def tiles(engine: Engine) -> None:
+    # The Merkle tree as C2SP tlog-tiles: full tiles only, written with the entries that fill
+    # them. A log from before this step is tiled from its entries on the first start.
+    await LedgerTile.create_table(if_not_exists=True)
+    await engine.run_ddl(
+        "CREATE UNIQUE INDEX IF NOT EXISTS ledger_tile_level_index "
+        "ON ledger_tile (tile_level, tile_index)"
+    )
+    await install_append_only(engine, "ledger_tile", TILE_KEYS)
+
+
 MIGRATIONS = [
     ("ledger.0001_entries_checkpoints", create_ledger),
     ("ledger.0002_replace_guard_covers_rowid", replace_guard_covers_rowid),
     ("ledger.0003_witnesses", witnesses),
     ("ledger.0004_blob_sm3", blob_sm3),
+    ("ledger.0005_tiles", tiles),
 ]
