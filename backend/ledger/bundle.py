@@ -65,7 +65,7 @@ async def export_case(
             "entry_hash": r["hash"],
             "log_index": r["log_index"],
             "tree_size": checkpoint.size,
-            "proof": [p.hex() for p in tree.inclusion_proof(r["log_index"], checkpoint.size)],
+            "proof": [p.hex() for p in await tree.inclusion_proof(r["log_index"], checkpoint.size)],
             "checkpoint": checkpoint.note,
         }
         for r in [*rows, *key_rows]

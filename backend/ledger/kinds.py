@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
-from jsonschema import Draft202012Validator
 
 from backend.errors import Invalid
 from backend.ledger.schema_messages import message_zh
@@ -43,34 +42,53 @@ def latest_schema(kind: str, directory: Path | None = None) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class KindRegistry:
-    """Validators by kind and version; the latest version is used for new entries."""
+    """Schema files by kind and version, each compiled on first use; the latest version is used
+    for new entries.
 
-    validators: dict[str, dict[int, jsonschema_rs.Draft202012Validator]]
+    Compiling all of them at start-up, with jsonschema's check of each schema, was most of a
+    restart (5–20 s on a busy machine); the shipped schemas are checked by the unit tests.
+    """
+
+    files: dict[str, dict[int, Path]]
+    _compiled: dict[tuple[str, int], jsonschema_rs.Draft202012Validator] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def load(cls, directory: Path = SHARED / "schemas" / "kinds") -> KindRegistry:
-        validators: dict[str, dict[int, jsonschema_rs.Draft202012Validator]] = {}
+        files: dict[str, dict[int, Path]] = {}
         for path in sorted(directory.glob("*.json")):  # versions are keyed by int below
-            match = KIND_FILE.match(path.name)
-            if not match:
-                raise ValueError(f"kind schema file name not of the form <kind>.v<N>.json: {path}")
-            schema = json.loads(path.read_text(encoding="utf-8"))
-            # jsonschema checks the schema itself; jsonschema-rs validates payloads on the hot path.
-            validators.setdefault(match["kind"], {})[int(match["version"])] = compile_schema(schema)
-        return cls(validators)
+            kind, version = schema_version(path)
+            files.setdefault(kind, {})[version] = path
+        return cls(files)
+
+    @property
+    def validators(self) -> dict[str, dict[int, Path]]:
+        """Kind -> version -> schema file (the name earlier callers list kinds by)."""
+        return self.files
 
     def __contains__(self, kind: str) -> bool:
-        return kind in self.validators
+        return kind in self.files
 
     def latest(self, kind: str) -> int:
-        if kind not in self.validators:
+        if kind not in self.files:
             raise Invalid(f"unknown entry kind: {kind}", code="unknown_kind")
-        return max(self.validators[kind])
+        return max(self.files[kind])
+
+    def validator(self, kind: str, version: int) -> jsonschema_rs.Draft202012Validator | None:
+        compiled = self._compiled.get((kind, version))
+        if compiled is None:
+            path = self.files.get(kind, {}).get(version)
+            if path is None:
+                return None
+            schema = json.loads(path.read_text(encoding="utf-8"))
+            compiled = self._compiled[(kind, version)] = compile_schema(schema)
+        return compiled
 
     def validate(self, kind: str, payload: Any, version: int | None = None) -> int:
         """Check `payload` against the kind's schema; returns the version it was checked against."""
         version = version or self.latest(kind)
-        validator = self.validators.get(kind, {}).get(version)
+        validator = self.validator(kind, version)
         if validator is None:
             raise Invalid(f"unknown entry kind: {kind} v{version}", code="unknown_kind")
         if validator.is_valid(payload):
@@ -85,8 +103,16 @@ class KindRegistry:
 
 
 def compile_schema(schema: dict[str, Any]) -> jsonschema_rs.Draft202012Validator:
-    Draft202012Validator.check_schema(schema)
+    """A fast validator for `schema` (jsonschema-rs). Whether a schema is itself valid is
+    `check_schema`'s question, asked by the tests of every shipped schema, not at start-up."""
     return jsonschema_rs.Draft202012Validator(schema, validate_formats=True)
+
+
+def check_schema(schema: dict[str, Any]) -> None:
+    """Raise if `schema` is not a valid JSON Schema (draft 2020-12)."""
+    from jsonschema import Draft202012Validator  # a test's question: kept off the start-up path
+
+    Draft202012Validator.check_schema(schema)
 
 
 def schema_errors(

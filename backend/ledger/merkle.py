@@ -8,7 +8,7 @@ all cost O(log n) hashes.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 HASH_SIZE = 32
 EMPTY_ROOT = hashlib.sha256(b"").digest()
@@ -37,6 +37,72 @@ def _entry_bytes(entry_hash: bytes) -> bytes:
     if len(data) != HASH_SIZE:
         raise ValueError(f"a leaf must be a {HASH_SIZE}-byte entry hash, got {len(data)} bytes")
     return data
+
+
+def range_parts(lo: int, hi: int) -> list[tuple[int, int]]:
+    """The complete subtrees (height, index) whose hashes make MTH(D[lo:hi]), left to right.
+
+    RFC 6962's recursion only produces ranges that start at a multiple of the largest power of
+    two not above their length, so a range is a run of complete subtrees, one per set bit of its
+    length. Knowing them before hashing lets a tiled tree fetch every tile a proof needs at once.
+    """
+    parts: list[tuple[int, int]] = []
+    n, offset = hi - lo, lo
+    for height in range(n.bit_length() - 1, -1, -1):
+        if n >> height & 1:
+            parts.append((height, offset >> height))
+            offset += 1 << height
+    return parts
+
+
+def range_hash(node: Callable[[int, int], bytes], lo: int, hi: int) -> bytes:
+    """MTH(D[lo:hi]) from `node(height, index)`, the hash of a complete subtree."""
+    parts = [node(height, index) for height, index in range_parts(lo, hi)]
+    if not parts:
+        return EMPTY_ROOT
+    result = parts[-1]
+    for left in reversed(parts[:-1]):
+        result = node_hash(left, result)
+    return result
+
+
+def inclusion_ranges(index: int, size: int) -> list[tuple[int, int]]:
+    """The ranges whose hashes are the RFC 6962 audit path of leaf `index` in a tree of `size`."""
+    path: list[tuple[int, int]] = []
+    lo, hi = 0, size
+    while hi - lo > 1:
+        k = _split(hi - lo)
+        if index < lo + k:
+            path.append((lo + k, hi))
+            hi = lo + k
+        else:
+            path.append((lo, lo + k))
+            lo += k
+    path.reverse()
+    return path
+
+
+def consistency_ranges(old_size: int, new_size: int) -> list[tuple[int, int]]:
+    """The ranges whose hashes are the RFC 6962 consistency proof from old_size to new_size."""
+    if old_size in (0, new_size):
+        return []
+    proof: list[tuple[int, int]] = []
+    lo, hi, m = 0, new_size, old_size
+    whole_old_tree = True  # the `b` flag of RFC 6962 SUBPROOF
+    while m != hi - lo:
+        k = _split(hi - lo)
+        if m <= k:
+            proof.append((lo + k, hi))
+            hi = lo + k
+        else:
+            proof.append((lo, lo + k))
+            lo += k
+            m -= k
+            whole_old_tree = False
+    if not whole_old_tree:
+        proof.append((lo, hi))
+    proof.reverse()
+    return proof
 
 
 class MerkleTree:
@@ -104,24 +170,7 @@ class MerkleTree:
         return bytes(self._levels[level][start : start + HASH_SIZE])
 
     def _range_hash(self, lo: int, hi: int) -> bytes:
-        """MTH(D[lo:hi]) for the ranges RFC 6962's recursion produces.
-
-        Those ranges start at a multiple of the largest power of two not above their length, so
-        the range is a run of complete subtrees, one per set bit of its length, hashed right to left.
-        """
-        n = hi - lo
-        if n == 0:
-            return EMPTY_ROOT
-        parts: list[bytes] = []
-        offset = lo
-        for level in range(n.bit_length() - 1, -1, -1):
-            if n >> level & 1:
-                parts.append(self._complete(level, offset >> level))
-                offset += 1 << level
-        result = parts[-1]
-        for left in reversed(parts[:-1]):
-            result = node_hash(left, result)
-        return result
+        return range_hash(self._complete, lo, hi)
 
     def root(self, size: int | None = None) -> bytes:
         """Root hash of the tree made of the first `size` leaves (default: all of them)."""
@@ -130,6 +179,13 @@ class MerkleTree:
         if not 0 <= size <= self.size:
             raise ValueError(f"tree size {size} out of range 0..{self.size}")
         return self._range_hash(0, size)
+
+    def hashes(self, height: int, start: int, count: int) -> bytes:
+        """The hashes of complete subtrees of 2**height leaves number start..start+count-1, as far
+        as the tree has them (a tile's worth, to compare with a stored tile)."""
+        if height >= len(self._levels):
+            return b""
+        return bytes(self._levels[height][start * HASH_SIZE : (start + count) * HASH_SIZE])
 
     def leaf(self, index: int) -> bytes:
         """Leaf hash (not the entry hash) at `index`."""
@@ -143,18 +199,7 @@ class MerkleTree:
             raise ValueError(f"tree size {size} out of range 1..{self.size}")
         if not 0 <= index < size:
             raise ValueError(f"leaf index {index} out of range 0..{size - 1}")
-        path: list[bytes] = []
-        lo, hi = 0, size
-        while hi - lo > 1:
-            k = _split(hi - lo)
-            if index < lo + k:
-                path.append(self._range_hash(lo + k, hi))
-                hi = lo + k
-            else:
-                path.append(self._range_hash(lo, lo + k))
-                lo += k
-        path.reverse()
-        return path
+        return [self._range_hash(lo, hi) for lo, hi in inclusion_ranges(index, size)]
 
     def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
         """RFC 6962 consistency proof from the tree of `old_size` leaves to that of `new_size`.
@@ -165,25 +210,7 @@ class MerkleTree:
             raise ValueError(f"new tree size {new_size} out of range 0..{self.size}")
         if not 0 <= old_size <= new_size:
             raise ValueError(f"old tree size {old_size} out of range 0..{new_size}")
-        if old_size in (0, new_size):
-            return []
-        proof: list[bytes] = []
-        lo, hi, m = 0, new_size, old_size
-        whole_old_tree = True  # the `b` flag of RFC 6962 SUBPROOF
-        while m != hi - lo:
-            k = _split(hi - lo)
-            if m <= k:
-                proof.append(self._range_hash(lo + k, hi))
-                hi = lo + k
-            else:
-                proof.append(self._range_hash(lo, lo + k))
-                lo += k
-                m -= k
-                whole_old_tree = False
-        if not whole_old_tree:
-            proof.append(self._range_hash(lo, hi))
-        proof.reverse()
-        return proof
+        return [self._range_hash(lo, hi) for lo, hi in consistency_ranges(old_size, new_size)]
 
 
 def _is_hash(value: object) -> bool:

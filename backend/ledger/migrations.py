@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from piccolo.engine.base import Engine
 
-from backend.database import is_postgres
 from backend.ledger.entry import Entry
 from backend.ledger.guards import (
     CHECKPOINT_KEYS,
     COSIGNATURE_KEYS,
     ENTRY_KEYS,
+    TILE_KEYS,
     WITNESSED_KEYS,
     install_append_only,
-    no_replace_ddl,
 )
 from backend.ledger.reads import digest_rows
 from backend.ledger.tables import (
@@ -21,15 +20,18 @@ from backend.ledger.tables import (
     LedgerCosignature,
     LedgerEntry,
     LedgerEntryDigest,
+    LedgerTile,
     ProjectionCursor,
     WitnessedCheckpoint,
 )
+from backend.ledger.writer import writer_class
 
 APPEND_ONLY_TABLES = [
     "ledger_entry",
     "ledger_checkpoint",
     "ledger_cosignature",
     "witnessed_checkpoint",
+    "ledger_tile",
 ]
 
 
@@ -45,12 +47,10 @@ async def create_ledger(engine: Engine) -> None:
 
 
 async def replace_guard_covers_rowid(engine: Engine) -> None:
-    # The first guard let INSERT OR REPLACE swap a row out by naming its id.
-    if is_postgres(engine):
-        return
+    # The first guard let INSERT OR REPLACE swap a row out by naming its id (SQLite only).
     for table, keys in (("ledger_entry", ENTRY_KEYS), ("ledger_checkpoint", CHECKPOINT_KEYS)):
-        await engine.run_ddl(f"DROP TRIGGER IF EXISTS {table}_no_replace")
-        await engine.run_ddl(no_replace_ddl(table, keys))
+        for statement in writer_class(engine).replace_guard_repair_ddl(table, keys):
+            await engine.run_ddl(statement)
 
 
 async def witnesses(engine: Engine) -> None:
@@ -97,10 +97,22 @@ async def entry_digests(engine: Engine) -> None:
             )
 
 
+async def tiles(engine: Engine) -> None:
+    # The Merkle tree as C2SP tlog-tiles: full tiles only, written with the entries that fill
+    # them. A log from before this step is tiled from its entries on the first start.
+    await LedgerTile.create_table(if_not_exists=True)
+    await engine.run_ddl(
+        "CREATE UNIQUE INDEX IF NOT EXISTS ledger_tile_level_index "
+        "ON ledger_tile (tile_level, tile_index)"
+    )
+    await install_append_only(engine, "ledger_tile", TILE_KEYS)
+
+
 MIGRATIONS = [
     ("ledger.0001_entries_checkpoints", create_ledger),
     ("ledger.0002_replace_guard_covers_rowid", replace_guard_covers_rowid),
     ("ledger.0003_witnesses", witnesses),
     ("ledger.0004_blob_sm3", blob_sm3),
     ("ledger.0005_entry_digests", entry_digests),
+    ("ledger.0006_tiles", tiles),
 ]

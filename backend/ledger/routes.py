@@ -1,4 +1,7 @@
-"""HTTP routes for the log: checkpoints, proofs and the witness (thin: the Ledger does the work).
+"""HTTP routes for the log: checkpoints, proofs, tiles and the witness (thin: the Ledger does the work).
+
+`/checkpoint` and `/tile/…` are the read-only C2SP tlog-tiles endpoints, so that standard
+transparency-log clients can verify CaseTrail's log without any CaseTrail code.
 
 A case's timeline is read and appended to through backend/timeline/routes.py, which applies the
 case rules of identity and the blob holdings of evidence; the ledger itself knows neither.
@@ -20,6 +23,7 @@ from backend.ledger.schemas import (
     EntryOut,
     InclusionOut,
 )
+from backend.ledger.tiles import TILE_WIDTH, parse_index
 from backend.ledger.timestamp import stamped_time
 from backend.ledger.witnessing import cosigned_notes, merge_cosignatures
 
@@ -117,4 +121,63 @@ async def witness_add_checkpoint(request: Request) -> Response[str]:
     return Response(answer.body, status_code=answer.status, media_type=answer.media_type)
 
 
+# Full tiles never change; a partial tile of a given width never changes either, but the spec
+# lets logs drop it once the full tile exists, and the checkpoint moves: neither is kept long.
+IMMUTABLE = "public, max-age=31536000, immutable"
+SHORT = "public, max-age=60"
+MAX_TILE_LEVEL = 7  # 256**8 leaves: far more than a 64-bit log index can name
+
+
+def _text(body: str, status: int, cache: str = "no-store") -> Response[str]:
+    return Response(
+        body, status_code=status, media_type=MediaType.TEXT, headers={"Cache-Control": cache}
+    )
+
+
+@get(
+    "/checkpoint",
+    operation_id="tlogCheckpoint",
+    opt={"access": "public"},
+    media_type=MediaType.TEXT,
+    include_in_schema=False,
+)
+async def tlog_checkpoint(ledger: Ledger) -> Response[str]:
+    """C2SP tlog-tiles: the latest signed checkpoint note, with the witnesses' cosignatures.
+
+    Not a CaseTrail API shape: the body is the signed note a transparency-log client reads."""
+    checkpoint = await ledger.latest_checkpoint() or await ledger.checkpoint()
+    kept = await cosigned_notes(checkpoint.size)
+    return _text(merge_cosignatures(checkpoint.note, [r["note"] for r in kept]), 200, "no-cache")
+
+
+@get(
+    "/tile/{path:path}",
+    operation_id="tlogTile",
+    opt={"access": "public"},
+    include_in_schema=False,
+)
+async def tlog_tile(path: str, ledger: Ledger) -> Response[bytes] | Response[str]:
+    """C2SP tlog-tiles: `tile/<L>/<N>[.p/<W>]` (hashes) and `tile/entries/<N>[.p/<W>]` (bundles)."""
+    parts = path.strip("/").split("/")
+    level = parts[0]
+    try:
+        index, width = parse_index(parts[1:])
+    except ValueError:
+        return _text("not a tile path\n", 400)
+    if level == "entries":
+        found = await ledger.entry_bundle(index, width)
+    elif level.isdigit() and str(int(level)) == level and int(level) <= MAX_TILE_LEVEL:
+        found = await ledger.tile(int(level), index, width)
+    else:
+        return _text("not a tile path\n", 400)
+    if found is None:
+        return _text("no such tile in this log yet\n", 404)
+    return Response(
+        found,
+        media_type="application/octet-stream",
+        headers={"Cache-Control": IMMUTABLE if width == TILE_WIDTH else SHORT},
+    )
+
+
 API_ROUTES = [LedgerController, witness_add_checkpoint]
+ROOT_ROUTES = [tlog_checkpoint, tlog_tile]

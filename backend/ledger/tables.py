@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import BigInt, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import BigInt, Bytea, Integer, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 
@@ -75,3 +75,15 @@ class ProjectionCursor(Table, tablename="projection_cursor"):
 
     name = Varchar(length=80, unique=True)
     log_index = BigInt(default=-1)
+
+
+class LedgerTile(Table, tablename="ledger_tile"):
+    """A full C2SP tlog-tiles tile of the global Merkle tree: 256 hashes of tree level 8·level.
+
+    `root` is the hash those 256 make (one hash of the level above), kept so that start-up reads
+    the unfinished upper tiles without hashing the tiles under them. Rows are never changed."""
+
+    tile_level = Integer()
+    tile_index = BigInt()
+    hashes = Bytea()
+    root = Bytea()

@@ -19,8 +19,8 @@ from typing import Any
 
 from backend.ledger.checkpoint import ALG_COSIGNATURE_V1, Checkpoint, CheckpointError, parse_vkey
 from backend.ledger.cosignature import cosigned_at
-from backend.ledger.merkle import MerkleTree
 from backend.ledger.tables import LedgerCosignature
+from backend.ledger.tiled_tree import TiledTree
 
 log = logging.getLogger("casetrail.ledger")
 _MAX_REPLY = 64 * 1024
@@ -66,13 +66,13 @@ async def last_cosigned_size(witness: str) -> int:
     return (rows[0]["size"] if rows else None) or 0
 
 
-async def ask_witness(witness: WitnessConfig, checkpoint: Checkpoint, tree: MerkleTree) -> str:
+async def ask_witness(witness: WitnessConfig, checkpoint: Checkpoint, tree: TiledTree) -> str:
     """Send `checkpoint` to one witness; return the cosigned note, or raise with why not."""
     old = await last_cosigned_size(witness.name)
     for _ in range(2):  # a 409 tells us the size the witness really holds: try once from there
         if old > checkpoint.size:
             raise CheckpointError(f"witness {witness.name} holds size {old}, larger than ours")
-        proof = tree.consistency_proof(old, checkpoint.size) if old else []
+        proof = await tree.consistency_proof(old, checkpoint.size) if old else []
         body = (
             f"old {old}\n"
             + "".join(base64.b64encode(p).decode() + "\n" for p in proof)
@@ -101,7 +101,7 @@ async def ask_witness(witness: WitnessConfig, checkpoint: Checkpoint, tree: Merk
 
 
 async def collect_cosignatures(
-    witnesses: tuple[WitnessConfig, ...], checkpoint: Checkpoint, tree: MerkleTree
+    witnesses: tuple[WitnessConfig, ...], checkpoint: Checkpoint, tree: TiledTree
 ) -> dict[str, str]:
     """Ask every witness; keep each cosignature; return witness name -> problem for the others."""
     problems: dict[str, str] = {}

@@ -1,88 +1,82 @@
-"""The ledger's own write connection: one long-lived connection, one transaction per batch.
+"""The ledger's writer: one long-lived connection, one transaction per batch, per database engine.
 
 Piccolo's SQLite engine opens a fresh connection (and thread) for every transaction, which
 costs more than the durable commit itself; group commit wants one connection that stays open.
-Statements use `?` placeholders and are rewritten to `$n` for PostgreSQL.
+What differs between engines (how the write lock is taken, placeholders, the append-only
+triggers) lives in one writer class per engine, chosen once here, instead of `is_postgres`
+branches in every module that touches the ledger's tables.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
+from contextlib import AbstractAsyncContextManager
+from typing import Any, ClassVar
 
-import aiosqlite
 from piccolo.engine.base import Engine
-from piccolo.engine.sqlite import dict_factory
-
-from backend.database import SQLITE_PRAGMAS, is_postgres
-
-LEDGER_LOCK = 0x4C454447  # PostgreSQL advisory lock key serialising ledger writers
-_PLACEHOLDER = re.compile(r"\?")
 
 
-def _numbered(sql: str) -> str:
-    counter = iter(range(1, 1_000_000))
-    return _PLACEHOLDER.sub(lambda _: f"${next(counter)}", sql)
+class Writer:
+    """Runs one batch transaction at a time for the ledger; statements use `?` placeholders."""
 
-
-class WriterConnection:
-    """Runs one batch transaction at a time for the ledger."""
+    name: ClassVar[str]
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._sqlite: aiosqlite.Connection | None = None
-        self._pg: Any = None
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[WriterConnection]:
+    def transaction(self) -> AbstractAsyncContextManager[Writer]:
         """A write transaction that holds the ledger's write lock until it commits."""
-        if is_postgres(self.engine):
-            pool = getattr(self.engine, "pool", None)
-            if pool is not None:
-                async with pool.acquire() as conn, conn.transaction():
-                    self._pg = conn
-                    await conn.execute("SELECT pg_advisory_xact_lock($1)", LEDGER_LOCK)
-                    yield self
-                return
-            conn = await self.engine.get_new_connection()
-            try:
-                async with conn.transaction():
-                    self._pg = conn
-                    await conn.execute("SELECT pg_advisory_xact_lock($1)", LEDGER_LOCK)
-                    yield self
-            finally:
-                await conn.close()
-            return
-        if self._sqlite is None:
-            self._sqlite = await aiosqlite.connect(**self.engine.connection_kwargs)
-            self._sqlite.row_factory = dict_factory  # type: ignore[assignment]
-            for pragma in SQLITE_PRAGMAS:
-                await self._sqlite.execute(pragma)
-        await self._sqlite.execute("BEGIN IMMEDIATE")
-        try:
-            yield self
-        except BaseException:
-            await self._sqlite.rollback()
-            raise
-        await self._sqlite.commit()
+        raise NotImplementedError
 
     async def fetch(self, sql: str, *args: Any) -> list[dict[str, Any]]:
-        if self._pg is not None:
-            return [dict(r) for r in await self._pg.fetch(_numbered(sql), *args)]
-        assert self._sqlite is not None
-        async with self._sqlite.execute(sql, args) as cursor:
-            return await cursor.fetchall()  # type: ignore[return-value]
+        raise NotImplementedError
 
     async def execute(self, sql: str, *args: Any) -> None:
-        if self._pg is not None:
-            await self._pg.execute(_numbered(sql), *args)
-            return
-        assert self._sqlite is not None
-        await self._sqlite.execute(sql, args)
+        raise NotImplementedError
+
+    async def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        raise NotImplementedError
 
     async def close(self) -> None:
-        if self._sqlite is not None:
-            await self._sqlite.close()
-            self._sqlite = None
+        """Release the long-lived connection, if the engine keeps one."""
+
+    # -- the engine's append-only guards ---------------------------------------------------
+
+    @classmethod
+    def append_only_ddl(cls, table: str, unique_keys: tuple[tuple[str, ...], ...]) -> list[str]:
+        """DDL that rejects UPDATE, DELETE (and TRUNCATE, REPLACE) on `table`."""
+        raise NotImplementedError
+
+    @classmethod
+    def expected_triggers(
+        cls, table: str, unique_keys: tuple[tuple[str, ...], ...]
+    ) -> dict[str, str]:
+        """Trigger name -> the definition it must have, as the database reports it back."""
+        raise NotImplementedError
+
+    @classmethod
+    async def found_triggers(cls, engine: Engine, table: str) -> dict[str, str]:
+        """Trigger name -> its definition as stored, for the enabled triggers on `table`."""
+        raise NotImplementedError
+
+    @classmethod
+    def replace_guard_repair_ddl(
+        cls, table: str, unique_keys: tuple[tuple[str, ...], ...]
+    ) -> list[str]:
+        """DDL replacing a first-generation REPLACE guard (only SQLite has one)."""
+        return []
+
+
+def writer_class(engine: Engine) -> type[Writer]:
+    """The writer for `engine`'s database: the one place the ledger asks which engine it runs on."""
+    # Imported here: each engine's module subclasses `Writer` from this one.
+    if engine.engine_type == "postgres":
+        from backend.ledger.postgres_writer import PostgresWriter
+
+        return PostgresWriter
+    from backend.ledger.sqlite_writer import SQLiteWriter
+
+    return SQLiteWriter
+
+
+def writer_for(engine: Engine) -> Writer:
+    return writer_class(engine)(engine)

@@ -262,7 +262,7 @@ async def test_a_witness_refuses_a_fork_a_stale_size_a_bad_proof_and_a_stranger(
     assert stale.headers["content-type"].startswith("text/x.tlog.size")
     # A bigger tree whose proof does not lead from what was cosigned.
     bigger = ledger.signer.sign(5, bytes(32))
-    assert (await submit(4, tree.consistency_proof(2, 4), bigger)).status_code == 422
+    assert (await submit(4, await tree.consistency_proof(2, 4), bigger)).status_code == 422
     # A checkpoint of the agency's log signed by another key, and a log it does not witness.
     forger = CheckpointSigner.load_or_create(
         Path(agency.app.state.settings.data_dir) / "f.pem", ledger.signer.name

@@ -5,7 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from backend.ledger.kinds import KindRegistry, default_registry, latest_schema, schema_files
+from backend.ledger.kinds import (
+    SHARED,
+    KindRegistry,
+    check_schema,
+    default_registry,
+    latest_schema,
+    schema_files,
+)
 
 
 def write(directory: Path, version: int, title: str) -> None:
@@ -50,3 +57,13 @@ def test_record_titles_and_document_labels_come_from_version_10_not_9(tmp_path, 
     finally:
         statistics_words.record_title.cache_clear()
         documents.field_schemas.cache_clear()
+
+
+def test_every_shipped_schema_is_a_valid_json_schema_and_compiles():
+    # The server compiles each kind's schema on first use without checking it: this is the check.
+    registry = default_registry()
+    for kind, versions in registry.files.items():
+        for version, path in versions.items():
+            check_schema(json.loads(path.read_text(encoding="utf-8")))
+            assert registry.validator(kind, version) is not None
+    check_schema(json.loads((SHARED / "schemas" / "claimed.schema.json").read_text()))
