@@ -21,6 +21,10 @@ async function fetchAll(caseId) {
 const REUSE_MS = 2000;
 const recent = new Map();
 
+// ... but a new screen reads afresh: what another screen read a moment ago may predate what was just
+// made elsewhere (another phone, the desk), and the officer expects the screen they open to be current.
+addEventListener("hashchange", () => recent.clear());
+
 /** The next read goes to the server (something was just added to the case). */
 export const forget = (caseId) => recent.delete(caseId);
 
