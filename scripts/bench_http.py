@@ -20,6 +20,7 @@ RESULT appends_per_s=<n> p99_ms=<ms> cpu_ms_per_append=<ms> mixed_max_ms=<ms>
 
 Usage: .venv/bin/python scripts/bench_http.py [--db sqlite|postgres] [--officers N]
        [--append-duration S] [--duration S (mixed)] [--threads T] [--rounds R] [--keep]
+       [--py-spy FILE (collapsed stacks of the server during the appends; needs py-spy)]
 """
 
 from __future__ import annotations
@@ -51,9 +52,9 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 
 AGENCY = "hebei-hrss"
-CASETRAIL = str(ROOT / ".venv" / "bin" / "casetrail")
-if not Path(CASETRAIL).exists():  # a worktree uses the main checkout's virtualenv
-    CASETRAIL = str(Path(sys.executable).with_name("casetrail"))
+# `python -m backend.cli` from this checkout: the virtualenv's `casetrail` script imports the
+# checkout the virtualenv was installed from, which for a git worktree is another one.
+CASETRAIL = [sys.executable, "-m", "backend.cli"]
 PG_ADMIN = os.environ.get("CASETRAIL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 LAT, LON = 38.0428, 114.5149
 
@@ -228,6 +229,7 @@ class Server:
             "CASETRAIL_PUBLIC_URL": f"http://localhost:{self.port}",
             # Every officer comes from loopback here, as from a reverse proxy in production.
             "CASETRAIL_MAX_CONNECTIONS_PER_CLIENT": "0",
+            "PYTHONPATH": str(ROOT),
         }
         self.log = (data_dir / "server.log").open("w")
         self.proc: subprocess.Popen | None = None
@@ -246,7 +248,7 @@ class Server:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            [CASETRAIL, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            [*CASETRAIL, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
             env=self.env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
@@ -490,7 +492,17 @@ def one_round(args: argparse.Namespace, wrk: str) -> dict[str, float]:
         server.start()
         # A short warm-up: first requests compile schemas, fill caches, open connections.
         run_wrk(wrk, server, work, args.officers, args.threads, 2)
+        spy = None
+        if args.py_spy:  # where the server's time goes during the appends (collapsed stacks)
+            spy = subprocess.Popen(
+                [str(Path(sys.executable).with_name("py-spy")), "record", "--nonblocking",
+                 "--format", "raw", "-r", "200", "-o", args.py_spy, "--pid",
+                 str(server.proc.pid), "--duration", str(round(args.append_duration))],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
         appends = run_wrk(wrk, server, work, args.officers, args.threads, args.append_duration)
+        if spy is not None:
+            spy.wait(60)
         cpu_ms = appends.server_cpu_s * 1000 / max(1, appends.requests - appends.errors)
         print(
             f"  appends: {appends.ok_per_s:.0f}/s, p50 {appends.p50_ms:.1f} ms, "
@@ -538,6 +550,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--py-spy", metavar="FILE", help="profile the appends with py-spy (raw)")
     args = parser.parse_args()
     wrk = need_wrk()
     print(f"bench_http: {args.db}, {args.officers} officers, load {load()}")
