@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from backend.errors import Forbidden, Invalid, NotFound
+from backend.identity import remembered
 from backend.identity.access import Principal, case_agency, is_member
 from backend.identity.tables import CaseMember, Staff
 from backend.ledger.entry import Draft, Entry
@@ -16,6 +17,8 @@ TEAM_MANAGERS = frozenset({"supervisor", "admin"})
 
 
 async def apply_membership(entry: Entry) -> None:
+    if entry.kind in ("case.member_added", "case.member_removed"):
+        remembered.forget_case(entry.case_id)
     if entry.kind == "case.member_added":
         staff_id = entry.payload["staff_id"]
         await CaseMember.delete().where(
@@ -34,6 +37,8 @@ async def apply_membership(entry: Entry) -> None:
             (CaseMember.case_id == entry.case_id)
             & (CaseMember.staff_id == entry.payload["staff_id"])
         )
+    if entry.kind in ("case.member_added", "case.member_removed"):
+        remembered.forget_case(entry.case_id)  # and any check read while the rows changed
 
 
 async def member_case_ids(staff_id: str, agency_id: str) -> list[str]:

@@ -91,11 +91,13 @@ async def test_a_secret_record_is_a_stub_for_staff_without_clearance(app_client,
     # The author sees it whole; so does a supervisor once cleared by an admin.
     own = (await app_client.get(f"/api/cases/{case_id}/timeline")).json()["entries"]
     assert any(e["payload"].get("reason") == "举报人身份保密" for e in own)
+    from backend.identity import remembered
     from backend.identity.tables import Staff
 
     await Staff.update({Staff.clearances: '["secret"]'}).where(
         Staff.staff_id == supervisor.staff_id
     )
+    remembered.forget_sessions()  # as an admin's change does (staff.change_staff)
     cleared = (await another_client.get(f"/api/cases/{case_id}/timeline")).json()["entries"]
     assert any(e["payload"].get("reason") == "举报人身份保密" for e in cleared)
 
