@@ -113,12 +113,12 @@ LUA = r"""
 local officers = {}
 local reads = tonumber(os.getenv("BENCH_READ_PERCENT") or "0")
 local counter = 0
-local thread_no = 0
 local threads = {}
+next_thread = 0  -- in the main state: numbers the threads
 
 function setup(thread)
-  thread:set("thread_no", thread_no)
-  thread_no = thread_no + 1
+  thread:set("thread_no", next_thread)  -- a global of that thread's own state
+  next_thread = next_thread + 1
   table.insert(threads, thread)
 end
 
@@ -131,8 +131,12 @@ function init(args)
       case_id = case_id,
     })
   end
-  math.randomseed(os.time() * 1000 + thread_no)
-  counter = thread_no * 7919
+  -- Every thread of every run its own sequence of client ids (a repeat would be a resend).
+  local urandom = io.open("/dev/urandom", "rb")
+  local b1, b2, b3, b4 = urandom:read(4):byte(1, 4)
+  urandom:close()
+  math.randomseed(((b1 * 256 + b2) * 256 + b3) * 256 + b4)
+  counter = thread_no * 1000000
 end
 
 local function uuid4()
@@ -159,13 +163,28 @@ function request()
   }, body)
 end
 
+appended, read, failed = 0, 0, 0  -- globals: done() reads them with thread:get
+
+function response(status, headers, body)
+  if status == 201 then appended = appended + 1
+  elseif status == 200 then read = read + 1
+  elseif status >= 500 then failed = failed + 1 end
+end
+
 function done(summary, latency, requests)
   local e = summary.errors
+  local acked, reads, server_errors = 0, 0, 0
+  for _, t in ipairs(threads) do
+    acked = acked + t:get("appended")
+    reads = reads + t:get("read")
+    server_errors = server_errors + t:get("failed")
+  end
   io.write(string.format(
     "WRK {\"requests\":%d,\"duration_us\":%d,\"status_errors\":%d,\"connect\":%d," ..
-    "\"read\":%d,\"write\":%d,\"timeout\":%d,\"p50_us\":%d,\"p99_us\":%d,\"max_us\":%d}\n",
+    "\"read\":%d,\"write\":%d,\"timeout\":%d,\"p50_us\":%d,\"p99_us\":%d,\"max_us\":%d," ..
+    "\"appended\":%d,\"reads\":%d,\"server_errors\":%d}\n",
     summary.requests, summary.duration, e.status, e.connect, e.read, e.write, e.timeout,
-    latency:percentile(50), latency:percentile(99), latency.max))
+    latency:percentile(50), latency:percentile(99), latency.max, acked, reads, server_errors))
 end
 """
 
@@ -213,13 +232,34 @@ class Database:
         if self.kind == "postgres":
             asyncio.run(self._admin(f'CREATE DATABASE "{self.name}"'))
 
+    def notes(self) -> int:
+        """`note` entries in the log (to check that every acknowledged append is there)."""
+        sql = "SELECT COUNT(*) FROM ledger_entry WHERE kind = 'note'"
+        if self.kind == "sqlite":
+            import sqlite3
+
+            with sqlite3.connect(self.url.removeprefix("sqlite:///")) as conn:
+                return conn.execute(sql).fetchone()[0]
+
+        async def count() -> int:
+            import asyncpg
+
+            conn = await asyncpg.connect(self.url)
+            try:
+                return await conn.fetchval(sql)
+            finally:
+                await conn.close()
+
+        return asyncio.run(count())
+
     def drop(self) -> None:
         if self.kind == "postgres":
             asyncio.run(self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
 
 
 class Server:
-    def __init__(self, data_dir: Path, database_url: str) -> None:
+    def __init__(self, data_dir: Path, database_url: str, checkout: Path = ROOT) -> None:
+        self.checkout = checkout
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -229,7 +269,7 @@ class Server:
             "CASETRAIL_PUBLIC_URL": f"http://localhost:{self.port}",
             # Every officer comes from loopback here, as from a reverse proxy in production.
             "CASETRAIL_MAX_CONNECTIONS_PER_CLIENT": "0",
-            "PYTHONPATH": str(ROOT),
+            "PYTHONPATH": str(checkout),
         }
         self.log = (data_dir / "server.log").open("w")
         self.proc: subprocess.Popen | None = None
@@ -237,7 +277,7 @@ class Server:
     def setup(self, officers: int, extra_entries: int = 0) -> list[dict]:
         done = subprocess.run(
             [sys.executable, "-c", SETUP, str(officers), AGENCY, str(extra_entries)],
-            cwd=ROOT,
+            cwd=self.checkout,
             env=self.env,
             capture_output=True,
             text=True,
@@ -252,7 +292,7 @@ class Server:
             env=self.env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
-            cwd=ROOT,
+            cwd=self.checkout,
         )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -297,6 +337,8 @@ class WrkResult:
     p99_ms: float
     max_ms: float
     server_cpu_s: float
+    appended: int = 0  # 201s: entries the server acknowledged
+    server_errors: int = 0  # 5xx
 
     @property
     def ok_per_s(self) -> float:
@@ -341,6 +383,8 @@ def run_wrk(
     if line is None:
         raise SystemExit(f"wrk failed:\n{done.stdout}\n{done.stderr}")
     out = json.loads(line[4:])
+    if os.environ.get("BENCH_DEBUG"):
+        print("   ", out)
     errors = out["status_errors"] + out["connect"] + out["read"] + out["write"] + out["timeout"]
     return WrkResult(
         out["requests"],
@@ -350,6 +394,8 @@ def run_wrk(
         out["p99_us"] / 1000,
         out["max_us"] / 1000,
         cpu,
+        out["appended"],
+        out["server_errors"],
     )
 
 
@@ -481,7 +527,7 @@ def one_round(args: argparse.Namespace, wrk: str) -> dict[str, float]:
     work = Path(tempfile.mkdtemp(prefix="casetrail-bench-http-"))
     database = Database(args.db, work)
     database.create()
-    server = Server(work, database.url)
+    server = Server(work, database.url, args.checkout)
     try:
         t = time.perf_counter()
         officers = server.setup(args.officers)
@@ -491,7 +537,7 @@ def one_round(args: argparse.Namespace, wrk: str) -> dict[str, float]:
         print(f"  {args.officers} officers signed in, cases open: {time.perf_counter() - t:.1f} s")
         server.start()
         # A short warm-up: first requests compile schemas, fill caches, open connections.
-        run_wrk(wrk, server, work, args.officers, args.threads, 2)
+        acked = run_wrk(wrk, server, work, args.officers, args.threads, 2).appended
         spy = None
         if args.py_spy:  # where the server's time goes during the appends (collapsed stacks)
             spy = subprocess.Popen(
@@ -503,6 +549,7 @@ def one_round(args: argparse.Namespace, wrk: str) -> dict[str, float]:
         appends = run_wrk(wrk, server, work, args.officers, args.threads, args.append_duration)
         if spy is not None:
             spy.wait(60)
+        acked += appends.appended
         cpu_ms = appends.server_cpu_s * 1000 / max(1, appends.requests - appends.errors)
         print(
             f"  appends: {appends.ok_per_s:.0f}/s, p50 {appends.p50_ms:.1f} ms, "
@@ -517,6 +564,7 @@ def one_round(args: argparse.Namespace, wrk: str) -> dict[str, float]:
         )
         uploader.stop.set()
         thread.join(120)
+        acked += mixed.appended
         photo_max = max(uploader.latencies_ms, default=0.0)
         mixed_max = max(mixed.max_ms, photo_max)
         print(
@@ -525,12 +573,16 @@ def one_round(args: argparse.Namespace, wrk: str) -> dict[str, float]:
             f"{photo_max:.0f} ms, errors {mixed.errors + uploader.errors} (load {load()}); "
             f"server peak RSS {server.rss_mb():.0f} MB"
         )
+        server.stop()
+        lost = acked - database.notes()
+        print(f"  {acked} appends acknowledged, {max(0, lost)} of them missing from the log")
         return {
             "appends_per_s": appends.ok_per_s,
             "p99_ms": appends.p99_ms,
             "cpu_ms_per_append": cpu_ms,
             "mixed_max_ms": mixed_max,
             "errors": appends.errors + mixed.errors + uploader.errors,
+            "lost": max(0, lost),
         }
     finally:
         server.stop()
@@ -550,6 +602,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument(
+        "--checkout", type=Path, default=ROOT, help="serve another copy of the code (a before)"
+    )
     parser.add_argument("--py-spy", metavar="FILE", help="profile the appends with py-spy (raw)")
     args = parser.parse_args()
     wrk = need_wrk()
