@@ -51,7 +51,13 @@ async def job_lock(engine: Any, lock_dir: Path, name: str) -> AsyncIterator[bool
                 yield bool(got)
             finally:
                 if got:
-                    await connection.fetchval("SELECT pg_advisory_unlock($1)", lock_key(name))
+                    try:
+                        await connection.fetchval("SELECT pg_advisory_unlock($1)", lock_key(name))
+                    except BaseException:
+                        # The pool does not reset connections (database.keep_session_as_left):
+                        # a lock that could not be released goes with its connection.
+                        connection.terminate()
+                        raise
         return
     lock_dir.mkdir(parents=True, exist_ok=True)
     with (lock_dir / f"{name}.lock").open("a") as handle:

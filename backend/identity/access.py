@@ -87,9 +87,14 @@ async def is_member(principal: Principal, case_id: str) -> bool:
 
 
 async def _agency_and_membership(principal: Principal, case_id: str) -> tuple[str | None, bool]:
-    """A case's agency and whether `principal` is on it: one query on every case request."""
+    """A case's agency and whether `principal` is on it: one query (when not remembered)."""
     from backend.cases.tables import CaseState
+    from backend.identity import remembered
 
+    known = remembered.case_access(case_id, principal.staff_id)
+    if known is not None:
+        return known
+    asked_at = remembered.generation()
     rows = await CaseState.raw(
         "SELECT cs.agency_id, EXISTS (SELECT 1 FROM identity_case_member AS m "
         "WHERE m.case_id = cs.case_id AND m.staff_id = {}) AS member "
@@ -98,7 +103,9 @@ async def _agency_and_membership(principal: Principal, case_id: str) -> tuple[st
         case_id,
     )
     if rows:
-        return rows[0]["agency_id"], bool(rows[0]["member"])
+        agency_id, member = rows[0]["agency_id"], bool(rows[0]["member"])
+        remembered.remember_case_access(case_id, principal.staff_id, agency_id, member, asked_at)
+        return agency_id, member
     agency = await case_agency(case_id)  # not projected yet: the log says
     return agency, agency is not None and await is_member(principal, case_id)
 
@@ -140,11 +147,24 @@ async def check_case(principal: Principal, case_id: str, write: bool) -> None:
         raise Forbidden(f"you may not {verb} this case", code=code)
 
 
-async def check_kind_on_case(principal: Principal, case_id: str, kind: str) -> None:
+async def check_kind_on_case(
+    principal: Principal, case_id: str, kind: str, connection: ASGIConnection | None = None
+) -> None:
     """A non-member writes on a case only the kinds its role files there (NON_MEMBER_KINDS)."""
     if principal.roles & NON_MEMBER_KINDS.get(kind, frozenset()):
         return
+    if connection is not None and case_allowed(connection, case_id, write=True):
+        return  # the guard already judged this request's write on this case
     await check_case(principal, case_id, write=True)
+
+
+# The scope key under which the guard notes the case rules it let a request through: a handler
+# asking the same question again (`check_kind_on_case`) is answered without a second query.
+CASE_ALLOWED = "casetrail.case_allowed"
+
+
+def case_allowed(connection: ASGIConnection, case_id: str, write: bool) -> bool:
+    return (case_id, write) in connection.scope.get(CASE_ALLOWED, ())  # type: ignore[operator]
 
 
 def has_role(principal: Principal, rule: str) -> bool:
@@ -202,6 +222,7 @@ async def access_guard(connection: ASGIConnection, handler: BaseRouteHandler) ->
         ):
             return  # the handler checks the kind (`check_kind_on_case`)
         await check_case(principal, case_id, write=write)
+        connection.scope.setdefault(CASE_ALLOWED, set()).add((case_id, write))  # type: ignore[misc]
         return
     if rule == "entry:read":
         entry_hash = connection.path_params.get("entry_hash")

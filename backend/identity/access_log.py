@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import weakref
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +15,14 @@ from backend.ledger.ledger import Ledger
 # One access entry per person, case, action and object per window: paging through a timeline
 # (or re-syncing it) must not append an entry per page, or the timeline would never end.
 ACCESS_WINDOW_S = 600
+
+# What this process already logged in the current window, per ledger: logging it again would be
+# an idempotent resend (same client id, same entry) that still waited for a group commit, on every
+# timeline read. Key -> (payload, entry); the window number says when to start afresh.
+_LOGGED: weakref.WeakKeyDictionary[Ledger, tuple[int, dict[str, tuple[dict, Entry]]]] = (
+    weakref.WeakKeyDictionary()
+)
+_LOGGED_LIMIT = 100_000
 
 
 async def log_access(
@@ -49,8 +58,14 @@ async def log_access(
         payload["permission"] = permission
     if refused:
         payload["refused"] = refused
+    held = _LOGGED.get(ledger)
+    if held is None or held[0] != window or len(held[1]) >= _LOGGED_LIMIT:
+        held = _LOGGED[ledger] = (window, {})
+    known = held[1].get(key)
+    if known is not None:  # the ledger would answer as it did (same entry), or refuse (Conflict)
+        return known[1] if known[0] == payload else None
     try:
-        return await ledger.append(
+        entry = await ledger.append(
             Draft(
                 case_id,
                 "access.viewed",
@@ -61,6 +76,9 @@ async def log_access(
         )
     except Conflict:  # already logged in this window (from another address or browser)
         return None
+    if entry.payload == payload:
+        held[1][key] = (payload, entry)
+    return entry
 
 
 async def timeline_as_seen(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from backend.errors import Forbidden, Invalid, NotFound
+from backend.identity import remembered
 from backend.identity.access import Principal, case_agency, is_member
 from backend.identity.roles import holders
 from backend.identity.tables import CaseMember, Staff
@@ -17,6 +18,8 @@ TEAM_MANAGERS = holders("manage_teams")
 
 
 async def apply_membership(entry: Entry) -> None:
+    if entry.kind in ("case.member_added", "case.member_removed"):
+        remembered.forget_case(entry.case_id)
     if entry.kind == "case.member_added":
         staff_id = entry.payload["staff_id"]
         await CaseMember.delete().where(
@@ -35,6 +38,8 @@ async def apply_membership(entry: Entry) -> None:
             (CaseMember.case_id == entry.case_id)
             & (CaseMember.staff_id == entry.payload["staff_id"])
         )
+    if entry.kind in ("case.member_added", "case.member_removed"):
+        remembered.forget_case(entry.case_id)  # and any check read while the rows changed
 
 
 async def member_case_ids(staff_id: str, agency_id: str) -> list[str]:

@@ -27,7 +27,7 @@ from webauthn.helpers.structs import (
 )
 
 from backend.errors import Forbidden, Invalid, NotFound, Unauthorized
-from backend.identity import challenges
+from backend.identity import challenges, remembered
 from backend.identity.access import Principal
 from backend.identity.tables import Passkey, Staff, WebSession
 from backend.ledger.entry import Draft
@@ -263,4 +263,5 @@ async def revoke_passkey(
     await WebSession.update({WebSession.revoked_at: now}).where(
         (WebSession.credential_id == credential_id) & WebSession.revoked_at.is_null()
     )
+    remembered.forget_sessions()
     return {"credential_id": credential_id, "revoked": True, "entry_hash": entry.hash}

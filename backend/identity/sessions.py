@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from backend.identity import remembered
 from backend.identity.access import Principal
 from backend.identity.staff import principal_of_row
 from backend.identity.tables import WebSession
@@ -66,7 +67,17 @@ async def session_principal(
         return None
     now = now or datetime.now(UTC)
     digest = token_hash(token)
-    # One query on every request: the session and the person behind it, still active.
+    known = remembered.session(digest)
+    if known is not None:
+        principal, auth, expires_at, last_seen_at = known
+        if (
+            expires_at > now
+            and last_seen_at + timedelta(seconds=settings.session_idle_s) > now
+            and (now - last_seen_at).total_seconds() < TOUCH_EVERY_S
+        ):
+            return principal, auth
+    asked_at = remembered.generation()
+    # One query (when not remembered): the session and the person behind it, still active.
     rows = await WebSession.raw(
         "SELECT s.revoked_at, s.expires_at, s.last_seen_at, s.csrf_token, s.credential_id, "
         "st.staff_id, st.agency_id, st.name, st.roles, st.clearances, st.active "
@@ -83,25 +94,36 @@ async def session_principal(
         return None
     if not staff["active"]:
         return None
-    if (now - row["last_seen_at"]).total_seconds() >= TOUCH_EVERY_S:
+    last_seen_at = row["last_seen_at"]
+    if (now - last_seen_at).total_seconds() >= TOUCH_EVERY_S:
         await WebSession.update({WebSession.last_seen_at: now}).where(
             WebSession.token_hash == digest
         )
-    return principal_of_row(staff), SessionAuth(digest, row["csrf_token"], row["credential_id"])
+        last_seen_at = now
+    principal = principal_of_row(staff)
+    auth = SessionAuth(digest, row["csrf_token"], row["credential_id"])
+    remembered.remember_session(
+        digest, (principal, auth, row["expires_at"], last_seen_at), asked_at
+    )
+    return principal, auth
 
 
 async def end_session(digest: str) -> None:
+    remembered.forget_sessions()
     await WebSession.update({WebSession.revoked_at: datetime.now(UTC)}).where(
         (WebSession.token_hash == digest) & WebSession.revoked_at.is_null()
     )
+    remembered.forget_sessions()  # and any read while the update ran
 
 
 async def end_all_sessions(staff_id: str) -> int:
     """Sign out everywhere: every live session of this person ends now."""
+    remembered.forget_sessions()
     live = await WebSession.select(WebSession.id).where(
         (WebSession.staff_id == staff_id) & WebSession.revoked_at.is_null()
     )
     await WebSession.update({WebSession.revoked_at: datetime.now(UTC)}).where(
         (WebSession.staff_id == staff_id) & WebSession.revoked_at.is_null()
     )
+    remembered.forget_sessions()  # and any read while the update ran
     return len(live)

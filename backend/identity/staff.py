@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from backend.errors import Forbidden, Invalid, NotFound
+from backend.identity import remembered
 from backend.identity.access import Principal
 from backend.identity.certificates import cert_status, check_cert_date, china_date
 from backend.identity.roles import ROLES
@@ -158,6 +159,7 @@ async def change_staff(
         Draft(agency_timeline(admin.agency_id), "staff.changed", client_id, payload, admin.staff_id)
     )
     await Staff.update(changes).where(Staff.staff_id == staff_id)
+    remembered.forget_sessions()  # roles and clearances ride on the remembered principal
     return staff_json(await staff_row(staff_id))
 
 
@@ -176,6 +178,7 @@ async def deactivate_staff(
     await WebSession.update({WebSession.revoked_at: now}).where(
         (WebSession.staff_id == staff_id) & WebSession.revoked_at.is_null()
     )
+    remembered.forget_sessions()
     await ledger.append(
         Draft(
             agency_timeline(admin.agency_id),

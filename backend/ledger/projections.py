@@ -22,6 +22,7 @@ from backend.ledger.tables import ProjectionCursor
 
 log = logging.getLogger("casetrail.ledger")
 Apply = Callable[[Entry], Awaitable[None]]
+ApplyMany = Callable[[list[Entry]], Awaitable[None]]
 Wants = Callable[[Entry], bool]
 
 _MOVE = (
@@ -60,11 +61,19 @@ async def catch_up(ledger: Ledger, name: str, apply: Apply) -> int:
 class Follower:
     """What this process knows of one projection's progress (see the module docstring)."""
 
-    def __init__(self, ledger: Ledger, name: str, apply: Apply, wants: Wants | None) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        name: str,
+        apply: Apply,
+        wants: Wants | None,
+        apply_many: ApplyMany | None = None,
+    ) -> None:
         self.ledger = ledger
         self.name = name
         self.apply = apply
         self.wants = wants
+        self.apply_many = apply_many
         self.seen: int | None = None  # every entry up to here is applied or not wanted
         self.stored: int | None = None  # the stored cursor, as this process last read or set it
 
@@ -85,6 +94,9 @@ class Follower:
         """Move the cursor to `last` and apply `entries`; False if someone else moved it."""
         if not await ProjectionCursor.raw(_MOVE, last, self.name, self.stored):
             return False
+        if self.apply_many is not None:
+            await self.apply_many(entries)
+            return True
         for entry in entries:
             await self.apply(entry)
         return True
@@ -128,16 +140,24 @@ class Followers:
 _FOLLOWERS: weakref.WeakKeyDictionary[Ledger, Followers] = weakref.WeakKeyDictionary()
 
 
-def follow(ledger: Ledger, name: str, apply: Apply, wants: Wants | None = None) -> Follower:
+def follow(
+    ledger: Ledger,
+    name: str,
+    apply: Apply,
+    wants: Wants | None = None,
+    apply_many: ApplyMany | None = None,
+) -> Follower:
     """Keep a projection current as entries are committed (and catch up on what it missed).
 
     `wants` says which entries `apply` acts on; the others are skipped without a write.
+    `apply_many`, when given, applies a committed batch at once (to the same effect as `apply`
+    on each entry in order): a statement per batch instead of one per entry.
     """
     followers = _FOLLOWERS.get(ledger)
     if followers is None:
         followers = _FOLLOWERS[ledger] = Followers(ledger)
         ledger.on_append(followers)
-    follower = Follower(ledger, name, apply, wants)
+    follower = Follower(ledger, name, apply, wants, apply_many)
     followers.members.append(follower)
     return follower
 

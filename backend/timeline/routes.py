@@ -62,7 +62,7 @@ class TimelineController(Controller):
         check_client_id(data.client_id)
         me = principal_of(request)
         check_client_kind(data.kind, ledger.kinds, me.roles)
-        await check_kind_on_case(me, case_id, data.kind)
+        await check_kind_on_case(me, case_id, data.kind, request)
         corrects = (data.corrects or {}).get("hash")
         corrected = await ledger.versions(case_id, corrects) if corrects else []
         check_approval(data.kind, data.payload, me.roles, [e.payload for e in corrected])

@@ -27,6 +27,26 @@ async def test_reading_a_timeline_logs_who_from_where_once_per_window(app_client
     assert "user_agent" in view["payload"]
 
 
+async def test_reading_a_timeline_again_in_the_window_does_not_wait_for_a_commit(app_client):
+    officer = await signed_in(app_client, "officer", AGENCY)
+    case_id = await open_case(app_client, officer)
+    ledger = app_client.app.state.ledger
+    logged: list[str] = []
+    append = ledger.append
+
+    async def counting(draft):
+        logged.append(draft.kind)
+        return await append(draft)
+
+    ledger.append = counting
+    try:
+        for _ in range(3):
+            assert (await app_client.get(f"/api/cases/{case_id}/timeline")).status_code == 200
+    finally:
+        ledger.append = append
+    assert logged == ["access.viewed"]  # the first read logged it; the others knew it was held
+
+
 async def test_copy_needs_the_unit_heads_passkey_approval(app_client, another_client):
     officer = await signed_in(app_client, "officer", AGENCY)
     case_id = await open_case(app_client, officer)
@@ -91,11 +111,13 @@ async def test_a_secret_record_is_a_stub_for_staff_without_clearance(app_client,
     # The author sees it whole; so does a supervisor once cleared by an admin.
     own = (await app_client.get(f"/api/cases/{case_id}/timeline")).json()["entries"]
     assert any(e["payload"].get("reason") == "举报人身份保密" for e in own)
+    from backend.identity import remembered
     from backend.identity.tables import Staff
 
     await Staff.update({Staff.clearances: '["secret"]'}).where(
         Staff.staff_id == supervisor.staff_id
     )
+    remembered.forget_sessions()  # as an admin's change does (staff.change_staff)
     cleared = (await another_client.get(f"/api/cases/{case_id}/timeline")).json()["entries"]
     assert any(e["payload"].get("reason") == "举报人身份保密" for e in cleared)
 

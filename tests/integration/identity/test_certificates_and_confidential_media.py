@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from PIL import Image
 
+from backend.identity import remembered
 from backend.identity.tables import Staff
 from tests.integration.conftest import signed_in
 from tests.integration.identity.people import AGENCY, open_case
@@ -161,6 +162,7 @@ async def test_a_flagged_photo_is_refused_to_staff_without_clearance_and_the_att
     await Staff.update({Staff.clearances: '["privacy"]'}).where(
         Staff.staff_id == supervisor.staff_id
     )
+    remembered.forget_sessions()  # as an admin's change does (staff.change_staff)
     assert (await another_client.get(f"/api/blobs/{sha}")).status_code == 200
 
 

@@ -138,3 +138,22 @@ async def test_a_failed_batch_leaves_the_cursors_and_is_applied_with_the_next(le
     assert recorder.applied == healthy.applied == expected
     assert await stored_cursor("test.stages") == after.log_index
     assert await stored_cursor("test.healthy") == after.log_index
+
+
+async def test_a_batch_of_notes_on_many_cases_marks_each_case_as_a_rebuild_would(ledger):
+    await cases_projection.register(ledger)
+    cases = [str(uuid.uuid4()) for _ in range(40)]
+    await ledger.append_all([opened(c) for c in cases])
+    # One commit: notes on every case (some twice), and a stage change on one of them.
+    await ledger.append_all(
+        [note(c, f"第{i}条") for i in range(2) for c in cases[:30]]
+        + [note(c, "巡查") for c in cases[30:]]
+        + [stage(cases[0], "investigation")]
+    )
+    followed = await case_rows()
+    assert {r["last_seq"] for r in followed if r["case_id"] in cases[1:30]} == {2}
+    assert {r["last_seq"] for r in followed if r["case_id"] in cases[30:]} == {1}
+    assert next(r for r in followed if r["case_id"] == cases[0])["stage"] == "investigation"
+
+    await cases_projection.rebuild_all(ledger)
+    assert await case_rows() == followed
