@@ -94,6 +94,8 @@ DECLARED = (
     Domain(
         "review",
         uses=("ledger", "identity", "cases", "evidence", "service"),
+        tables="tables",
+        migrations="migrations",
         routes=("routes",),
         jobs="jobs",
     ),

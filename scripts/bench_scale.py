@@ -160,16 +160,18 @@ async def run(args: argparse.Namespace, workdir: Path) -> None:
             conn = await asyncpg.connect(database_url)
             count = await conn.fetchval("SELECT count(*) FROM ledger_entry")
             table = await conn.fetchval("SELECT pg_total_relation_size('ledger_entry')")
-            whole = await conn.fetchval("SELECT pg_database_size(current_database())")
-            empty = await conn.fetchval(
+            whole = await conn.fetchval(
                 "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n "
-                "ON n.oid = c.relnamespace WHERE n.nspname = 'pg_catalog'"
+                "ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r'"
             )
+            body = await conn.fetchval("SELECT avg(octet_length(body)) FROM ledger_entry")
             await conn.close()
+            whole, body = int(whole), float(body)
             per_entry = table / count
-            db_per_entry = (whole - empty) / count
-            print(f"storage: {count} entries, ledger_entry {table / 1e6:.1f} MB "
-                  f"({per_entry:.0f} B/entry), database {whole / 1e6:.1f} MB")  # fmt: skip
+            db_per_entry = whole / count
+            print(f"storage: {count} entries (body {body:.0f} B on average), ledger_entry "
+                  f"{table / 1e6:.1f} MB ({per_entry:.0f} B/entry), all tables {whole / 1e6:.1f} MB "
+                  f"({db_per_entry:.0f} B/entry)")  # fmt: skip
         await close_engine(engine)
     finally:
         server.stop()
