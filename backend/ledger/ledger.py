@@ -36,7 +36,7 @@ from backend.ledger.merkle import MerkleTree
 from backend.ledger.statements import sign_promise
 from backend.ledger.tables import LedgerCheckpoint, LedgerEntry
 from backend.ledger.timestamp import TimestampError, request_timestamp
-from backend.ledger.witnessing import WitnessConfig, collect_cosignatures
+from backend.ledger.witnessing import WitnessConfig, collect_cosignatures, cosigned_notes
 from backend.ledger.writer import WriterConnection
 
 Listener = Callable[[list[Entry]], Awaitable[None]]
@@ -135,6 +135,7 @@ class Ledger:
         # one succeeds again: shown by the checkpoint API, `casetrail checkpoint` and `verify`.
         self.tsa_problem: str | None = None
         self.witness_problems: dict[str, str] = {}
+        self._witness_problems_size = -1  # the checkpoint size `witness_problems` is about
         self.signer = signer
         self.kinds = kinds or default_registry()
         self.clock = clock
@@ -523,6 +524,7 @@ class Ledger:
         signed = self._parse(note)
         if self.witnesses:
             self.witness_problems = await collect_cosignatures(self.witnesses, signed, tree)
+            self._witness_problems_size = signed.size
         return signed
 
     async def _timestamp(self, note: str) -> bytes | None:
@@ -545,8 +547,31 @@ class Ledger:
         outage = await self.timestamp_outage()
         if outage:
             problems.append(outage)
-        problems += [f"witness {name}: {why}" for name, why in self.witness_problems.items()]
+        outages = await self.witness_outages()
+        problems += [f"witness {name}: {why}" for name, why in outages.items()]
         return problems
+
+    async def witness_outages(self) -> dict[str, str]:
+        """Witness name -> why it has not cosigned the newest checkpoint.
+
+        Read from the stored cosignatures, so every worker and server reports the same whichever
+        one signed; the reason a witness gave is known only where it was asked.
+        """
+        if not self.witnesses:
+            return {}
+        latest = await self.latest_checkpoint()
+        if latest is None:
+            return dict(self.witness_problems)
+        cosigned = {r["witness"] for r in await cosigned_notes(latest.size)}
+        asked_here = self._witness_problems_size >= latest.size
+        outages = {}
+        for witness in self.witnesses:
+            why = self.witness_problems.get(witness.name) if asked_here else None
+            if why is None and witness.name not in cosigned:
+                why = "has not cosigned the latest checkpoint"
+            if why:
+                outages[witness.name] = why
+        return outages
 
     async def timestamp_outage(self) -> str | None:
         """Whether the newest checkpoints went without a time-stamp although a TSA is configured.

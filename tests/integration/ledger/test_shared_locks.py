@@ -71,3 +71,27 @@ async def _until_waiting(url: str, key: int) -> None:
         raise AssertionError("the other server never waited for the lock")
     finally:
         await conn.close()
+
+
+async def test_a_witness_that_did_not_cosign_is_reported_by_every_server(
+    engine, settings, tmp_path
+):
+    from backend.ledger.ledger import Ledger
+    from backend.ledger.witnessing import parse_witnesses
+    from tests.integration.ledger.drafts import note
+    from tests.integration.servers import free_port
+
+    bureau = Cosigner.load_or_create(tmp_path / "bureau.pem", "bureau.example/witness")
+    unreachable = parse_witnesses(f"http://127.0.0.1:{free_port()}/api/witness {bureau.vkey}")
+    signer = CheckpointSigner.load_or_create(tmp_path / "checkpoint.pem", settings.log_name)
+    signing, other = (Ledger(engine, signer, witnesses=unreachable) for _ in range(2))
+    try:
+        await signing.append(note("case-w", "现场检查开始"))
+        await signing.checkpoint()
+        [here] = await signing.protection_problems()
+        [there] = await other.protection_problems()  # the server that did not sign knows too
+        assert here.startswith("witness bureau.example/witness:") and "unreachable" in here
+        assert there == "witness bureau.example/witness: has not cosigned the latest checkpoint"
+    finally:
+        await signing.close()
+        await other.close()
