@@ -83,11 +83,13 @@ def _serve(config: uvicorn.Config, sockets: list[socket.socket] | None = None) -
 def _run_workers(config: uvicorn.Config, workers: int) -> None:
     """Fork `workers` servers on one socket; replace one that dies until told to stop.
 
-    Forked before any event loop or thread exists in this process, so each child starts clean.
+    Forked before this process runs an event loop (`casetrail init`'s has closed by then), so each
+    child starts clean and opens its own app, pool and ledger.
     A child that dies (a crash, kill -9) loses nothing acknowledged: every answer waited for its
     commit. The parent forwards SIGTERM and Ctrl-C to the children and waits for them.
     """
     listening = config.bind_socket()
+    parent = os.getpid()
     children: set[int] = set()
     stopping = False
 
@@ -96,8 +98,11 @@ def _run_workers(config: uvicorn.Config, workers: int) -> None:
         if pid == 0:  # the child: serve until told to stop, never return into the parent's code
             status = 0
             try:
+                # The parent's handlers came along with the fork: a SIGTERM now must stop this
+                # worker, not make it signal the siblings it remembers.
+                signal.signal(signal.SIGTERM, _exit)
                 signal.signal(signal.SIGINT, signal.default_int_handler)
-                _die_with_parent()
+                _die_with_parent(parent)
                 _serve(config, [listening])
             except SystemExit as exit_:
                 status = exit_.code if isinstance(exit_.code, int) else 1
@@ -130,20 +135,23 @@ def _run_workers(config: uvicorn.Config, workers: int) -> None:
                     "server worker %s ended (status %s); starting another", pid, status
                 )
                 time.sleep(0.5)  # a worker that cannot start (database down) must not spin
-                spawn()
+                if not stopping:  # told to stop during the pause: start nothing new
+                    spawn()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         listening.close()
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(parent: int) -> None:
     """Ask Linux to stop this worker (SIGTERM) if the parent dies, even by kill -9: orphaned
     workers would keep the port and serve on with nobody supervising them."""
     libc = ctypes.CDLL(None)
     if hasattr(libc, "prctl"):
         pr_set_pdeathsig = 1  # from linux/prctl.h
         libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+    if os.getppid() != parent:  # it died before the request took effect
+        raise SystemExit(0)
 
 
 def _exit(signum: int, frame: object) -> None:

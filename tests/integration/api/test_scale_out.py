@@ -240,3 +240,31 @@ def test_several_workers_on_sqlite_are_refused_with_a_reason(settings, tmp_path)
     assert refused.returncode == 2
     assert "needs PostgreSQL" in refused.stderr
     assert not (tmp_path / "one.sqlite").exists()  # refused before touching anything
+
+
+@postgres_only
+def test_serve_with_two_workers_replaces_a_killed_one_and_stops_them_all(
+    settings, database_url, tmp_path
+):
+    import os
+    import signal
+    import time
+
+    import httpx
+
+    env = server_env(settings, database_url, settings.public_url)
+    server = Server(env, tmp_path / "server.log", workers=2).start()
+    try:
+        first = server.worker_pids()
+        assert len(first) == 2
+        os.kill(first[0], signal.SIGKILL)
+        deadline = time.monotonic() + 120
+        while (now := server.worker_pids()) == first or len(now) != 2:
+            assert time.monotonic() < deadline, server.log_path.read_text()
+            time.sleep(0.1)  # polling for the replacement, not waiting blind
+        assert first[1] in now  # the other worker served on
+        assert httpx.get(f"{server.url}/api/time", timeout=10).status_code == 200
+    finally:
+        server.stop()  # SIGTERM to the parent: it stops its workers and waits for them
+    assert server.process.returncode is not None
+    assert not [pid for pid in now if os.path.exists(f"/proc/{pid}")], "a worker outlived serve"
