@@ -112,9 +112,20 @@ async def first_admin_link(settings: Settings) -> str | None:
 def serve(args: argparse.Namespace, settings: Settings) -> int:
     from backend import serving
 
+    if args.workers < 1:
+        print("casetrail serve: --workers must be at least 1", file=sys.stderr)
+        return 2
+    if args.workers > 1 and settings.database_url.startswith("sqlite"):
+        print(
+            "casetrail serve: --workers above 1 needs PostgreSQL (CASETRAIL_DATABASE_URL="
+            "postgresql://...). SQLite is served by one process: it takes one writer at a time, "
+            "and the throttles and locks of a SQLite server live in that process.",
+            file=sys.stderr,
+        )
+        return 2
     init(args, settings)
     print(f"CaseTrail is at {settings.public_url}", flush=True)
-    serving.run(args.host, args.port, settings.connection_limits)
+    serving.run(args.host, args.port, settings.connection_limits, workers=args.workers)
     return 0
 
 
@@ -286,6 +297,12 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="initialise if needed and serve the app")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
+    s.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes on this port (PostgreSQL only; SQLite is served by one)",
+    )
     sub.add_parser("init", help="create the data directory, database and signing key")
     v = sub.add_parser("verify", help="verify a case, the whole log, or an exported bundle")
     v.add_argument("case", nargs="?", help="case id (default: the whole log)")

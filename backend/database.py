@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -207,3 +208,32 @@ async def close_engine(engine: Engine) -> None:
 
 def is_postgres(engine: Engine) -> bool:
     return engine.engine_type == "postgres"
+
+
+def lock_key(name: str) -> int:
+    """A stable signed 64-bit PostgreSQL advisory-lock key for a lock's name."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+_LOCAL_LOCKS: dict[str, asyncio.Lock] = {}
+
+
+@asynccontextmanager
+async def shared_lock(engine: Engine, name: str) -> AsyncIterator[None]:
+    """Hold the lock `name` across every process on this database for the block.
+
+    A check followed by a write (one open draw commitment per officer, a witness recording the
+    size it cosigned) must not interleave with the same check in another worker or on another
+    server. On PostgreSQL that is a session advisory lock on a connection held for the block;
+    SQLite is served by one process, where an asyncio lock is enough.
+    """
+    if is_postgres(engine):
+        async with engine.pool.acquire() as connection:  # type: ignore[attr-defined]
+            await connection.execute("SELECT pg_advisory_lock($1)", lock_key(name))
+            try:
+                yield
+            finally:
+                await connection.execute("SELECT pg_advisory_unlock($1)", lock_key(name))
+        return
+    async with _LOCAL_LOCKS.setdefault(name, asyncio.Lock()):
+        yield

@@ -101,6 +101,8 @@ DECLARED = (
     Domain(
         "review",
         uses=("ledger", "identity", "cases", "evidence", "service", "recordings"),
+        tables="tables",
+        migrations="migrations",
         routes=("routes",),
         jobs="jobs",
     ),

@@ -13,7 +13,10 @@ from piccolo.columns import Timestamptz, Varchar
 from piccolo.engine.base import Engine
 from piccolo.table import Table
 
+from backend.database import is_postgres, lock_key
 from backend.domains import DOMAINS
+from backend.jobs import JobRun, create_job_tables
+from backend.throttle import ThrottleHit, create_throttle_tables
 
 Step = tuple[str, Callable[[Engine], Awaitable[None]]]
 
@@ -36,7 +39,10 @@ async def add_column(engine: Engine, table: str, column: str, sql_type: str) -> 
 
 
 def all_steps() -> list[Step]:
-    steps: list[Step] = []
+    steps: list[Step] = [
+        ("jobs.0001_job_run", create_job_tables),
+        ("throttle.0001_hits", create_throttle_tables),
+    ]
     for domain in DOMAINS:  # a domain's tables come before those of the domains using it
         module = domain.module("migrations")
         if module is not None:
@@ -46,7 +52,7 @@ def all_steps() -> list[Step]:
 
 def all_tables() -> list[type[Table]]:
     """Every Piccolo table of every domain (imported so they can be bound to an engine)."""
-    tables: list[type[Table]] = [SchemaMigration]
+    tables: list[type[Table]] = [SchemaMigration, JobRun, ThrottleHit]
     for domain in DOMAINS:
         module = domain.module("tables")
         if module is None:
@@ -66,8 +72,23 @@ def bind(engine: Engine) -> None:
 
 
 async def migrate(engine: Engine) -> list[str]:
-    """Apply pending steps; returns the names applied now."""
+    """Apply pending steps; returns the names applied now.
+
+    Several servers (or `serve --workers N`) may start at once after an upgrade: on PostgreSQL
+    one migrates while the others wait on an advisory lock, then find nothing left to apply.
+    """
     bind(engine)
+    if not is_postgres(engine):
+        return await _migrate(engine)
+    async with engine.pool.acquire() as connection:  # type: ignore[attr-defined]
+        await connection.execute("SELECT pg_advisory_lock($1)", lock_key("casetrail-migrate"))
+        try:
+            return await _migrate(engine)
+        finally:
+            await connection.execute("SELECT pg_advisory_unlock($1)", lock_key("casetrail-migrate"))
+
+
+async def _migrate(engine: Engine) -> list[str]:
     await SchemaMigration.create_table(if_not_exists=True)
     done = {row["name"] for row in await SchemaMigration.select(SchemaMigration.name)}
     applied = []

@@ -8,10 +8,14 @@ tests start the server so); `server_config` is the one place uvicorn's configura
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import logging
+import os
 import queue
 import signal
+import socket
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from logging.handlers import QueueHandler, QueueListener
@@ -41,23 +45,113 @@ def server_config(
 
 
 def run(
-    host: str, port: int, limits: ConnectionLimits | None = None, log_level: str = "info"
+    host: str,
+    port: int,
+    limits: ConnectionLimits | None = None,
+    log_level: str = "info",
+    workers: int = 1,
 ) -> None:
-    """Serve `backend.app:create_app` until interrupted (Ctrl-C or SIGTERM)."""
+    """Serve `backend.app:create_app` until interrupted (Ctrl-C or SIGTERM).
+
+    `workers` > 1 (PostgreSQL only; `casetrail serve` refuses it on SQLite) forks that many
+    server processes sharing one listening socket; each opens its own app, database pool and
+    ledger, exactly as servers on other machines would.
+    """
     reuse_freed_memory()
     limits = limits or Settings.from_env().connection_limits
     config = server_config("backend.app:create_app", host, port, limits, log_level)
+    if workers > 1:
+        _run_workers(config, workers)
+        return
+    _serve(config)
+
+
+def _serve(config: uvicorn.Config, sockets: list[socket.socket] | None = None) -> None:
     # After a graceful stop uvicorn raises the SIGTERM it caught again, for whatever handler was
     # there before it: this one lets the log writers finish instead of dying with lines queued.
     previous = signal.signal(signal.SIGTERM, _exit)
     try:
         # uvicorn configured its loggers when the config was made; their handlers move to threads.
         with log_off_the_loop("uvicorn"), log_off_the_loop("uvicorn.access"):
-            uvicorn.Server(config).run()
+            uvicorn.Server(config).run(sockets=sockets)
     except KeyboardInterrupt:
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _run_workers(config: uvicorn.Config, workers: int) -> None:
+    """Fork `workers` servers on one socket; replace one that dies until told to stop.
+
+    Forked before this process runs an event loop (`casetrail init`'s has closed by then), so each
+    child starts clean and opens its own app, pool and ledger.
+    A child that dies (a crash, kill -9) loses nothing acknowledged: every answer waited for its
+    commit. The parent forwards SIGTERM and Ctrl-C to the children and waits for them.
+    """
+    listening = config.bind_socket()
+    parent = os.getpid()
+    children: set[int] = set()
+    stopping = False
+
+    def spawn() -> None:
+        pid = os.fork()
+        if pid == 0:  # the child: serve until told to stop, never return into the parent's code
+            status = 0
+            try:
+                # The parent's handlers came along with the fork: a SIGTERM now must stop this
+                # worker, not make it signal the siblings it remembers.
+                signal.signal(signal.SIGTERM, _exit)
+                signal.signal(signal.SIGINT, signal.default_int_handler)
+                _die_with_parent(parent)
+                _serve(config, [listening])
+            except SystemExit as exit_:
+                status = exit_.code if isinstance(exit_.code, int) else 1
+            except BaseException:
+                logging.getLogger("casetrail").exception("server worker failed")
+                status = 1
+            finally:
+                os._exit(status)
+        children.add(pid)
+
+    def stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in list(children):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        for _ in range(workers):
+            spawn()
+        while children:
+            try:
+                pid, status = os.wait()
+            except ChildProcessError:
+                break
+            children.discard(pid)
+            if not stopping:
+                logging.getLogger("casetrail").warning(
+                    "server worker %s ended (status %s); starting another", pid, status
+                )
+                time.sleep(0.5)  # a worker that cannot start (database down) must not spin
+                if not stopping:  # told to stop during the pause: start nothing new
+                    spawn()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        listening.close()
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to stop this worker (SIGTERM) if the parent dies, even by kill -9: orphaned
+    workers would keep the port and serve on with nobody supervising them."""
+    libc = ctypes.CDLL(None)
+    if hasattr(libc, "prctl"):
+        pr_set_pdeathsig = 1  # from linux/prctl.h
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+    if os.getppid() != parent:  # it died before the request took effect
+        raise SystemExit(0)
 
 
 def _exit(signum: int, frame: object) -> None:
@@ -114,8 +208,9 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--log-level", default="info")
+    parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
-    run(args.host, args.port, log_level=args.log_level)
+    run(args.host, args.port, log_level=args.log_level, workers=args.workers)
 
 
 if __name__ == "__main__":

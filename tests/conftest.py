@@ -127,3 +127,16 @@ async def app_client(settings: Settings):
         yield c
     stop.set()
     await task
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Long soak/kill runs (`@pytest.mark.slow`) run only when asked for: `-m slow` or
+    CASETRAIL_SLOW=1. Each has a short version that always runs."""
+    import os
+
+    if "slow" in (config.getoption("-m") or "") or os.environ.get("CASETRAIL_SLOW") == "1":
+        return
+    skip = pytest.mark.skip(reason="long run: -m slow or CASETRAIL_SLOW=1")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)

@@ -27,16 +27,17 @@ be ground offline; such draws still recompute but never verify.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import secrets
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from backend.database import shared_lock
 from backend.errors import Conflict, Invalid
 from backend.ledger.entry import Draft, Entry, parse_iso
 from backend.ledger.ledger import Ledger
@@ -221,13 +222,10 @@ def history(entries: Iterable[dict[str, Any]]) -> list[Commitment]:
     return commits
 
 
-# One appender per case (and per officer, for commitments) at a time within this process, so two
-# quick taps cannot both commit; across workers the compliance engine still flags the second one.
-_locks: dict[str, asyncio.Lock] = {}
-
-
-def _lock(key: str) -> asyncio.Lock:
-    return _locks.setdefault(key, asyncio.Lock())
+# One appender per case (and per officer, for commitments) at a time across every worker and
+# server on the database, so two quick taps cannot both commit, even when two servers take them.
+def _lock(ledger: Ledger, key: str) -> AbstractAsyncContextManager[None]:
+    return shared_lock(ledger.engine, f"draw:{key}")
 
 
 async def open_commitments(ledger: Ledger, actor: str, plan: str) -> list[tuple[str, Commitment]]:
@@ -308,7 +306,7 @@ async def commit_draw(
         if not plan:
             raise Invalid("抽查计划不能为空 / the inspection plan is empty", code="draw_plan_empty")
         payload["plan"] = plan
-    async with _lock(f"officer:{actor}"), _lock(case_id):
+    async with _lock(ledger, f"officer:{actor}"), _lock(ledger, f"case:{case_id}"):
         bodies = await _bodies(ledger, case_id)
         if _resent(bodies, client_id, COMMIT_KIND) is None:
             if actor is not None:
@@ -345,7 +343,7 @@ async def reveal_draw(
     hash to the commitment, a result that is not the draw, or a second reveal of one commitment.
     """
     commit_hash = payload["commit_entry"]
-    async with _lock(case_id):
+    async with _lock(ledger, f"case:{case_id}"):
         timeline = await ledger.whole_timeline(case_id)
         for entry in timeline:
             if entry.body["client_id"] == client_id and entry.kind == REVEAL_KIND:
@@ -395,7 +393,7 @@ async def abandon_draw(
     """Give up a live commitment (seed lost, pools wrong), with the reason; compliance flags it."""
     if not str(payload.get("reason") or "").strip():
         raise Invalid("放弃抽取须说明理由 / a reason is required", code="draw_abandon_reason")
-    async with _lock(case_id):
+    async with _lock(ledger, f"case:{case_id}"):
         bodies = await _bodies(ledger, case_id)
         if _resent(bodies, client_id, ABANDON_KIND) is None:
             commitment = next(

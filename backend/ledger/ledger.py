@@ -234,6 +234,9 @@ class Ledger(LedgerReads):
         """What weakens the log's protection right now, in words for a person."""
         return await self.log.protection_problems()
 
+    async def witness_outages(self) -> dict[str, str]:
+        return await self.log.witness_outages()
+
     async def timestamp_outage(self) -> str | None:
         return await self.log.timestamp_outage()
 

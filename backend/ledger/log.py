@@ -21,7 +21,7 @@ from backend.ledger.tables import LedgerCheckpoint, LedgerEntry
 from backend.ledger.tiled_tree import TiledTree
 from backend.ledger.tiles import TILE_WIDTH
 from backend.ledger.timestamp import TimestampError, request_timestamp
-from backend.ledger.witnessing import WitnessConfig, collect_cosignatures
+from backend.ledger.witnessing import WitnessConfig, collect_cosignatures, cosigned_notes
 from backend.ledger.writer import Writer
 
 log = logging.getLogger("casetrail.ledger")
@@ -47,6 +47,7 @@ class Log:
         # one succeeds again: shown by the checkpoint API, `casetrail checkpoint` and `verify`.
         self.tsa_problem: str | None = None
         self.witness_problems: dict[str, str] = {}
+        self._witness_problems_size = -1  # the checkpoint size `witness_problems` is about
         self.tree = TiledTree()
         self._checkpoint_lock = asyncio.Lock()
 
@@ -130,6 +131,7 @@ class Log:
         signed = self._parse(note)
         if self.witnesses:
             self.witness_problems = await collect_cosignatures(self.witnesses, signed, tree)
+            self._witness_problems_size = signed.size
         return signed
 
     async def checkpoints(self) -> list[Checkpoint]:
@@ -158,8 +160,31 @@ class Log:
         outage = await self.timestamp_outage()
         if outage:
             problems.append(outage)
-        problems += [f"witness {name}: {why}" for name, why in self.witness_problems.items()]
+        outages = await self.witness_outages()
+        problems += [f"witness {name}: {why}" for name, why in outages.items()]
         return problems
+
+    async def witness_outages(self) -> dict[str, str]:
+        """Witness name -> why it has not cosigned the newest checkpoint.
+
+        Read from the stored cosignatures, so every worker and server reports the same whichever
+        one signed; the reason a witness gave is known only where it was asked.
+        """
+        if not self.witnesses:
+            return {}
+        latest = await self.latest_checkpoint()
+        if latest is None:
+            return dict(self.witness_problems)
+        cosigned = {r["witness"] for r in await cosigned_notes(latest.size)}
+        asked_here = self._witness_problems_size >= latest.size
+        outages = {}
+        for witness in self.witnesses:
+            why = self.witness_problems.get(witness.name) if asked_here else None
+            if why is None and witness.name not in cosigned:
+                why = "has not cosigned the latest checkpoint"
+            if why:
+                outages[witness.name] = why
+        return outages
 
     async def timestamp_outage(self) -> str | None:
         """Whether the newest checkpoints went without a time-stamp although a TSA is configured.

@@ -4,7 +4,8 @@ A projection applies each committed batch straight from memory when it has seen 
 before it; otherwise (its first batch, another worker's entries, an earlier failure) it catches
 up from the stored cursor. In the fast path its cursor moves by compare-and-set in the same
 transaction as its writes (one transaction for all the projections a batch concerns), so a
-worker whose view is stale applies nothing and reads the log instead. Batches holding none of
+worker whose view is stale applies nothing and reads the log instead; catching up moves it the
+same way, page by page, so several workers and servers never apply an entry twice. Batches holding none of
 the kinds a projection wants are not written at all: its stored cursor may lag behind, and
 catching up replays those entries as no-ops.
 """
@@ -31,25 +32,41 @@ _MOVE = (
 )
 
 
-async def _catch_up(ledger: Ledger, name: str, apply: Apply) -> tuple[int, int]:
-    """Apply what the stored cursor has not covered; (entries applied, cursor now)."""
+async def _stored_cursor(name: str) -> int:
+    # Another worker may create the row at the same moment: whoever is second inserts nothing.
+    await ProjectionCursor.raw(
+        "INSERT INTO projection_cursor (name, log_index) VALUES ({}, -1) "
+        "ON CONFLICT (name) DO NOTHING",
+        name,
+    )
     rows = await ProjectionCursor.raw(
         "SELECT log_index FROM projection_cursor WHERE name = {}", name
     )
-    if rows:
-        cursor = rows[0]["log_index"]
-    else:
-        await ProjectionCursor.insert(ProjectionCursor(name=name, log_index=-1))
-        cursor = -1
+    return rows[0]["log_index"]
+
+
+async def _catch_up(ledger: Ledger, name: str, apply: Apply) -> tuple[int, int]:
+    """Apply what the stored cursor has not covered; (entries applied, cursor now).
+
+    Each page is applied in the transaction that moves the cursor from where this worker read it
+    (compare-and-set, the row locked until commit): when another worker or server catches up the
+    same projection at the same time, one of them applies the page and the other, finding the
+    cursor moved, reads it again and goes on from there. No entry is applied twice.
+    """
+    cursor = await _stored_cursor(name)
     applied = 0
     while batch := await ledger.since(cursor):
-        for entry in batch:
-            await apply(entry)
-        cursor = batch[-1].log_index
-        applied += len(batch)
-        await ProjectionCursor.raw(
-            "UPDATE projection_cursor SET log_index = {} WHERE name = {}", cursor, name
-        )
+        last = batch[-1].log_index
+        async with derived_transaction(ledger.engine):
+            moved = bool(await ProjectionCursor.raw(_MOVE, last, name, cursor))
+            if moved:
+                for entry in batch:
+                    await apply(entry)
+        if moved:
+            cursor = last
+            applied += len(batch)
+        else:
+            cursor = await _stored_cursor(name)
     return applied, cursor
 
 

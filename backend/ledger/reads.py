@@ -76,6 +76,19 @@ async def of_kinds_anywhere(kinds: Iterable[str]) -> list[Entry]:
     return await _entries(f"kind IN ({_marks(kinds)})", *kinds)
 
 
+async def heads(case_ids: Iterable[str]) -> dict[str, int]:
+    """Each timeline's newest log index (timelines without entries are left out)."""
+    out: dict[str, int] = {}
+    for chunk in _chunks(case_ids):
+        for r in await LedgerEntry.raw(
+            "SELECT case_id, MAX(log_index) AS head FROM ledger_entry "
+            f"WHERE case_id IN ({_marks(chunk)}) GROUP BY case_id",
+            *chunk,
+        ):
+            out[r["case_id"]] = r["head"]
+    return out
+
+
 async def first_of_kind(case_id: str, kind: str) -> Entry | None:
     """The earliest entry of `kind` on one timeline (its `case.opened`, say), or None."""
     found = await _entries("case_id = {} AND kind = {}", case_id, kind, tail="ORDER BY seq LIMIT 1")

@@ -9,12 +9,12 @@ re-signed with the agency's own key is therefore refused, and the earlier cosign
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from backend.database import shared_lock
 from backend.ledger.checkpoint import CheckpointError, parse_vkey, verify_note
 from backend.ledger.cosignature import Cosigner
 from backend.ledger.merkle import verify_consistency
@@ -58,8 +58,6 @@ class Witness:
     def __init__(self, cosigner: Cosigner, log_vkeys: list[str]) -> None:
         self.cosigner = cosigner
         self.logs = {parse_vkey(vkey)[0]: vkey for vkey in log_vkeys}
-        # Checking the old size and recording the new one must be one step (the spec's race).
-        self._lock = asyncio.Lock()
 
     async def latest(self, origin: str) -> tuple[int, bytes | None]:
         rows = await WitnessedCheckpoint.raw(
@@ -84,7 +82,9 @@ class Witness:
             return _refuse(403, f"checkpoint not signed by the known key: {bad}")
         if old > checkpoint.size:
             return _refuse(400, "old size is larger than the checkpoint")
-        async with self._lock:
+        # Checking the old size and recording the new one must be one step (the spec's race),
+        # across every worker and server of this witness, or two could cosign a fork of one size.
+        async with shared_lock(WitnessedCheckpoint._meta.db, f"witness:{origin}"):
             size, root = await self.latest(origin)
             if old != size:
                 return WitnessAnswer(409, f"{size}\n", SIZE_TYPE)

@@ -48,5 +48,5 @@ async def case_integrity(ledger: Ledger, case_id: str) -> dict[str, Any]:
         "problems": [str(p) for p in report.problems][:50],
         # What weakens protection beyond this case, for the supervisor to hear about in words.
         "timestamp_outage": bool(await ledger.timestamp_outage()),
-        "witness_refusals": len(ledger.witness_problems),
+        "witness_refusals": len(await ledger.witness_outages()),
     }

@@ -3,19 +3,26 @@
 Each case contributes facts `(month, officer, metric, count)`; a report adds them up along the
 dimensions asked for. Cases count in the month they were opened, for their handler; records and
 media count in the month they were made, for the officer who made them.
+
+A case's facts are kept in `review_case_facts` with the last log index they include and the hour
+they were weighed at: a report reads only the timelines of cases that changed since (or all of
+them once an hour, since deadlines pass with time), on whichever server it is asked.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 from collections import Counter, defaultdict
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from backend.cases.compliance import evaluate
 from backend.cases.lifecycle import pack_for
 from backend.cases.stages import case_facts, current_stage
+from backend.database import derived_transaction
+from backend.ledger import reads
 from backend.ledger.entry import Entry
 from backend.ledger.ledger import Ledger, entry_time
 from backend.ledger.timelines import agency_timeline
@@ -32,6 +39,7 @@ from backend.review.statistics_words import (
     metric_title,
     pick,
 )
+from backend.review.tables import CaseStatFacts
 
 DIMENSIONS = ("agency", "unit", "officer", "month")
 SERVICE_PREFIX = "record.service_"
@@ -170,8 +178,7 @@ async def statistics(
     table: dict[tuple, Counter] = defaultdict(Counter)
     totals: Counter = Counter()
     facts: list[tuple[str, str, str, int]] = await spot_check_facts(agency_id)
-    for case_id in (await agency_case_ids(agency_id))[1:]:
-        facts += case_facts_for_stats(await ledger.whole_timeline(case_id), pack, now)
+    facts += await kept_case_facts(ledger, (await agency_case_ids(agency_id))[1:], pack, now)
     for month, officer, metric, count in facts:
         if (month_from and month < month_from) or (month_to and month > month_to):
             continue
@@ -204,6 +211,61 @@ async def statistics(
         "totals": {m: totals.get(m, 0) for m in metrics},
         "av_coverage": coverage(totals),
     }
+
+
+Fact = tuple[str, str, str, int]
+_CHUNK = 500  # cases per query, so a large agency never builds one enormous IN list
+
+
+async def kept_case_facts(
+    ledger: Ledger, case_ids: list[str], pack: Any, now: datetime
+) -> list[Fact]:
+    """Every case's facts: kept ones where the case has not changed within this hour, the rest
+    computed from their timelines now and kept for the next report."""
+    hour = now.astimezone(UTC).strftime("%Y-%m-%dT%H")
+    out: list[Fact] = []
+    for start in range(0, len(case_ids), _CHUNK):
+        chunk = case_ids[start : start + _CHUNK]
+        marks = ", ".join("{}" for _ in chunk)
+        heads = await reads.heads(chunk)
+        kept = {
+            r["case_id"]: r
+            for r in await CaseStatFacts.raw(
+                f"SELECT case_id, head, hour, facts FROM review_case_facts WHERE case_id IN ({marks})",
+                *chunk,
+            )
+        }
+        stale = []
+        for case_id in chunk:
+            row = kept.get(case_id)
+            if row is not None and row["head"] == heads.get(case_id) and row["hour"] == hour:
+                out += [tuple(f) for f in json.loads(row["facts"])]  # type: ignore[misc]
+            elif case_id in heads:
+                stale.append(case_id)
+        fresh = {
+            case_id: case_facts_for_stats(timeline, pack, now)
+            for case_id, timeline in (await ledger.whole_timelines(stale)).items()
+        }
+        for found in fresh.values():
+            out += found
+        if fresh:
+            await _keep(fresh, heads, hour)
+    return out
+
+
+async def _keep(fresh: dict[str, list[Fact]], heads: dict[str, int], hour: str) -> None:
+    # Derived rows: a crash that loses them costs a recomputation, never a wrong report.
+    async with derived_transaction(CaseStatFacts._meta.db):
+        for case_id, found in fresh.items():
+            await CaseStatFacts.raw(
+                "INSERT INTO review_case_facts (case_id, head, hour, facts) VALUES ({}, {}, {}, {}) "
+                "ON CONFLICT (case_id) DO UPDATE SET head = excluded.head, hour = excluded.hour, "
+                "facts = excluded.facts",
+                case_id,
+                heads[case_id],
+                hour,
+                json.dumps(found, ensure_ascii=False),
+            )
 
 
 def coverage(counts: Counter) -> float | None:

@@ -60,11 +60,11 @@ def _ua(request: Request) -> str:
 
 async def _link(request: Request) -> dict[str, Any]:
     ip = _ip(request)
-    THROTTLE.admit(ip)
+    await THROTTLE.admit(ip)
     try:
         return await links.resolve(request.headers.get(links.PARTY_TOKEN_HEADER, ""))
     except links.LinkUnavailable:
-        THROTTLE.failed(ip)
+        await THROTTLE.failed(ip)
         raise
 
 

@@ -95,3 +95,39 @@ async def test_the_integrity_badge_tells_a_supervisor_when_time_stamps_stopped(
     await projected.checkpoint()
     badge = await case_integrity(projected, built.case_id)
     assert badge["timestamp_outage"] and badge["ok"]  # the case is intact; the log is less anchored
+
+
+async def test_a_report_reads_again_only_the_timelines_of_cases_that_changed(
+    projected, blobs, tmp_path, monkeypatch
+):
+    ledger = projected
+    await build_case(ledger, blobs, tmp_path, at=MARCH)
+    wang = await build_case(ledger, blobs, tmp_path, officer="officer-wang", at=APRIL)
+    read: list[list[str]] = []
+    whole_timelines = ledger.whole_timelines
+
+    async def reading(case_ids: list[str]):
+        read.append(sorted(case_ids))
+        return await whole_timelines(case_ids)
+
+    monkeypatch.setattr(ledger, "whole_timelines", reading)
+    first = await statistics(ledger, AGENCY, NOW)
+    assert len(read[-1]) == 2
+    # Asked again (on this server or another): the kept facts answer, no timeline is read.
+    assert await statistics(ledger, AGENCY, NOW) == first
+    assert read[-1] == []
+    # A new record on one case: only that case is read again, and the report counts it.
+    await ledger.append(note(wang.case_id, "补充检查记录", actor="officer-wang"))
+    again = await statistics(ledger, AGENCY, NOW)
+    assert read[-1] == [wang.case_id]
+    assert again == await statistics_from_scratch(ledger, NOW)
+    # An hour on, deadlines may have passed: every case is weighed again.
+    await statistics(ledger, AGENCY, NOW.replace(hour=1))
+    assert len(read[-1]) == 2
+
+
+async def statistics_from_scratch(ledger, now):
+    from backend.review.tables import CaseStatFacts
+
+    await CaseStatFacts.delete(force=True)
+    return await statistics(ledger, AGENCY, now)

@@ -149,7 +149,7 @@ async def test_a_guesser_is_throttled_after_the_limit_even_for_a_real_token(app_
     assert blocked.json()["code"] == "too_many_requests"
     assert (await app_client.get("/api/party", headers=as_party(made.token))).status_code == 429
     # Another address is not affected.
-    assert not THROTTLE.failures.full("203.0.113.9")
+    assert not await THROTTLE.failures.full("203.0.113.9")
 
 
 async def test_the_party_confirms_with_a_drawn_signature_and_gets_a_receipt(

@@ -6,7 +6,7 @@ import pytest
 
 from backend.cases.rules import get_pack
 from backend.service.masking import mask_party, mask_text, mask_value
-from backend.service.throttle import SlidingWindow
+from backend.throttle import SlidingWindow
 
 
 @pytest.fixture(scope="module")
@@ -61,10 +61,11 @@ def test_a_one_character_value_is_still_hidden():
     assert mask_value("张", {"keep_start": 1}) == "*"
 
 
-def test_the_window_forgets_old_events():
+async def test_the_window_forgets_old_events():
     now = [0.0]
-    window = SlidingWindow(2, 10, clock=lambda: now[0])
-    window.hit("ip"), window.hit("ip")
-    assert window.full("ip")
+    window = SlidingWindow("test", 2, 10, clock=lambda: now[0])
+    await window.hit("ip")
+    await window.hit("ip")
+    assert await window.full("ip")
     now[0] = 10.5
-    assert not window.full("ip")
+    assert not await window.full("ip")
