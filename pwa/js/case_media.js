@@ -27,8 +27,19 @@ function serverFigure(e) {
     shown, h("figcaption", { class: "muted" }, words));
 }
 
-/** The section; `items` are this case's outbox items. */
-export async function caseMedia(caseId, items) {
+/**
+ * The section; `items` are this case's outbox items. It is returned at once and filled when the case's
+ * timeline has been read, so the rest of the case screen (its buttons above all) never waits for it.
+ */
+export function caseMedia(caseId, items) {
+  const section = h("section", { id: "case-media", "aria-labelledby": "case-media-title", "aria-busy": "true" },
+    h("h2", { id: "case-media-title" }, t("case.media")),
+    navigator.onLine ? null : h("p", { class: "muted" }, t("case.media_offline")));
+  fill(section, caseId, items);
+  return section;
+}
+
+async function fill(section, caseId, items) {
   const entries = (await entriesOf(caseId, SHOWN).catch(() => [])).filter((e) => e.payload?.sha256);
   const onServer = new Set(entries.map((e) => e.payload.sha256));
   // On the phone and not (yet) among the server's: captured offline, uploading, or refused.
@@ -38,8 +49,6 @@ export async function caseMedia(caseId, items) {
       mediaPreview(i), h("figcaption", { class: "muted" }, mediaWords(i.body.kind, i.body.payload, i.created_at)))),
     ...entries.reverse().map(serverFigure),
   ];
-  return h("section", { id: "case-media", "aria-labelledby": "case-media-title" },
-    h("h2", { id: "case-media-title" }, t("case.media")),
-    navigator.onLine ? null : h("p", { class: "muted" }, t("case.media_offline")),
-    figures.length ? h("div", { class: "case-media" }, figures) : h("p", { class: "muted" }, t("case.media_none")));
+  section.append(figures.length ? h("div", { class: "case-media" }, figures) : h("p", { class: "muted" }, t("case.media_none")));
+  section.removeAttribute("aria-busy");
 }

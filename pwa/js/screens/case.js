@@ -134,7 +134,7 @@ export async function render({ id }) {
     stageMove(c, steps, isDone, items),
     h("h2", {}, t("case.steps")),
     steps.length ? steps.map(stepRow) : h("p", { class: "muted" }, t("case.no_workflow")),
-    await caseMedia(c.case_id, items),
+    caseMedia(c.case_id, items),
     c.local ? null : await documentsPanel(c.case_id, { onChanged: () => router.render() }),
     extra.length ? [h("h2", {}, t("case.compliance")), extra.map((r) => h("div", { class: "card" }, h("span", { class: `badge ${r.status === "late" || r.status === "due" ? "warn" : "bad"}` }, t(`req.${r.status}`)), " ", isEn() ? r.message_en : r.message_zh))] : null,
     h("h2", {}, t("case.on_device")),
