@@ -61,7 +61,10 @@ def error_response(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         status, code, message, detail = 500, "internal", "internal error", None
     body = ErrorBody(code=code, message=message, detail=detail or None)
-    return Response(body, status_code=status, media_type=MediaType.JSON)
+    # A throttled client is told when to come back (RFC 9110 §10.2.3), not left to guess and retry.
+    retry_after = getattr(exc, "retry_after_s", 0)
+    headers = {"Retry-After": str(retry_after)} if retry_after else None
+    return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
 
 
 def domain_routes(name: str) -> list:

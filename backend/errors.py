@@ -62,7 +62,15 @@ class UnsupportedMedia(CaseTrailError):
 
 
 class TooMany(CaseTrailError):
+    """A limit was reached; `retry_after_s` becomes the response's Retry-After header."""
+
     status, code = 429, "too_many_requests"
+
+    def __init__(
+        self, message: str, code: str | None = None, detail: object = None, retry_after_s: int = 0
+    ) -> None:
+        super().__init__(message, code, detail)
+        self.retry_after_s = retry_after_s
 
 
 class IntegrityFailure(CaseTrailError):

@@ -10,7 +10,7 @@ once here instead of on a hundred handlers:
 - every route but ``public`` ones: 401 (not signed in) and 403 (role, agency, membership, CSRF);
 - state-changing routes: 404 (the body names an entry, blob, draw ... that is not there), 409 (the
   ledger or a projection already says otherwise) and 413;
-- routes marked ``throttled`` in `opt` (the party's): 429; ``link_token`` (a party's or an
+- routes marked ``throttled`` in `opt` (the party's, sign-in's): 429; ``link_token`` (a party's or an
   invitation's token in a header): 404 for a link that never was, 410 for a used or expired one;
 - routes marked ``tus`` in `opt` (uploads): 412 for a wrong Tus-Resumable and tus' own answers.
 """
@@ -42,7 +42,7 @@ DESCRIPTIONS: dict[int, str] = {
     415: "The body's media type is not accepted here.",
     416: "The Range asked for lies outside the file.",
     423: "Another request is writing this upload right now; ask where it stands and go on.",
-    429: "Too many requests from this address; try again later.",
+    429: "Too many requests from this address; the Retry-After header says in how many seconds to try again.",
 }
 
 

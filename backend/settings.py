@@ -96,6 +96,20 @@ class ConnectionLimits:
 
 
 @dataclass(frozen=True)
+class SignInLimits:
+    """How many sign-in ceremonies one client address may start (see backend/identity/signin_throttle.py).
+
+    Every ceremony leaves a challenge row, so without a limit anyone could fill the database. The
+    defaults sit far above a station signing in its whole shift from behind one NAT address.
+    """
+
+    rate: int = 600  # ceremonies started and failed sign-ins per address per window
+    window_s: float = 60.0
+    per_address: int = 2000  # challenges one address made within their lifetime (5 minutes)
+    total: int = 100_000  # unused, unexpired challenges of everyone together
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything CaseTrail reads from its environment; defaults are the embedded set-up."""
 
@@ -125,6 +139,7 @@ class Settings:
     max_json_bytes: int = 1024 * 1024
     media_limits: MediaLimits = field(default_factory=MediaLimits)
     connection_limits: ConnectionLimits = field(default_factory=ConnectionLimits)
+    signin_limits: SignInLimits = field(default_factory=SignInLimits)
     cookie_secure: bool = False
     # Reverse proxies whose X-Forwarded-For is believed; empty: the peer is always the client.
     # Kept as CIDR text: handlers receive the settings through msgspec, which has no network type.
@@ -193,6 +208,12 @@ class Settings:
                     env, "CASETRAIL_MAX_CONNECTIONS_PER_CLIENT", ConnectionLimits.max_per_client
                 ),
                 uncapped=trusted_proxies,
+            ),
+            signin_limits=SignInLimits(
+                rate=_int(env, "CASETRAIL_SIGNIN_RATE", SignInLimits.rate),
+                window_s=_float(env, "CASETRAIL_SIGNIN_WINDOW_S", SignInLimits.window_s),
+                per_address=_int(env, "CASETRAIL_SIGNIN_OUTSTANDING", SignInLimits.per_address),
+                total=_int(env, "CASETRAIL_SIGNIN_OUTSTANDING_TOTAL", SignInLimits.total),
             ),
         )
 

@@ -9,6 +9,7 @@ hit costs little, and a restart forgets nothing (see docs/decisions.md for why n
 
 from __future__ import annotations
 
+import math
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
@@ -83,6 +84,30 @@ class SlidingWindow:
 
     async def full(self, key: str) -> bool:
         return await self.count(key) >= self.limit
+
+    async def retry_after(self, key: str) -> int:
+        """Whole seconds until `key` may be counted again (the oldest hit over the limit leaves)."""
+        if not _shared():
+            events = self._trim(key)
+            over = len(events) - self.limit
+            if over < 0:
+                return 0
+            return max(1, math.ceil(events[over] + self.window_s - self.clock()))
+        now = datetime.now(UTC)
+        horizon = max(now - timedelta(seconds=self.window_s), self._since)
+        over = await self.count(key) - self.limit
+        if over < 0:
+            return 0
+        rows = await ThrottleHit.raw(
+            "SELECT at FROM throttle_hit WHERE bucket = {} AND at > {} ORDER BY at LIMIT 1 OFFSET {}",
+            self._bucket(key),
+            horizon,
+            over,
+        )
+        if not rows:  # swept meanwhile: free again
+            return 0
+        left = rows[0]["at"] + timedelta(seconds=self.window_s) - now
+        return max(1, math.ceil(left.total_seconds()))
 
     async def hit(self, key: str) -> None:
         if not _shared():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,6 +14,10 @@ from backend.errors import Invalid
 from backend.identity.tables import Challenge
 
 CHALLENGE_TTL_S = 300
+# Expired challenges are deleted by whoever issues one, at most this often per process: a used or
+# expired challenge is refused either way, so keeping it longer protects nothing.
+PURGE_EVERY_S = 60.0
+_purged_at = -PURGE_EVERY_S
 
 
 def challenge_of(credential: dict[str, Any]) -> bytes:
@@ -26,7 +31,41 @@ def challenge_of(credential: dict[str, Any]) -> bytes:
         raise Invalid("credential has no readable clientDataJSON", "bad_credential") from bad
 
 
+async def purge_expired(now: datetime | None = None) -> int:
+    """Delete challenges past their expiry; how many went."""
+    gone = (
+        await Challenge.delete()
+        .where(Challenge.expires_at <= (now or datetime.now(UTC)))
+        .returning(Challenge.id)
+    )
+    return len(gone)
+
+
+async def outstanding(now: datetime | None = None) -> int:
+    """Challenges that could still be answered: issued, unused, unexpired."""
+    now = now or datetime.now(UTC)
+    return await Challenge.count().where(Challenge.used_at.is_null() & (Challenge.expires_at > now))
+
+
+async def seconds_until_one_expires(now: datetime | None = None) -> int:
+    """Whole seconds until the next outstanding challenge expires (frees a place under a cap)."""
+    now = now or datetime.now(UTC)
+    row = (
+        await Challenge.select(Challenge.expires_at)
+        .where(Challenge.used_at.is_null() & (Challenge.expires_at > now))
+        .order_by(Challenge.expires_at)
+        .first()
+    )
+    if row is None:
+        return 1
+    return max(1, int((row["expires_at"] - now).total_seconds() + 0.999))
+
+
 async def issue(purpose: str, subject: str | None = None, ttl_s: int = CHALLENGE_TTL_S) -> bytes:
+    global _purged_at
+    if time.monotonic() - _purged_at >= PURGE_EVERY_S:
+        _purged_at = time.monotonic()
+        await purge_expired()
     challenge = secrets.token_bytes(32)
     await Challenge.insert(
         Challenge(

@@ -12,6 +12,7 @@ from litestar.datastructures import Cookie
 from litestar.params import QueryParameter
 
 from backend.client_address import client_ip
+from backend.errors import CaseTrailError
 from backend.identity import (
     directory,
     exports,
@@ -55,6 +56,7 @@ from backend.identity.schemas import (
     StaffOut,
     ToSignOut,
 )
+from backend.identity.signin_throttle import address, signin_throttle
 from backend.identity.staff import (
     agency_staff,
     change_staff,
@@ -128,30 +130,50 @@ class SessionController(Controller):
     path = ""
     tags = ["identity"]
 
-    @get("/invite", operation_id="openInvite", opt={"access": "public", "link_token": True})
+    # Anonymous ceremonies write challenge rows: each passes the sign-in throttle (429).
+    @get(
+        "/invite",
+        operation_id="openInvite",
+        opt={"access": "public", "link_token": True, "throttled": True},
+    )
     async def open_invite(self, request: Request, settings: Settings) -> InviteInfo:
         """What an invitation is for, with the options to register its first passkey.
 
         The token travels in the `X-Invite-Token` header, never in the path or query.
         """
-        invite = await invites.open_invite(invite_token(request))
+        throttle, ip = signin_throttle(request), address(request)
+        await throttle.check(ip)
+        try:
+            invite = await invites.open_invite(invite_token(request))
+        except CaseTrailError:  # a guessed or spent token: counted, so guessing is throttled too
+            await throttle.failed(ip)
+            raise
+        await throttle.admit_challenge(ip)
         options = await passkeys.registration_options(settings, invites.invited_staff(invite))
         return InviteInfo(invite["name"], invite["agency_id"], json.loads(invite["roles"]), options)
 
     @post(
         "/invite/passkey",
         operation_id="registerInvitedPasskey",
-        opt={"access": "public", "link_token": True},
+        opt={"access": "public", "link_token": True, "throttled": True},
         status_code=201,
     )
     async def register_invited(
         self, request: Request, data: CredentialIn, settings: Settings, ledger: Ledger
     ) -> Response[MeOut]:
         """Register the invited person's first passkey; the invitation is used up and they are signed in."""
-        invite = await invites.open_invite(invite_token(request))
-        staff = invites.invited_staff(invite)
-        # Verify first (nothing is written if the ceremony fails), then use the invitation once.
-        credential, verified = await passkeys.verify_registration(settings, staff, data.credential)
+        throttle, ip = signin_throttle(request), address(request)
+        await throttle.check(ip)
+        try:
+            invite = await invites.open_invite(invite_token(request))
+            staff = invites.invited_staff(invite)
+            # Verify first (nothing is written if the ceremony fails), then use the invitation once.
+            credential, verified = await passkeys.verify_registration(
+                settings, staff, data.credential
+            )
+        except CaseTrailError:
+            await throttle.failed(ip)
+            raise
         await invites.use_invite(invite)
         done = await passkeys.record_passkey(
             settings, ledger, staff, credential, verified, data.label
@@ -161,18 +183,33 @@ class SessionController(Controller):
         )
 
     @post(
-        "/session/options", operation_id="signInOptions", opt={"access": "public"}, status_code=200
+        "/session/options",
+        operation_id="signInOptions",
+        opt={"access": "public", "throttled": True},
+        status_code=200,
     )
-    async def sign_in_options(self, settings: Settings) -> dict[str, Any]:
+    async def sign_in_options(self, request: Request, settings: Settings) -> dict[str, Any]:
         """Options for navigator.credentials.get() to sign in with any registered passkey."""
+        await signin_throttle(request).admit_challenge(address(request))
         return await passkeys.authentication_options(settings)
 
-    @post("/session", operation_id="signIn", opt={"access": "public"}, status_code=200)
+    @post(
+        "/session",
+        operation_id="signIn",
+        opt={"access": "public", "throttled": True},
+        status_code=200,
+    )
     async def sign_in(
         self, request: Request, data: CredentialIn, settings: Settings
     ) -> Response[MeOut]:
         """Sign in with a passkey (user verification required); sets the session and CSRF cookies."""
-        key, staff = await passkeys.finish_authentication(settings, data.credential)
+        throttle, ip = signin_throttle(request), address(request)
+        await throttle.check(ip)
+        try:
+            key, staff = await passkeys.finish_authentication(settings, data.credential)
+        except CaseTrailError:  # a wrong passkey, a replayed or unknown answer
+            await throttle.failed(ip)
+            raise
         return await signed_in_response(request, settings, staff, key["credential_id"], 200)
 
     @delete("/session", operation_id="signOut", opt={"access": "staff"}, status_code=204)

@@ -26,9 +26,11 @@ class PartyThrottle:
 
     async def admit(self, ip: str) -> None:
         if await self.failures.full(ip) or await self.requests.full(ip):
+            wait = max(await self.failures.retry_after(ip), await self.requests.retry_after(ip))
             raise TooMany(
                 "请求过于频繁，请稍后再试 / Too many requests, try again later",
                 code="too_many_requests",
+                retry_after_s=wait,
             )
         await self.requests.hit(ip)
 

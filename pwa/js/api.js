@@ -1,10 +1,12 @@
 // Calls to the CaseTrail API: JSON in and out, the session cookie, the CSRF header, typed errors.
 export class ApiError extends Error {
-  constructor(status, body) {
+  constructor(status, body, retryAfter = 0) {
     super(body?.message || `HTTP ${status}`);
     this.status = status;
     this.code = body?.code || `http_${status}`;
     this.detail = body?.detail;
+    // Seconds the server asked us to wait (a 429's Retry-After); 0 when it did not say.
+    this.retryAfter = retryAfter;
   }
   /**
    * Worth retrying later (network, server busy, an upload another request is still sending to or
@@ -68,7 +70,7 @@ export async function json(path, { method = "GET", body, signal, headers = {} } 
     // A session ended elsewhere (signed out everywhere, deactivated, expired): let the app go to
     // sign-in. Queued captures stay in the outbox until someone signs in again.
     if (res.status === 401) dispatchEvent(new CustomEvent("casetrail:unauthorized"));
-    throw new ApiError(res.status, data);
+    throw new ApiError(res.status, data, Number(res.headers.get("retry-after")) || 0);
   }
   return data;
 }

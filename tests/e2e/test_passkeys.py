@@ -17,6 +17,7 @@ from tests.e2e.conftest import (
     context_options,
     invite_link,
     register_officer,
+    start_server,
     wait_ready,
 )
 
@@ -91,3 +92,24 @@ def test_invite_register_sign_out_sign_in_approve_and_verify(
 
     # The whole log (with the signature and the passkey registrations) verifies offline.
     assert server.cli("verify", case_id).returncode == 0
+
+
+def test_too_many_sign_in_attempts_are_told_in_plain_words(browser: Browser, tmp_path):
+    """A phone behind an address that started too many sign-ins is told to wait, not shown codes."""
+    throttled = start_server(tmp_path, {"CASETRAIL_SIGNIN_RATE": "2"})
+    try:
+        ctx = browser.new_context(**context_options(throttled))
+        page = ctx.new_page()
+        page.goto(f"{throttled.url}/#/signin")
+        wait_ready(page)
+        for _ in range(2):  # someone else on this address already used the window
+            assert api(page, "/api/session/options", "POST")["ok"]
+        page.click("#signin")
+        alert = page.locator("#toasts [role=alert]")
+        alert.wait_for(timeout=30_000)
+        assert alert.inner_text() == "登录尝试过于频繁，请约 1 分钟后再试。"
+        assert page.evaluate("location.hash").startswith("#/signin")
+        ctx.close()
+    finally:
+        throttled.process.terminate()
+        throttled.process.wait(30)

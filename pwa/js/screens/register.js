@@ -27,6 +27,10 @@ export function render(_params, query) {
         button.hidden = true;
         return;
       }
+      if (e.status === 429) {
+        toast(t("signin.throttled", { minutes: Math.max(1, Math.ceil((e.retryAfter || 60) / 60)) }), "error");
+        return;
+      }
       toast(`${t("register.failed")}: ${e.message}`, "error");
     } finally {
       button.disabled = false;

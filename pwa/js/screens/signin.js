@@ -14,7 +14,13 @@ export function render(_params, query) {
       (await import("../outbox.js")).kick(); // anything that waited for a session goes now
       router.go(query.get("next") || "/");
     } catch (e) {
-      toast(`${t("signin.failed")}: ${e.message}`, "error");
+      if (e.status === 429) {
+        // Too many attempts from this address: say when to try again, in plain words.
+        const minutes = Math.max(1, Math.ceil((e.retryAfter || 60) / 60));
+        toast(t("signin.throttled", { minutes }), "error");
+      } else {
+        toast(`${t("signin.failed")}: ${e.message}`, "error");
+      }
     } finally {
       button.disabled = false;
     }
