@@ -540,6 +540,16 @@ def mixed_with_photos(
     return mixed, uploader
 
 
+def tear_down(server: Server, database: Database, work: Path, keep: bool) -> None:
+    """Stop the server, drop its database and remove its work folder (unless asked to keep it)."""
+    server.stop()
+    database.drop()
+    if keep:
+        print(f"  kept {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def load() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
@@ -602,12 +612,7 @@ def one_round(args: argparse.Namespace, wrk: str) -> dict[str, float]:
             "lost": max(0, lost),
         }
     finally:
-        server.stop()
-        database.drop()
-        if args.keep:
-            print(f"  kept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        tear_down(server, database, work, keep=args.keep)
 
 
 def main() -> None:

@@ -18,7 +18,6 @@ Usage: .venv/bin/python scripts/soak.py [--db sqlite|postgres] [--officers N] [-
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import tempfile
 import time
@@ -26,7 +25,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_http import ROOT, Database, Server, load, mixed_with_photos, need_wrk  # noqa: E402
+from bench_http import (  # noqa: E402
+    ROOT,
+    Database,
+    Server,
+    load,
+    mixed_with_photos,
+    need_wrk,
+    tear_down,
+)
 
 
 def main() -> None:
@@ -80,12 +87,7 @@ def main() -> None:
             f"p99_ms={mixed.p99_ms:.1f} errors={errors}"
         )
     finally:
-        server.stop()
-        database.drop()
-        if args.keep:
-            print(f"  kept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        tear_down(server, database, work, keep=args.keep)
 
 
 if __name__ == "__main__":
