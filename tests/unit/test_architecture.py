@@ -172,3 +172,20 @@ def test_only_the_ledger_reads_its_entry_table() -> None:
                 if name in line:
                     raw.append(f"{path.relative_to(BACKEND.parent)}:{number} names {name}")
     assert raw == [], "read entries through backend.ledger.reads (Ledger's read methods)"
+
+
+def test_the_runtime_connects_every_answer_a_later_domain_gives_an_earlier_one() -> None:
+    # Without these, access checks could not find a case, a party's copy request would never be
+    # answered by the head's signature, and `casetrail verify` would stop re-running draws.
+    import backend.runtime  # noqa: F401  (imports backend.handoffs)
+    from backend.cases.facts import CASE_FACTS
+    from backend.cases.random_draw import draw_claims
+    from backend.identity.case_facts import case_facts
+    from backend.identity.signatures import SIGNED_ANSWERS
+    from backend.ledger.verify import CLAIM_CHECKS
+    from backend.service.record_copies import REQUESTED, answer_after_signature, check_answer
+
+    assert case_facts() is CASE_FACTS
+    assert SIGNED_ANSWERS[REQUESTED].check is check_answer
+    assert SIGNED_ANSWERS[REQUESTED].answer is answer_after_signature
+    assert draw_claims in CLAIM_CHECKS
