@@ -9,6 +9,7 @@ from types import ModuleType
 
 from piccolo.engine.base import Engine
 
+import backend.handoffs  # noqa: F401  connects later domains' answers to earlier ones' questions
 from backend.blobstore import BlobStore, make_blob_store
 from backend.database import close_engine, open_engine
 from backend.domains import DOMAINS

@@ -519,6 +519,37 @@ class Uploader:
 # -- the run -------------------------------------------------------------------------------------
 
 
+def mixed_with_photos(
+    wrk: str,
+    server: Server,
+    work: Path,
+    officers: list[dict],
+    threads: int,
+    seconds: float,
+    photos_per_s: float,
+) -> tuple[WrkResult, Uploader]:
+    """Appends and reads from every officer (16% reads) while photos upload beside them."""
+    uploader = Uploader(server, officers, per_s=photos_per_s)
+    thread = threading.Thread(target=uploader.run, daemon=True)
+    thread.start()
+    try:
+        mixed = run_wrk(wrk, server, work, len(officers), threads, seconds, read_percent=16)
+    finally:
+        uploader.stop.set()
+        thread.join(120)
+    return mixed, uploader
+
+
+def tear_down(server: Server, database: Database, work: Path, keep: bool) -> None:
+    """Stop the server, drop its database and remove its work folder (unless asked to keep it)."""
+    server.stop()
+    database.drop()
+    if keep:
+        print(f"  kept {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def load() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
@@ -556,14 +587,10 @@ def one_round(args: argparse.Namespace, wrk: str) -> dict[str, float]:
             f"p99 {appends.p99_ms:.1f} ms, max {appends.max_ms:.0f} ms, errors {appends.errors}, "
             f"server CPU {cpu_ms:.2f} ms/append (load {load()})"
         )
-        uploader = Uploader(server, officers, per_s=max(0.5, appends.ok_per_s * 0.05 / 0.95))
-        thread = threading.Thread(target=uploader.run, daemon=True)
-        thread.start()
-        mixed = run_wrk(
-            wrk, server, work, args.officers, args.threads, args.duration, read_percent=16
-        )
-        uploader.stop.set()
-        thread.join(120)
+        mixed, uploader = mixed_with_photos(
+            wrk, server, work, officers, args.threads, args.duration,
+            photos_per_s=max(0.5, appends.ok_per_s * 0.05 / 0.95),
+        )  # fmt: skip
         acked += mixed.appended
         photo_max = max(uploader.latencies_ms, default=0.0)
         mixed_max = max(mixed.max_ms, photo_max)
@@ -585,12 +612,7 @@ def one_round(args: argparse.Namespace, wrk: str) -> dict[str, float]:
             "lost": max(0, lost),
         }
     finally:
-        server.stop()
-        database.drop()
-        if args.keep:
-            print(f"  kept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        tear_down(server, database, work, keep=args.keep)
 
 
 def main() -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import sqlite3
 import sys
@@ -21,19 +20,15 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import asyncpg  # noqa: E402
+from bench_setup import CONCURRENCY, append_rate, bench_ledger  # noqa: E402
 
-from backend.database import close_engine, open_engine  # noqa: E402
 from backend.ledger.entry import Draft  # noqa: E402
 from backend.ledger.ledger import Ledger  # noqa: E402
 from backend.ledger.merkle import MerkleTree  # noqa: E402
 from backend.ledger.verify import verify_database  # noqa: E402
-from backend.migrations import migrate  # noqa: E402
-
-PG_ADMIN = os.environ.get("CASETRAIL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-CONCURRENCY = 64
 
 
 def draft(case_id: str, i: int) -> Draft:
@@ -47,16 +42,7 @@ def draft(case_id: str, i: int) -> Draft:
 
 
 async def appends_per_second(ledger: Ledger, n: int) -> float:
-    queue = list(range(n))
-
-    async def worker(w: int) -> None:
-        while queue:
-            i = queue.pop()
-            await ledger.append(draft(f"bench-{i % 16}", i))
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker(w) for w in range(CONCURRENCY)))
-    return n / (time.perf_counter() - started)
+    return await append_rate(ledger, n, lambda i: draft(f"bench-{i % 16}", i))
 
 
 def raw_sqlite_per_second(path: Path, n: int) -> float:
@@ -88,14 +74,7 @@ async def raw_postgres_per_second(url: str, n: int) -> float:
 
 
 async def verify_seconds(ledger: Ledger, entries: int) -> float:
-    queue = list(range(entries))
-
-    async def worker() -> None:
-        while queue:
-            i = queue.pop()
-            await ledger.append(draft("verify-case", i))
-
-    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    await append_rate(ledger, entries, lambda i: draft("verify-case", i))
     await ledger.checkpoint()
     started = time.perf_counter()
     report = await verify_database(ledger, None, "verify-case")
@@ -124,19 +103,7 @@ async def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
-        if args.engine == "postgres":
-            name = f"bench_{uuid.uuid4().hex[:8]}"
-            admin = await asyncpg.connect(PG_ADMIN)
-            await admin.execute(f"CREATE DATABASE {name}")
-            await admin.execute(f"CREATE DATABASE {name}_raw")
-            url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-        else:
-            url = f"sqlite:///{tmpdir / 'bench.sqlite'}"
-        try:
-            engine = await open_engine(url, pool_size=10)
-            await migrate(engine)
-            ledger = Ledger.for_data_dir(engine, tmpdir, "bench.casetrail/log")
-
+        async with bench_ledger(args.engine, tmpdir, "bench", ("_raw",)) as (ledger, url):
             if args.engine == "postgres":
                 raw = await raw_postgres_per_second(url + "_raw", args.appends)
             else:
@@ -148,13 +115,6 @@ async def main() -> None:
 
             verify_s = await verify_seconds(ledger, args.verify_entries)
             print(f"verify one case of {args.verify_entries:,} entries: {verify_s:.3f} s")
-            await ledger.close()
-            await close_engine(engine)
-        finally:
-            if args.engine == "postgres":
-                await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-                await admin.execute(f"DROP DATABASE IF EXISTS {name}_raw WITH (FORCE)")
-                await admin.close()
 
     proof = proof_ms(args.leaves)
     print(f"inclusion proof at {args.leaves:,} leaves: {proof:.4f} ms")

@@ -13,26 +13,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
-import os
 import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import asyncpg  # noqa: E402
+from bench_setup import CONCURRENCY, append_rate, bench_ledger  # noqa: E402
 
-from backend.database import close_engine, open_engine  # noqa: E402
 from backend.ledger import reads  # noqa: E402
 from backend.ledger.entry import Draft  # noqa: E402
-from backend.ledger.ledger import Ledger  # noqa: E402
 from backend.ledger.tables import LedgerEntry  # noqa: E402
-from backend.migrations import migrate  # noqa: E402
 
-PG_ADMIN = os.environ.get("CASETRAIL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-CONCURRENCY = 64
 LOOKUPS = 50
 
 
@@ -48,18 +42,6 @@ def draft(i: int) -> Draft:
         payload={"text": f"现场照片说明第{i}条"},
         blobs=(blob(i),),
     )
-
-
-async def append_all(ledger: Ledger, n: int) -> float:
-    queue = list(range(n))
-
-    async def worker() -> None:
-        while queue:
-            await ledger.append(draft(queue.pop()))
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-    return n / (time.perf_counter() - started)
 
 
 async def scan(sha256: str) -> set[str]:
@@ -85,18 +67,8 @@ async def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
-        if args.engine == "postgres":
-            name = f"bench_reads_{uuid.uuid4().hex[:8]}"
-            admin = await asyncpg.connect(PG_ADMIN)
-            await admin.execute(f"CREATE DATABASE {name}")
-            url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-        else:
-            url = f"sqlite:///{tmpdir / 'bench.sqlite'}"
-        try:
-            engine = await open_engine(url, pool_size=10)
-            await migrate(engine)
-            ledger = Ledger.for_data_dir(engine, tmpdir, "bench.casetrail/log")
-            rate = await append_all(ledger, args.entries)
+        async with bench_ledger(args.engine, tmpdir, "bench_reads") as (ledger, _):
+            rate = await append_rate(ledger, args.entries, draft)
             print(f"appends of entries with one blob, {CONCURRENCY} callers: {rate:,.0f}/s")
 
             async def indexed(sha256: str) -> set[str]:
@@ -107,12 +79,6 @@ async def main() -> None:
             scan_ms = await lookups_ms(args.entries, scan)
             print(f"holders of a blob among {args.entries:,} entries: index {index_ms:.3f} ms")
             print(f"holders of a blob among {args.entries:,} entries: LIKE scan {scan_ms:.3f} ms")
-            await ledger.close()
-            await close_engine(engine)
-        finally:
-            if args.engine == "postgres":
-                await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-                await admin.close()
 
     print(
         f"RESULT holders_index_ms={index_ms:.3f} holders_scan_ms={scan_ms:.3f} "

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import io
 import os
 import random
@@ -37,7 +36,7 @@ from backend.settings import Settings  # noqa: E402
 from tests.integration.conftest import signed_in  # noqa: E402
 from tests.integration.identity.people import AGENCY, open_case  # noqa: E402
 from tests.integration.servers import Server, real_client, server_env  # noqa: E402
-from tests.integration.uploads import b64  # noqa: E402
+from tests.integration.uploads import upload_media  # noqa: E402
 
 PG_ADMIN = os.environ.get("CASETRAIL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -84,34 +83,14 @@ async def appends(client, headers, case_ids: list[str], total: int, concurrency:
 
 
 async def upload(client, headers, case_id: str, data: bytes) -> None:
-    sha = hashlib.sha256(data).hexdigest()
-    client_id = str(uuid.uuid4())
-    meta = {"sha256": sha, "media_type": "image/jpeg", "case_id": case_id,
-            "client_id": client_id, "filename": "IMG_0001.jpg"}  # fmt: skip
-    tus = {**headers, "Tus-Resumable": "1.0.0"}
-    created = await client.post(
-        "/api/uploads",
-        headers={**tus, "Upload-Length": str(len(data)),
-                 "Upload-Metadata": ",".join(f"{k} {b64(v)}" for k, v in meta.items())},
-    )  # fmt: skip
-    assert created.status_code == 201, created.text
-    chunk = 1 << 20
-    for offset in range(0, len(data), chunk):
-        sent = await client.patch(
-            created.headers["location"],
-            content=data[offset : offset + chunk],
-            headers={**tus, "Upload-Offset": str(offset),
-                     "Content-Type": "application/offset+octet-stream"},
-        )  # fmt: skip
-        assert sent.status_code == 204, sent.text
-    final = await client.post(
-        f"/api/cases/{case_id}/media",
-        headers=headers,
-        json={"client_id": client_id, "sha256": sha, "kind": "media.photo",
-              "media_type": "image/jpeg", "claimed": {"time": "2026-03-01T09:00:00+08:00"},
-              "device": "BC-001", "payload": {}},
-    )  # fmt: skip
-    assert final.status_code == 201, final.text
+    await upload_media(
+        client,
+        headers,
+        case_id,
+        data,
+        claimed={"time": "2026-03-01T09:00:00+08:00"},
+        chunk_size=1 << 20,
+    )
 
 
 async def run(args: argparse.Namespace, workdir: Path) -> None:

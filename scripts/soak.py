@@ -18,16 +18,22 @@ Usage: .venv/bin/python scripts/soak.py [--db sqlite|postgres] [--officers N] [-
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_http import ROOT, Database, Server, Uploader, load, need_wrk, run_wrk  # noqa: E402
+from bench_http import (  # noqa: E402
+    ROOT,
+    Database,
+    Server,
+    load,
+    mixed_with_photos,
+    need_wrk,
+    tear_down,
+)
 
 
 def main() -> None:
@@ -59,14 +65,9 @@ def main() -> None:
         started = time.perf_counter()
         server.start()
         print(f"  serving after {time.perf_counter() - started:.1f} s")
-        uploader = Uploader(server, officers, per_s=args.photos_per_s)
-        thread = threading.Thread(target=uploader.run, daemon=True)
-        thread.start()
-        mixed = run_wrk(
-            wrk, server, work, args.officers, args.threads, args.duration, read_percent=16
+        mixed, uploader = mixed_with_photos(
+            wrk, server, work, officers, args.threads, args.duration, args.photos_per_s
         )
-        uploader.stop.set()
-        thread.join(120)
         peak_rss = server.rss_mb()
         server.stop()
         in_log = database.notes() - filler
@@ -86,12 +87,7 @@ def main() -> None:
             f"p99_ms={mixed.p99_ms:.1f} errors={errors}"
         )
     finally:
-        server.stop()
-        database.drop()
-        if args.keep:
-            print(f"  kept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        tear_down(server, database, work, keep=args.keep)
 
 
 if __name__ == "__main__":

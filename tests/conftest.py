@@ -15,6 +15,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+import backend.handoffs  # noqa: F401  the domains' hooks, as the runtime connects them
 from backend.database import close_engine, open_engine
 from backend.ledger.ledger import Ledger
 from backend.migrations import migrate

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from backend.ledger.entry import parse_iso
+from backend.moments import parse_iso
 
 # Times the media itself carries, as findings record them; naive EXIF wall-clock times are left out
 # because their time zone is a guess.

@@ -31,9 +31,10 @@ from backend.cases.document_numbers import allocate, format_number
 from backend.cases.lifecycle import pack_for
 from backend.cases.stages import case_facts
 from backend.errors import CaseTrailError, Invalid, NotFound
-from backend.ledger.entry import Draft, Entry, parse_iso
+from backend.ledger.entry import Draft, Entry
 from backend.ledger.kinds import latest_schema
 from backend.ledger.ledger import Ledger
+from backend.moments import parse_iso
 from backend.settings import Settings
 
 KIND = "document.generated"

@@ -31,7 +31,7 @@ import hashlib
 import hmac
 import secrets
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -39,8 +39,9 @@ from typing import Any
 
 from backend.database import shared_lock
 from backend.errors import Conflict, Invalid
-from backend.ledger.entry import Draft, Entry, parse_iso
+from backend.ledger.entry import Draft, Entry
 from backend.ledger.ledger import Ledger
+from backend.moments import parse_iso
 
 ALGORITHM = "sha256-rank-v2"
 LEGACY_ALGORITHM = "sha256-rank-v1"
@@ -471,3 +472,11 @@ def draw_problems(bodies: Iterable[dict[str, Any]]) -> list[DrawProblem]:
             if codes:
                 found.append(DrawProblem(case_id, title, body["hash"], tuple(codes)))
     return found
+
+
+def draw_claims(bodies: list[dict[str, Any]]) -> Iterator[tuple[str, str, str]]:
+    """`draw_problems` as the ledger's verification names them (its claim check, backend/handoffs.py)."""
+    for problem in draw_problems(bodies):
+        title = f" “{problem.case_title}”" if problem.case_title else ""
+        where = f"case {problem.case_id}{title}, draw reveal {problem.entry_hash}"
+        yield problem.entry_hash, where, problem.message()

@@ -29,7 +29,7 @@ from backend.evidence.exif_check import (
 )
 from backend.evidence.ingest_checks import Unprocessable
 from backend.evidence.uploads import Upload, UploadStore
-from backend.ledger.entry import parse_iso
+from backend.moments import parse_iso
 
 
 def iso_time(text: Any, name: str) -> datetime:

@@ -21,8 +21,9 @@ from backend.export.signing import Seal, sign_pdf
 from backend.identity.signatures import key_rows_for
 from backend.ledger.bundle import export_case, file_sha256
 from backend.ledger.digests import blob_sm3, sm3_hex
-from backend.ledger.entry import Draft, Entry, canonical, parse_iso
+from backend.ledger.entry import Draft, Entry, canonical
 from backend.ledger.ledger import Ledger
+from backend.moments import parse_iso
 
 EXPORT_KIND = "access.exported"
 APPROVAL_KIND = "export.approved"

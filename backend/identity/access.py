@@ -27,6 +27,7 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
 from backend.errors import Forbidden, Invalid, NotFound, Unauthorized
+from backend.identity.case_facts import case_facts
 from backend.identity.roles import holders
 from backend.ledger.timelines import agency_of_timeline
 
@@ -66,14 +67,10 @@ async def case_agency(case_id: str) -> str | None:
     else from its `case.opened` entry (projection lag); None for a case nobody opened."""
     if (agency := agency_of_timeline(case_id)) is not None:
         return agency
-    from backend.cases.tables import CaseState
     from backend.ledger import reads
 
-    rows = await CaseState.raw(
-        "SELECT agency_id FROM case_state WHERE case_id = {}", case_id
-    )  # raw: on every upload's finalise, building the query through Piccolo costs more
-    if rows:
-        return rows[0]["agency_id"]
+    if (projected := await case_facts().projected_agency(case_id)) is not None:
+        return projected
     opened = await reads.first_of_kind(case_id, "case.opened")
     return None if opened is None else opened.payload.get("agency_id")
 
@@ -88,22 +85,15 @@ async def is_member(principal: Principal, case_id: str) -> bool:
 
 async def _agency_and_membership(principal: Principal, case_id: str) -> tuple[str | None, bool]:
     """A case's agency and whether `principal` is on it: one query (when not remembered)."""
-    from backend.cases.tables import CaseState
     from backend.identity import remembered
 
     known = remembered.case_access(case_id, principal.staff_id)
     if known is not None:
         return known
     asked_at = remembered.generation()
-    rows = await CaseState.raw(
-        "SELECT cs.agency_id, EXISTS (SELECT 1 FROM identity_case_member AS m "
-        "WHERE m.case_id = cs.case_id AND m.staff_id = {}) AS member "
-        "FROM case_state AS cs WHERE cs.case_id = {}",
-        principal.staff_id,
-        case_id,
-    )
-    if rows:
-        agency_id, member = rows[0]["agency_id"], bool(rows[0]["member"])
+    projected = await case_facts().agency_and_membership(case_id, principal.staff_id)
+    if projected is not None:
+        agency_id, member = projected
         remembered.remember_case_access(case_id, principal.staff_id, agency_id, member, asked_at)
         return agency_id, member
     agency = await case_agency(case_id)  # not projected yet: the log says

@@ -12,8 +12,9 @@ from datetime import UTC, datetime, timedelta
 from backend.errors import Forbidden, Invalid
 from backend.identity.access import Principal
 from backend.ledger import reads
-from backend.ledger.entry import Draft, Entry, parse_iso, utc_iso
+from backend.ledger.entry import Draft, Entry, utc_iso
 from backend.ledger.ledger import Ledger
+from backend.moments import parse_iso
 
 PERMISSION_VALID = timedelta(hours=24)
 

@@ -49,46 +49,21 @@ async def create_invite(
     roles = check_roles(roles)
     cert_valid_until = check_cert_date(cert_valid_until)
     await ensure_agency(agency_id)
-    token = secrets.token_urlsafe(32)
     staff_id = new_staff_id()
-    now = datetime.now(UTC)
-    await Invite.insert(
-        Invite(
-            token_hash=token_hash(token),
-            agency_id=agency_id,
-            staff_id=staff_id,
-            name=name or staff_id,
-            roles=json.dumps(roles),
-            unit_id=unit_id,
-            created_by=created_by,
-            created_at=now,
-            expires_at=now + ttl,
-            cert_number=cert_number,
-            cert_valid_until=cert_valid_until,
-        )
+    return await _issue(
+        settings,
+        ledger,
+        f"invite:{staff_id}",
+        agency_id=agency_id,
+        staff_id=staff_id,
+        name=name or staff_id,
+        roles=roles,
+        unit_id=unit_id,
+        created_by=created_by,
+        ttl=ttl,
+        cert_number=cert_number,
+        cert_valid_until=cert_valid_until,
     )
-    if ledger is not None:
-        await ledger.append(
-            Draft(
-                agency_timeline(agency_id),
-                "staff.invited",
-                f"invite:{staff_id}",
-                {
-                    "staff_id": staff_id,
-                    "name": name or staff_id,
-                    "roles": roles,
-                    "unit_id": unit_id,
-                    "expires_at": utc_iso(now + ttl),
-                },
-                actor=created_by,
-            )
-        )
-    return {
-        "link": invite_link(settings, token),
-        "token": token,
-        "staff_id": staff_id,
-        "expires_at": utc_iso(now + ttl),
-    }
 
 
 async def create_enrolment(
@@ -106,35 +81,66 @@ async def create_enrolment(
     staff = await Staff.select().where(Staff.staff_id == staff_id).first()
     if staff is None or not staff["active"]:
         raise NotFound("no such active staff member", code="staff_not_found")
+    return await _issue(
+        settings,
+        ledger,
+        f"enrol:{staff_id}:{secrets.token_hex(8)}",
+        agency_id=staff["agency_id"],
+        staff_id=staff_id,
+        name=staff["name"],
+        roles=json.loads(staff["roles"] or "[]"),
+        unit_id=staff["unit_id"],
+        created_by=created_by,
+        ttl=ttl,
+        cert_number=staff["cert_number"],
+        cert_valid_until=staff["cert_valid_until"],
+    )
+
+
+async def _issue(
+    settings: Settings,
+    ledger: Ledger | None,
+    client_id: str,
+    *,
+    agency_id: str,
+    staff_id: str,
+    name: str,
+    roles: list[str],
+    unit_id: str | None,
+    created_by: str | None,
+    ttl: timedelta,
+    cert_number: str | None,
+    cert_valid_until: Any,
+) -> dict[str, Any]:
+    """Store a single-use link (only its hash) and note it on the agency timeline as `staff.invited`."""
     token = secrets.token_urlsafe(32)
     now = datetime.now(UTC)
-    roles = json.loads(staff["roles"] or "[]")
     await Invite.insert(
         Invite(
             token_hash=token_hash(token),
-            agency_id=staff["agency_id"],
+            agency_id=agency_id,
             staff_id=staff_id,
-            name=staff["name"],
+            name=name,
             roles=json.dumps(roles),
-            unit_id=staff["unit_id"],
+            unit_id=unit_id,
             created_by=created_by,
             created_at=now,
             expires_at=now + ttl,
-            cert_number=staff["cert_number"],
-            cert_valid_until=staff["cert_valid_until"],
+            cert_number=cert_number,
+            cert_valid_until=cert_valid_until,
         )
     )
     if ledger is not None:
         await ledger.append(
             Draft(
-                agency_timeline(staff["agency_id"]),
+                agency_timeline(agency_id),
                 "staff.invited",
-                f"enrol:{staff_id}:{secrets.token_hex(8)}",
+                client_id,
                 {
                     "staff_id": staff_id,
-                    "name": staff["name"],
+                    "name": name,
                     "roles": roles,
-                    "unit_id": staff["unit_id"],
+                    "unit_id": unit_id,
                     "expires_at": utc_iso(now + ttl),
                 },
                 actor=created_by,

@@ -12,6 +12,7 @@ from typing import Any
 
 from backend.errors import Conflict, Forbidden, Invalid
 from backend.identity.access import Principal, can_write_case
+from backend.identity.case_facts import case_facts
 from backend.identity.members import member_case_ids
 from backend.identity.signatures import SIGNATURE_KIND, may_sign, signer_principal
 from backend.identity.tables import Staff
@@ -62,8 +63,6 @@ async def request_signature(
 
 async def to_sign(me: Principal) -> list[dict[str, Any]]:
     """Requests addressed to `me` on cases I am on now, that I have not yet signed, oldest first."""
-    from backend.cases.tables import CaseState
-
     case_ids = await member_case_ids(me.staff_id, me.agency_id)
     if not case_ids:
         return []
@@ -85,12 +84,7 @@ async def to_sign(me: Principal) -> list[dict[str, Any]]:
     kinds = {
         h: e.kind for h, e in (await reads.by_hashes(b["payload"]["signs"] for b in wanted)).items()
     }
-    titles = {
-        r["case_id"]: r["title"]
-        for r in await CaseState.select(CaseState.case_id, CaseState.title).where(
-            CaseState.case_id.is_in(list({b["case_id"] for b in wanted}))
-        )
-    }
+    titles = await case_facts().titles(b["case_id"] for b in wanted)
     askers = {
         r["staff_id"]: r["name"]
         for r in await Staff.select(Staff.staff_id, Staff.name).where(

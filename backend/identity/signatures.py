@@ -17,6 +17,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
@@ -161,6 +163,24 @@ async def _replayed(case_id: str, cred: str, response: dict[str, Any]) -> bool:
     return False
 
 
+# A later domain's request entries answered by a signature (service: a party's request to copy
+# records): it refuses meanings that do not answer its request, and turns the verified signature
+# into its answer. Identity comes first and may not import it, so the wiring hands each over
+# (backend/handoffs.py), keyed by the kind of the signed entry.
+@dataclass(frozen=True)
+class SignedAnswer:
+    check: Callable[[Entry, str], None]  # raises Invalid when the meaning does not answer it
+    answer: Callable[[Ledger, Entry, Entry, Principal], Awaitable[object]]
+
+
+SIGNED_ANSWERS: dict[str, SignedAnswer] = {}
+
+
+def answer_signed_requests(kind: str, answer: SignedAnswer) -> None:
+    """Signatures over `kind` entries are checked and answered by `answer`."""
+    SIGNED_ANSWERS[kind] = answer
+
+
 async def sign_entry(
     ledger: Ledger,
     settings: Settings,
@@ -179,10 +199,9 @@ async def sign_entry(
         raise Invalid("sign the step itself, not another signature", "bad_signed_entry")
     if meaning in MEANINGS_WITH_REASON and not (comment or "").strip():
         raise Invalid(f"signing as {meaning!r} needs a reason", "reason_required")
-    # A party's request to copy records is answered here too (service owns what follows).
-    from backend.service import record_copies
-
-    record_copies.check_answer(signed, meaning)
+    answered = SIGNED_ANSWERS.get(signed.kind)
+    if answered is not None:
+        answered.check(signed, meaning)
     key, staff, _ = await passkeys.check_assertion(settings, credential, challenge_for(signed.hash))
     signer = principal_of_row(staff)
     if expected_signer is not None and signer.staff_id != expected_signer:
@@ -220,8 +239,8 @@ async def sign_entry(
         from backend.identity.exports import grant_after_signature
 
         await grant_after_signature(ledger, signed, sig, signer)
-    if signed.kind == record_copies.REQUESTED:
-        await record_copies.answer_after_signature(ledger, signed, sig, signer)
+    if answered is not None:
+        await answered.answer(ledger, signed, sig, signer)
     return sig
 
 

@@ -27,7 +27,7 @@ from backend.ledger.verify import (
     Problem,
     Report,
     check_blobs,
-    check_draws,
+    check_claims,
     check_entries,
     check_inclusion,
 )
@@ -289,7 +289,7 @@ async def _verify_open(
     rows = _json_lines(zf, "entries.jsonl", report, _is_row)
     proofs = {p["entry_hash"]: p for p in _json_lines(zf, "proofs.jsonl", report, _is_proof)}
     parsed = check_entries(rows, report)
-    check_draws(parsed, report)
+    check_claims(parsed, report)
     verified = check_inclusion(rows, proofs, vkey, report)
     # The passkey registrations its signatures need: each must hash right and be in the log.
     key_rows = (

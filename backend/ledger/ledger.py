@@ -21,7 +21,7 @@ from piccolo.engine.base import Engine
 from backend.errors import Invalid, NotFound
 from backend.ledger.appender import Appender, Listener
 from backend.ledger.checkpoint import Checkpoint, CheckpointSigner
-from backend.ledger.entry import Draft, Entry, parse_iso
+from backend.ledger.entry import Draft, Entry
 from backend.ledger.kinds import (
     SHARED,
     KindRegistry,
@@ -36,6 +36,7 @@ from backend.ledger.tables import LedgerEntry
 from backend.ledger.tiled_tree import TiledTree
 from backend.ledger.witnessing import WitnessConfig
 from backend.ledger.writer import writer_for
+from backend.moments import parse_iso
 
 _CLAIMED = compile_schema(json.loads((SHARED / "schemas" / "claimed.schema.json").read_text()))
 _HEX64 = frozenset("0123456789abcdef")

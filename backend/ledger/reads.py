@@ -122,18 +122,14 @@ async def naming(
     some kinds and timelines when given. Naming is not holding: the caller decides which of
     these entries give a timeline the blob (evidence/holdings.py) or what a match means."""
     where, args = ["d.digest = {}"], [digest]
-    if kinds is not None:
-        kinds = list(dict.fromkeys(kinds))
-        if not kinds:
+    for column, wanted in (("d.kind", kinds), ("d.case_id", case_ids)):
+        if wanted is None:
+            continue
+        values = list(dict.fromkeys(wanted))
+        if not values:
             return []
-        where.append(f"d.kind IN ({_marks(kinds)})")
-        args += kinds
-    if case_ids is not None:
-        case_ids = list(dict.fromkeys(case_ids))
-        if not case_ids:
-            return []
-        where.append(f"d.case_id IN ({_marks(case_ids)})")
-        args += case_ids
+        where.append(f"{column} IN ({_marks(values)})")
+        args += values
     rows = await LedgerEntryDigest.raw(
         "SELECT e.log_index, e.hash, e.client_id, e.body FROM ledger_entry_digest AS d "
         "JOIN ledger_entry AS e ON e.log_index = d.log_index "

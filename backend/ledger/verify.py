@@ -12,10 +12,10 @@ from typing import Any
 
 from backend.ledger.checkpoint import Checkpoint, CheckpointError, parse_body, verify_note
 from backend.ledger.cosignature import cosigners, split_note
-from backend.ledger.entry import parse_iso
 from backend.ledger.merkle import MerkleTree, verify_inclusion
 from backend.ledger.statements import PROMISE_TYPE, read_promise
 from backend.ledger.timestamp import TimestampError, verify_timestamp
+from backend.moments import parse_iso
 
 COLUMNS = ("case_id", "seq", "prev_hash", "kind", "client_id")
 DISPOSAL_KIND = (
@@ -316,20 +316,30 @@ def check_inclusion(
     return verified
 
 
-def check_draws(parsed: list[dict[str, Any]], report: Report) -> None:
-    """Re-run every random inspection draw from its commitment and reveal, naming the case.
+# A claim check re-runs a computation entries claim (cases' random inspection draws) and names
+# each entry whose claim does not follow: (entry hash, where, what is wrong). The ledger comes
+# before the domains that make such claims, so they hand it their checks (backend/handoffs.py).
+ClaimCheck = Callable[[list[dict[str, Any]]], Iterable[tuple[str, str, str]]]
+CLAIM_CHECKS: list[ClaimCheck] = []
 
-    A draw is a computation the entries claim; an entry that hashes and chains correctly can still
-    claim a result its commitment does not give (written past the draw endpoint, or by an old build).
+
+def add_claim_check(check: ClaimCheck) -> None:
+    """Have every bundle and database verification run `check` (once, however often added)."""
+    if check not in CLAIM_CHECKS:
+        CLAIM_CHECKS.append(check)
+
+
+def check_claims(parsed: list[dict[str, Any]], report: Report) -> None:
+    """Re-run every computation the entries claim (e.g. a random draw from its commitment and reveal).
+
+    An entry that hashes and chains correctly can still claim a result its inputs do not give
+    (written past the endpoint that computes it, or by an old build).
     """
-    from backend.cases.random_draw import draw_problems
-
     index = {item["hash"]: item["log_index"] for item in parsed}
     bodies = [{**item["parsed"], "hash": item["hash"]} for item in parsed]
-    for problem in draw_problems(bodies):
-        title = f" “{problem.case_title}”" if problem.case_title else ""
-        where = f"case {problem.case_id}{title}, draw reveal {problem.entry_hash}"
-        report.problems.append(Problem(where, problem.message(), index[problem.entry_hash]))
+    for check in CLAIM_CHECKS:
+        for entry_hash, where, message in check(bodies):
+            report.problems.append(Problem(where, message, index[entry_hash]))
 
 
 BlobReader = Callable[[str], AsyncIterator[bytes]]
@@ -501,7 +511,7 @@ async def verify_database(
     if case_id is not None and not selected:
         report.problems.append(Problem(f"case {case_id}", "no entries"))
     parsed = check_entries(selected, report)
-    check_draws(parsed, report)
+    check_claims(parsed, report)
     stored = await LedgerCheckpoint.raw("SELECT tree_size, note, tsa_token FROM ledger_checkpoint")
     notes = [r["note"] for r in stored]
     cosigned = [

@@ -15,9 +15,10 @@ from typing import Any
 
 from backend.identity.access import case_agency
 from backend.identity.roles import holders
-from backend.ledger.entry import Entry, parse_iso
+from backend.ledger.entry import Entry
 from backend.ledger.ledger import Ledger
 from backend.ledger.timelines import agency_of_timeline
+from backend.moments import parse_iso
 from backend.notify.sending import Message, Pusher
 from backend.notify.tables import PushSubscription, ReminderSent
 from backend.review.review_cases import APPROVABLE

@@ -22,9 +22,10 @@ from backend.errors import Invalid, NotFound, UnsupportedMedia
 from backend.evidence import devices
 from backend.evidence.deadlines import upload_deadline
 from backend.evidence.uploads import UploadStore
-from backend.ledger.entry import Draft, Entry, parse_iso, utc_iso
+from backend.ledger.entry import Draft, Entry, utc_iso
 from backend.ledger.ledger import Ledger
 from backend.ledger.timelines import agency_timeline
+from backend.moments import parse_iso
 from backend.recordings.custody_entries import DUPLICATE, IMPORTED, imports_of, links_of
 from backend.recordings.file_names import base_name, parse_recorder_name
 from backend.recordings.matching import officer_windows, propose

@@ -17,9 +17,10 @@ from backend.identity.authentication import BearerScheme
 from backend.identity.staff import principal_of_row
 from backend.identity.tables import Staff
 from backend.ledger import reads
-from backend.ledger.entry import Draft, parse_iso, utc_iso
+from backend.ledger.entry import Draft, utc_iso
 from backend.ledger.ledger import Ledger
 from backend.ledger.timelines import agency_timeline
+from backend.moments import parse_iso
 from backend.recordings.schemas import TOKEN_HOURS, TokenOut
 
 TOKEN_KIND = "recording.import_token"

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from backend.evidence.media_probe import MediaInfo
-from backend.ledger.entry import parse_iso
+from backend.moments import parse_iso
 from backend.recordings.file_names import RecorderName
 
 # Two recorder clocks (container and file name) within this of each other agree.

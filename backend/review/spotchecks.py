@@ -14,9 +14,10 @@ from typing import Any
 
 from backend.cases.lifecycle import pack_for
 from backend.errors import Invalid, NotFound
-from backend.ledger.entry import Draft, Entry, parse_iso, utc_iso
+from backend.ledger.entry import Draft, Entry, utc_iso
 from backend.ledger.ledger import Ledger
 from backend.ledger.timelines import agency_timeline
+from backend.moments import parse_iso
 from backend.review.agency_scope import (
     entries_of_kinds,
     month_bounds,

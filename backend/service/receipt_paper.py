@@ -16,7 +16,7 @@ from fpdf import FPDF
 from fpdf.enums import WrapMode
 
 from backend.cases.documents import cjk_font, qr_png
-from backend.ledger.entry import parse_iso
+from backend.moments import parse_iso
 
 CHINA = ZoneInfo("Asia/Shanghai")
 ATTACHMENT = "casetrail-receipt.json"

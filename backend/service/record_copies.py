@@ -31,8 +31,9 @@ from backend.cases.stages import case_facts
 from backend.errors import Forbidden, Invalid, NotFound
 from backend.identity.access import Principal
 from backend.identity.confidentiality import level_of
-from backend.ledger.entry import Draft, Entry, parse_iso, utc_iso
+from backend.ledger.entry import Draft, Entry, utc_iso
 from backend.ledger.ledger import Ledger
+from backend.moments import parse_iso
 from backend.settings import Settings
 
 REQUESTED, DECIDED, DOWNLOADED = (

@@ -24,8 +24,12 @@ async def upload_media(
     payload: dict[str, Any] | None = None,
     filename: str = "IMG_0001.jpg",
     device: str | None = "BC-001",
+    chunk_size: int | None = None,
+    then: Any = None,
 ) -> dict[str, Any]:
-    """tus-upload `data` in two chunks, then finalise; returns the media entry."""
+    """tus-upload `data` (in two halves, or in pieces of `chunk_size`), then finalise; returns the
+    media entry. With `then`, a second server's client, every piece after the first and the
+    finalising go there: the upload moves between servers behind one balancer."""
     sha = hashlib.sha256(data).hexdigest()
     client_id = str(uuid.uuid4())
     meta = {"sha256": sha, "media_type": media_type, "case_id": case_id,
@@ -37,16 +41,21 @@ async def upload_media(
                  "Upload-Metadata": ",".join(f"{k} {b64(v)}" for k, v in meta.items())},
     )  # fmt: skip
     assert created.status_code == 201, created.text
-    half = len(data) // 2
-    for offset, chunk in ((0, data[:half]), (half, data[half:])):
-        sent = await client.patch(
+    if chunk_size:
+        pieces = [(at, data[at : at + chunk_size]) for at in range(0, len(data), chunk_size)]
+    else:
+        half = len(data) // 2
+        pieces = [(0, data[:half]), (half, data[half:])]
+    for n, (offset, chunk) in enumerate(pieces):
+        sender = client if n == 0 or then is None else then
+        sent = await sender.patch(
             created.headers["location"],
             content=chunk,
             headers={**tus, "Upload-Offset": str(offset),
                      "Content-Type": "application/offset+octet-stream"},
         )  # fmt: skip
         assert sent.status_code == 204, sent.text
-    final = await client.post(
+    final = await (then or client).post(
         f"/api/cases/{case_id}/media",
         headers=headers,
         json={

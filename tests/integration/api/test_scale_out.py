@@ -12,7 +12,6 @@ throttled after the one limit, and a periodic job runs once per interval whichev
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import subprocess
 import sys
 import uuid
@@ -34,7 +33,7 @@ from tests.integration.conftest import signed_in
 from tests.integration.evidence.conftest import jpeg
 from tests.integration.identity.people import AGENCY, open_case
 from tests.integration.servers import ROOT, Server, real_client, server_env
-from tests.integration.uploads import b64
+from tests.integration.uploads import upload_media
 
 postgres_only = pytest.mark.skipif(
     ENGINE != "postgres", reason="several servers share a PostgreSQL database; SQLite has one"
@@ -60,36 +59,15 @@ def two_servers(settings, database_url, tmp_path):
 
 async def send_photo(first, second, headers: dict, case_id: str, n: int) -> dict:
     """A tus upload created on `first` whose second half and finalising go to `second`."""
-    data = jpeg((64 + n, 48))
-    sha = hashlib.sha256(data).hexdigest()
-    client_id = str(uuid.uuid4())
-    meta = {"sha256": sha, "media_type": "image/jpeg", "case_id": case_id,
-            "client_id": client_id, "filename": f"IMG_{n:04d}.jpg"}  # fmt: skip
-    tus = {**headers, "Tus-Resumable": "1.0.0"}
-    created = await first.post(
-        "/api/uploads",
-        headers={**tus, "Upload-Length": str(len(data)),
-                 "Upload-Metadata": ",".join(f"{k} {b64(v)}" for k, v in meta.items())},
-    )  # fmt: skip
-    assert created.status_code == 201, created.text
-    half = len(data) // 2
-    for client, offset, chunk in ((first, 0, data[:half]), (second, half, data[half:])):
-        sent = await client.patch(
-            created.headers["location"],
-            content=chunk,
-            headers={**tus, "Upload-Offset": str(offset),
-                     "Content-Type": "application/offset+octet-stream"},
-        )  # fmt: skip
-        assert sent.status_code == 204, sent.text
-    final = await second.post(
-        f"/api/cases/{case_id}/media",
-        headers=headers,
-        json={"client_id": client_id, "sha256": sha, "kind": "media.photo",
-              "media_type": "image/jpeg", "claimed": {"time": "2026-03-01T09:00:00+08:00"},
-              "device": "BC-001", "payload": {}},
-    )  # fmt: skip
-    assert final.status_code == 201, final.text
-    return final.json()
+    return await upload_media(
+        first,
+        headers,
+        case_id,
+        jpeg((64 + n, 48)),
+        claimed={"time": "2026-03-01T09:00:00+08:00"},
+        filename=f"IMG_{n:04d}.jpg",
+        then=second,
+    )
 
 
 async def send_note(client, headers: dict, case_id: str, text: str) -> dict:

@@ -19,7 +19,7 @@ from litestar.testing import AsyncTestClient
 
 from backend.app import create_app
 from backend.identity.access import Principal
-from backend.ledger.entry import Draft, utc_iso
+from backend.ledger.entry import Draft, Entry, utc_iso
 from backend.ledger.timelines import agency_timeline
 from backend.recordings import import_tokens
 from tests.recorder_files import make_recording
@@ -70,25 +70,30 @@ class Desk:
         assert response.status_code == 201, response.text
         return response.json()["case_id"]
 
-    async def inquiry(self, case_id: str, start: datetime, minutes: int = 40) -> str:
-        """An inquiry record on the case (straight onto the ledger: records are not under test)."""
-        user = self.box["user"]
-        entry = await self.on_server(
-            self.app.state.ledger.append,
-            Draft(
-                case_id=case_id,
-                kind="record.inquiry",
-                client_id=str(uuid.uuid4()),
-                payload={
-                    "person": "李某",
-                    "transcript": "问：……答：……",
-                    "started_at": iso(start),
-                    "ended_at": iso(start + timedelta(minutes=minutes)),
-                },
-                actor=user.staff_id,
-            ),
+    async def record(
+        self, case_id: str, kind: str, payload: dict, claimed: dict | None = None
+    ) -> Entry:
+        """A record on the case by the signed-in officer, straight onto the ledger (records are
+        not under test here)."""
+        draft = Draft(
+            case_id=case_id,
+            kind=kind,
+            client_id=str(uuid.uuid4()),
+            payload=payload,
+            actor=self.box["user"].staff_id,
+            claimed=claimed,
         )
-        return entry.hash
+        return await self.on_server(self.app.state.ledger.append, draft)
+
+    async def inquiry(self, case_id: str, start: datetime, minutes: int = 40) -> str:
+        """An inquiry record on the case."""
+        payload = {
+            "person": "李某",
+            "transcript": "问：……答：……",
+            "started_at": iso(start),
+            "ended_at": iso(start + timedelta(minutes=minutes)),
+        }
+        return (await self.record(case_id, "record.inquiry", payload)).hash
 
     async def upload(self, path: Path, client_id: str, media_type: str = "video/mp4"):
         data = path.read_bytes()
@@ -286,22 +291,17 @@ async def test_a_service_typed_up_later_gets_the_video_of_the_visit_not_of_the_o
     served_at = datetime(2026, 11, 20, 14, 0, tzinfo=BJ)
     back_at_the_office = served_at + timedelta(hours=2)
     desk.at(back_at_the_office)
-    service = await desk.on_server(
-        desk.app.state.ledger.append,
-        Draft(
-            case_id=case_id,
-            kind="record.service_left_at_residence",
-            client_id=str(uuid.uuid4()),
-            payload={
-                "document_name": "行政处罚决定书",
-                "recipient": "王某",
-                "refusal_reason": "拒绝签收",
-                "served_at": iso(served_at),
-                "place": "王某住所",
-            },
-            actor="E001",
-            claimed={"time": iso(back_at_the_office), "clock_offset_ms": 0, "geo": None},
-        ),
+    service = await desk.record(
+        case_id,
+        "record.service_left_at_residence",
+        {
+            "document_name": "行政处罚决定书",
+            "recipient": "王某",
+            "refusal_reason": "拒绝签收",
+            "served_at": iso(served_at),
+            "place": "王某住所",
+        },
+        claimed={"time": iso(back_at_the_office), "clock_offset_ms": 0, "geo": None},
     )
     at_the_door = make_recording(tmp_path / "DSJ_0123456_20261120_140000.mp4", served_at)
     typing_it_up = make_recording(

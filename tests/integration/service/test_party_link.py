@@ -252,7 +252,7 @@ async def test_the_pack_sets_the_statement_deadline_from_the_moment_of_service(a
     await world.consent()
     made = await world.link()
     view = (await app_client.get("/api/party", headers=as_party(made.token))).json()
-    from backend.ledger.entry import parse_iso
+    from backend.moments import parse_iso
 
     served, due = parse_iso(view["served_at"]), parse_iso(view["statement_deadline"])
     assert timedelta(days=3) <= due - served < timedelta(days=4)
