@@ -125,7 +125,13 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     init(args, settings)
     print(f"CaseTrail is at {settings.public_url}", flush=True)
-    serving.run(args.host, args.port, settings.connection_limits, workers=args.workers)
+    serving.run(
+        args.host,
+        args.port,
+        settings.connection_limits,
+        workers=args.workers,
+        access_log=args.access_log,
+    )
     return 0
 
 
@@ -302,6 +308,11 @@ def parser() -> argparse.ArgumentParser:
         type=int,
         default=1,
         help="server processes on this port (PostgreSQL only; SQLite is served by one)",
+    )
+    s.add_argument(
+        "--access-log",
+        action="store_true",
+        help="also log a line per HTTP request (off: the log's own access entries are the record)",
     )
     sub.add_parser("init", help="create the data directory, database and signing key")
     v = sub.add_parser("verify", help="verify a case, the whole log, or an exported bundle")
