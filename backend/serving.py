@@ -64,8 +64,9 @@ def run(
     log_level: str = "info",
     workers: int = 1,
     access_log: bool = False,
+    app: Any = "backend.app:create_app",
 ) -> None:
-    """Serve `backend.app:create_app` until interrupted (Ctrl-C or SIGTERM).
+    """Serve `app` (by default `backend.app:create_app`) until interrupted (Ctrl-C or SIGTERM).
 
     `workers` > 1 (PostgreSQL only; `casetrail serve` refuses it on SQLite) forks that many
     server processes sharing one listening socket; each opens its own app, database pool and
@@ -73,7 +74,7 @@ def run(
     """
     reuse_freed_memory()
     limits = limits or Settings.from_env().connection_limits
-    config = server_config("backend.app:create_app", host, port, limits, log_level, access_log)
+    config = server_config(app, host, port, limits, log_level, access_log)
     if workers > 1:
         _run_workers(config, workers)
         return

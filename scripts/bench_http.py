@@ -274,7 +274,11 @@ class Server:
             # Every officer comes from loopback here, as from a reverse proxy in production.
             "CASETRAIL_MAX_CONNECTIONS_PER_CLIENT": "0",
             "PYTHONPATH": str(checkout),
+            # Bytecode kept as an installed server keeps it (pip compiles it), in the run's own
+            # directory: without it every restart compiled the whole backend again.
+            "PYTHONPYCACHEPREFIX": str(data_dir / "pycache"),
         }
+        self.env.pop("PYTHONDONTWRITEBYTECODE", None)
         self.log = (data_dir / "server.log").open("w")
         self.proc: subprocess.Popen | None = None
 
