@@ -38,7 +38,7 @@ def test_an_access_line_is_written_off_the_calling_thread_and_formatted_in_full(
 def test_the_server_logs_no_line_per_request_unless_asked_and_runs_on_httptools_and_uvloop():
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-    from backend.serving import server_config
+    from backend.serving import server_config, server_logs
     from backend.settings import Settings
 
     limits = Settings.from_env().connection_limits
@@ -52,5 +52,9 @@ def test_the_server_logs_no_line_per_request_unless_asked_and_runs_on_httptools_
         assert isinstance(loop, uvloop.Loop)
     finally:
         loop.close()
+    # uvicorn's protocol writes its line whenever the access logger has a handler.
+    with server_logs(quiet):
+        assert not logging.getLogger("uvicorn.access").hasHandlers()
     logged = server_config("backend.app:create_app", "127.0.0.1", 0, limits, access_log=True)
-    assert logged.access_log is True
+    with server_logs(logged):
+        assert logging.getLogger("uvicorn.access").hasHandlers()
