@@ -131,8 +131,9 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 2
     if args.workers > 1:
-        # Migrated once, here, before the workers fork: each then opens the runtime for itself.
-        init(args, settings)
+        # Migrated once, here, before the workers fork: each then opens the runtime for itself
+        # (projections catch up and periodic jobs start there, not in this parent).
+        run(settings, announce, projections=False)
         app: object = "backend.app:create_app"
     else:
         # One process opens the runtime once, in the app (migrations, guards, the tree's edge,
