@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from backend.identity.authentication import session_authentication
 from backend.ledger.ledger import Ledger
 from backend.openapi import RefusalResponses
 from backend.recordings.import_tokens import IMPORT_TOKENS
-from backend.runtime import open_runtime
+from backend.runtime import Runtime, open_runtime
 from backend.security_headers import add_security_headers
 from backend.settings import Settings
 from backend.shell import shell_routes
@@ -88,7 +88,12 @@ def provide_uploads(state: State) -> UploadStore:
     return state.evidence_uploads
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
+def create_app(
+    settings: Settings | None = None,
+    on_open: Callable[[Runtime], Awaitable[None]] | None = None,
+) -> Litestar:
+    """The app; `on_open` runs once its runtime is open, before it serves (`casetrail serve`
+    prints what `casetrail init` would there, instead of opening the runtime a second time)."""
     settings = settings or Settings.from_env()
 
     @asynccontextmanager
@@ -98,6 +103,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             app.state.ledger = runtime.ledger
             app.state.blobs = runtime.blobs
             app.state.evidence_uploads = runtime.uploads
+            if on_open is not None:
+                await on_open(runtime)
             yield
 
     api = Router(path="/api", route_handlers=domain_routes("API_ROUTES"))

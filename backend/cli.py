@@ -89,17 +89,24 @@ def print_report(report: Report, what: str) -> int:
 @command("init")
 def init(args: argparse.Namespace, settings: Settings) -> int:
     async def work(rt: Runtime) -> None:
-        print(f"CaseTrail data directory: {settings.data_dir}")
-        print(f"Database: {settings.database_url}")
-        print(f"Checkpoint verifier key: {rt.ledger.signer.vkey}")
-        if rt.witness is not None:
-            print(f"Witness verifier key: {rt.witness.cosigner.vkey}")
-        link = await first_admin_link(settings)
-        if link:
-            print(f"First administrator registration link: {link}")
+        await announce(rt)
 
     run(settings, work)
     return 0
+
+
+async def announce(rt: Runtime) -> None:
+    """What `init` prints, and `serve` once its app has opened the runtime."""
+    settings = rt.settings
+    print(f"CaseTrail data directory: {settings.data_dir}")
+    print(f"Database: {settings.database_url}")
+    print(f"Checkpoint verifier key: {rt.ledger.signer.vkey}")
+    if rt.witness is not None:
+        print(f"Witness verifier key: {rt.witness.cosigner.vkey}")
+    link = await first_admin_link(settings)
+    if link:
+        print(f"First administrator registration link: {link}")
+    print(f"CaseTrail is at {settings.public_url}", flush=True)
 
 
 async def first_admin_link(settings: Settings) -> str | None:
@@ -123,9 +130,26 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    init(args, settings)
-    print(f"CaseTrail is at {settings.public_url}", flush=True)
-    serving.run(args.host, args.port, settings.connection_limits, workers=args.workers)
+    if args.workers > 1:
+        # Migrated once, here, before the workers fork: each then opens the runtime for itself
+        # (projections catch up and periodic jobs start there, not in this parent).
+        run(settings, announce, projections=False)
+        app: object = "backend.app:create_app"
+    else:
+        # One process opens the runtime once, in the app (migrations, guards, the tree's edge,
+        # projections): opening it first for `init` as well doubled the time a restart leaves
+        # officers without a server.
+        from backend.app import create_app
+
+        app = create_app(settings, on_open=announce)
+    serving.run(
+        args.host,
+        args.port,
+        settings.connection_limits,
+        workers=args.workers,
+        access_log=args.access_log,
+        app=app,
+    )
     return 0
 
 
@@ -302,6 +326,11 @@ def parser() -> argparse.ArgumentParser:
         type=int,
         default=1,
         help="server processes on this port (PostgreSQL only; SQLite is served by one)",
+    )
+    s.add_argument(
+        "--access-log",
+        action="store_true",
+        help="also log a line per HTTP request (off: the log's own access entries are the record)",
     )
     sub.add_parser("init", help="create the data directory, database and signing key")
     v = sub.add_parser("verify", help="verify a case, the whole log, or an exported bundle")

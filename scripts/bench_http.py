@@ -16,10 +16,11 @@ officer with the cases domain's `open_case`. Then `wrk` (Debian's; `apt-get inst
 
 The server's CPU time comes from /proc. Last line:
 
-RESULT appends_per_s=<n> p99_ms=<ms> cpu_ms_per_append=<ms> mixed_max_ms=<ms>
+RESULT appends_per_s=<n> p99_ms=<ms> cpu_ms_per_append=<ms> mixed_max_ms=<ms> restart_ms=<ms>
 
 Usage: .venv/bin/python scripts/bench_http.py [--db sqlite|postgres] [--officers N]
        [--append-duration S] [--duration S (mixed)] [--threads T] [--rounds R] [--keep]
+       [--workers N (PostgreSQL)] [--restarts K (kill -9, then time until the first 200)]
        [--py-spy FILE (collapsed stacks of the server during the appends; needs py-spy)]
 """
 
@@ -258,8 +259,11 @@ class Database:
 
 
 class Server:
-    def __init__(self, data_dir: Path, database_url: str, checkout: Path = ROOT) -> None:
+    def __init__(
+        self, data_dir: Path, database_url: str, checkout: Path = ROOT, workers: int = 1
+    ) -> None:
         self.checkout = checkout
+        self.workers = workers
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -270,7 +274,11 @@ class Server:
             # Every officer comes from loopback here, as from a reverse proxy in production.
             "CASETRAIL_MAX_CONNECTIONS_PER_CLIENT": "0",
             "PYTHONPATH": str(checkout),
+            # Bytecode kept as an installed server keeps it (pip compiles it), in the run's own
+            # directory: without it every restart compiled the whole backend again.
+            "PYTHONPYCACHEPREFIX": str(data_dir / "pycache"),
         }
+        self.env.pop("PYTHONDONTWRITEBYTECODE", None)
         self.log = (data_dir / "server.log").open("w")
         self.proc: subprocess.Popen | None = None
 
@@ -286,9 +294,12 @@ class Server:
             raise SystemExit(f"setup failed:\n{done.stderr[-4000:]}")
         return json.loads(done.stdout.strip().splitlines()[-1])
 
-    def start(self) -> None:
+    def start(self) -> float:
+        """Start `casetrail serve`; the seconds until it first answered /api/time."""
+        t = time.perf_counter()
+        workers = ["--workers", str(self.workers)] if self.workers > 1 else []
         self.proc = subprocess.Popen(
-            [*CASETRAIL, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            [*CASETRAIL, "serve", "--host", "127.0.0.1", "--port", str(self.port), *workers],
             env=self.env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
@@ -300,16 +311,40 @@ class Server:
                 raise SystemExit("the server exited; see server.log")
             try:
                 if httpx.get(f"{self.url}/api/time").status_code == 200:
-                    return
+                    return time.perf_counter() - t
             except httpx.HTTPError:
                 pass
-            time.sleep(0.2)
+            time.sleep(0.02)  # polling the port: the restart time is measured to this grain
         raise SystemExit("the server did not start within 120 s")
 
-    def cpu_s(self) -> float:
+    def restart_after_kill(self) -> float:
+        """kill -9 the server (its workers follow: they die with their parent), then the seconds
+        from starting it again until its first 200 on /api/time."""
         assert self.proc is not None
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        workers = self._children(self.proc.pid)
+        self.proc.kill()
+        self.proc.wait()
+        for pid in workers:  # the port is free once they are gone
+            while Path(f"/proc/{pid}").exists() and "Z" not in _state(pid):
+                time.sleep(0.01)
+        return self.start()
+
+    @staticmethod
+    def _children(pid: int) -> list[int]:
+        path = Path(f"/proc/{pid}/task/{pid}/children")
+        return [int(x) for x in path.read_text().split()] if path.exists() else []
+
+    def cpu_s(self) -> float:
+        """CPU seconds of the server and its worker processes."""
+        assert self.proc is not None
+        total = 0.0
+        for pid in [self.proc.pid, *self._children(self.proc.pid)]:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except FileNotFoundError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
 
     def rss_mb(self) -> float:
         assert self.proc is not None
@@ -326,6 +361,13 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
         self.log.close()
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return "Z"
 
 
 @dataclass
@@ -558,7 +600,7 @@ def one_round(args: argparse.Namespace, wrk: str) -> dict[str, float]:
     work = Path(tempfile.mkdtemp(prefix="casetrail-bench-http-"))
     database = Database(args.db, work)
     database.create()
-    server = Server(work, database.url, args.checkout)
+    server = Server(work, database.url, args.checkout, args.workers)
     try:
         t = time.perf_counter()
         officers = server.setup(args.officers)
@@ -600,6 +642,11 @@ def one_round(args: argparse.Namespace, wrk: str) -> dict[str, float]:
             f"{photo_max:.0f} ms, errors {mixed.errors + uploader.errors} (load {load()}); "
             f"server peak RSS {server.rss_mb():.0f} MB"
         )
+        restarts = [server.restart_after_kill() * 1000 for _ in range(args.restarts)]
+        print(
+            f"  restart after kill -9 until serving: "
+            f"{', '.join(f'{ms:.0f}' for ms in restarts)} ms (load {load()})"
+        )
         server.stop()
         lost = acked - database.notes()
         print(f"  {acked} appends acknowledged, {max(0, lost)} of them missing from the log")
@@ -610,6 +657,7 @@ def one_round(args: argparse.Namespace, wrk: str) -> dict[str, float]:
             "mixed_max_ms": mixed_max,
             "errors": appends.errors + mixed.errors + uploader.errors,
             "lost": max(0, lost),
+            "restart_ms": statistics.median(restarts) if restarts else 0.0,
         }
     finally:
         tear_down(server, database, work, keep=args.keep)
@@ -627,10 +675,19 @@ def main() -> None:
     parser.add_argument(
         "--checkout", type=Path, default=ROOT, help="serve another copy of the code (a before)"
     )
+    parser.add_argument(
+        "--workers", type=int, default=1, help="`casetrail serve --workers N` (PostgreSQL)"
+    )
+    parser.add_argument(
+        "--restarts", type=int, default=3, help="kill -9 and restart the server this many times"
+    )
     parser.add_argument("--py-spy", metavar="FILE", help="profile the appends with py-spy (raw)")
     args = parser.parse_args()
     wrk = need_wrk()
-    print(f"bench_http: {args.db}, {args.officers} officers, load {load()}")
+    print(
+        f"bench_http: {args.db}, {args.officers} officers, {args.workers} server process(es), "
+        f"load {load()}"
+    )
     rounds = []
     for i in range(args.rounds):
         print(f"round {i + 1}/{args.rounds}")
@@ -639,7 +696,7 @@ def main() -> None:
     print(
         f"RESULT appends_per_s={median['appends_per_s']:.0f} p99_ms={median['p99_ms']:.1f} "
         f"cpu_ms_per_append={median['cpu_ms_per_append']:.2f} "
-        f"mixed_max_ms={median['mixed_max_ms']:.0f}"
+        f"mixed_max_ms={median['mixed_max_ms']:.0f} restart_ms={median['restart_ms']:.0f}"
     )
 
 

@@ -19,12 +19,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import segno
-from fpdf import FPDF
-from fpdf.enums import WrapMode
 
 from backend.blobstore import BlobStore
 from backend.cases.document_numbers import allocate, format_number
@@ -36,6 +34,9 @@ from backend.ledger.kinds import latest_schema
 from backend.ledger.ledger import Ledger
 from backend.moments import parse_iso
 from backend.settings import Settings
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 KIND = "document.generated"
 MEDIA_TYPE = "application/pdf"
@@ -290,11 +291,19 @@ def build_document(
     )
 
 
-class _Pdf(FPDF):
-    def footer(self) -> None:
-        self.set_y(-15)
-        self.set_font("cjk", size=7)
-        self.cell(0, 4, f"第 {self.page_no()} 页 / 共 {{nb}} 页", align="C")
+@cache
+def _pdf_class() -> type[FPDF]:
+    # fpdf2 is imported when the first document is rendered: its import (fonts, SVG) was a fifth
+    # of the server's start-up, and start-up is how long a restart leaves officers waiting.
+    from fpdf import FPDF
+
+    class _Pdf(FPDF):
+        def footer(self) -> None:
+            self.set_y(-15)
+            self.set_font("cjk", size=7)
+            self.cell(0, 4, f"第 {self.page_no()} 页 / 共 {{nb}} 页", align="C")
+
+    return _Pdf
 
 
 def qr_png(text: str) -> bytes:
@@ -305,6 +314,8 @@ def qr_png(text: str) -> bytes:
 
 def verification_footer(pdf: FPDF, record_hash: str, verify_url: str) -> None:
     """The digest printed once, small, beside a QR code to the public verification page."""
+    from fpdf.enums import WrapMode
+
     size = 22
     if pdf.get_y() + size + 4 > pdf.h - pdf.b_margin:
         pdf.add_page()
@@ -329,8 +340,10 @@ def verification_footer(pdf: FPDF, record_hash: str, verify_url: str) -> None:
 
 def render_pdf(doc: Document) -> bytes:
     """The PDF bytes; the same document always gives the same bytes (its date is the creation date)."""
+    from fpdf.enums import WrapMode
+
     font, index = cjk_font()
-    pdf = _Pdf(format="A4")
+    pdf = _pdf_class()(format="A4")
     pdf.set_margins(25, 20, 25)
     pdf.set_auto_page_break(True, margin=22)
     pdf.add_font("cjk", "", str(font), collection_font_number=index)

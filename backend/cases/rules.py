@@ -9,11 +9,12 @@ import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator
+from typing import TYPE_CHECKING, Any
 
 from backend.errors import Invalid, NotFound
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 RULES_DIR = SHARED / "rules"
@@ -78,6 +79,9 @@ def known_kinds(directory: Path = KINDS_DIR) -> set[str]:
 
 
 def pack_validator() -> Draft202012Validator:
+    # jsonschema is imported when a pack is first checked, not at every server start.
+    from jsonschema import Draft202012Validator
+
     schema = json.loads(PACK_SCHEMA.read_text(encoding="utf-8"))
     return Draft202012Validator(schema)
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import av
-import av.container
-import av.stream
+if TYPE_CHECKING:  # PyAV is imported on the first recording probed, not at server start-up
+    import av.container
+    import av.stream
 
 # Decoders may need a few packets (B-frames, damaged start) before the first frame; a
 # recording whose first few hundred packets all fail is not worth a poster.
@@ -65,6 +66,8 @@ def poster_frame(path: Path, out_jpeg: Path) -> bool:
     Returns False when the file has no video stream or no frame decodes; raises
     MediaUnreadable when the file cannot be opened at all.
     """
+    import av
+
     with _open(path) as container:
         stream = _first_video_stream(container)
         if stream is None:
@@ -88,6 +91,8 @@ def poster_frame(path: Path, out_jpeg: Path) -> bool:
 
 
 def _open(path: Path) -> av.container.InputContainer:
+    import av
+
     try:
         return av.open(str(path), mode="r", metadata_errors="replace")
     except av.error.FFmpegError as exc:
@@ -95,6 +100,8 @@ def _open(path: Path) -> av.container.InputContainer:
 
 
 def _first_video_stream(container: av.container.InputContainer) -> av.stream.Stream | None:
+    import av.stream
+
     for stream in container.streams.video:
         # Cover art in audio files shows up as a one-frame "video" stream.
         if not stream.disposition & av.stream.Disposition.attached_pic:
@@ -103,6 +110,8 @@ def _first_video_stream(container: av.container.InputContainer) -> av.stream.Str
 
 
 def _duration_s(container: av.container.InputContainer) -> float | None:
+    import av
+
     if container.duration is not None:
         return container.duration / av.time_base
     durations = [

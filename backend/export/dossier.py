@@ -18,9 +18,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
-
 from backend.cases.documents import cjk_font
 from backend.ledger.entry import Entry
 from backend.ledger.kinds import SHARED, latest_schema
@@ -108,13 +105,20 @@ def material_title(entry: Entry) -> str:
     return f"{title}（{caption}）" if caption else title
 
 
-class _Pdf(FPDF):
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font("cjk", size=8)
-        self.set_text_color(90)
-        self.cell(0, 6, f"第 {self.page_no()} 页", align="C")
-        self.set_text_color(0)
+@cache
+def _pdf_class() -> type:
+    # fpdf2 is imported when the first dossier is made, not when the server starts.
+    from fpdf import FPDF
+
+    class _Pdf(FPDF):
+        def footer(self) -> None:
+            self.set_y(-12)
+            self.set_font("cjk", size=8)
+            self.set_text_color(90)
+            self.cell(0, 6, f"第 {self.page_no()} 页", align="C")
+            self.set_text_color(0)
+
+    return _Pdf
 
 
 def thumbnail(data: bytes, max_side: int = 900) -> io.BytesIO | None:
@@ -138,7 +142,7 @@ class _Layout:
         self.pages = pages
         self.started: dict[int, int] = {}
         font, index = cjk_font()
-        pdf = _Pdf(format="A4")
+        pdf = _pdf_class()(format="A4")
         pdf.add_font("cjk", "", str(font), collection_font_number=index)
         pdf.set_auto_page_break(True, margin=16)
         pdf.set_margins(18, 16, 18)
@@ -149,7 +153,7 @@ class _Layout:
 
     def text(self, value: str, size: float = 10.5, h: float = 6, align: str = "L") -> None:
         self.pdf.set_font("cjk", size=size)
-        self.pdf.multi_cell(0, h, value, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.pdf.multi_cell(0, h, value, align=align, new_x="LMARGIN", new_y="NEXT")
 
     def pair(self, label: str, value: str) -> None:
         if value:
@@ -347,7 +351,7 @@ class _Layout:
         )
         self.pdf.ln(2)
         self.pdf.set_font("cjk", size=8.5)
-        self.pdf.multi_cell(0, 5, self.data.checkpoint_note, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.pdf.multi_cell(0, 5, self.data.checkpoint_note, new_x="LMARGIN", new_y="NEXT")
 
 
 def render_dossier(data: DossierInput) -> tuple[bytes, list[Material], dict[int, int]]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from http.cookies import SimpleCookie
 
 from litestar.connection import ASGIConnection
 from litestar.types import ASGIApp, Receive, Scope, Send
@@ -50,16 +49,10 @@ def bearer_token(scope: Scope) -> str | None:
 
 
 def cookie_value(scope: Scope, name: str) -> str | None:
-    for key, value in scope.get("headers", []):
-        if key == b"cookie":
-            jar: SimpleCookie = SimpleCookie()
-            try:
-                jar.load(value.decode("latin-1"))
-            except Exception:  # a malformed cookie header is simply no session
-                return None
-            if name in jar:
-                return jar[name].value
-    return None
+    """The cookie as Litestar reads it: its parse is cached per cookie header and kept on the
+    connection, so the CSRF check and the handlers read the same dict (the standard library's
+    SimpleCookie cost ~4% of an append's CPU, parsing the header again on every request)."""
+    return ASGIConnection(scope).cookies.get(name) or None
 
 
 def session_authentication(settings: Settings, bearer: Sequence[BearerScheme] = ()):

@@ -8,8 +8,6 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from webauthn.helpers import base64url_to_bytes, parse_client_data_json
-
 from backend.errors import Invalid
 from backend.identity.tables import Challenge
 
@@ -22,6 +20,8 @@ _purged_at = -PURGE_EVERY_S
 
 def challenge_of(credential: dict[str, Any]) -> bytes:
     """The challenge the authenticator signed, read from the credential's clientDataJSON."""
+    from webauthn.helpers import base64url_to_bytes, parse_client_data_json
+
     try:
         raw = base64url_to_bytes(credential["response"]["clientDataJSON"])
         return parse_client_data_json(raw).challenge

@@ -10,22 +10,6 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from webauthn import (
-    generate_authentication_options,
-    generate_registration_options,
-    options_to_json,
-    verify_authentication_response,
-    verify_registration_response,
-)
-from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
-from webauthn.helpers.exceptions import InvalidAuthenticationResponse, InvalidRegistrationResponse
-from webauthn.helpers.structs import (
-    AuthenticatorSelectionCriteria,
-    PublicKeyCredentialDescriptor,
-    ResidentKeyRequirement,
-    UserVerificationRequirement,
-)
-
 from backend.errors import Forbidden, Invalid, NotFound, Unauthorized
 from backend.identity import challenges, remembered
 from backend.identity.access import Principal
@@ -49,6 +33,15 @@ def _credential_dict(credential: Any) -> dict[str, Any]:
 
 async def registration_options(settings: Settings, staff: dict[str, Any]) -> dict[str, Any]:
     """Options for navigator.credentials.create(): a discoverable credential, UV required."""
+    from webauthn import generate_registration_options, options_to_json
+    from webauthn.helpers import base64url_to_bytes
+    from webauthn.helpers.structs import (
+        AuthenticatorSelectionCriteria,
+        PublicKeyCredentialDescriptor,
+        ResidentKeyRequirement,
+        UserVerificationRequirement,
+    )
+
     existing = await Passkey.select(Passkey.credential_id).where(
         (Passkey.staff_id == staff["staff_id"]) & Passkey.revoked_at.is_null()
     )
@@ -76,6 +69,10 @@ async def verify_registration(
     settings: Settings, staff: dict[str, Any], credential: Any
 ) -> tuple[dict[str, Any], Any]:
     """Check the authenticator's answer to a registration this server started; writes nothing else."""
+    from webauthn import verify_registration_response
+    from webauthn.helpers import bytes_to_base64url
+    from webauthn.helpers.exceptions import InvalidRegistrationResponse
+
     credential = _credential_dict(credential)
     challenge = challenges.challenge_of(credential)
     row = await challenges.take(challenge, "register")
@@ -107,6 +104,8 @@ async def record_passkey(
     label: str | None = None,
 ) -> dict[str, Any]:
     """Keep a verified passkey and record it (with its public key) on the agency timeline."""
+    from webauthn.helpers import bytes_to_base64url
+
     credential_id = bytes_to_base64url(verified.credential_id)
     public_key = bytes_to_base64url(verified.credential_public_key)
     entry = await ledger.append(
@@ -158,6 +157,9 @@ async def authentication_options(
     settings: Settings, purpose: str = "signin", challenge: bytes | None = None
 ) -> dict[str, Any]:
     """Options for navigator.credentials.get(): any of the device's passkeys for this site, UV required."""
+    from webauthn import generate_authentication_options, options_to_json
+    from webauthn.helpers.structs import UserVerificationRequirement
+
     if challenge is None:
         challenge = await challenges.issue(purpose)
     options = generate_authentication_options(
@@ -176,6 +178,10 @@ async def check_assertion(
     Refuses unknown or revoked passkeys, deactivated staff, a wrong origin or RP ID, a missing
     user verification, and a sign count that did not move forward (a cloned or replayed response).
     """
+    from webauthn import verify_authentication_response
+    from webauthn.helpers import base64url_to_bytes
+    from webauthn.helpers.exceptions import InvalidAuthenticationResponse
+
     credential = _credential_dict(credential)
     credential_id = credential.get("id") or credential.get("rawId")
     if not isinstance(credential_id, str):

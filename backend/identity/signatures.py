@@ -22,9 +22,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
-from webauthn import verify_authentication_response
-from webauthn.helpers import base64url_to_bytes, parse_client_data_json
-
 from backend.errors import Conflict, Forbidden, Invalid
 from backend.identity import passkeys
 from backend.identity.access import Principal, can_read_case, can_write_case
@@ -256,6 +253,9 @@ def verify_passkey_signature(
     Checks the challenge is the signed hash, the ceremony type, user verification and the
     signature; the RP ID is the one recorded at registration (default: the origin's host).
     """
+    from webauthn import verify_authentication_response
+    from webauthn.helpers import base64url_to_bytes, parse_client_data_json
+
     payload = sig_entry_body.get("payload", sig_entry_body)
     try:
         challenge = bytes.fromhex(payload["signs"])

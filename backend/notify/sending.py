@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from py_vapid import Vapid02
-from pywebpush import WebPushException, webpush
 
 from backend.notify.languages import languages_of
 from backend.notify.tables import PushSubscription
@@ -63,6 +62,9 @@ class Pusher:
         return self._key
 
     def _send(self, row: dict[str, Any], message: Message) -> int:
+        # pywebpush (and the aiohttp it brings) is imported on the first push, not at start-up.
+        from pywebpush import WebPushException, webpush
+
         info = {"endpoint": row["endpoint"], "keys": {"p256dh": row["p256dh"], "auth": row["auth"]}}
         try:
             response = webpush(

@@ -13,20 +13,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from webauthn import (
-    generate_registration_options,
-    options_to_json,
-    verify_registration_response,
-)
-from webauthn.helpers import bytes_to_base64url
-from webauthn.helpers.exceptions import InvalidRegistrationResponse
-from webauthn.helpers.structs import (
-    AttestationConveyancePreference,
-    AuthenticatorSelectionCriteria,
-    ResidentKeyRequirement,
-    UserVerificationRequirement,
-)
-
 from backend.cases.lifecycle import pack_for
 from backend.errors import Conflict, Forbidden, Invalid
 from backend.ledger.entry import Draft, Entry, utc_iso
@@ -169,6 +155,14 @@ def registration_options(link: dict[str, Any], rp_id: str, rp_name: str) -> str:
     A party has no account, so there is no credential to assert with: a fresh registration
     ceremony with user verification is the signature, and the challenge binds it to the bytes.
     """
+    from webauthn import generate_registration_options, options_to_json
+    from webauthn.helpers.structs import (
+        AttestationConveyancePreference,
+        AuthenticatorSelectionCriteria,
+        ResidentKeyRequirement,
+        UserVerificationRequirement,
+    )
+
     options = generate_registration_options(
         rp_id=rp_id,
         rp_name=rp_name,
@@ -196,6 +190,10 @@ async def confirm_with_passkey(
     ip: str,
     user_agent: str,
 ) -> dict[str, Any]:
+    from webauthn import verify_registration_response
+    from webauthn.helpers import bytes_to_base64url
+    from webauthn.helpers.exceptions import InvalidRegistrationResponse
+
     _require_served(link)
     try:
         verified = verify_registration_response(

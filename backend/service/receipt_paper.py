@@ -12,9 +12,6 @@ import json
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fpdf import FPDF
-from fpdf.enums import WrapMode
-
 from backend.cases.documents import cjk_font, qr_png
 from backend.moments import parse_iso
 
@@ -54,6 +51,9 @@ def render_receipt_pdf(
     verify_url: str,
 ) -> bytes:
     """The 送达回证 PDF, with the JSON receipt attached."""
+    from fpdf import FPDF  # imported on first use: not a cost of every server start
+    from fpdf.enums import WrapMode
+
     font, index = cjk_font()
     facts = receipt_facts(receipt)
     pdf = FPDF(format="A4")

@@ -33,3 +33,28 @@ def test_an_access_line_is_written_off_the_calling_thread_and_formatted_in_full(
 
     assert out.getvalue() == '127.0.0.1:5000 - "POST /api/uploads HTTP/1.1" 201 Created\n'
     assert written_by and threading.main_thread().name not in written_by
+
+
+def test_the_server_logs_no_line_per_request_unless_asked_and_runs_on_httptools_and_uvloop():
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    from backend.serving import server_config, server_logs
+    from backend.settings import Settings
+
+    limits = Settings.from_env().connection_limits
+    quiet = server_config("backend.app:create_app", "127.0.0.1", 0, limits)
+    assert quiet.access_log is False
+    assert issubclass(quiet.http, HttpToolsProtocol)
+    import uvloop
+
+    loop = quiet.get_loop_factory()()
+    try:
+        assert isinstance(loop, uvloop.Loop)
+    finally:
+        loop.close()
+    # uvicorn's protocol writes its line whenever the access logger has a handler.
+    with server_logs(quiet):
+        assert not logging.getLogger("uvicorn.access").hasHandlers()
+    logged = server_config("backend.app:create_app", "127.0.0.1", 0, limits, access_log=True)
+    with server_logs(logged):
+        assert logging.getLogger("uvicorn.access").hasHandlers()

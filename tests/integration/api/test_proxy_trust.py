@@ -45,7 +45,8 @@ def _free_port() -> int:
 
 @pytest.fixture
 def served(settings, database_url, tmp_path):
-    """`casetrail serve` as deployed (uvicorn, access log on) on this test's database."""
+    """`casetrail serve` as deployed (uvicorn) on this test's database, with uvicorn's access
+    log turned on (`--access-log`): when an operator turns it on, it must hold no secrets."""
     port = _free_port()
     url = f"http://localhost:{port}"
     env = {
@@ -68,6 +69,7 @@ def served(settings, database_url, tmp_path):
                 "127.0.0.1",
                 "--port",
                 str(port),
+                "--access-log",
             ],
             cwd=ROOT,
             env=env,
