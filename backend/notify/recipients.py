@@ -194,13 +194,28 @@ async def deadline_reminders(
 
     now = now or datetime.now(UTC)
     out: list[tuple[list[dict], Message]] = []
+    open_cases = []
     for case in await CaseState.select().where(CaseState.status == "open"):
-        case_id, agency = case["case_id"], case["agency_id"]
         try:
-            pack = await pack_for(agency)
+            open_cases.append((case, await pack_for(case["agency_id"])))
         except Exception:
             continue
-        entries = await ledger.whole_timeline(case_id)
+    # Only the kinds a reminder depends on, for every open case in a few chunked reads: a case's
+    # whole timeline (photos' findings, forms, access entries ...) is never read for this.
+    flows = {
+        case["case_id"]: pack.workflow(case["enforcement_kind"], case["procedure"])
+        for case, pack in open_cases
+    }
+    wanted = {"av.segment", "record.archive"} | {
+        k for k in ledger.kinds.files if k.startswith("media.")
+    }
+    wanted |= {kind for flow in flows.values() if flow for kind in flow["ends_with"]}
+    by_case: dict[str, list[Entry]] = {}
+    for entry in await ledger.of_kinds(list(flows), sorted(wanted)):
+        by_case.setdefault(entry.case_id, []).append(entry)
+    for case, pack in open_cases:
+        case_id, agency = case["case_id"], case["agency_id"]
+        entries = by_case.get(case_id, [])
         uploaded = {e.payload.get("sha256") for e in entries if e.kind.startswith("media.")}
         members = None
         for segment in (e for e in entries if e.kind == "av.segment"):
@@ -223,7 +238,7 @@ async def deadline_reminders(
                         tag=f"av:{segment.hash[:16]}", title_en=title_en,
                         body_en=f"{case['title']}: due {by}"),
             ))  # fmt: skip
-        flow = pack.workflow(case["enforcement_kind"], case["procedure"])
+        flow = flows[case_id]
         enders = [e for e in entries if flow and e.kind in flow["ends_with"]]
         if enders and not any(e.kind == "record.archive" for e in entries):
             from backend.ledger.ledger import entry_time

@@ -178,9 +178,36 @@ async def test_an_upload_due_within_four_hours_reminds_the_case_officers_once(
         actor="officer-zhang",
     ))  # fmt: skip
 
+    async def whole_timeline(case_id: str) -> list:
+        raise AssertionError(f"the reminder job read all of {case_id}'s timeline")
+
+    # Every ten minutes on every open case: it reads only the kinds a deadline depends on.
+    ledger.whole_timeline = whole_timeline
     first = await deadline_reminders(ledger)
     again = await deadline_reminders(ledger)
 
     assert [m.title for _, m in first] == ["音像记录须在4小时内上传"]
     assert again == []
     assert [r["staff_id"] for r in first[0][0]] == ["officer-zhang"]
+
+
+async def test_a_dossier_due_for_archiving_within_three_days_reminds_the_archivist_once(
+    push_service, projected, settings, blobs, tmp_path
+):
+    ledger = projected
+    archivist = Device(f"{push_service.url}/push/wu")
+    await subscribe(archivist, "archivist-wu", ["archivist"])
+    ended = datetime.now(UTC) - timedelta(days=8)  # pingluo: archive within 10 days of the end
+    built = await build_case(ledger, blobs, tmp_path, archived=False, at=ended)
+    await ledger.append(Draft(
+        case_id=built.case_id, kind="record.performance", client_id="performed-1",
+        payload={"performed": True, "details": "罚款已缴清"}, actor="officer-zhang",
+        claimed=claimed(ended),
+    ))  # fmt: skip
+
+    first = await deadline_reminders(ledger)
+    again = await deadline_reminders(ledger)
+
+    assert [m.title for _, m in first] == ["案卷归档期限将至"]
+    assert [r["staff_id"] for r in first[0][0]] == ["archivist-wu"]
+    assert again == []
