@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
+import tempfile
 from pathlib import Path
 
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -18,10 +20,17 @@ def load_or_create(keys_dir: Path) -> Vapid02:
         path.parent.mkdir(parents=True, exist_ok=True)
         key = Vapid02()
         key.generate_keys()
-        tmp = path.with_suffix(".tmp")
-        key.save_key(str(tmp))
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
+        # Two senders (workers, threads) may make a key at once: each writes its own file, and
+        # only the first one linked into place is ever used, since subscriptions are tied to it.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix="vapid-", suffix=".tmp")
+        os.close(fd)
+        try:
+            key.save_key(tmp)
+            os.chmod(tmp, 0o600)
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, path)
+        finally:
+            os.unlink(tmp)
     return Vapid02.from_file(str(path))
 
 
