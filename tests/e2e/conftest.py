@@ -14,8 +14,6 @@ import socket
 import struct
 import subprocess
 import sys
-import time
-import urllib.request
 import wave
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +21,8 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Frame, Page, Playwright, sync_playwright
+
+from tests.waiting import answers, until
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -95,18 +95,18 @@ def start_server(data_dir: Path, extra_env: dict[str, str] | None = None) -> Ser
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+
+    def up() -> bool:
         if process.poll() is not None:
             raise RuntimeError((data_dir / "server.log").read_text())
-        try:
-            with urllib.request.urlopen(f"{url}/api/time", timeout=1) as res:
-                if res.status == 200:
-                    return Server(url, data_dir, env, process)
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("server did not start:\n" + (data_dir / "server.log").read_text())
+        return answers(url)
+
+    try:
+        until(up, 60, lambda: "server did not start:\n" + (data_dir / "server.log").read_text())
+    except AssertionError:
+        process.kill()
+        raise
+    return Server(url, data_dir, env, process)
 
 
 @pytest.fixture(scope="session")

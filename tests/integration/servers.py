@@ -13,7 +13,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -21,6 +20,7 @@ from typing import Any
 import httpx
 
 from backend.settings import Settings
+from tests.waiting import answers, until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -76,16 +76,14 @@ class Server:
 
     def wait_ready(self, timeout_s: float = 120) -> Server:
         assert self.process is not None
-        deadline = time.monotonic() + timeout_s
-        while True:
-            assert self.process.poll() is None, self.log_path.read_text()
-            try:
-                if httpx.get(f"{self.url}/api/time", timeout=2).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, self.log_path.read_text()
-            time.sleep(0.1)  # polling for the server to answer, not waiting blind
+        process = self.process
+
+        def up() -> bool:
+            assert process.poll() is None, self.log_path.read_text()
+            return answers(self.url)
+
+        until(up, timeout_s, self.log_path.read_text)
+        return self
 
     def worker_pids(self) -> list[int]:
         """The forked server processes (`--workers N`), read from /proc."""
@@ -102,10 +100,7 @@ class Server:
                 os.kill(pid, signal.SIGKILL)
         self.process.wait(30)
         for pid in victims:  # the workers are not our children: wait until they are gone
-            deadline = time.monotonic() + 30
-            while Path(f"/proc/{pid}").exists() and _state(pid) != "Z":
-                assert time.monotonic() < deadline
-                time.sleep(0.05)
+            until(lambda pid=pid: not Path(f"/proc/{pid}").exists() or _state(pid) == "Z", 30)
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:

@@ -27,6 +27,7 @@ from tests.integration.evidence.conftest import jpeg
 from tests.integration.identity.people import AGENCY, open_case
 from tests.integration.servers import ROOT, Server, real_client, server_env
 from tests.integration.uploads import b64
+from tests.waiting import until
 
 RETRY_AFTER_S = 0.1  # a client's pause before resending, as the PWA's outbox backs off
 DROPPED = (httpx.TransportError, httpx.RemoteProtocolError)
@@ -165,15 +166,11 @@ def _kill_worker(pid: int) -> None:
 
 
 def _until_replaced(server: Server, before: list[int]) -> None:
-    import time
-
-    deadline = time.monotonic() + 120
-    while True:
-        now = server.worker_pids()
-        if len(now) == len(before) and now != before:
-            return
-        assert time.monotonic() < deadline, server.log_path.read_text()
-        time.sleep(0.1)  # polling for the new worker, not waiting blind
+    until(
+        lambda: len(now := server.worker_pids()) == len(before) and now != before,
+        120,
+        server.log_path.read_text,
+    )
 
 
 async def test_kill_nine_during_appends_and_uploads_loses_nothing_answered(

@@ -11,7 +11,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -25,6 +24,7 @@ from backend.service.throttle import THROTTLE
 from tests.integration.conftest import signed_in
 from tests.integration.identity.people import AGENCY, open_case
 from tests.unit.identity.soft_authenticator import SoftAuthenticator
+from tests.waiting import answers, until
 
 ROOT = Path(__file__).resolve().parents[3]
 LIMIT = THROTTLE.failures.limit
@@ -77,16 +77,12 @@ def served(settings, database_url, tmp_path):
             stderr=subprocess.STDOUT,
         )
     try:
-        deadline = time.monotonic() + 60
-        while True:
+
+        def up() -> bool:
             assert process.poll() is None, log_path.read_text()
-            try:
-                if httpx.get(f"{url}/api/time", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, log_path.read_text()
-            time.sleep(0.2)
+            return answers(url)
+
+        until(up, 60, log_path.read_text)
         yield url, env, log_path
     finally:
         process.terminate()
@@ -135,10 +131,11 @@ def test_the_server_access_log_holds_no_invitation_token_session_or_party_token(
         assert phone.get("/api/me").status_code == 200
         phone.get("/api/party", headers={PARTY_TOKEN_HEADER: "party-secret-guess"})
     # The access log is written by a thread of its own: wait until the last request is in it.
-    deadline = time.monotonic() + 30
-    while "GET /api/party HTTP/1.1" not in (written := log_path.read_text()):
-        assert time.monotonic() < deadline, written
-        time.sleep(0.05)
+    written = until(
+        lambda: "GET /api/party HTTP/1.1" in (text := log_path.read_text()) and text,
+        30,
+        log_path.read_text,
+    )
     assert "GET /api/invite HTTP/1.1" in written  # the log is on and holds these requests
     assert token not in written
     assert session not in written
