@@ -28,6 +28,31 @@ async def drop_guards(engine) -> None:
             await engine.run_ddl(f"DROP TRIGGER {t}")
 
 
+async def rewrite_history(engine, entries, *, forget_checkpoints: bool = False) -> str:
+    """The insider's rewrite: step 1 changed, every later hash recomputed, chain intact (and, with
+    `forget_checkpoints`, the signed checkpoints that would betray it deleted too)."""
+    await drop_guards(engine)
+    await engine.run_ddl("DELETE FROM ledger_entry")
+    if forget_checkpoints:
+        await engine.run_ddl("DELETE FROM ledger_checkpoint")
+    prev = None
+    for entry in entries:
+        body = dict(entry.body, prev_hash=prev)
+        if entry.seq == 1:
+            body["payload"] = {"text": "从未发生"}
+        h = hash_body(body)
+        await engine.run_ddl(
+            "INSERT INTO ledger_entry (log_index, case_id, seq, hash, prev_hash, kind, client_id, "
+            "received_at, body) VALUES ({}, '{}', {}, '{}', {}, '{}', '{}', '{}', '{}')".format(
+                entry.log_index, entry.case_id, entry.seq, h,
+                "NULL" if prev is None else f"'{prev}'", entry.kind, entry.body["client_id"],
+                entry.body["received_at"], canonical(body).decode().replace("'", "''"),
+            )
+        )  # fmt: skip
+        prev = h
+    return prev
+
+
 async def a_case_with_a_photo(ledger, blobs, case_id: str = "case-1"):
     async with blobs.writer() as w:
         await w.write(b"\xff\xd8 pretend photo bytes " * 100)
@@ -102,24 +127,8 @@ async def test_rewriting_a_whole_history_with_recomputed_hashes_is_caught_by_the
 ):
     entries, _ = await a_case_with_a_photo(ledger, blobs)
     signed = await ledger.checkpoint()
-    await drop_guards(engine)
     # The insider rewrites step 1 and recomputes every hash after it, so each chain link holds.
-    await engine.run_ddl("DELETE FROM ledger_entry")
-    prev = None
-    for entry in entries:
-        body = dict(entry.body, prev_hash=prev)
-        if entry.seq == 1:
-            body["payload"] = {"text": "从未发生"}
-        h = hash_body(body)
-        await engine.run_ddl(
-            "INSERT INTO ledger_entry (log_index, case_id, seq, hash, prev_hash, kind, client_id, "
-            "received_at, body) VALUES ({}, '{}', {}, '{}', {}, '{}', '{}', '{}', '{}')".format(
-                entry.log_index, entry.case_id, entry.seq, h,
-                "NULL" if prev is None else f"'{prev}'", entry.kind, entry.body["client_id"],
-                entry.body["received_at"], canonical(body).decode().replace("'", "''"),
-            )
-        )  # fmt: skip
-        prev = h
+    await rewrite_history(engine, entries)
     ledger.tree = type(ledger.tree)()
     report = await verify_database(ledger, blobs)
     assert [p.message for p in report.problems] == [

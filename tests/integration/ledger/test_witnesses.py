@@ -21,7 +21,6 @@ from backend.app import create_app
 from backend.ledger.bundle import export_case, verify_bundle
 from backend.ledger.checkpoint import CheckpointSigner
 from backend.ledger.cosignature import Cosigner, cosigned_at
-from backend.ledger.entry import canonical, hash_body
 from backend.ledger.tables import WitnessedCheckpoint
 from backend.ledger.verify import verify_database
 from backend.settings import Settings
@@ -29,7 +28,7 @@ from tests.conftest import RUN, _pg_admin, pg_url
 from tests.engines import ENGINE
 from tests.integration.ledger.drafts import note
 from tests.integration.ledger.test_cli import CASETRAIL, CHECKOUT, casetrail
-from tests.integration.ledger.test_tamper import drop_guards
+from tests.integration.ledger.test_tamper import rewrite_history
 
 
 def free_port() -> int:
@@ -155,29 +154,6 @@ async def agency_and_bureau(database_url, second_database_url, tmp_path):
         yield agency, bureau, witness_keys, agency_settings
 
 
-async def rewrite_history(engine, entries) -> str:
-    """The insider's rewrite: step 1 changed, every later hash recomputed, chain intact."""
-    await drop_guards(engine)
-    await engine.run_ddl("DELETE FROM ledger_entry")
-    await engine.run_ddl("DELETE FROM ledger_checkpoint")  # and the checkpoints that betray it
-    prev = None
-    for entry in entries:
-        body = dict(entry.body, prev_hash=prev)
-        if entry.seq == 1:
-            body["payload"] = {"text": "从未发生"}
-        h = hash_body(body)
-        await engine.run_ddl(
-            "INSERT INTO ledger_entry (log_index, case_id, seq, hash, prev_hash, kind, client_id, "
-            "received_at, body) VALUES ({}, '{}', {}, '{}', {}, '{}', '{}', '{}', '{}')".format(
-                entry.log_index, entry.case_id, entry.seq, h,
-                "NULL" if prev is None else f"'{prev}'", entry.kind, entry.body["client_id"],
-                entry.body["received_at"], canonical(body).decode().replace("'", "''"),
-            )
-        )  # fmt: skip
-        prev = h
-    return prev
-
-
 async def test_witnesses_cosign_growth_and_refuse_a_history_rewritten_with_the_owners_key(
     agency_and_bureau, tmp_path
 ):
@@ -212,7 +188,7 @@ async def test_witnesses_cosign_growth_and_refuse_a_history_rewritten_with_the_o
     assert not report.problems and report.ok, report.problems
 
     # The insider holding the agency's data directory rewrites the case and re-signs.
-    await rewrite_history(ledger.engine, entries)
+    await rewrite_history(ledger.engine, entries, forget_checkpoints=True)
     ledger.tree = type(ledger.tree)()
     resigned = await ledger.checkpoint()  # the holder's own key signs the rewritten tree
     assert resigned.size == second.size and resigned.root != second.root
