@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from litestar._parsers import parse_cookie_string  # what ASGIConnection.cookies uses
 from litestar.connection import ASGIConnection
 from litestar.types import ASGIApp, Receive, Scope, Send
 
@@ -49,10 +50,12 @@ def bearer_token(scope: Scope) -> str | None:
 
 
 def cookie_value(scope: Scope, name: str) -> str | None:
-    """The cookie as Litestar reads it: its parse is cached per cookie header and kept on the
-    connection, so the CSRF check and the handlers read the same dict (the standard library's
-    SimpleCookie cost ~4% of an append's CPU, parsing the header again on every request)."""
-    return ASGIConnection(scope).cookies.get(name) or None
+    """A cookie of the request, parsed by Litestar's own (cached) cookie parser. Read straight from
+    the headers: building a connection object to ask it cost ~4% of an append's CPU."""
+    for key, value in scope.get("headers", ()):
+        if key == b"cookie":
+            return parse_cookie_string(value.decode("latin-1")).get(name) or None
+    return None
 
 
 def session_authentication(settings: Settings, bearer: Sequence[BearerScheme] = ()):
