@@ -45,7 +45,8 @@ def _body(chunks: list[bytes], more_body: bool) -> Message:
 def lean_append(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         # The guard first, as the route runs it: a caller it refuses never gets the body read.
-        await access_guard(Request(scope, receive, send), scope["route_handler"])
+        request: Request = Request(scope, receive, send)
+        await access_guard(request, scope["route_handler"])
         limit = scope["litestar_app"].request_max_body_size
         chunks: list[bytes] = []
         size, more_body = 0, True
@@ -62,7 +63,6 @@ def lean_append(app: ASGIApp) -> ASGIApp:
             data = _DECODE(b"".join(chunks))
         except msgspec.MsgspecError:
             return await app(scope, _replaying(_body(chunks, False), receive), send)
-        request: Request = Request(scope, _replaying(_body(chunks, False), receive), send)
         ledger = request.app.state.ledger
         body = encode_json(
             await append_to_timeline(request, scope["path_params"]["case_id"], data, ledger)
