@@ -58,3 +58,35 @@ def test_the_server_logs_no_line_per_request_unless_asked_and_runs_on_httptools_
     logged = server_config("backend.app:create_app", "127.0.0.1", 0, limits, access_log=True)
     with server_logs(logged):
         assert logging.getLogger("uvicorn.access").hasHandlers()
+
+
+async def test_a_started_server_collects_garbage_rarely_and_never_walks_what_start_up_made():
+    import gc
+
+    import uvicorn
+
+    from backend.serving import GC_THRESHOLDS, _Server
+
+    made_at_start_up: list[object] = []
+
+    async def app(scope, receive, send):  # an app whose start-up leaves objects behind
+        if scope["type"] == "lifespan":
+            while (message := await receive())["type"] != "lifespan.shutdown":
+                made_at_start_up.append({"rule pack": [message]})
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+
+    before = gc.get_threshold()
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
+    config.load()
+    server = _Server(config)
+    server.lifespan = config.lifespan_class(config)  # as uvicorn's serve() sets it up
+    try:
+        await server.startup()
+        assert gc.get_threshold() == GC_THRESHOLDS
+        assert made_at_start_up and gc.get_freeze_count() > 0
+        assert not any(o is made_at_start_up[0] for o in gc.get_objects())  # frozen: not walked
+        await server.shutdown()
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
