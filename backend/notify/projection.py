@@ -99,8 +99,11 @@ async def _recorded(entry: Entry) -> None:
     case = await _case(entry.case_id)
     if case is None:
         return
+    try:
+        ended = parse_iso(payload["ended_at"])
+    except ValueError:
+        return  # the schema does not check the format; a time unreadable here has no deadline
     sha = payload.get("sha256")
-    ended = parse_iso(payload["ended_at"])
     # The media entry may come first (the phone sends both from one queue): evidence, projected
     # before this, already holds it.
     uploaded = bool(sha) and await EvidenceMedia.exists().where(
