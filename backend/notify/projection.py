@@ -27,6 +27,9 @@ from backend.notify.tables import PendingDeadline
 
 NAME = "notify.deadlines"
 SEGMENT = "av.segment"
+# A segment's file is sniffed as audio or video when it is uploaded: only these entries can hold it.
+# Photos, most of what is appended, are not looked at.
+RECORDINGS = frozenset({"media.audio", "media.video"})
 
 
 def upload_due(pack: RulePack, ended_at: datetime) -> datetime:
@@ -54,7 +57,7 @@ def end_kinds() -> frozenset[str]:
 def concerns_deadlines(entry: Entry) -> bool:
     kind = entry.kind
     return concerns_case(entry) and (
-        kind == SEGMENT or kind.startswith("media.") or kind in CLOSING_KINDS or kind in end_kinds()
+        kind == SEGMENT or kind in RECORDINGS or kind in CLOSING_KINDS or kind in end_kinds()
     )
 
 
@@ -63,7 +66,7 @@ async def apply_deadline_entry(entry: Entry) -> None:
         return
     if entry.kind == SEGMENT:
         await _recorded(entry)
-    elif entry.kind.startswith("media."):
+    elif entry.kind in RECORDINGS:
         await _uploaded(entry.case_id, entry.payload.get("sha256"))
     elif entry.kind in CLOSING_KINDS:
         await PendingDeadline.raw(
@@ -109,7 +112,7 @@ async def _recorded(entry: Entry) -> None:
     uploaded = bool(sha) and await EvidenceMedia.exists().where(
         (EvidenceMedia.case_id == entry.case_id)
         & (EvidenceMedia.sha256 == sha)
-        & EvidenceMedia.kind.like("media.%")
+        & EvidenceMedia.kind.is_in(list(RECORDINGS))
     )
     pack = await _pack(case["agency_id"])
     await PendingDeadline.raw(
