@@ -188,12 +188,18 @@ async def falling_due(kind: str, before: datetime) -> list[dict[str, Any]]:
     )
 
 
+def deadline_rules() -> dict[str, Any]:
+    """Every pack's deadlines as the files say now (read again only when a file changed)."""
+    return {pack_id: pack.deadlines for pack_id, pack in load_packs().items()}
+
+
 async def redate_open_deadlines() -> int:
     """Work out the open deadlines again with the packs and holiday calendar as they are now.
 
     A pack edited since a row was projected could make it due sooner than its stored `due_at`
     says; the job recomputes every row it reads, but reads only rows whose stored date is near.
-    Run at start-up (open rows are few: uploads waiting and ended cases not yet archived)."""
+    The job calls this on its first run in a process and when `deadline_rules()` changes (open
+    rows are few: uploads waiting and ended cases not yet archived); returns how many moved."""
     rows = await PendingDeadline.raw(
         'SELECT "key", kind, agency_id, starts_at, due_at FROM notify_deadline '
         "WHERE done = {} AND starts_at IS NOT NULL",
@@ -217,7 +223,6 @@ async def redate_open_deadlines() -> int:
 async def register(ledger: Ledger) -> None:
     await catch_up(ledger, NAME, apply_deadline_entry)
     follow(ledger, NAME, apply_deadline_entry, concerns_deadlines)
-    await redate_open_deadlines()
 
 
 async def rebuild_all(ledger: Ledger) -> int:

@@ -14,7 +14,7 @@ from backend.cases.lifecycle import open_case
 from backend.ledger.entry import Draft
 from backend.ledger.ledger import Ledger
 from backend.notify import sending
-from backend.notify.projection import rebuild_all
+from backend.notify.projection import rebuild_all, redate_open_deadlines
 from backend.notify.recipients import deadline_reminders
 from backend.notify.tables import PendingDeadline
 from tests.integration.review.casebook import AGENCY, build_case, claimed
@@ -164,6 +164,23 @@ async def test_an_upload_never_made_is_reminded_of_once_when_due_and_once_when_o
     assert titles(soon) == [UPLOAD_SOON]
     assert titles(overdue) == [UPLOAD_OVERDUE]
     assert later == []
+
+
+async def test_a_deadline_dated_under_an_older_pack_is_dated_again_by_the_pack_of_today(
+    projected,
+):
+    ledger = projected
+    await phones()
+    case_id = await opened(ledger, 1)
+    await recorded(ledger, case_id, datetime.now(UTC) - timedelta(hours=21), "a")
+    # As a pack that gave 30 days to upload would have dated it; pingluo's now says 24 h.
+    await PendingDeadline.update(
+        {PendingDeadline.due_at: datetime.now(UTC) + timedelta(days=30)}
+    ).where(PendingDeadline.case_id == case_id)
+    assert await deadline_reminders(ledger) == []
+
+    assert await redate_open_deadlines() == 1
+    assert titles(await deadline_reminders(ledger)) == [UPLOAD_SOON]
 
 
 async def test_archiving_the_dossier_clears_its_archive_reminder(projected, blobs, tmp_path):
