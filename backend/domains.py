@@ -112,6 +112,7 @@ DECLARED = (
         tables="tables",
         migrations="migrations",
         routes=("routes",),
+        projection="projection",
         jobs="jobs",
     ),
     Domain(

@@ -18,7 +18,7 @@ from backend.identity.roles import holders
 from backend.ledger.entry import Entry
 from backend.ledger.ledger import Ledger
 from backend.ledger.timelines import agency_of_timeline
-from backend.moments import parse_iso
+from backend.moments import aware
 from backend.notify.sending import Message, Pusher
 from backend.notify.tables import PushSubscription, ReminderSent
 from backend.review.review_cases import APPROVABLE
@@ -187,72 +187,65 @@ async def once(key: str) -> bool:
 async def deadline_reminders(
     ledger: Ledger, now: datetime | None = None
 ) -> list[tuple[list[dict], Message]]:
-    """AV uploads due within 4 h or overdue, dossiers due for archiving within 3 days."""
+    """AV uploads due within 4 h or overdue, dossiers due for archiving within 3 days.
+
+    Only the deadlines falling due within those windows are read (the `notify_deadline`
+    projection, by an indexed range), never every open case: each one's deadline is worked out
+    again from what its entries say, with the agency's pack as it is now.
+    """
     from backend.cases.lifecycle import pack_for
     from backend.cases.tables import CaseState
-    from backend.evidence.deadlines import upload_deadline
+    from backend.notify.projection import archive_due, falling_due, upload_due
 
     now = now or datetime.now(UTC)
+    due = await falling_due("av", now + AV_SOON) + await falling_due("archive", now + ARCHIVE_SOON)
+    if not due:
+        return []
+    by_case: dict[str, list[dict[str, Any]]] = {}
+    for row in due:
+        by_case.setdefault(row["case_id"], []).append(row)
     out: list[tuple[list[dict], Message]] = []
-    open_cases = []
-    for case in await CaseState.select().where(CaseState.status == "open"):
+    for case in await CaseState.select().where(CaseState.case_id.is_in(list(by_case))):
+        case_id, agency = case["case_id"], case["agency_id"]
+        if case["status"] != "open":
+            continue
         try:
-            open_cases.append((case, await pack_for(case["agency_id"])))
+            pack = await pack_for(agency)
         except Exception:
             continue
-    # Only the kinds a reminder depends on, for every open case in a few chunked reads: a case's
-    # whole timeline (photos' findings, forms, access entries ...) is never read for this.
-    flows = {
-        case["case_id"]: pack.workflow(case["enforcement_kind"], case["procedure"])
-        for case, pack in open_cases
-    }
-    wanted = {"av.segment", "record.archive"} | {
-        k for k in ledger.kinds.files if k.startswith("media.")
-    }
-    wanted |= {kind for flow in flows.values() if flow for kind in flow["ends_with"]}
-    by_case: dict[str, list[Entry]] = {}
-    for entry in await ledger.of_kinds(list(flows), sorted(wanted)):
-        by_case.setdefault(entry.case_id, []).append(entry)
-    for case, pack in open_cases:
-        case_id, agency = case["case_id"], case["agency_id"]
-        entries = by_case.get(case_id, [])
-        uploaded = {e.payload.get("sha256") for e in entries if e.kind.startswith("media.")}
         members = None
-        for segment in (e for e in entries if e.kind == "av.segment"):
-            sha = segment.payload.get("sha256")
-            if segment.payload.get("media_entry") or (sha and sha in uploaded):
-                continue
-            due = upload_deadline(
-                pack.deadlines, parse_iso(segment.payload["ended_at"]), now
-            ).deadline
-            stage = "overdue" if now > due else ("soon" if due - now <= AV_SOON else None)
-            if stage is None or not await once(f"av:{stage}:{segment.hash}"):
-                continue
-            members = members or await case_members(ledger, case_id)
-            title = "音像记录上传已逾期" if stage == "overdue" else "音像记录须在4小时内上传"
-            title_en = "Recording upload overdue" if stage == "overdue" else "Upload within 4 hours"
-            by = due.astimezone(UTC).isoformat()[:16] + "Z"
-            out.append((
-                await subscriptions(agency, staff=members),
-                Message(title, f"{case['title']}：截止 {by}", "#/outbox",
-                        tag=f"av:{segment.hash[:16]}", title_en=title_en,
-                        body_en=f"{case['title']}: due {by}"),
-            ))  # fmt: skip
-        flow = flows[case_id]
-        enders = [e for e in entries if flow and e.kind in flow["ends_with"]]
-        if enders and not any(e.kind == "record.archive" for e in entries):
-            from backend.ledger.ledger import entry_time
-
-            due = max(entry_time(e) for e in enders) + timedelta(
-                days=pack.deadlines["archive"]["days"]
-            )
-            if due - now <= ARCHIVE_SOON and await once(f"archive:{case_id}"):
+        for row in by_case[case_id]:
+            starts = aware(row["starts_at"])
+            if row["key"].startswith("av:"):
+                segment_hash = row["key"].removeprefix("av:")
+                by_when = upload_due(pack, starts)
+                stage = (
+                    "overdue" if now > by_when else ("soon" if by_when - now <= AV_SOON else None)
+                )
+                if stage is None or not await once(f"av:{stage}:{segment_hash}"):
+                    continue
                 members = members or await case_members(ledger, case_id)
+                title = "音像记录上传已逾期" if stage == "overdue" else "音像记录须在4小时内上传"
+                title_en = (
+                    "Recording upload overdue" if stage == "overdue" else "Upload within 4 hours"
+                )
+                by = by_when.astimezone(UTC).isoformat()[:16] + "Z"
+                out.append((
+                    await subscriptions(agency, staff=members),
+                    Message(title, f"{case['title']}：截止 {by}", "#/outbox",
+                            tag=f"av:{segment_hash[:16]}", title_en=title_en,
+                            body_en=f"{case['title']}: due {by}"),
+                ))  # fmt: skip
+                continue
+            by_when = archive_due(pack, starts)
+            if by_when - now <= ARCHIVE_SOON and await once(f"archive:{case_id}"):
+                members = members or await case_members(ledger, case_id)
+                day = by_when.date().isoformat()
                 out.append((
                     await subscriptions(agency, staff=members, roles=ARCHIVISTS),
-                    Message("案卷归档期限将至", f"{case['title']}：须于 {due.date().isoformat()} 前归档",
+                    Message("案卷归档期限将至", f"{case['title']}：须于 {day} 前归档",
                             f"#/cases/{case_id}", tag=f"archive:{case_id}",
                             title_en="Archiving due soon",
-                            body_en=f"{case['title']}: archive by {due.date().isoformat()}"),
+                            body_en=f"{case['title']}: archive by {day}"),
                 ))  # fmt: skip
     return [(rows, m) for rows, m in out if rows]

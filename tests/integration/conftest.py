@@ -96,12 +96,10 @@ def blobs(settings):
 
 @pytest.fixture
 async def projected(ledger):
-    """The case, evidence and membership projections follow the ledger, as in the running app."""
-    from backend.cases.projection import register
-    from backend.evidence.projection import register as register_evidence
-    from backend.identity.projection import register as register_members
+    """Every declared projection (cases, evidence, membership, the reminders' deadlines) follows
+    the ledger, as in the running app."""
+    from backend.runtime import projection_modules
 
-    await register(ledger)
-    await register_evidence(ledger)
-    await register_members(ledger)
+    for module in projection_modules():
+        await module.register(ledger)
     return ledger
