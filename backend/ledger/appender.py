@@ -6,6 +6,13 @@ every projection has seen it, so a caller's next read finds
 what it just wrote; and each caller waits for its own batch only, never for the queue behind it
 (a caller that drained the queue itself was held for as long as others kept appending: tens of
 seconds under steady load).
+
+Callers are answered with the log's signed promise of each entry. The promises of a whole batch
+(new entries and resends) are made in one call on a thread of their own while the projections
+run on the event loop: OpenSSL signs without holding the GIL, so the loop thread, which bounds
+the server's appends, no longer spends ~30 µs per entry signing. The committer does not wait
+for them: the batch's callers are answered when its promises are made, while the next batch
+is already being written.
 """
 
 from __future__ import annotations
@@ -15,13 +22,16 @@ import hashlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from backend.errors import Conflict, Invalid
+from backend.ledger.checkpoint import CheckpointSigner
 from backend.ledger.entry import Draft, Entry, canonical
 from backend.ledger.reads import index_digests
+from backend.ledger.statements import sign_promises
 from backend.ledger.tiled_tree import TiledTree
 from backend.ledger.tiles import Edge
 from backend.ledger.writer import Writer
@@ -74,15 +84,24 @@ class Appender:
     """The queue, the committer task and the chaining of drafts inside each write transaction."""
 
     def __init__(
-        self, writer: Writer, clock: Callable[[], datetime], tree: Callable[[], TiledTree]
+        self,
+        writer: Writer,
+        clock: Callable[[], datetime],
+        tree: Callable[[], TiledTree],
+        signer: Callable[[], CheckpointSigner | None] = lambda: None,
     ) -> None:
         self.writer = writer
         self.clock = clock
         self.tree = tree  # the log's tree, asked each time (a test may put a fresh one in)
+        self.signer = signer  # the log's key, asked each batch (None: answers carry no promise)
         # Groups of drafts that must land in one transaction (e.g. a case and its team).
         self._pending: list[list[Pending]] = []
         self._committer: asyncio.Task[None] | None = None
         self.listeners: list[Listener] = []
+        # One thread signs, so batches' promises are made in commit order and signing takes at
+        # most one core besides the event loop's.
+        self._signing: ThreadPoolExecutor | None = None
+        self._promising: set[asyncio.Future[list[Entry]]] = set()
 
     async def submit(self, group: list[tuple[Draft, int]]) -> list[Entry]:
         """Queue one group of checked drafts (with their schema versions); wait for its commit."""
@@ -125,6 +144,7 @@ class Appender:
                     future.set_exception(exc if isinstance(exc, Exception) else RuntimeError(exc))
             raise
         fresh = [result for result, is_new in results if is_new and isinstance(result, Entry)]
+        promising = self._promise([result for result, _ in results if isinstance(result, Entry)])
         if fresh:
             # Listeners run before anyone is answered: read-your-writes for every caller.
             for listener in self.listeners:
@@ -132,13 +152,30 @@ class Appender:
                     await listener(fresh)
                 except Exception:  # the entries are durable; a projection catches up next batch
                     log.exception("projection listener failed")
-        for (*_, future), (result, _) in zip(batch, results, strict=True):
-            if future.done():
-                continue
-            if isinstance(result, Exception):
-                future.set_exception(result)
-            else:
-                future.set_result(result)
+        if promising is None:
+            _answer(batch, results, {})
+        else:  # answered once signed; meanwhile the committer goes on to the next batch
+            promising.add_done_callback(lambda done: _answer(batch, results, _promises(done)))
+
+    def _promise(self, entries: list[Entry]) -> asyncio.Future[list[Entry]] | None:
+        """Start signing the promises of `entries` on the signing thread (None: nothing to sign)."""
+        signer = self.signer()
+        if signer is None or not entries:
+            return None
+        # Two resends of one entry in a batch share its one promise.
+        unique = list({entry.hash: entry for entry in entries}.values())
+        try:
+            if self._signing is None:
+                self._signing = ThreadPoolExecutor(1, thread_name_prefix="casetrail-promises")
+            promising = asyncio.get_running_loop().run_in_executor(
+                self._signing, sign_promises, signer, unique
+            )
+        except RuntimeError:  # no thread to be had: the batch is durable, so it is answered
+            log.exception("signing promises failed; answering without them")
+            return None
+        self._promising.add(promising)
+        promising.add_done_callback(self._promising.discard)
+        return promising
 
     async def _write(self, groups: list[list[tuple[Draft, int]]]) -> Written:
         # The tree's tiles are written in the batch's transaction and its edge moves only once
@@ -281,4 +318,35 @@ class Appender:
     async def close(self) -> None:
         if self._committer is not None and not self._committer.done():
             await self._committer  # what callers were promised is written before the writer goes
+        if self._promising:  # and answered, with its promise
+            await asyncio.wait(set(self._promising))
+        if self._signing is not None:
+            self._signing.shutdown()
+            self._signing = None
         await self.writer.close()
+
+
+def _promises(promising: asyncio.Future[list[Entry]]) -> dict[str, Entry]:
+    """Entry hash -> the entry with its promise; empty if signing failed.
+
+    The entries are durable and projected by then, so their callers are answered without a
+    promise rather than with an error (an error would have them, or a read that logged its
+    access, fail for what was done); a resend gets the same entry, promised (deterministic).
+    """
+    if promising.cancelled():
+        return {}
+    if (failure := promising.exception()) is not None:
+        log.error("signing promises failed; answering without them", exc_info=failure)
+        return {}
+    return {entry.hash: entry for entry in promising.result()}
+
+
+def _answer(batch: list[Pending], results: Written, promised: dict[str, Entry]) -> None:
+    """Resolve each caller's future: its entry (promised if signed) or the refusal of its group."""
+    for (*_, future), (result, _) in zip(batch, results, strict=True):
+        if future.done():  # its caller went away
+            continue
+        if isinstance(result, Exception):
+            future.set_exception(result)
+        else:
+            future.set_result(promised.get(result.hash, result))

@@ -1,7 +1,8 @@
 """The ledger: the one entry point domains call to append to and read the timelines and the log.
 
 It is split the way Tessera splits a log: the appender (backend/ledger/appender.py) queues,
-chains and group-commits drafts from one long-lived committer task and tells the listeners; the
+chains and group-commits drafts from one long-lived committer task, tells the listeners and
+answers each caller with the log's signed promises (made on a signing thread of its own); the
 writer (backend/ledger/writer.py, one class per database engine) holds the write transaction;
 the log (backend/ledger/log.py) keeps the Merkle tree, checkpoints, time-stamps and proofs.
 This class checks what callers send, wires those parts together and reads entries back.
@@ -9,7 +10,6 @@ This class checks what callers send, wires those parts together and reads entrie
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -31,7 +31,6 @@ from backend.ledger.kinds import (
 )
 from backend.ledger.log import Log
 from backend.ledger.reads import LedgerReads
-from backend.ledger.statements import sign_promise
 from backend.ledger.tables import LedgerEntry
 from backend.ledger.tiled_tree import TiledTree
 from backend.ledger.witnessing import WitnessConfig
@@ -98,7 +97,9 @@ class Ledger(LedgerReads):
         self.clock = clock  # demos set it; the parts ask through this attribute
         writer = writer_for(engine)
         self.log = Log(writer, signer, lambda: self.clock(), tsa_url, witnesses)
-        self.appender = Appender(writer, lambda: self.clock(), lambda: self.log.tree)
+        self.appender = Appender(
+            writer, lambda: self.clock(), lambda: self.log.tree, lambda: self.log.signer
+        )
 
     # What the log holds, kept readable (and settable, for tests and the CLI) on the ledger.
     signer = _delegated("signer")
@@ -137,16 +138,8 @@ class Ledger(LedgerReads):
         for draft in drafts:
             check_envelope(draft)
             group.append((draft, self.kinds.validate(draft.kind, draft.payload)))
-        entries = await self.appender.submit(group)
-        # Each caller signs its own promises, outside the committer's loop, so signing overlaps
-        # the next batch's write instead of lengthening every commit.
-        return [self._promised(entry) for entry in entries]
-
-    def _promised(self, entry: Entry) -> Entry:
-        """The entry with the log's signed promise, so its caller holds proof it was taken in."""
-        if self.signer is None:
-            return entry
-        return dataclasses.replace(entry, promise=sign_promise(self.signer, entry))
+        # Answered with the log's signed promises, so the caller holds proof they were taken in.
+        return await self.appender.submit(group)
 
     async def close(self) -> None:
         await self.appender.close()
