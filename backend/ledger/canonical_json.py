@@ -34,6 +34,7 @@ _SAFE_INT = 2**53 - 1
 _EXACT_INTEGRAL = 2.0**53
 _PLAIN_DECIMAL_FROM = 1e-5
 _encode = msgspec.json.Encoder(order="sorted").encode
+_decode = msgspec.json.Decoder().decode
 
 
 class _Unsure(Exception):
@@ -46,6 +47,12 @@ def canonical(value: Any) -> bytes:
         return _encode(_agreeing(value))
     except Exception:  # _Unsure, or anything msgspec refuses: the reference decides
         return rfc8785.dumps(value)
+
+
+def read_canonical(text: bytes | str) -> Any:
+    """The values canonical JSON text holds, exactly as `json.loads` reads them, at a fraction of
+    its cost: the same types, ints of any size, floats to the bit (test_canonical_json)."""
+    return _decode(text)
 
 
 def _agreeing(value: Any) -> Any:

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backend.ledger import canonical_json
-from backend.ledger.canonical_json import canonical
+from backend.ledger.canonical_json import canonical, read_canonical
 from backend.ledger.entry import Draft
 
 # Characters where JSON writers tend to differ: escapes and their short forms, DEL, the line
@@ -201,4 +201,5 @@ def test_what_was_written_reads_back_as_json_loads_reads_it(value):
         text = canonical(value)
     except Exception:
         return
-    assert exactly(msgspec.json.decode(text)) == exactly(json.loads(text))
+    assert exactly(read_canonical(text)) == exactly(json.loads(text))
+    assert exactly(read_canonical(text.decode())) == exactly(json.loads(text))
