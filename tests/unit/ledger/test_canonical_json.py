@@ -131,9 +131,12 @@ TYPICAL_BODIES = [
             "text": "检查发现：\n1. 未按规定公示；\n2. 台账缺失。\t（附照片3张）",
             "tags": ["检查", "整改"],
         },
-        {"geo": {"lat": 38.0428, "lon": 114.5149, "accuracy": 8.0, "altitude": -12.5}},
+        {"geo": {"lat": 38.0428, "lon": 114.5149, "accuracy_m": 8.0, "fix_time": None}},
     ),
-    note_body({"amount": 5000, "rate": 0.035, "count": 3.0, "quote": 'he said "no"'}, None),
+    note_body(
+        {"amount": 5000, "rate": 0.035, "count": 3.0, "change": -1250.75, "quote": 'he said "no"'},
+        None,
+    ),
 ]
 
 
