@@ -159,6 +159,12 @@ def test_a_number_of_any_magnitude_is_written_as_ecmascript_prints_it(number):
         assert outcome(canonical, value) == outcome(rfc8785.dumps, value)
 
 
+def test_numbers_at_every_edge_of_the_quick_path_are_written_as_rfc8785_writes_them():
+    for number in EDGE_FLOATS + [float(n) for n in (SAFE, -SAFE, 2**53, -(2**53))]:
+        for value in (number, [number], {"n": number}):
+            assert outcome(canonical, value) == outcome(rfc8785.dumps, value), repr(number)
+
+
 def test_every_character_is_escaped_or_refused_exactly_as_rfc8785_does():
     scalars = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
     # Escaping is character by character in both writers, so one string holding every scalar
