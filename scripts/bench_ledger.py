@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Ledger benchmark: durable appends/s vs. a raw durable INSERT loop, verify time, proof time.
+"""Ledger benchmark: durable appends/s vs. a raw durable INSERT loop, verify time, proof time,
+and the CPU cost of a note body's canonical JSON (ours against the reference rfc8785).
 
 Prints figures; never a test. Last line:
 RESULT append_vs_raw=<ratio> verify_10k_s=<s> proof_1m_ms=<ms>
@@ -17,15 +18,17 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import asyncpg  # noqa: E402
+import rfc8785  # noqa: E402
 from bench_setup import CONCURRENCY, append_rate, bench_ledger  # noqa: E402
 
-from backend.ledger.entry import Draft  # noqa: E402
+from backend.ledger.entry import Draft, canonical  # noqa: E402
 from backend.ledger.ledger import Ledger  # noqa: E402
 from backend.ledger.merkle import MerkleTree  # noqa: E402
 from backend.ledger.verify import verify_database  # noqa: E402
@@ -105,6 +108,18 @@ def proof_ms(leaves: int, samples: int = 2000) -> float:
     return (time.perf_counter() - started) / samples * 1000
 
 
+def canonical_us(dumps: Callable[[dict], bytes], rounds: int = 5, n: int = 2000) -> float:
+    """CPU µs per canonical JSON of a typical note body (best of `rounds`: the machine is shared)."""
+    body = draft("bench-0", 12).body(12, "ab" * 32, 1, datetime.now(UTC))
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.process_time()
+        for _ in range(n):
+            dumps(body)
+        best = min(best, (time.process_time() - started) / n * 1e6)
+    return best
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
@@ -131,6 +146,8 @@ async def main() -> None:
             verify_s = await verify_seconds(ledger, args.verify_entries)
             print(f"verify one case of {args.verify_entries:,} entries: {verify_s:.3f} s")
 
+    ours, reference = canonical_us(canonical), canonical_us(rfc8785.dumps)
+    print(f"canonical JSON of a note body: {ours:.1f} µs CPU (rfc8785.dumps: {reference:.1f} µs)")
     proof = proof_ms(args.leaves)
     print(f"inclusion proof at {args.leaves:,} leaves: {proof:.4f} ms")
     print(f"RESULT append_vs_raw={ratio:.2f} verify_10k_s={verify_s:.3f} proof_1m_ms={proof:.4f}")

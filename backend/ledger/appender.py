@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -28,8 +27,9 @@ from datetime import datetime
 from typing import Any
 
 from backend.errors import Conflict, Invalid
+from backend.ledger.canonical_json import canonical, read_canonical
 from backend.ledger.checkpoint import CheckpointSigner
-from backend.ledger.entry import Draft, Entry, canonical
+from backend.ledger.entry import Draft, Entry
 from backend.ledger.reads import index_digests
 from backend.ledger.statements import sign_promises
 from backend.ledger.tiled_tree import TiledTree
@@ -59,7 +59,7 @@ class _Chain:
         text = canonical(draft.body(last_seq + 1, last_hash, version, self.received_at))
         # The body as the stored bytes read back, so listeners applying this entry from memory
         # see exactly what a projection catching up (or a rebuild) reads from the log.
-        entry = Entry(self.next_index, hashlib.sha256(text).hexdigest(), json.loads(text))
+        entry = Entry(self.next_index, hashlib.sha256(text).hexdigest(), read_canonical(text))
         self.texts[entry.hash] = text.decode()
         self.next_index += 1
         self.heads[draft.case_id] = (entry.seq, entry.hash)

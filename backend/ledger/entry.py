@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import rfc8785
-
+from backend.ledger.canonical_json import canonical
 from backend.moments import parse_iso
 
 ENTRY_FORMAT = 1
@@ -17,11 +16,6 @@ ENTRY_FORMAT = 1
 
 def utc_iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
-
-
-def canonical(body: dict[str, Any]) -> bytes:
-    """RFC 8785 (JCS) bytes of an entry body: the exact bytes that are hashed and stored."""
-    return rfc8785.dumps(body)
 
 
 def hash_body(body: dict[str, Any]) -> str:

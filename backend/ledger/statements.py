@@ -17,8 +17,7 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any
 
-import rfc8785
-
+from backend.ledger.canonical_json import canonical
 from backend.ledger.checkpoint import CheckpointError, CheckpointSigner, open_note, parse_vkey
 from backend.ledger.entry import Entry
 
@@ -48,7 +47,7 @@ class CaseHead:
 
 
 def _text(kind: str, fields: dict[str, Any]) -> str:
-    return f"{kind}\n{rfc8785.dumps(fields).decode()}\n"
+    return f"{kind}\n{canonical(fields).decode()}\n"
 
 
 def _promise_text(fields: dict[str, Any]) -> str:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 
 import pytest
+import rfc8785
 
 from backend.errors import Conflict, Invalid
+from backend.ledger import appender
 from backend.ledger.entry import Draft
 from backend.ledger.ledger import Ledger
 from backend.ledger.tables import LedgerEntry
+from backend.ledger.verify import verify_database
 from tests.integration.ledger.drafts import note
 
 
@@ -125,3 +129,28 @@ async def test_checkpoints_asked_for_at_once_are_one_signature_not_an_error(ledg
     made = await asyncio.gather(*(ledger.checkpoint() for _ in range(5)))
     assert {c.note for c in made} == {made[0].note}
     assert [c.size for c in await ledger.checkpoints()] == [1]
+
+
+async def test_entries_written_before_and_after_the_quick_canonical_json_chain_and_verify_alike(
+    ledger, monkeypatch
+):
+    """Entries stored when rfc8785 wrote every body and entries written now (msgspec where it
+    agrees) are the same bytes: one chain, one verify, and resends still recognised."""
+
+    def located(text: str, accuracy: float) -> Draft:
+        geo = {"lat": 38.0428, "lon": 114.5149, "accuracy_m": accuracy}
+        return note("case-old-new", text, claimed={"geo": geo, "utc_offset_min": 480})
+
+    with monkeypatch.context() as before:
+        before.setattr(appender, "canonical", rfc8785.dumps)
+        old = [located("改动前写入：到达现场", 8.0), located("改动前写入：出示证件", 12.5)]
+        written_before = [await ledger.append(d) for d in old]
+    written_after = [await ledger.append(located(f"改动后写入：第{i}条", 8.0)) for i in range(2)]
+
+    timeline = await ledger.whole_timeline("case-old-new")
+    assert [e.hash for e in timeline] == [e.hash for e in written_before + written_after]
+    assert written_after[0].body["prev_hash"] == written_before[-1].hash
+    for row in await LedgerEntry.select(LedgerEntry.body).order_by(LedgerEntry.log_index):
+        assert row["body"].encode() == rfc8785.dumps(json.loads(row["body"]))
+    assert [await ledger.append(d) for d in old] == written_before  # resends, not conflicts
+    assert (await verify_database(ledger)).ok
