@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import av
 import pytest
 from PIL import Image
 
+from backend.evidence import media_probe
 from backend.evidence.media_probe import MediaUnreadable, poster_frame, probe
 from tests.recorder_files import record
 
@@ -82,3 +86,45 @@ def test_mp4_missing_its_index_is_unreadable(tmp_path):
 
     with pytest.raises(MediaUnreadable):
         probe(path)
+
+
+def test_reading_a_recording_leaves_ffmpeg_out_of_the_server_process(tmp_path):
+    """FFmpeg's libraries would stay resident in the server for good once loaded (~35 MB)."""
+    path = record(tmp_path / "inquiry.mp4", "mp4", h264_or_mpeg4(), "aac")
+    script = (
+        "import sys; from pathlib import Path\n"
+        "from backend.evidence.media_probe import poster_frame, probe\n"
+        "assert probe(Path(sys.argv[1])).has_video\n"
+        "assert poster_frame(Path(sys.argv[1]), Path(sys.argv[2]))\n"
+        "print(sorted(m for m in sys.modules if m == 'av' or m.startswith('av.')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(path), str(tmp_path / "poster.jpg")],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[3],
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_a_reader_that_crashes_refuses_the_file_and_the_server_lives_on(tmp_path, monkeypatch):
+    crashing = tmp_path / "crashing_reader.py"
+    crashing.write_text("import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n")
+    monkeypatch.setattr(media_probe, "READER", crashing)
+    path = record(tmp_path / "clip.webm", "webm", "libvpx-vp9", None)
+
+    with pytest.raises(MediaUnreadable, match="signal"):
+        probe(path)
+    with pytest.raises(MediaUnreadable, match="signal"):
+        poster_frame(path, tmp_path / "poster.jpg")
+
+
+def test_a_file_asked_about_twice_is_read_once(tmp_path, monkeypatch):
+    """Sniffing the type and checking the upload both probe it; each read costs a process."""
+    path = record(tmp_path / "statement.ogg", "ogg", None, "libopus")
+    first = probe(path)
+    monkeypatch.setattr(media_probe, "READER", tmp_path / "no_such_reader.py")
+
+    assert probe(path) == first
