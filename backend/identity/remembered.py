@@ -14,6 +14,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from backend.identity.tables import WebSession
+
 REMEMBER_S = 1.0
 LIMIT = 50_000  # entries per map; past it the map starts afresh (a burst of new sessions)
 
@@ -36,8 +38,6 @@ _bound: object = None
 def _same_database() -> None:
     """Answers belong to the database the tables are bound to (tests bind a fresh one each)."""
     global _bound
-    from backend.identity.tables import WebSession
-
     engine = WebSession._meta.db
     if engine is not _bound:
         forget_all()

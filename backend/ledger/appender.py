@@ -109,6 +109,8 @@ class Appender:
         pending = [(draft, version, loop.create_future()) for draft, version in group]
         self._pending.append(pending)
         self._wake_committer()
+        if len(pending) == 1:  # most appends: no gathering future to build for one
+            return [await pending[0][2]]
         # Every future is read, so a refusal shared by the whole group is never left unretrieved.
         results = await asyncio.gather(*(f for *_, f in pending), return_exceptions=True)
         for result in results:
