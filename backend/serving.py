@@ -16,6 +16,7 @@ import os
 import queue
 import signal
 import socket
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -100,11 +101,16 @@ def _serve(config: uvicorn.Config, sockets: list[socket.socket] | None = None) -
 # appends and, every few seconds, walked all ~150,000 long-lived objects of the server (tens of ms
 # of the event loop each time, hundreds under load: the slowest appends).
 GC_THRESHOLDS = (10_000, 10, 10)
+# The ledger's SQLite connection and its promise signer are threads that need the GIL back after
+# every statement or signature; with the event loop busy they waited up to CPython's default 5 ms
+# each time, so a batch's commit took several such waits and every caller in it waited for them.
+SWITCH_INTERVAL_S = 0.001
 
 
 class _Server(uvicorn.Server):
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         gc.set_threshold(*GC_THRESHOLDS)
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
         await super().startup(sockets)
         # What start-up made (modules, schemas, rule packs, caches) lives as long as the process:
         # out of the collector's sight, a full collection walks only what serving made since.

@@ -62,10 +62,11 @@ def test_the_server_logs_no_line_per_request_unless_asked_and_runs_on_httptools_
 
 async def test_a_started_server_collects_garbage_rarely_and_never_walks_what_start_up_made():
     import gc
+    import sys
 
     import uvicorn
 
-    from backend.serving import GC_THRESHOLDS, _Server
+    from backend.serving import GC_THRESHOLDS, SWITCH_INTERVAL_S, _Server
 
     made_at_start_up: list[object] = []
 
@@ -76,7 +77,7 @@ async def test_a_started_server_collects_garbage_rarely_and_never_walks_what_sta
                 await send({"type": "lifespan.startup.complete"})
             await send({"type": "lifespan.shutdown.complete"})
 
-    before = gc.get_threshold()
+    before, switch = gc.get_threshold(), sys.getswitchinterval()
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
     config.load()
     server = _Server(config)
@@ -84,9 +85,11 @@ async def test_a_started_server_collects_garbage_rarely_and_never_walks_what_sta
     try:
         await server.startup()
         assert gc.get_threshold() == GC_THRESHOLDS
+        assert sys.getswitchinterval() == SWITCH_INTERVAL_S  # threads get the GIL back sooner
         assert made_at_start_up and gc.get_freeze_count() > 0
         assert not any(o is made_at_start_up[0] for o in gc.get_objects())  # frozen: not walked
         await server.shutdown()
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+        sys.setswitchinterval(switch)
