@@ -207,25 +207,31 @@ class Appender:
         """
         batch = [pending for group in groups for pending in group]
         client_ids = list({d.client_id for d, _ in batch})
-        existing = {
-            row["client_id"]: Entry.from_row(row)
-            for row in await tx.fetch(
-                "SELECT log_index, hash, client_id, body FROM ledger_entry "
-                f"WHERE client_id IN ({', '.join('?' for _ in client_ids)})",
-                *client_ids,
-            )
-        }
-        top = (await tx.fetch("SELECT MAX(log_index) AS top FROM ledger_entry"))[0]["top"]
         case_ids = list({d.case_id for d, _ in batch})
-        marks = ", ".join("?" for _ in case_ids)
         heads: dict[str, tuple[int, str | None]] = {c: (-1, None) for c in case_ids}
+        existing: dict[str, Entry] = {}
+        top = None
+        # One statement for the three questions (the log's last index, the client_ids already
+        # used, the cases' heads): each trip to the database waits for a turn of a busy event loop.
         for row in await tx.fetch(
-            "SELECT e.case_id, e.seq, e.hash FROM ledger_entry AS e JOIN (SELECT case_id, "
-            f"MAX(seq) AS seq FROM ledger_entry WHERE case_id IN ({marks}) GROUP BY case_id) AS h "
+            "SELECT 'top' AS what, MAX(log_index) AS n, NULL AS hash, NULL AS name, NULL AS body "
+            "FROM ledger_entry UNION ALL "
+            "SELECT 'known', log_index, hash, client_id, body FROM ledger_entry "
+            f"WHERE client_id IN ({', '.join('?' for _ in client_ids)}) UNION ALL "
+            "SELECT 'head', e.seq, e.hash, e.case_id, NULL FROM ledger_entry AS e JOIN (SELECT "
+            "case_id, MAX(seq) AS seq FROM ledger_entry WHERE case_id IN "
+            f"({', '.join('?' for _ in case_ids)}) GROUP BY case_id) AS h "
             "ON e.case_id = h.case_id AND e.seq = h.seq",
+            *client_ids,
             *case_ids,
         ):
-            heads[row["case_id"]] = (row["seq"], row["hash"])
+            if row["what"] == "top":
+                top = row["n"]
+            elif row["what"] == "known":
+                known = {"log_index": row["n"], "hash": row["hash"], "body": row["body"]}
+                existing[row["name"]] = Entry.from_row(known)
+            else:
+                heads[row["name"]] = (row["n"], row["hash"])
         chain = _Chain(heads, existing, 0 if top is None else top + 1, self.clock())
         results: Written = []
         for group in groups:
