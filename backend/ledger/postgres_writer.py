@@ -38,22 +38,31 @@ class PostgresWriter(Writer):
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Writer]:
         # The advisory lock serialises the ledger's writers across workers and servers; it is
-        # released with the transaction, so a killed worker never leaves it held.
+        # released with the transaction, so a killed worker never leaves it held. BEGIN and the
+        # lock go in one message: every trip to the database waits for a turn of a busy loop.
         pool = getattr(self.engine, "pool", None)
         if pool is not None:
-            async with pool.acquire() as conn, conn.transaction():
-                self._conn = conn
-                await conn.execute("SELECT pg_advisory_xact_lock($1)", LEDGER_LOCK)
+            async with pool.acquire() as conn, self._locked(conn):
                 yield self
             return
         conn = await self.engine.get_new_connection()
         try:
-            async with conn.transaction():
-                self._conn = conn
-                await conn.execute("SELECT pg_advisory_xact_lock($1)", LEDGER_LOCK)
+            async with self._locked(conn):
                 yield self
         finally:
             await conn.close()
+
+    @asynccontextmanager
+    async def _locked(self, conn: Any) -> AsyncIterator[None]:
+        await conn.execute(f"BEGIN; SELECT pg_advisory_xact_lock({LEDGER_LOCK})")
+        self._conn = conn
+        try:
+            yield
+        except BaseException:
+            if not conn.is_closed():
+                await conn.execute("ROLLBACK")
+            raise
+        await conn.execute("COMMIT")
 
     async def fetch(self, sql: str, *args: Any) -> list[dict[str, Any]]:
         return [dict(r) for r in await self._conn.fetch(_numbered(sql), *args)]
