@@ -139,14 +139,15 @@ class Appender:
     async def _commit(self, groups: list[list[Pending]]) -> None:
         batch = [pending for group in groups for pending in group]
         try:
-            results = await self._write([[(d, v) for d, v, _ in group] for group in groups])
+            results, promising = await self._write(
+                [[(d, v) for d, v, _ in group] for group in groups]
+            )
         except BaseException as exc:
             for *_, future in batch:
                 if not future.done():
                     future.set_exception(exc if isinstance(exc, Exception) else RuntimeError(exc))
             raise
         fresh = [result for result, is_new in results if is_new and isinstance(result, Entry)]
-        promising = self._promise([result for result, _ in results if isinstance(result, Entry)])
         if fresh:
             # Listeners run before anyone is answered: read-your-writes for every caller.
             for listener in self.listeners:
@@ -179,7 +180,9 @@ class Appender:
         promising.add_done_callback(self._promising.discard)
         return promising
 
-    async def _write(self, groups: list[list[tuple[Draft, int]]]) -> Written:
+    async def _write(
+        self, groups: list[list[tuple[Draft, int]]]
+    ) -> tuple[Written, asyncio.Future[list[Entry]] | None]:
         # The tree's tiles are written in the batch's transaction and its edge moves only once
         # that commits: tiles and entries never disagree, even after a kill -9.
         tree = self.tree()
@@ -187,10 +190,10 @@ class Appender:
             for attempt in range(3):
                 try:
                     async with self.writer.transaction() as tx:
-                        results, edge = await self._write_locked(tx, groups, tree)
+                        results, edge, promising = await self._write_locked(tx, groups, tree)
                     if edge is not None:
                         tree.adopt(edge)
-                    return results
+                    return results, promising
                 except Exception as exc:  # unique violations mean another writer raced us
                     if attempt == 2 or "unique" not in str(exc).lower():
                         raise
@@ -198,7 +201,7 @@ class Appender:
 
     async def _write_locked(
         self, tx: Writer, groups: list[list[tuple[Draft, int]]], tree: TiledTree
-    ) -> tuple[Written, Edge | None]:
+    ) -> tuple[Written, Edge | None, asyncio.Future[list[Entry]] | None]:
         """Chain each group's drafts, or none of them: one refusal answers the whole group.
 
         Everything a refusal depends on (heads, known client_ids, corrected entries) is read inside
@@ -236,6 +239,9 @@ class Appender:
         results: Written = []
         for group in groups:
             results += await self._write_group(tx, chain, group)
+        # Index, hash and time are settled once chained: the promises are signed while the rows
+        # are written and flushed. Should the transaction fail, they are never handed out.
+        promising = self._promise([result for result, _ in results if isinstance(result, Entry)])
         if chain.inserts:
             values = ", ".join("(?, ?, ?, ?, ?, ?, ?, ?, ?)" for _ in chain.inserts)
             args: list[Any] = []
@@ -252,8 +258,8 @@ class Appender:
             await index_digests(tx, chain.inserts)
             first = chain.inserts[0].log_index
             leaves = [bytes.fromhex(e.hash) for e in chain.inserts]
-            return results, await tree.grown(tx, first, leaves)
-        return results, None
+            return results, await tree.grown(tx, first, leaves), promising
+        return results, None, promising
 
     async def _write_group(
         self, tx: Writer, chain: _Chain, group: list[tuple[Draft, int]]
