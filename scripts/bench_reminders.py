@@ -36,10 +36,12 @@ from backend.notify.recipients import (  # noqa: E402
     ARCHIVISTS,
     AV_SOON,
     Message,
+    archive_reminder,
     case_members,
     deadline_reminders,
     once,
     subscriptions,
+    upload_reminder,
 )
 from backend.notify.tables import ReminderSent  # noqa: E402
 from backend.runtime import projection_modules  # noqa: E402
@@ -141,14 +143,9 @@ async def visit_every_open_case(
             if stage is None or not await once(f"av:{stage}:{segment.hash}"):
                 continue
             members = members or await case_members(ledger, case_id)
-            title = "音像记录上传已逾期" if stage == "overdue" else "音像记录须在4小时内上传"
-            title_en = "Recording upload overdue" if stage == "overdue" else "Upload within 4 hours"
-            by = due.astimezone(UTC).isoformat()[:16] + "Z"
             out.append((
                 await subscriptions(agency, staff=members),
-                Message(title, f"{case['title']}：截止 {by}", "#/outbox",
-                        tag=f"av:{segment.hash[:16]}", title_en=title_en,
-                        body_en=f"{case['title']}: due {by}"),
+                upload_reminder(case["title"], stage, due, segment.hash),
             ))  # fmt: skip
         flow = flows[case_id]
         enders = [e for e in entries if flow and e.kind in flow["ends_with"]]
@@ -162,10 +159,7 @@ async def visit_every_open_case(
                 members = members or await case_members(ledger, case_id)
                 out.append((
                     await subscriptions(agency, staff=members, roles=ARCHIVISTS),
-                    Message("案卷归档期限将至", f"{case['title']}：须于 {due.date().isoformat()} 前归档",
-                            f"#/cases/{case_id}", tag=f"archive:{case_id}",
-                            title_en="Archiving due soon",
-                            body_en=f"{case['title']}: archive by {due.date().isoformat()}"),
+                    archive_reminder(case["title"], case_id, due),
                 ))  # fmt: skip
     return [(rows, m) for rows, m in out if rows]
 

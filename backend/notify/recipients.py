@@ -184,6 +184,23 @@ async def once(key: str) -> bool:
     return True
 
 
+def upload_reminder(case_title: str, stage: str, due: datetime, segment_hash: str) -> Message:
+    """The push for a recording still to upload: due within 4 hours ("soon") or "overdue"."""
+    title = "音像记录上传已逾期" if stage == "overdue" else "音像记录须在4小时内上传"
+    title_en = "Recording upload overdue" if stage == "overdue" else "Upload within 4 hours"
+    by = due.astimezone(UTC).isoformat()[:16] + "Z"
+    return Message(title, f"{case_title}：截止 {by}", "#/outbox", tag=f"av:{segment_hash[:16]}",
+                   title_en=title_en, body_en=f"{case_title}: due {by}")  # fmt: skip
+
+
+def archive_reminder(case_title: str, case_id: str, due: datetime) -> Message:
+    """The push to archivists for a dossier whose archiving deadline is near."""
+    day = due.date().isoformat()
+    return Message("案卷归档期限将至", f"{case_title}：须于 {day} 前归档", f"#/cases/{case_id}",
+                   tag=f"archive:{case_id}", title_en="Archiving due soon",
+                   body_en=f"{case_title}: archive by {day}")  # fmt: skip
+
+
 async def deadline_reminders(
     ledger: Ledger, now: datetime | None = None
 ) -> list[tuple[list[dict], Message]]:
@@ -225,27 +242,16 @@ async def deadline_reminders(
                 if stage is None or not await once(f"av:{stage}:{segment_hash}"):
                     continue
                 members = members or await case_members(ledger, case_id)
-                title = "音像记录上传已逾期" if stage == "overdue" else "音像记录须在4小时内上传"
-                title_en = (
-                    "Recording upload overdue" if stage == "overdue" else "Upload within 4 hours"
-                )
-                by = by_when.astimezone(UTC).isoformat()[:16] + "Z"
                 out.append((
                     await subscriptions(agency, staff=members),
-                    Message(title, f"{case['title']}：截止 {by}", "#/outbox",
-                            tag=f"av:{segment_hash[:16]}", title_en=title_en,
-                            body_en=f"{case['title']}: due {by}"),
+                    upload_reminder(case["title"], stage, by_when, segment_hash),
                 ))  # fmt: skip
                 continue
             by_when = archive_due(pack, starts)
             if by_when - now <= ARCHIVE_SOON and await once(f"archive:{case_id}"):
                 members = members or await case_members(ledger, case_id)
-                day = by_when.date().isoformat()
                 out.append((
                     await subscriptions(agency, staff=members, roles=ARCHIVISTS),
-                    Message("案卷归档期限将至", f"{case['title']}：须于 {day} 前归档",
-                            f"#/cases/{case_id}", tag=f"archive:{case_id}",
-                            title_en="Archiving due soon",
-                            body_en=f"{case['title']}: archive by {day}"),
+                    archive_reminder(case["title"], case_id, by_when),
                 ))  # fmt: skip
     return [(rows, m) for rows, m in out if rows]
