@@ -8,8 +8,10 @@ what it just wrote; and each caller waits for its own batch only, never for the 
 seconds under steady load).
 
 Callers are answered with the log's signed promise of each entry. The promises of a whole batch
-(new entries and resends) are made in one call on a thread of their own while the projections
-run on the event loop: OpenSSL signs without holding the GIL, so the loop thread, which bounds
+(new entries and resends) are made in one call on a thread of their own, started as soon as the
+batch is chained (index, hash and time are settled then), so they are signed while its rows are
+written and flushed and its projections run: OpenSSL signs without holding the GIL, so the loop
+thread, which bounds
 the server's appends, no longer spends ~30 µs per entry signing. The committer does not wait
 for them: the batch's callers are answered when its promises are made, while the next batch
 is already being written.
