@@ -23,7 +23,7 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -162,8 +162,10 @@ class Appender:
         else:  # answered once signed; meanwhile the committer goes on to the next batch
             promising.add_done_callback(lambda done: _answer(batch, results, _promises(done)))
 
-    def _promise(self, entries: list[Entry]) -> asyncio.Future[list[Entry]] | None:
-        """Start signing the promises of `entries` on the signing thread (None: nothing to sign)."""
+    def _promise(self, entries: list[Entry]) -> Future[list[Entry]] | None:
+        """Start signing the promises of `entries` on the signing thread (None: nothing to sign).
+
+        Called inside the write transaction, which may run on the database connection's thread."""
         signer = self.signer()
         if signer is None or not entries:
             return None
@@ -172,15 +174,10 @@ class Appender:
         try:
             if self._signing is None:
                 self._signing = ThreadPoolExecutor(1, thread_name_prefix="casetrail-promises")
-            promising = asyncio.get_running_loop().run_in_executor(
-                self._signing, sign_promises, signer, unique
-            )
+            return self._signing.submit(sign_promises, signer, unique)
         except RuntimeError:  # no thread to be had: the batch is durable, so it is answered
             log.exception("signing promises failed; answering without them")
             return None
-        self._promising.add(promising)
-        promising.add_done_callback(self._promising.discard)
-        return promising
 
     async def _write(
         self, groups: list[list[tuple[Draft, int]]]
@@ -191,10 +188,16 @@ class Appender:
         async with tree.lock:
             for attempt in range(3):
                 try:
-                    async with self.writer.transaction() as tx:
-                        results, edge, promising = await self._write_locked(tx, groups, tree)
+                    results, edge, signing = await self.writer.run(
+                        lambda tx: self._write_locked(tx, groups, tree)
+                    )
                     if edge is not None:
                         tree.adopt(edge)
+                    if signing is None:
+                        return results, None
+                    promising = asyncio.wrap_future(signing)
+                    self._promising.add(promising)
+                    promising.add_done_callback(self._promising.discard)
                     return results, promising
                 except Exception as exc:  # unique violations mean another writer raced us
                     if attempt == 2 or "unique" not in str(exc).lower():
@@ -203,7 +206,7 @@ class Appender:
 
     async def _write_locked(
         self, tx: Writer, groups: list[list[tuple[Draft, int]]], tree: TiledTree
-    ) -> tuple[Written, Edge | None, asyncio.Future[list[Entry]] | None]:
+    ) -> tuple[Written, Edge | None, Future[list[Entry]] | None]:
         """Chain each group's drafts, or none of them: one refusal answers the whole group.
 
         Everything a refusal depends on (heads, known client_ids, corrected entries) is read inside
@@ -218,7 +221,7 @@ class Appender:
         top = None
         # One statement for the three questions (the log's last index, the client_ids already
         # used, the cases' heads): each trip to the database waits for a turn of a busy event loop.
-        for row in await tx.fetch(
+        for row in await tx.fetch_many(
             "SELECT 'top' AS what, MAX(log_index) AS n, NULL AS hash, NULL AS name, NULL AS body "
             "FROM ledger_entry UNION ALL "
             "SELECT 'known', log_index, hash, client_id, body FROM ledger_entry "
@@ -227,6 +230,7 @@ class Appender:
             "case_id, MAX(seq) AS seq FROM ledger_entry WHERE case_id IN "
             f"({', '.join('?' for _ in case_ids)}) GROUP BY case_id) AS h "
             "ON e.case_id = h.case_id AND e.seq = h.seq",
+            ("what", "n", "hash", "name", "body"),
             *client_ids,
             *case_ids,
         ):
@@ -243,7 +247,7 @@ class Appender:
             results += await self._write_group(tx, chain, group)
         # Index, hash and time are settled once chained: the promises are signed while the rows
         # are written and flushed. Should the transaction fail, they are never handed out.
-        promising = self._promise([result for result, _ in results if isinstance(result, Entry)])
+        signing = self._promise([result for result, _ in results if isinstance(result, Entry)])
         if chain.inserts:
             values = ", ".join("(?, ?, ?, ?, ?, ?, ?, ?, ?)" for _ in chain.inserts)
             args: list[Any] = []
@@ -260,8 +264,8 @@ class Appender:
             await index_digests(tx, chain.inserts)
             first = chain.inserts[0].log_index
             leaves = [bytes.fromhex(e.hash) for e in chain.inserts]
-            return results, await tree.grown(tx, first, leaves), promising
-        return results, None, promising
+            return results, await tree.grown(tx, first, leaves), signing
+        return results, None, signing
 
     async def _write_group(
         self, tx: Writer, chain: _Chain, group: list[tuple[Draft, int]]

@@ -65,9 +65,7 @@ class Log:
             return tree
         async with tree.lock:
             if size > tree.size:
-                async with self.writer.transaction() as tx:
-                    edge = await tree.load(tx, size)
-                tree.adopt(edge)
+                tree.adopt(await self.writer.run(lambda tx: tree.load(tx, size)))
         return tree
 
     # -- checkpoints -----------------------------------------------------------------------

@@ -9,10 +9,12 @@ branches in every module that touches the ledger's tables.
 
 from __future__ import annotations
 
-from contextlib import AbstractAsyncContextManager
-from typing import Any, ClassVar
+from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar, TypeVar
 
 from piccolo.engine.base import Engine
+
+T = TypeVar("T")
 
 
 class Writer:
@@ -23,12 +25,20 @@ class Writer:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def transaction(self) -> AbstractAsyncContextManager[Writer]:
-        """A write transaction that holds the ledger's write lock until it commits."""
+    async def run(self, work: Callable[[Writer], Awaitable[T]]) -> T:
+        """`work(tx)` in one write transaction that holds the ledger's write lock until it
+        commits; rolled back if `work` raises. `work` reaches the database only through `tx`
+        (it may run on the connection's own thread)."""
         raise NotImplementedError
 
     async def fetch(self, sql: str, *args: Any) -> list[dict[str, Any]]:
         raise NotImplementedError
+
+    async def fetch_many(
+        self, sql: str, columns: tuple[str, ...], *args: Any
+    ) -> list[dict[str, Any]]:
+        """`fetch` for a query that may return many rows; `columns` names what it selects."""
+        return await self.fetch(sql, *args)
 
     async def execute(self, sql: str, *args: Any) -> None:
         raise NotImplementedError
