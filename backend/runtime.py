@@ -15,6 +15,7 @@ from backend.database import close_engine, open_engine
 from backend.domains import DOMAINS
 from backend.evidence.ingest_checks import inspect_upload
 from backend.evidence.uploads import UploadStore
+from backend.identity import remembered
 from backend.jobs import running_jobs
 from backend.ledger.cosignature import Cosigner
 from backend.ledger.guards import check_append_only
@@ -95,6 +96,7 @@ async def open_runtime(
         async with running_jobs(runtime, enabled=projections):  # domains' periodic jobs
             yield runtime
     finally:
+        await remembered.refreshed()  # answers being asked again, before their database goes
         for ledger in opened:
             await ledger.close()
         await close_engine(engine)

@@ -89,15 +89,30 @@ async def _agency_and_membership(principal: Principal, case_id: str) -> tuple[st
 
     known = remembered.case_access(case_id, principal.staff_id)
     if known is not None:
+        if remembered.due(key := ("case", case_id, principal.staff_id)):
+            remembered.refresh(key, _projected_access(case_id, principal.staff_id, forget=True))
         return known
-    asked_at = remembered.generation()
-    projected = await case_facts().agency_and_membership(case_id, principal.staff_id)
-    if projected is not None:
-        agency_id, member = projected
-        remembered.remember_case_access(case_id, principal.staff_id, agency_id, member, asked_at)
-        return agency_id, member
+    if (projected := await _projected_access(case_id, principal.staff_id)) is not None:
+        return projected
     agency = await case_agency(case_id)  # not projected yet: the log says
     return agency, agency is not None and await is_member(principal, case_id)
+
+
+async def _projected_access(
+    case_id: str, staff_id: str, forget: bool = False
+) -> tuple[str, bool] | None:
+    """The projection's answer (remembered); None while the case is not projected."""
+    from backend.identity import remembered
+
+    asked_at = remembered.generation()
+    projected = await case_facts().agency_and_membership(case_id, staff_id)
+    if projected is None:
+        if forget:
+            remembered.forget_case_access(case_id, staff_id)
+        return None
+    agency_id, member = projected
+    remembered.remember_case_access(case_id, staff_id, agency_id, member, asked_at)
+    return agency_id, member
 
 
 async def case_decision(principal: Principal, case_id: str, write: bool) -> str | None:

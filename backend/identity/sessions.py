@@ -75,9 +75,23 @@ async def session_principal(
             and last_seen_at + timedelta(seconds=settings.session_idle_s) > now
             and (now - last_seen_at).total_seconds() < TOUCH_EVERY_S
         ):
+            if remembered.due(key := ("session", digest)):
+                remembered.refresh(key, _refreshed(digest, settings))
             return principal, auth
+    return await _asked(digest, settings, now)
+
+
+async def _refreshed(digest: str, settings: Settings) -> None:
+    if await _asked(digest, settings, datetime.now(UTC)) is None:
+        remembered.forget_session(digest)
+
+
+async def _asked(
+    digest: str, settings: Settings, now: datetime
+) -> tuple[Principal, SessionAuth] | None:
+    """The database's answer for a session (remembered when good)."""
     asked_at = remembered.generation()
-    # One query (when not remembered): the session and the person behind it, still active.
+    # One query: the session and the person behind it, still active.
     rows = await WebSession.raw(
         "SELECT s.revoked_at, s.expires_at, s.last_seen_at, s.csrf_token, s.credential_id, "
         "st.staff_id, st.agency_id, st.name, st.roles, st.clearances, st.active "

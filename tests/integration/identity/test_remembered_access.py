@@ -7,11 +7,13 @@ remembered (a request that succeeds), then changes it, then asks again at once.
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
-from backend.identity import remembered
+from backend.identity import access, remembered, sessions
 from backend.identity.tables import WebSession
 from tests.integration.conftest import signed_in
 from tests.integration.identity.people import AGENCY, open_case
@@ -127,3 +129,50 @@ async def test_a_session_ended_by_another_server_is_refused_within_a_second(app_
     while (status := (await app_client.get(f"/api/cases/{case_id}/timeline")).status_code) == 200:
         assert time.monotonic() < deadline, "a session ended elsewhere was still accepted"
     assert status == 401
+
+
+async def test_an_officer_at_work_never_waits_for_the_session_and_team_queries(
+    app_client, monkeypatch
+):
+    officer = await signed_in(app_client, "officer", AGENCY)
+    case_id = await open_case(app_client, officer)
+    now = [time.monotonic()]
+    monkeypatch.setattr(remembered, "time", SimpleNamespace(monotonic=lambda: now[0]))
+    append = f"/api/cases/{case_id}/entries"
+    assert (await app_client.post(append, json=note(), headers=officer)).status_code == 201
+
+    # The database answers only when the story lets it: a request that waited would hang.
+    answer = asyncio.Event()
+    asked: list[str] = []
+    for module, name in ((sessions, "_asked"), (access, "_projected_access")):
+        real = getattr(module, name)
+
+        async def held(*args, _real=real, _name=name, **kwargs):
+            asked.append(_name)
+            await answer.wait()
+            return await _real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, held)
+
+    now[0] += remembered.REMEMBER_S * 0.6  # past half its time, not past its time
+    async with asyncio.timeout(5):
+        written = await app_client.post(append, json=note(), headers=officer)
+    assert written.status_code == 201, written.text
+    assert sorted(asked) == ["_asked", "_projected_access"], "both asked again, in the background"
+    answer.set()
+    await remembered.refreshed()
+
+    now[0] += remembered.REMEMBER_S * 0.45  # the first answers' time is up; the refreshed ones hold
+    asked.clear()
+    assert (await app_client.post(append, json=note(), headers=officer)).status_code == 201
+    assert asked == []
+
+    # Ended by another server: still within its second when the refresh finds out, then refused.
+    await WebSession.update({WebSession.revoked_at: datetime.now(UTC)}).where(
+        WebSession.staff_id == officer.staff_id
+    )
+    now[0] += remembered.REMEMBER_S * 0.1
+    assert (await app_client.post(append, json=note(), headers=officer)).status_code == 201
+    await remembered.refreshed()
+    refused = await app_client.post(append, json=note(), headers=officer)
+    assert refused.status_code == 401
