@@ -154,7 +154,8 @@ async def test_an_officer_at_work_never_waits_for_the_session_and_team_queries(
 
         monkeypatch.setattr(module, name, held)
 
-    now[0] += remembered.REMEMBER_S * 0.6  # past half its time, not past its time
+    due = (remembered.REFRESH_AFTER_S + remembered.REMEMBER_S) / 2  # due, not past its time
+    now[0] += due
     async with asyncio.timeout(5):
         written = await app_client.post(append, json=note(), headers=officer)
     assert written.status_code == 201, written.text
@@ -162,7 +163,7 @@ async def test_an_officer_at_work_never_waits_for_the_session_and_team_queries(
     answer.set()
     await remembered.refreshed()
 
-    now[0] += remembered.REMEMBER_S * 0.45  # the first answers' time is up; the refreshed ones hold
+    now[0] += remembered.REFRESH_AFTER_S / 2  # the first answers' time is up; the fresh ones hold
     asked.clear()
     assert (await app_client.post(append, json=note(), headers=officer)).status_code == 201
     assert asked == []
@@ -171,7 +172,7 @@ async def test_an_officer_at_work_never_waits_for_the_session_and_team_queries(
     await WebSession.update({WebSession.revoked_at: datetime.now(UTC)}).where(
         WebSession.staff_id == officer.staff_id
     )
-    now[0] += remembered.REMEMBER_S * 0.1
+    now[0] += due - remembered.REFRESH_AFTER_S / 2
     assert (await app_client.post(append, json=note(), headers=officer)).status_code == 201
     await remembered.refreshed()
     refused = await app_client.post(append, json=note(), headers=officer)
