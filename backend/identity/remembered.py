@@ -8,8 +8,8 @@ change (a second worker, the CLI) is seen within `REMEMBER_S`, as a request alre
 would have landed anyway. Only positive answers from settled rows are kept: an unknown session or
 a case not yet projected is asked again every time.
 
-An answer still in use past four fifths of its time is asked again in the background (`due`, `refresh`), so
-an officer at work never waits for those queries: at 200 officers, a fifth of all requests did,
+An answer still in use past `REFRESH_AFTER_S` is asked again in the background (`due`, `refresh`),
+so an officer at work never waits for those queries: at 200 officers, a fifth of all requests did,
 each query waiting for a turn of a busy event loop and the request missing its batch's commit.
 An answer is never used once older than `REMEMBER_S`, refreshed or not.
 """

@@ -76,12 +76,12 @@ async def session_principal(
             and (now - last_seen_at).total_seconds() < TOUCH_EVERY_S
         ):
             if remembered.due(key := ("session", digest)):
-                remembered.refresh(key, _refreshed(digest, settings))
+                remembered.refresh(key, _ask_again(digest, settings))
             return principal, auth
     return await _asked(digest, settings, now)
 
 
-async def _refreshed(digest: str, settings: Settings) -> None:
+async def _ask_again(digest: str, settings: Settings) -> None:
     if await _asked(digest, settings, datetime.now(UTC)) is None:
         remembered.forget_session(digest)
 

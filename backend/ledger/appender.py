@@ -11,9 +11,8 @@ Callers are answered with the log's signed promise of each entry. The promises o
 (new entries and resends) are made in one call on a thread of their own, started as soon as the
 batch is chained (index, hash and time are settled then), so they are signed while its rows are
 written and flushed and its projections run: OpenSSL signs without holding the GIL, so the loop
-thread, which bounds
-the server's appends, no longer spends ~30 µs per entry signing. The committer does not wait
-for them: the batch's callers are answered when its promises are made, while the next batch
+thread, which bounds the server's appends, no longer spends ~30 µs per entry signing. The
+committer does not wait for them: the batch's callers are answered when its promises are made, while the next batch
 is already being written.
 """
 
@@ -220,7 +219,7 @@ class Appender:
         existing: dict[str, Entry] = {}
         top = None
         # One statement for the three questions (the log's last index, the client_ids already
-        # used, the cases' heads): each trip to the database waits for a turn of a busy event loop.
+        # used, the cases' heads), its rows packed into one (`fetch_many`).
         for row in await tx.fetch_many(
             "SELECT 'top' AS what, MAX(log_index) AS n, NULL AS hash, NULL AS name, NULL AS body "
             "FROM ledger_entry UNION ALL "

@@ -12,13 +12,12 @@ import asyncio
 import re
 import threading
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from piccolo.engine.base import Engine
 
-from backend.ledger.writer import Writer
+from backend.ledger.writer import T, Writer
 
-T = TypeVar("T")
 LEDGER_LOCK = 0x4C454447  # PostgreSQL advisory lock key serialising ledger writers
 _PLACEHOLDER = re.compile(r"\?")
 PG_FUNCTION_BODY = """

@@ -15,15 +15,13 @@ import json
 import sqlite3
 from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any
 
 from piccolo.engine.base import Engine
 from piccolo.engine.sqlite import dict_factory
 
 from backend.database import SQLITE_PRAGMAS
-from backend.ledger.writer import Writer
-
-T = TypeVar("T")
+from backend.ledger.writer import T, Writer
 
 
 class SQLiteWriter(Writer):
