@@ -7,7 +7,9 @@ transaction as its writes (one transaction for all the projections a batch conce
 worker whose view is stale applies nothing and reads the log instead; catching up moves it the
 same way, page by page, so several workers and servers never apply an entry twice. Batches holding none of
 the kinds a projection wants are not written at all: its stored cursor may lag behind, and
-catching up replays those entries as no-ops.
+catching up replays those entries as no-ops. The lag is bounded (`MAX_LAG`): a cursor that far
+behind moves with the next batch though it applies nothing, so a restart after a day of notes
+reads a page of the log per projection, not the day.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ log = logging.getLogger("casetrail.ledger")
 Apply = Callable[[Entry], Awaitable[None]]
 ApplyMany = Callable[[list[Entry]], Awaitable[None]]
 Wants = Callable[[Entry], bool]
+
+# Entries a stored cursor may lag behind what its projection has seen: one page of `Ledger.since`.
+MAX_LAG = 1000
 
 _MOVE = (
     "UPDATE projection_cursor SET log_index = {} WHERE name = {} AND log_index = {} "
@@ -101,6 +106,12 @@ class Follower:
     def wanted(self, entries: list[Entry]) -> list[Entry]:
         return entries if self.wants is None else [e for e in entries if self.wants(e)]
 
+    def moves_with(self, entries: list[Entry]) -> list[Entry] | None:
+        """What of this batch to apply as the cursor moves; None: leave the cursor (see MAX_LAG)."""
+        wanted = self.wanted(entries)
+        assert self.stored is not None  # in step
+        return wanted if wanted or entries[-1].log_index - self.stored >= MAX_LAG else None
+
     async def catch_up(self) -> int:
         self.seen = None  # should catching up fail, the next batch tries again
         applied, self.stored = await _catch_up(self.ledger, self.name, self.apply)
@@ -111,6 +122,8 @@ class Follower:
         """Move the cursor to `last` and apply `entries`; False if someone else moved it."""
         if not await ProjectionCursor.raw(_MOVE, last, self.name, self.stored):
             return False
+        if not entries:
+            return True
         if self.apply_many is not None:
             await self.apply_many(entries)
             return True
@@ -129,7 +142,11 @@ class Followers:
     async def __call__(self, entries: list[Entry]) -> None:
         first, last = entries[0].log_index, entries[-1].log_index
         behind = [f for f in self.members if not f.in_step(first)]
-        moving = [(f, w) for f in self.members if f not in behind and (w := f.wanted(entries))]
+        moving = [
+            (f, w)
+            for f in self.members
+            if f not in behind and (w := f.moves_with(entries)) is not None
+        ]
         rolled_back: list[Follower] = []
         if moving:
             try:

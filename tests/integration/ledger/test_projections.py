@@ -8,6 +8,7 @@ import uuid
 
 from backend.cases import projection as cases_projection
 from backend.cases.tables import CaseState
+from backend.ledger import projections
 from backend.ledger.entry import Draft, Entry
 from backend.ledger.ledger import Ledger
 from backend.ledger.projections import follow
@@ -92,6 +93,22 @@ async def test_batches_a_projection_does_not_want_are_skipped_without_a_write(le
     wanted = await ledger.append(stage("case-1", "service"))
     assert await stored_cursor("test.stages") == wanted.log_index
     assert recorder.applied == [first.log_index, wanted.log_index]
+
+
+async def test_a_cursor_left_behind_by_unwanted_batches_moves_before_it_lags_a_page(
+    ledger, monkeypatch
+):
+    # After a day of nothing but notes, a restart must not replay the day to every projection
+    # that does not follow notes: its cursor moves along once it lags MAX_LAG entries.
+    monkeypatch.setattr(projections, "MAX_LAG", 5)
+    recorder = Recorder()
+    follower = follow(ledger, "test.stages", recorder.apply, recorder.wants)
+    first = await ledger.append(stage("case-1", "investigation"))
+    notes = [await ledger.append(note("case-1", f"第{i}条")) for i in range(12)]
+    assert follower.seen == notes[-1].log_index
+    assert notes[-1].log_index - await stored_cursor("test.stages") < 5
+    assert await stored_cursor("test.stages") > first.log_index
+    assert recorder.applied == [first.log_index]  # moving along applied nothing
 
 
 async def test_a_projection_that_missed_entries_catches_up_from_the_log(ledger, engine):
