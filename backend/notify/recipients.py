@@ -201,6 +201,11 @@ def archive_reminder(case_title: str, case_id: str, due: datetime) -> Message:
                    body_en=f"{case_title}: archive by {day}")  # fmt: skip
 
 
+# Cases read per statement: a province's day of deadlines would pass both engines' limit on the
+# parameters of one statement (32,766 on SQLite, 32,767 on PostgreSQL).
+CASES_PER_READ = 500
+
+
 async def deadline_reminders(
     ledger: Ledger, now: datetime | None = None
 ) -> list[tuple[list[dict], Message]]:
@@ -221,8 +226,13 @@ async def deadline_reminders(
     by_case: dict[str, list[dict[str, Any]]] = {}
     for row in due:
         by_case.setdefault(row["case_id"], []).append(row)
+    case_ids, cases = list(by_case), []
+    for start in range(0, len(case_ids), CASES_PER_READ):
+        cases += await CaseState.select().where(
+            CaseState.case_id.is_in(case_ids[start : start + CASES_PER_READ])
+        )
     out: list[tuple[list[dict], Message]] = []
-    for case in await CaseState.select().where(CaseState.case_id.is_in(list(by_case))):
+    for case in cases:
         case_id, agency = case["case_id"], case["agency_id"]
         if case["status"] != "open":
             continue

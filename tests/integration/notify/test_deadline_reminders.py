@@ -13,7 +13,7 @@ from typing import Any
 from backend.cases.lifecycle import open_case
 from backend.ledger.entry import Draft
 from backend.ledger.ledger import Ledger
-from backend.notify import sending
+from backend.notify import recipients, sending
 from backend.notify.projection import rebuild_all, redate_open_deadlines
 from backend.notify.recipients import deadline_reminders
 from backend.notify.tables import PendingDeadline
@@ -130,6 +130,23 @@ async def test_with_many_open_cases_and_one_upload_due_a_run_reads_only_that_one
     # reads the one deadline due, its case, the reminder mark, the members and their phones.
     assert reads.rows <= 10, reads.rows
     assert reads.statements <= 12, reads.statements
+
+
+async def test_on_a_day_of_many_deadlines_every_case_due_is_reminded_of(projected, monkeypatch):
+    # The cases due are read a few hundred at a time; three at a time here, so five take two reads.
+    monkeypatch.setattr(recipients, "CASES_PER_READ", 3)
+    ledger = projected
+    await phones()
+    now = datetime.now(UTC)
+    for n in range(5):
+        await recorded(ledger, await opened(ledger, n), now - timedelta(hours=21), f"soon-{n}")
+
+    sent = await deadline_reminders(ledger)
+
+    assert titles(sent) == [UPLOAD_SOON] * 5
+    assert sorted(m.body[: m.body.index("：")] for _, m in sent) == [
+        f"超限运输案{n}" for n in range(5)
+    ]
 
 
 async def test_uploading_the_recording_clears_its_reminder_whichever_arrives_first(projected):
