@@ -219,15 +219,17 @@ class Appender:
         existing: dict[str, Entry] = {}
         top = None
         # One statement for the three questions (the log's last index, the client_ids already
-        # used, the cases' heads), its rows packed into one (`fetch_many`).
+        # used, the cases' heads), its rows packed into one (`fetch_many`). Each head is one step
+        # down the (case_id, seq) index: a MAX(seq) grouped over `case_id IN (...)` read every
+        # entry of the batch's cases, and PostgreSQL scanned the whole table for it.
         for row in await tx.fetch_many(
             "SELECT 'top' AS what, MAX(log_index) AS n, NULL AS hash, NULL AS name, NULL AS body "
             "FROM ledger_entry UNION ALL "
             "SELECT 'known', log_index, hash, client_id, body FROM ledger_entry "
             f"WHERE client_id IN ({', '.join('?' for _ in client_ids)}) UNION ALL "
             "SELECT 'head', e.seq, e.hash, e.case_id, NULL FROM ledger_entry AS e JOIN (SELECT "
-            "case_id, MAX(seq) AS seq FROM ledger_entry WHERE case_id IN "
-            f"({', '.join('?' for _ in case_ids)}) GROUP BY case_id) AS h "
+            "column1 AS case_id, (SELECT MAX(seq) FROM ledger_entry WHERE case_id = column1) "
+            f"AS seq FROM (VALUES {', '.join('(?)' for _ in case_ids)}) AS wanted) AS h "
             "ON e.case_id = h.case_id AND e.seq = h.seq",
             ("what", "n", "hash", "name", "body"),
             *client_ids,

@@ -45,6 +45,18 @@ async def test_entries_of_some_kinds_on_some_timelines_come_in_log_order(ledger)
     assert [r["hash"] for r in await reads.stored_rows("case-reads-a")] == [a1.hash, a2.hash]
 
 
+async def test_each_timelines_newest_entry_is_its_head_and_an_empty_one_has_none(ledger):
+    await ledger.append(note("case-heads-a"))
+    b = await ledger.append(note("case-heads-b"))
+    a = await ledger.append(note("case-heads-a", "询问笔录"))
+
+    assert await reads.heads(["case-heads-a", "case-heads-b", "case-heads-none"]) == {
+        "case-heads-a": a.log_index,
+        "case-heads-b": b.log_index,
+    }
+    assert await reads.heads([]) == {}
+
+
 async def test_the_timelines_naming_a_blob_are_found_through_the_index(ledger):
     photo, other = digest("photo"), digest("other")
     here = await ledger.append(with_blob("case-blob-here", photo))
