@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 from piccolo.engine.base import Engine
@@ -204,6 +204,19 @@ async def close_engine(engine: Engine) -> None:
         await engine.close_connection_pool()
     elif isinstance(engine, LedgerSQLiteEngine):
         await engine.close()
+
+
+V = TypeVar("V")
+# Values per IN list: one statement binds at most 32,766 parameters on SQLite and 32,767 on
+# PostgreSQL, and a large agency's cases or a province's day of deadlines pass that.
+IN_LIST = 500
+
+
+def in_lists(values: Iterable[V]) -> Iterator[list[V]]:
+    """The distinct `values`, in order, `IN_LIST` at a time: one statement's IN list each."""
+    unique = list(dict.fromkeys(values))
+    for start in range(0, len(unique), IN_LIST):
+        yield unique[start : start + IN_LIST]
 
 
 def is_postgres(engine: Engine) -> bool:

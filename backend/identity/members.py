@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from backend.database import in_lists
 from backend.errors import Forbidden, Invalid, NotFound
 from backend.identity import remembered
 from backend.identity.access import Principal, case_agency, is_member
@@ -63,9 +64,9 @@ async def case_member_ids(case_ids: Iterable[str]) -> dict[str, set[str]]:
     """Who is on each of these cases now (removals applied)."""
     wanted = list(dict.fromkeys(case_ids))
     found: dict[str, set[str]] = {case_id: set() for case_id in wanted}
-    for start in range(0, len(wanted), 500):  # no enormous IN list for a large agency
+    for chunk in in_lists(wanted):
         rows = await CaseMember.select(CaseMember.case_id, CaseMember.staff_id).where(
-            CaseMember.case_id.is_in(wanted[start : start + 500])
+            CaseMember.case_id.is_in(chunk)
         )
         for row in rows:
             found[row["case_id"]].add(row["staff_id"])

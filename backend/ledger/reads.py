@@ -14,23 +14,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
+from backend.database import in_lists
 from backend.ledger.entry import Entry
 from backend.ledger.tables import LedgerEntry, LedgerEntryDigest
 from backend.ledger.verify import ROW_COLUMNS
 
 _ENTRY_COLUMNS = "log_index, hash, client_id, body"
-_CHUNK = 500  # values per IN list, so a large agency never builds one enormous statement
 _HEX64 = frozenset("0123456789abcdef")
 
 
 def _marks(values: list[Any]) -> str:
     return ", ".join("{}" for _ in values)
-
-
-def _chunks(values: Iterable[str]) -> Iterable[list[str]]:
-    unique = list(dict.fromkeys(values))
-    for start in range(0, len(unique), _CHUNK):
-        yield unique[start : start + _CHUNK]
 
 
 async def _entries(where: str, *args: Any, tail: str = "ORDER BY log_index") -> list[Entry]:
@@ -49,7 +43,7 @@ async def by_client_id(client_id: str) -> Entry | None:
 async def by_hashes(hashes: Iterable[str]) -> dict[str, Entry]:
     """The entries with these hashes, on any timeline, by hash (unknown hashes are left out)."""
     found: dict[str, Entry] = {}
-    for chunk in _chunks(hashes):
+    for chunk in in_lists(hashes):
         for entry in await _entries(f"hash IN ({_marks(chunk)})", *chunk, tail=""):
             found[entry.hash] = entry
     return found
@@ -61,7 +55,7 @@ async def of_kinds(case_ids: Iterable[str], kinds: Iterable[str]) -> list[Entry]
     if not kinds:
         return []
     out: list[Entry] = []
-    for chunk in _chunks(case_ids):
+    for chunk in in_lists(case_ids):
         out += await _entries(
             f"case_id IN ({_marks(chunk)}) AND kind IN ({_marks(kinds)})", *chunk, *kinds
         )
@@ -79,7 +73,7 @@ async def of_kinds_anywhere(kinds: Iterable[str]) -> list[Entry]:
 async def heads(case_ids: Iterable[str]) -> dict[str, int]:
     """Each timeline's newest log index (timelines without entries are left out)."""
     out: dict[str, int] = {}
-    for chunk in _chunks(case_ids):
+    for chunk in in_lists(case_ids):
         # One step down the (case_id, seq) index per case, not every entry of every case.
         for r in await LedgerEntry.raw(
             "SELECT column1 AS case_id, (SELECT log_index FROM ledger_entry WHERE case_id = "

@@ -13,6 +13,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from backend.database import in_lists
 from backend.identity.access import case_agency
 from backend.identity.roles import holders
 from backend.ledger.entry import Entry
@@ -201,11 +202,6 @@ def archive_reminder(case_title: str, case_id: str, due: datetime) -> Message:
                    body_en=f"{case_title}: archive by {day}")  # fmt: skip
 
 
-# Cases read per statement: a province's day of deadlines would pass both engines' limit on the
-# parameters of one statement (32,766 on SQLite, 32,767 on PostgreSQL).
-CASES_PER_READ = 500
-
-
 async def deadline_reminders(
     ledger: Ledger, now: datetime | None = None
 ) -> list[tuple[list[dict], Message]]:
@@ -226,11 +222,9 @@ async def deadline_reminders(
     by_case: dict[str, list[dict[str, Any]]] = {}
     for row in due:
         by_case.setdefault(row["case_id"], []).append(row)
-    case_ids, cases = list(by_case), []
-    for start in range(0, len(case_ids), CASES_PER_READ):
-        cases += await CaseState.select().where(
-            CaseState.case_id.is_in(case_ids[start : start + CASES_PER_READ])
-        )
+    cases = []
+    for chunk in in_lists(by_case):
+        cases += await CaseState.select().where(CaseState.case_id.is_in(chunk))
     out: list[tuple[list[dict], Message]] = []
     for case in cases:
         case_id, agency = case["case_id"], case["agency_id"]

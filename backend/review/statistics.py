@@ -21,7 +21,7 @@ from typing import Any
 from backend.cases.compliance import evaluate
 from backend.cases.lifecycle import pack_for
 from backend.cases.stages import case_facts, current_stage
-from backend.database import derived_transaction
+from backend.database import derived_transaction, in_lists
 from backend.ledger import reads
 from backend.ledger.entry import Entry
 from backend.ledger.ledger import Ledger, entry_time
@@ -214,7 +214,6 @@ async def statistics(
 
 
 Fact = tuple[str, str, str, int]
-_CHUNK = 500  # cases per query, so a large agency never builds one enormous IN list
 
 
 async def kept_case_facts(
@@ -224,8 +223,7 @@ async def kept_case_facts(
     computed from their timelines now and kept for the next report."""
     hour = now.astimezone(UTC).strftime("%Y-%m-%dT%H")
     out: list[Fact] = []
-    for start in range(0, len(case_ids), _CHUNK):
-        chunk = case_ids[start : start + _CHUNK]
+    for chunk in in_lists(case_ids):
         marks = ", ".join("{}" for _ in chunk)
         heads = await reads.heads(chunk)
         kept = {

@@ -10,10 +10,11 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from backend import database
 from backend.cases.lifecycle import open_case
 from backend.ledger.entry import Draft
 from backend.ledger.ledger import Ledger
-from backend.notify import recipients, sending
+from backend.notify import sending
 from backend.notify.projection import rebuild_all, redate_open_deadlines
 from backend.notify.recipients import deadline_reminders
 from backend.notify.tables import PendingDeadline
@@ -134,7 +135,7 @@ async def test_with_many_open_cases_and_one_upload_due_a_run_reads_only_that_one
 
 async def test_on_a_day_of_many_deadlines_every_case_due_is_reminded_of(projected, monkeypatch):
     # The cases due are read a few hundred at a time; three at a time here, so five take two reads.
-    monkeypatch.setattr(recipients, "CASES_PER_READ", 3)
+    monkeypatch.setattr(database, "IN_LIST", 3)
     ledger = projected
     await phones()
     now = datetime.now(UTC)
